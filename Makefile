@@ -1,0 +1,20 @@
+# Two entry points on a fresh machine (see README.md):
+#   make demo   set up .venv, generate the synthetic benchmark, train + evaluate the baseline,
+#               write tube visualisations
+#   make test   set up .venv and run the whole test suite (slow end-to-end tests included)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test test-fast
+
+setup:
+	bash tools/setup_env.sh
+
+demo: setup
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash demo/synthetic_demo.sh
+
+test: setup
+	$(PY) -m pytest tests
+
+test-fast: setup
+	$(PY) -m pytest tests -m "not slow"

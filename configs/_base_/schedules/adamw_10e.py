@@ -1,0 +1,18 @@
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_begin=1, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
+    clip_grad=dict(max_norm=0.1, norm_type=2))
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=10, eta_min_ratio=0.01, by_epoch=True, begin=0,
+         end=10, convert_to_iter_based=True)
+]
+
+# Linear lr scaling with the total batch size (`tools/train.py --auto-scale-lr`).
+auto_scale_lr = dict(enable=False, base_batch_size=8)

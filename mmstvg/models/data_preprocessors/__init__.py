@@ -1,0 +1,1 @@
+# Each component module adds its import line here.

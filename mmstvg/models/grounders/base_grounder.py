@@ -1,0 +1,142 @@
+"""Base class of every mmstvg grounder (the assembled model, like mmdet's ``BaseDetector``).
+
+A grounder maps a batch of (video, sentence) pairs to tubes. ``forward`` dispatches on
+``mode`` as every mmengine model does:
+
+- ``'loss'``: ``dict`` of losses;
+- ``'predict'``: list of :class:`~mmstvg.structures.STVGDataSample` with ``pred_tube`` in
+  ORIGINAL frame indices and ORIGINAL pixels (see ``docs/data_flow.md``);
+- ``'tensor'``: raw head outputs.
+
+The mapping from the pipeline's pixel space back to the original video (resize, crop, flip)
+and from sampled frame positions back to original frame indices lives here, once.
+"""
+from abc import ABCMeta, abstractmethod
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
+
+from mmstvg.structures import STVGDataSample
+
+SampleList = List[STVGDataSample]
+
+
+class BaseGrounder(BaseModel, metaclass=ABCMeta):
+    """Base grounder.
+
+    Args:
+        data_preprocessor (dict, optional): Config of the data preprocessor
+            (``STVGDataPreprocessor``).
+        init_cfg (dict or list[dict], optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+
+    def forward(self,
+                inputs: Dict[str, torch.Tensor],
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor.')
+
+    @abstractmethod
+    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
+        """Compute losses from a batch of inputs and data samples."""
+
+    @abstractmethod
+    def predict(self, inputs: Dict[str, torch.Tensor],
+                data_samples: SampleList) -> SampleList:
+        """Predict tubes; fills ``pred_tube`` of every data sample and returns them."""
+
+    @abstractmethod
+    def _forward(self, inputs: Dict[str, torch.Tensor],
+                 data_samples: Optional[SampleList] = None):
+        """Network forward without post-processing."""
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def boxes_to_original(boxes: torch.Tensor, metainfo: dict) -> torch.Tensor:
+        """Map xyxy boxes from the pipeline's pixel space to the original video.
+
+        Undoes, in reverse order of application, the horizontal flip (``flip`` and
+        ``flip_direction``), the crop (``crop_bbox`` = [x1, y1, x2, y2] of the crop in the
+        resized frame, as mmaction2's crops record it) and the resize (``scale_factor`` =
+        [w_scale, h_scale]). The result is clipped to the original frame (``ori_shape``).
+
+        Args:
+            boxes (Tensor): (K, 4) xyxy in pipeline pixels.
+            metainfo (dict): the data sample's metainfo.
+
+        Returns:
+            Tensor: (K, 4) xyxy in original pixels.
+        """
+        boxes = boxes.clone()
+        if metainfo.get('flip', False) and \
+                metainfo.get('flip_direction', 'horizontal') == 'horizontal':
+            width = metainfo['img_shape'][1]
+            boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
+        crop = metainfo.get('crop_bbox')
+        if crop is not None:
+            boxes[:, [0, 2]] += float(crop[0])
+            boxes[:, [1, 3]] += float(crop[1])
+        scale = metainfo.get('scale_factor')
+        if scale is not None:
+            scale = np.asarray(scale, dtype=np.float32).reshape(-1)
+            boxes[:, [0, 2]] /= float(scale[0])
+            boxes[:, [1, 3]] /= float(scale[-1])
+        ori_h, ori_w = metainfo['ori_shape'][:2]
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clamp(0, ori_w)
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clamp(0, ori_h)
+        return boxes
+
+    @staticmethod
+    def positions_to_span(start_pos: int, end_pos: int, frame_inds: Sequence[int],
+                          clip: Sequence[int]) -> tuple:
+        """Turn a run of sampled positions into a half-open span of original frames.
+
+        Sampled frame ``k`` stands for the frames up to half-way to its neighbours (the
+        first and last ones extend to the clip's edges), so a run of positions
+        ``[start_pos, end_pos]`` (inclusive) covers
+        ``[mid(k_{s-1}, k_s), mid(k_e, k_{e+1}))``.
+
+        Args:
+            start_pos (int): first sampled position of the run.
+            end_pos (int): last sampled position of the run (inclusive).
+            frame_inds (Sequence[int]): (N,) sorted original frame index of each position.
+            clip (Sequence[int]): [start, end) of the clip.
+
+        Returns:
+            tuple[int, int]: the span [start, end) in original frames.
+        """
+        inds = [int(i) for i in frame_inds]
+        n = len(inds)
+        start = int(clip[0]) if start_pos == 0 else \
+            (inds[start_pos - 1] + inds[start_pos] + 1) // 2
+        end = int(clip[1]) if end_pos == n - 1 else \
+            (inds[end_pos] + inds[end_pos + 1] + 1) // 2
+        start = min(start, inds[start_pos])
+        end = max(end, inds[end_pos] + 1)
+        return start, end
+
+    @staticmethod
+    def make_pred_tube(span: Sequence[int], frame_ids: torch.Tensor, bboxes: torch.Tensor,
+                       score: Optional[float] = None) -> BaseDataElement:
+        """Build a ``pred_tube`` element (see ``mmstvg.structures.stvg_data_sample``)."""
+        tube = BaseDataElement(
+            span=torch.as_tensor([int(span[0]), int(span[1])], dtype=torch.long),
+            frame_ids=torch.as_tensor(frame_ids, dtype=torch.long).cpu(),
+            bboxes=bboxes.detach().float().cpu())
+        if score is not None:
+            tube.score = float(score)
+        return tube

@@ -1,0 +1,89 @@
+"""A ``transformers`` text encoder (RoBERTa / BERT / any ``AutoModel``).
+
+STVGFormer (Sec. 3.1) and the TubeDETR family encode the sentence with RoBERTa; mmdet's
+``BertModel`` only loads by hub name and calls ``batch_encode_plus`` (removed in
+transformers 5), so mmstvg wraps ``transformers`` directly. A config gives either a local
+``pretrained`` path (``save_pretrained`` output) or ``config=dict(model_type=..., ...)`` for a
+randomly initialised model; nothing is ever fetched from a hub.
+"""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmstvg.registry import MODELS
+
+
+@MODELS.register_module()
+class HFTextEncoder(BaseModule):
+    """Encode token ids with a ``transformers`` model.
+
+    Args:
+        pretrained (str, optional): local directory written by ``save_pretrained``.
+        config (dict, optional): ``transformers.AutoConfig.for_model`` kwargs (must contain
+            ``model_type``) for a randomly initialised model. Exactly one of ``pretrained``
+            and ``config`` must be given.
+        out_channels (int, optional): if set, project the hidden states to this size.
+        pooling (str): sentence feature: ``'cls'`` (first token) or ``'mean'`` (masked mean).
+        freeze (bool): freeze the transformer weights (the projection still trains).
+        init_cfg (dict, optional): initialisation config of the projection.
+    """
+
+    def __init__(self,
+                 pretrained: Optional[str] = None,
+                 config: Optional[dict] = None,
+                 out_channels: Optional[int] = None,
+                 pooling: str = 'mean',
+                 freeze: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        from transformers import AutoConfig, AutoModel
+        if (pretrained is None) == (config is None):
+            raise ValueError('HFTextEncoder needs exactly one of `pretrained` (a local '
+                             'save_pretrained directory) or `config` (random init).')
+        if pooling not in ('cls', 'mean'):
+            raise ValueError(f'pooling must be "cls" or "mean", got {pooling!r}')
+        if pretrained is not None:
+            self.model = AutoModel.from_pretrained(pretrained, local_files_only=True)
+        else:
+            cfg = dict(config)
+            model_type = cfg.pop('model_type')
+            self.model = AutoModel.from_config(AutoConfig.for_model(model_type, **cfg))
+        hidden = self.model.config.hidden_size
+        self.pooling = pooling
+        self.freeze = freeze
+        self.proj = nn.Linear(hidden, out_channels) if out_channels else nn.Identity()
+        self.out_channels = out_channels or hidden
+        if freeze:
+            self.model.eval()
+            for p in self.model.parameters():
+                p.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze:
+            self.model.eval()
+        return self
+
+    def forward(self, input_ids: torch.Tensor,
+                attention_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Encode a batch of token ids.
+
+        Args:
+            input_ids (Tensor): (B, L) token ids.
+            attention_mask (Tensor): (B, L) 1 for real tokens, 0 for padding.
+
+        Returns:
+            dict: ``tokens`` (B, L, C), ``mask`` (B, L) bool (True = real token),
+            ``sentence`` (B, C) pooled feature.
+        """
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask)
+        tokens = self.proj(out.last_hidden_state)
+        mask = attention_mask.bool()
+        if self.pooling == 'cls':
+            sentence = tokens[:, 0]
+        else:
+            w = mask.unsqueeze(-1).to(tokens.dtype)
+            sentence = (tokens * w).sum(1) / w.sum(1).clamp(min=1.0)
+        return dict(tokens=tokens, mask=mask, sentence=sentence)

@@ -1,0 +1,3 @@
+from .stvg_data_sample import STVGDataSample
+
+__all__ = ['STVGDataSample']

@@ -1,0 +1,3 @@
+from .tiny_models import TINY_ROBERTA, demo_grounding_inputs, get_tiny_baseline_cfg
+
+__all__ = ['TINY_ROBERTA', 'demo_grounding_inputs', 'get_tiny_baseline_cfg']

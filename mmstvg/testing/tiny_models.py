@@ -1,0 +1,80 @@
+"""Tiny model configs and demo inputs for tests (random init, no hub, seconds on a CPU)."""
+import copy
+from typing import List, Tuple
+
+import torch
+from mmengine.structures import BaseDataElement
+
+from mmstvg.structures import STVGDataSample
+
+TINY_ROBERTA = dict(
+    model_type='roberta', vocab_size=64, hidden_size=32, num_hidden_layers=1,
+    num_attention_heads=2, intermediate_size=64, max_position_embeddings=40,
+    hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=1)
+
+
+def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> dict:
+    """A ``BaselineGrounder`` config small enough for unit tests (~0.2 M parameters).
+
+    Args:
+        text_encoder (dict, optional): replaces the random tiny RoBERTa.
+        embed_dims (int): width of necks and heads.
+    """
+    text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
+    text_channels = embed_dims
+    text_encoder = dict(text_encoder, out_channels=text_channels)
+    return dict(
+        type='BaselineGrounder',
+        data_preprocessor=dict(
+            type='STVGDataPreprocessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375]),
+        backbone=dict(type='mmdet.ResNet', depth=18, base_channels=8, num_stages=3,
+                      strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, ),
+                      norm_eval=False, init_cfg=None),
+        text_encoder=text_encoder,
+        neck=dict(type='TextGuidedPooling', in_channels=32, text_channels=text_channels,
+                  embed_dims=embed_dims),
+        temporal_neck=dict(type='TemporalConvNeck', in_channels=embed_dims,
+                           text_channels=text_channels, embed_dims=embed_dims),
+        bbox_head=dict(type='TubeBoxHead', in_channels=embed_dims, hidden_dims=embed_dims),
+        span_head=dict(type='SpanScoreHead', in_channels=embed_dims, hidden_dims=embed_dims))
+
+
+def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,
+                          img_shape: Tuple[int, int] = (64, 64), text_len: int = 6,
+                          vocab_size: int = 64, seed: int = 0) -> Tuple[dict, List]:
+    """Random preprocessed inputs and data samples with a consistent GT tube.
+
+    Sample ``i`` has frames ``0, 2, 4, ...`` of a ``2 * num_frames``-frame video of twice the
+    size of ``img_shape`` (``scale_factor`` 0.5); its GT span covers sampled positions
+    ``[2, num_frames - 2)``, with a fixed box.
+
+    Returns:
+        tuple: ``inputs`` (imgs (B, N, 3, H, W), frame_mask (B, N), text) and the samples.
+    """
+    g = torch.Generator().manual_seed(seed)
+    h, w = img_shape
+    inputs = dict(
+        imgs=torch.randn(batch_size, num_frames, 3, h, w, generator=g),
+        frame_mask=torch.ones(batch_size, num_frames, dtype=torch.bool),
+        text=dict(
+            input_ids=torch.randint(3, vocab_size, (batch_size, text_len), generator=g),
+            attention_mask=torch.ones(batch_size, text_len, dtype=torch.long)))
+    frame_inds = list(range(0, 2 * num_frames, 2))
+    in_span = torch.zeros(num_frames, dtype=torch.bool)
+    in_span[2:num_frames - 2] = True
+    box = torch.tensor([w * 0.2, h * 0.3, w * 0.5, h * 0.7])
+    samples = []
+    for i in range(batch_size):
+        s = STVGDataSample(metainfo=dict(
+            qid=f'q{i}', img_shape=(h, w), ori_shape=(2 * h, 2 * w), scale_factor=[0.5, 0.5],
+            frame_inds=copy.copy(frame_inds), clip=(0, 2 * num_frames), num_frames=2 * num_frames,
+            fps=10.0, sentence_type=None))
+        span = (frame_inds[2], frame_inds[num_frames - 2])
+        s.gt_tube = BaseDataElement(
+            span=torch.tensor(span),
+            bboxes=(box * 2).expand(span[1] - span[0], 4).clone(),
+            frame_bboxes=box.expand(num_frames, 4) * in_span[:, None],
+            frame_in_span=in_span.clone())
+        samples.append(s)
+    return inputs, samples

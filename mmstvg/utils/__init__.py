@@ -1,0 +1,4 @@
+from .compat import apply_compat
+from .setup_env import register_all_modules
+
+__all__ = ['apply_compat', 'register_all_modules']

@@ -1,0 +1,33 @@
+import pytest
+import torch
+
+from mmstvg.models.text_encoders import HFTextEncoder
+from mmstvg.testing import TINY_ROBERTA
+
+
+def test_random_init_shapes_and_mean_pooling():
+    enc = HFTextEncoder(config=TINY_ROBERTA, out_channels=16, pooling='mean')
+    ids = torch.tensor([[0, 5, 6, 2, 1], [0, 7, 2, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])
+    out = enc(ids, mask)
+    assert out['tokens'].shape == (2, 5, 16)
+    assert out['sentence'].shape == (2, 16)
+    assert torch.allclose(out['sentence'][1], out['tokens'][1, :3].mean(0), atol=1e-6)
+
+
+def test_loads_local_save_pretrained_and_freezes(tmp_path):
+    from transformers import AutoConfig, AutoModel
+    cfg = dict(TINY_ROBERTA)
+    model = AutoModel.from_config(AutoConfig.for_model(cfg.pop('model_type'), **cfg))
+    model.save_pretrained(tmp_path)
+    enc = HFTextEncoder(pretrained=str(tmp_path), freeze=True)
+    for (k, v), (k2, v2) in zip(model.state_dict().items(), enc.model.state_dict().items()):
+        assert k == k2 and torch.equal(v, v2)
+    assert not any(p.requires_grad for p in enc.model.parameters())
+    enc.train()
+    assert not enc.model.training
+
+
+def test_needs_exactly_one_source():
+    with pytest.raises(ValueError, match='exactly one'):
+        HFTextEncoder()
