@@ -70,9 +70,12 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """Map xyxy boxes from the pipeline's pixel space to the original video.
 
         Undoes, in reverse order of application, the horizontal flip (``flip`` and
-        ``flip_direction``), the crop (``crop_bbox`` = [x1, y1, x2, y2] of the crop in the
-        resized frame, as mmaction2's crops record it) and the resize (``scale_factor`` =
-        [w_scale, h_scale]). The result is clipped to the original frame (``ori_shape``).
+        ``flip_direction``), a resize applied after the crop, the crop (``crop_bbox`` =
+        [x1, y1, x2, y2] of the crop in the frame it was cut from, as mmaction2's crops record
+        it) and the resize before it. ``scale_factor`` ([w_scale, h_scale]) is the product of
+        every resize (mmaction2's ``Resize`` accumulates it); the part applied after the crop
+        is ``img_shape / crop size``, the rest came before it. The result is clipped to the
+        original frame (``ori_shape``).
 
         Args:
             boxes (Tensor): (K, 4) xyxy in pipeline pixels.
@@ -82,19 +85,22 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             Tensor: (K, 4) xyxy in original pixels.
         """
         boxes = boxes.clone()
+        img_h, img_w = metainfo['img_shape'][:2]
         if metainfo.get('flip', False) and \
                 metainfo.get('flip_direction', 'horizontal') == 'horizontal':
-            width = metainfo['img_shape'][1]
-            boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
+            boxes[:, [0, 2]] = img_w - boxes[:, [2, 0]]
+        scale = metainfo.get('scale_factor')
+        scale = np.ones(2) if scale is None else \
+            np.asarray(scale, dtype=np.float64).reshape(-1)[[0, -1]]
         crop = metainfo.get('crop_bbox')
         if crop is not None:
-            boxes[:, [0, 2]] += float(crop[0])
-            boxes[:, [1, 3]] += float(crop[1])
-        scale = metainfo.get('scale_factor')
-        if scale is not None:
-            scale = np.asarray(scale, dtype=np.float32).reshape(-1)
-            boxes[:, [0, 2]] /= float(scale[0])
-            boxes[:, [1, 3]] /= float(scale[-1])
+            crop = [float(c) for c in crop]
+            post = np.array([img_w / (crop[2] - crop[0]), img_h / (crop[3] - crop[1])])
+            boxes[:, [0, 2]] = boxes[:, [0, 2]] / float(post[0]) + crop[0]
+            boxes[:, [1, 3]] = boxes[:, [1, 3]] / float(post[1]) + crop[1]
+            scale = scale / post
+        boxes[:, [0, 2]] /= float(scale[0])
+        boxes[:, [1, 3]] /= float(scale[1])
         ori_h, ori_w = metainfo['ori_shape'][:2]
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clamp(0, ori_w)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clamp(0, ori_h)

@@ -22,3 +22,15 @@ def test_positions_to_span_midpoints():
     # first/last positions extend to the clip edges
     assert BaseGrounder.positions_to_span(0, 3, inds, (0, 16)) == (0, 16)
     assert BaseGrounder.positions_to_span(2, 3, inds, (0, 15)) == (6, 15)
+
+
+def test_boxes_to_original_resize_crop_resize():
+    # original 100x200 (H, W) -> resize x2 (200x400) -> crop [40, 20, 240, 120] (200 wide,
+    # 100 high) -> resize x0.5 to 50x100. Total scale_factor = 2 * 0.5 = 1.
+    meta = dict(ori_shape=(100, 200), img_shape=(50, 100), scale_factor=[1.0, 1.0],
+                crop_bbox=[40, 20, 240, 120])
+    orig = torch.tensor([[30., 20., 70., 50.]])
+    x = orig * 2                                  # [60, 40, 140, 100]
+    x = x - torch.tensor([40., 20., 40., 20.])    # [20, 20, 100, 80]
+    x = x * 0.5                                   # [10, 10, 50, 40]
+    assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)

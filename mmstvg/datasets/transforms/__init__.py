@@ -1,0 +1,10 @@
+# Each transform module adds its import line here (one line per module).
+from .load_stvg_features import LoadSTVGFeatures  # noqa: F401
+from .load_tube_targets import LoadTubeTargets  # noqa: F401
+from .pack_stvg_inputs import PackSTVGInputs  # noqa: F401
+from .sample_stvg_frames import SampleSTVGFrames  # noqa: F401
+from .stvg_crop import STVGCrop  # noqa: F401
+from .stvg_decord_decode import STVGDecordDecode  # noqa: F401
+from .stvg_flip import STVGFlip  # noqa: F401
+from .stvg_pyav_decode import STVGPyAVDecode  # noqa: F401
+from .tokenize_text import TokenizeText  # noqa: F401

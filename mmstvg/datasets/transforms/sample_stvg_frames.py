@@ -1,0 +1,151 @@
+"""Frame sampling inside a query's clip (``results['clip']``, half-open ``[start, end)``).
+
+All modes reduce to one rule: to draw ``K`` frames from a clip of ``L`` frames, cut the clip
+into ``K`` equal segments of ``L / K`` frames and take one frame per segment, the centre one at
+test time (``start + floor((k + 0.5) * L / K)``) or a uniformly random one at train time
+(``start + floor((k + u_k) * L / K)``, ``u_k ~ U[0, 1)``, TSN-style jitter). ``K`` is ``T``
+(``num_frames``) or, in ``fps`` mode, ``ceil(L * fps / video_fps)`` (capped by
+``max_frames`` and by ``L``, so a clip is never over-sampled).
+
+Multi-pass test (as STVGFormer's inference: ``T`` frames per pass until every frame of the
+clip was seen): with ``P = ceil(L / T)`` passes, ``K = P * T >= L`` positions
+``start + floor(j * L / K)``, ``j = 0 .. K - 1``, are taken. Their step ``L / K <= 1`` never
+skips a frame, so every frame of the clip is sampled at least once (the ``K - L`` extra
+positions repeat a frame). Pass ``p`` is ``frame_inds[p::num_passes]`` (``T`` frames, one per
+segment of ``L / T`` frames, offset by ``p / P`` of a segment): every pass spans the whole clip.
+"""
+import math
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmstvg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class SampleSTVGFrames(BaseTransform):
+    """Sample the original frame indices of a query's clip.
+
+    Exactly one of ``num_frames`` and ``fps`` must be given (see the module docstring for the
+    sampling rule).
+
+    Required Keys:
+
+    - clip (optional, tuple[int, int]): ``[start, end)`` of the query; defaults to
+      ``[0, num_frames)``.
+    - num_frames (optional, int): frames in the video; needed when ``clip`` is absent
+      (``total_frames``, set by mmaction2's ``*Init`` transforms, is used as a fallback).
+    - fps (float): frames per second of the video; needed in ``fps`` mode only.
+
+    Added Keys:
+
+    - frame_inds (np.ndarray): (N,) int64 sorted original frame indices (may repeat when the
+      clip is shorter than the number of samples).
+    - num_passes (int): ``P``; pass ``p`` is ``frame_inds[p::P]``. 1 unless ``multi_pass``.
+    - clip_len (int): ``N``; with ``num_clips=1`` and ``frame_interval=None`` this describes
+      the sample as one clip to the mmaction2 transforms that read these keys
+      (``PyAVDecode``/``DecordDecode`` only need ``frame_inds``).
+    - frame_interval (None), num_clips (int, 1).
+
+    Args:
+        num_frames (int, optional): ``T``, frames per sample (per pass with ``multi_pass``).
+        fps (float, optional): sample at this rate (frames per second of video time).
+        max_frames (int, optional): cap on the number of frames in ``fps`` mode (the rate
+            drops for long clips). Ignored in ``num_frames`` mode.
+        test_mode (bool): centre of each segment (deterministic) if True, a random frame of
+            each segment otherwise. Defaults to False.
+        multi_pass (bool): test time only: ``P = ceil(L / T)`` interleaved passes of ``T``
+            frames covering every frame of the clip, with ``T = num_frames`` or, in ``fps``
+            mode, the frame count that ``fps``/``max_frames`` give. Defaults to False.
+    """
+
+    def __init__(self,
+                 num_frames: Optional[int] = None,
+                 fps: Optional[float] = None,
+                 max_frames: Optional[int] = None,
+                 test_mode: bool = False,
+                 multi_pass: bool = False) -> None:
+        if (num_frames is None) == (fps is None):
+            raise ValueError('SampleSTVGFrames needs exactly one of `num_frames` and `fps`.')
+        if num_frames is not None and int(num_frames) < 1:
+            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        if fps is not None and not fps > 0:
+            raise ValueError(f'fps must be > 0, got {fps}')
+        if max_frames is not None and int(max_frames) < 1:
+            raise ValueError(f'max_frames must be >= 1, got {max_frames}')
+        if multi_pass and not test_mode:
+            raise ValueError('multi_pass=True is a test-time mode: set test_mode=True.')
+        self.num_frames = None if num_frames is None else int(num_frames)
+        self.fps = None if fps is None else float(fps)
+        self.max_frames = None if max_frames is None else int(max_frames)
+        self.test_mode = test_mode
+        self.multi_pass = multi_pass
+
+    def _get_clip(self, results: dict) -> tuple:
+        clip = results.get('clip')
+        if clip is None:
+            total = results.get('num_frames', results.get('total_frames'))
+            if total is None:
+                raise KeyError(f'SampleSTVGFrames: query {results.get("qid")!r} has neither '
+                               '`clip` nor `num_frames`.')
+            clip = (0, int(total))
+        start, end = int(clip[0]), int(clip[1])
+        if end <= start:
+            raise ValueError(f'SampleSTVGFrames: query {results.get("qid")!r} has an empty '
+                             f'clip [{start}, {end}).')
+        return start, end
+
+    def _frames_per_pass(self, clip_len: int, results: dict) -> int:
+        """``T``: the frame count of one sample (one pass)."""
+        if self.num_frames is not None:
+            return self.num_frames
+        video_fps = results.get('fps', results.get('avg_fps'))
+        if not video_fps or video_fps <= 0:
+            raise KeyError(f'SampleSTVGFrames(fps={self.fps}): query '
+                           f'{results.get("qid")!r} has no valid video `fps`.')
+        num = math.ceil(clip_len * self.fps / float(video_fps) - 1e-6)
+        if self.max_frames is not None:
+            num = min(num, self.max_frames)
+        return max(1, min(num, clip_len))
+
+    def _segment_positions(self, clip_len: int, num: int) -> np.ndarray:
+        """(num,) offsets in ``[0, clip_len)``, one per segment of ``clip_len / num``."""
+        if self.test_mode:
+            offsets = np.full(num, 0.5)
+        else:
+            offsets = np.random.rand(num)
+        pos = np.floor((np.arange(num) + offsets) * clip_len / num).astype(np.int64)
+        return np.clip(pos, 0, clip_len - 1)
+
+    def transform(self, results: dict) -> dict:
+        """Add ``frame_inds``, ``num_passes``, ``clip_len``, ``frame_interval``, ``num_clips``.
+
+        Args:
+            results (dict): the result dict.
+
+        Returns:
+            dict: the result dict.
+        """
+        start, end = self._get_clip(results)
+        clip_len = end - start
+        per_pass = self._frames_per_pass(clip_len, results)
+        if self.multi_pass:
+            num_passes = math.ceil(clip_len / per_pass)
+            total = num_passes * per_pass
+            pos = np.arange(total, dtype=np.int64) * clip_len // total
+        else:
+            num_passes = 1
+            pos = self._segment_positions(clip_len, per_pass)
+        frame_inds = (start + pos).astype(np.int64)
+        results['frame_inds'] = frame_inds
+        results['num_passes'] = int(num_passes)
+        results['clip_len'] = int(frame_inds.shape[0])
+        results['frame_interval'] = None
+        results['num_clips'] = 1
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_frames={self.num_frames}, fps={self.fps}, '
+                f'max_frames={self.max_frames}, test_mode={self.test_mode}, '
+                f'multi_pass={self.multi_pass})')

@@ -1,0 +1,43 @@
+"""Fixtures of the transform tests: a rendered test video and a tiny local tokenizer."""
+import pytest
+from stvg_transform_helpers import FPS, HEIGHT, NUM_FRAMES, WIDTH, WORDS, render_frame
+
+
+@pytest.fixture(scope='session')
+def square_video(tmp_path_factory) -> str:
+    """Path of an mp4 (mpeg4) rendering ``render_frame(0 .. NUM_FRAMES - 1)``."""
+    import av
+    path = str(tmp_path_factory.mktemp('video') / 'square.mp4')
+    with av.open(path, 'w') as container:
+        stream = container.add_stream('mpeg4', rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, 'yuv420p'
+        stream.options = {'qscale': '2'}
+        for i in range(NUM_FRAMES):
+            frame = av.VideoFrame.from_ndarray(render_frame(i), format='rgb24')
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+
+@pytest.fixture(scope='session')
+def tiny_tokenizer_dir(tmp_path_factory) -> str:
+    """A WordLevel tokenizer saved with ``save_pretrained`` (no hub)."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+    vocab = {'[PAD]': 0, '[UNK]': 1, '[CLS]': 2, '[SEP]': 3}
+    for w in WORDS:
+        vocab.setdefault(w, len(vocab))
+    tok = Tokenizer(WordLevel(vocab, unk_token='[UNK]'))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(
+        single='[CLS] $A [SEP]', special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='[PAD]', unk_token='[UNK]',
+                                   cls_token='[CLS]', sep_token='[SEP]')
+    path = str(tmp_path_factory.mktemp('tokenizer'))
+    fast.save_pretrained(path)
+    return path
