@@ -136,6 +136,27 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return start, end
 
     @staticmethod
+    def merge_repeated_frames(frame_ids: Sequence[int],
+                              bboxes: torch.Tensor) -> tuple:
+        """Average the boxes of frames sampled more than once (multi-pass sampling repeats
+        frames when passes x T exceeds the clip length).
+
+        Args:
+            frame_ids (Sequence[int]): (K,) sorted original frame indices, maybe repeated.
+            bboxes (Tensor): (K, 4) boxes.
+
+        Returns:
+            tuple: unique frame ids (LongTensor (U,)) and their mean boxes (U, 4).
+        """
+        ids = torch.as_tensor(list(frame_ids), dtype=torch.long, device=bboxes.device)
+        uniq, inverse = torch.unique_consecutive(ids, return_inverse=True)
+        if len(uniq) == len(ids):
+            return uniq, bboxes
+        sums = bboxes.new_zeros(len(uniq), 4).index_add_(0, inverse, bboxes)
+        counts = torch.bincount(inverse, minlength=len(uniq)).to(bboxes.dtype)
+        return uniq, sums / counts[:, None]
+
+    @staticmethod
     def make_pred_tube(span: Sequence[int], frame_ids: torch.Tensor, bboxes: torch.Tensor,
                        score: Optional[float] = None) -> BaseDataElement:
         """Build a ``pred_tube`` element (see ``mmstvg.structures.stvg_data_sample``)."""

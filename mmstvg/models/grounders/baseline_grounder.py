@@ -121,7 +121,8 @@ class BaselineGrounder(BaseGrounder):
             n = len(frame_inds)
             start, end, score = self.span_head.predict(out['span_logits'][i, :n])
             span = self.positions_to_span(start, end, frame_inds, meta['clip'])
-            sample.pred_tube = self.make_pred_tube(
-                span, frame_inds[start:end + 1],
-                self.boxes_to_original(boxes[i, start:end + 1], meta), score)
+            frame_ids, tube_boxes = self.merge_repeated_frames(
+                frame_inds[start:end + 1],
+                self.boxes_to_original(boxes[i, start:end + 1], meta))
+            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
         return data_samples

@@ -34,3 +34,12 @@ def test_boxes_to_original_resize_crop_resize():
     x = x - torch.tensor([40., 20., 40., 20.])    # [20, 20, 100, 80]
     x = x * 0.5                                   # [10, 10, 50, 40]
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
+
+
+def test_merge_repeated_frames_averages():
+    ids, boxes = BaseGrounder.merge_repeated_frames(
+        [3, 3, 4, 6, 6, 6],
+        torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4], [1, 1, 1, 1],
+                      [0, 0, 3, 3], [3, 3, 6, 6], [6, 6, 9, 9]]))
+    assert ids.tolist() == [3, 4, 6]
+    assert boxes.tolist() == [[1, 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]
