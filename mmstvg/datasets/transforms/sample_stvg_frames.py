@@ -85,11 +85,19 @@ class SampleSTVGFrames(BaseTransform):
     def _get_clip(self, results: dict) -> tuple:
         clip = results.get('clip')
         if clip is None:
-            total = results.get('num_frames', results.get('total_frames'))
+            # A split without annotations (HC-STVG v2 `query_v2.json`) knows nothing of the
+            # video until `*Init` opened it: fall back on its `total_frames` / `avg_fps` and
+            # record them, so that the model and the metric see the real clip.
+            total = results.get('num_frames') or results.get('total_frames')
             if total is None:
                 raise KeyError(f'SampleSTVGFrames: query {results.get("qid")!r} has neither '
                                '`clip` nor `num_frames`.')
             clip = (0, int(total))
+            results['clip'] = clip
+            if results.get('num_frames') is None:
+                results['num_frames'] = int(total)
+            if results.get('fps') is None and results.get('avg_fps'):
+                results['fps'] = float(results['avg_fps'])
         start, end = int(clip[0]), int(clip[1])
         if end <= start:
             raise ValueError(f'SampleSTVGFrames: query {results.get("qid")!r} has an empty '
@@ -100,7 +108,7 @@ class SampleSTVGFrames(BaseTransform):
         """``T``: the frame count of one sample (one pass)."""
         if self.num_frames is not None:
             return self.num_frames
-        video_fps = results.get('fps', results.get('avg_fps'))
+        video_fps = results.get('fps') or results.get('avg_fps')
         if not video_fps or video_fps <= 0:
             raise KeyError(f'SampleSTVGFrames(fps={self.fps}): query '
                            f'{results.get("qid")!r} has no valid video `fps`.')

@@ -92,3 +92,14 @@ def test_errors_and_repr():
     with pytest.raises(KeyError, match='fps'):
         SampleSTVGFrames(fps=5)(dict(qid='q', clip=(0, 10)))
     assert 'num_frames=4' in repr(SampleSTVGFrames(num_frames=4))
+
+
+def test_split_without_annotations_takes_clip_from_the_video_reader():
+    """HC-STVG v2 test queries carry num_frames/fps/clip = None; *Init supplies them."""
+    from mmstvg.datasets.transforms import SampleSTVGFrames
+    results = dict(qid='v.mp4', clip=None, num_frames=None, fps=None, total_frames=40,
+                   avg_fps=25.0)
+    out = SampleSTVGFrames(num_frames=8, test_mode=True)(results)
+    assert out['clip'] == (0, 40)
+    assert out['num_frames'] == 40 and out['fps'] == 25.0
+    assert out['frame_inds'].min() >= 0 and out['frame_inds'].max() < 40

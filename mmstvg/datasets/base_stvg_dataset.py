@@ -1,0 +1,435 @@
+"""Common base of the STVG datasets: the ``data_info`` contract and the bad-input policy.
+
+Every subclass converts its file format once, on load, into the ``data_info`` dicts of
+``docs/data_flow.md`` (0-based original frame indices, half-open spans ``[start, end)``,
+``gt_bboxes`` float32 ``(end - start, 4)`` absolute ``xyxy`` pixels of the original video).
+This class then validates every query the same way:
+
+=====================  ==================================================================
+reason (``skipped``)   when
+=====================  ==================================================================
+``malformed``          missing keys, wrong types, empty / inverted span, span outside the
+                       clip or the video, span length != number of boxes, non-finite boxes,
+                       (VidSTG) a frame of the span where the target has no box
+``empty_sentence``     the sentence is empty after ``strip()``
+``box_outside_frame``  a GT box lies entirely outside the frame
+``degenerate_box``     a GT box has ``x2 <= x1`` or ``y2 <= y1`` after clipping to the frame
+``missing_video``      ``check_video_exists=True`` and the video file does not exist
+``missing_box_file``   (VidSTG) the VidOR box file of the video cannot be found
+``duplicate_qid``      two queries share a ``qid``
+``pipeline_error``     (run time, see below) the pipeline raised for the query
+=====================  ==================================================================
+
+``skip_invalid=False`` (default): the first invalid query raises
+:class:`InvalidAnnotationError` (a ``ValueError``) naming the annotation file, the record
+(index or key in the file) and the ``qid``. ``skip_invalid=True``: the query is skipped, its
+``qid`` appended to ``self.skipped[reason]``, and one warning with the counts per reason is
+logged through mmengine's ``MMLogger`` once loading ends. Nothing is dropped silently.
+Boxes partially outside the frame are clipped to ``[0, width] x [0, height]``; their number
+is kept in ``self.num_clipped_boxes`` and logged (this is not an error).
+
+At run time :meth:`prepare_data` re-raises any exception of the pipeline (missing, truncated
+or corrupt video while decoding, missing feature file ...) as :class:`STVGPipelineError`
+naming the video file and the ``qid``. With ``skip_invalid=True`` and ``test_mode=False`` the
+failure is logged and counted instead, and ``None`` is returned, so that mmengine's
+``BaseDataset.__getitem__`` draws another index. In ``test_mode`` it always raises: an
+evaluation must never drop a query. (Run-time counts live in the process that ran the
+pipeline, i.e. in each DataLoader worker; the warnings are the record.)
+"""
+import os.path as osp
+from collections import defaultdict
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.fileio import exists, join_path
+from mmengine.logging import MMLogger
+
+#: Reasons for rejecting a query (keys of ``BaseSTVGDataset.skipped``).
+MALFORMED = 'malformed'
+EMPTY_SENTENCE = 'empty_sentence'
+BOX_OUTSIDE_FRAME = 'box_outside_frame'
+DEGENERATE_BOX = 'degenerate_box'
+MISSING_VIDEO = 'missing_video'
+MISSING_BOX_FILE = 'missing_box_file'
+DUPLICATE_QID = 'duplicate_qid'
+PIPELINE_ERROR = 'pipeline_error'
+
+
+class InvalidAnnotationError(ValueError):
+    """An invalid query or record in an annotation file.
+
+    Args:
+        message (str): the full message (annotation file, record, qid, problem).
+        reason (str): one of the reason constants of this module.
+    """
+
+    def __init__(self, message: str, reason: str = MALFORMED) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class STVGPipelineError(RuntimeError):
+    """The pipeline failed for a query; the message names the video file and the qid."""
+
+
+class InvalidRecord(Exception):
+    """Raised by the parsing helpers; turned into an error or a skip by the dataset.
+
+    Args:
+        reason (str): one of the reason constants of this module.
+        message (str): what is wrong (the dataset adds the file / record / qid).
+        qids (Sequence[str], optional): the queries of the record that are lost; by default
+            the qid of the query being checked, or the record name.
+    """
+
+    def __init__(self, reason: str, message: str, qids: Optional[Sequence[str]] = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.qids = list(qids) if qids is not None else None
+
+
+def as_int(value: Any, what: str, min_value: Optional[int] = None) -> int:
+    """``value`` as an int (ints or integral floats; not bools), else :class:`InvalidRecord`.
+
+    Args:
+        value (Any): the raw value.
+        what (str): its name, for the message.
+        min_value (int, optional): smallest accepted value.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidRecord(MALFORMED, f'`{what}` must be an integer, got {value!r}')
+    if not float(value).is_integer():
+        raise InvalidRecord(MALFORMED, f'`{what}` must be an integer, got {value!r}')
+    value = int(value)
+    if min_value is not None and value < min_value:
+        raise InvalidRecord(MALFORMED, f'`{what}` must be >= {min_value}, got {value}')
+    return value
+
+
+def as_float(value: Any, what: str, positive: bool = False) -> float:
+    """``value`` as a finite float, else :class:`InvalidRecord`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidRecord(MALFORMED, f'`{what}` must be a number, got {value!r}')
+    value = float(value)
+    if not np.isfinite(value) or (positive and value <= 0):
+        kind = 'finite positive' if positive else 'finite'
+        raise InvalidRecord(MALFORMED, f'`{what}` must be a {kind} number, got {value!r}')
+    return value
+
+
+def require(record: Any, key: str, types: Union[type, Tuple[type, ...]], where: str = '') -> Any:
+    """``record[key]`` checked against ``types`` (a bool is not an int), else
+    :class:`InvalidRecord`.
+
+    Args:
+        record (Any): the raw record (must be a dict).
+        key (str): the key.
+        types (type or tuple[type]): accepted types.
+        where (str): prefix of the key in messages (e.g. ``'temporal_gt.'``).
+    """
+    if not isinstance(record, dict):
+        raise InvalidRecord(MALFORMED, f'{where or "record "}must be a dict, got '
+                            f'{type(record).__name__}')
+    if key not in record:
+        raise InvalidRecord(MALFORMED, f'missing key `{where}{key}`')
+    value = record[key]
+    types = types if isinstance(types, tuple) else (types, )
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        names = '/'.join(t.__name__ for t in types)
+        raise InvalidRecord(MALFORMED, f'`{where}{key}` must be {names}, got '
+                            f'{type(value).__name__}')
+    return value
+
+
+class BaseSTVGDataset(BaseDataset):
+    """Base of the STVG datasets (see the module docstring for the bad-input policy).
+
+    Subclasses implement :meth:`iter_records` (the raw records of the annotation file) and
+    :meth:`parse_record` (one raw record -> its ``data_info`` dicts, raising
+    :class:`InvalidRecord` for a malformed record); this class validates every ``data_info``
+    (:meth:`check_data_info`), applies the error/skip policy and logs the counts.
+
+    Args:
+        ann_file (str): annotation file.
+        data_root (str): root joined with relative ``ann_file`` / ``data_prefix`` paths.
+        data_prefix (dict): ``video`` (folder of the videos), optionally ``feature`` (folder
+            of precomputed features: ``feature_path`` = ``feature`` / ``<video stem>`` +
+            ``feature_suffix``) and dataset-specific keys. Defaults to ``dict(video='')``.
+        feature_suffix (str): file suffix of the feature files. Defaults to ``'.npy'``.
+        skip_invalid (bool): skip (count, log) invalid queries instead of raising.
+            Defaults to False.
+        check_video_exists (bool): treat a missing video file as an invalid query.
+            Defaults to False.
+        pipeline (list): transforms; ``[]`` returns the ``data_info`` dicts.
+        test_mode (bool): evaluation mode (pipeline failures always raise).
+        **kwargs: other ``mmengine.dataset.BaseDataset`` arguments.
+    """
+
+    METAINFO: dict = dict(dataset_name='stvg')
+
+    def __init__(self,
+                 ann_file: str = '',
+                 data_root: str = '',
+                 data_prefix: dict = dict(video=''),
+                 feature_suffix: str = '.npy',
+                 skip_invalid: bool = False,
+                 check_video_exists: bool = False,
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 test_mode: bool = False,
+                 **kwargs) -> None:
+        self.feature_suffix = feature_suffix
+        self.skip_invalid = skip_invalid
+        self.check_video_exists = check_video_exists
+        self.skipped: Dict[str, List[str]] = defaultdict(list)
+        self.num_clipped_boxes = 0
+        self.num_queries_with_clipped_boxes = 0
+        data_prefix = dict(data_prefix)
+        data_prefix.setdefault('video', '')
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            **kwargs)
+
+    # ------------------------------------------------------------------ subclass hooks
+    def iter_records(self) -> Iterator[Tuple[str, Any]]:
+        """Yield ``(record_name, raw_record)`` for every record of ``self.ann_file``.
+
+        ``record_name`` identifies the record in error messages (a key or ``#index``).
+        """
+        raise NotImplementedError
+
+    def parse_record(self, record_name: str, raw: Any) -> List[Union[dict, InvalidRecord]]:
+        """Convert one raw record into its ``data_info`` dicts.
+
+        Returns:
+            list[dict | InvalidRecord]: one item per query; an :class:`InvalidRecord` item
+            (with its ``qids``) stands for an invalid query of an otherwise valid record.
+
+        Raises:
+            InvalidRecord: the whole record is invalid; ``qids`` names the queries lost.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ loading
+    def load_data_list(self) -> List[dict]:
+        """Parse, validate and convert every query of the annotation file.
+
+        Returns:
+            list[dict]: one ``data_info`` per valid query (see ``docs/data_flow.md``).
+        """
+        self.skipped = defaultdict(list)
+        self.num_clipped_boxes = 0
+        self.num_queries_with_clipped_boxes = 0
+        data_list: List[dict] = []
+        seen_qids: Dict[str, str] = {}
+        for record_name, raw in self.iter_records():
+            try:
+                infos = self.parse_record(record_name, raw)
+            except InvalidRecord as err:
+                self._reject(err, record_name, None)
+                continue
+            for info in infos:
+                if isinstance(info, InvalidRecord):
+                    self._reject(info, record_name, None)
+                    continue
+                qid = info.get('qid')
+                try:
+                    if isinstance(qid, str) and qid in seen_qids:
+                        raise InvalidRecord(DUPLICATE_QID, f'qid {qid!r} was already used by '
+                                            f'record {seen_qids[qid]}')
+                    info = self.check_data_info(info)
+                except InvalidRecord as err:
+                    self._reject(err, record_name, qid)
+                    continue
+                seen_qids[info['qid']] = record_name
+                data_list.append(info)
+        self._log_load_summary(len(data_list))
+        return data_list
+
+    def _reject(self, err: InvalidRecord, record_name: str, qid: Optional[str]) -> None:
+        """Raise :class:`InvalidAnnotationError` or record the skip of ``err``'s queries."""
+        qids = err.qids if err.qids is not None else [qid if qid is not None else record_name]
+        where = f'record {record_name}'
+        if qid is not None:
+            where += f' (qid {qid})'
+        elif err.qids:
+            where += f' (qids {", ".join(err.qids)})'
+        if not self.skip_invalid:
+            raise InvalidAnnotationError(
+                f'{type(self).__name__}: invalid annotation in {self.ann_file}, {where}: '
+                f'{err.message} [{err.reason}] (set skip_invalid=True to skip such queries)',
+                reason=err.reason)
+        self.skipped[err.reason].extend(qids)
+
+    def _log_load_summary(self, num_loaded: int) -> None:
+        logger = MMLogger.get_current_instance()
+        name = type(self).__name__
+        if self.skipped:
+            counts = ', '.join(f'{reason}: {len(qids)}' for reason, qids in self.skipped.items())
+            examples = '; '.join(f'{reason}: {qids[:3]}' for reason, qids in self.skipped.items())
+            msg = (f'{name}: skipped {sum(len(q) for q in self.skipped.values())} invalid '
+                   f'queries of {self.ann_file} ({counts}); examples: {examples}. '
+                   f'{num_loaded} queries loaded. The full lists are in `dataset.skipped`.')
+            if not num_loaded:
+                msg += ' No valid query is left.'
+            if self.test_mode:
+                msg += (' WARNING: test_mode: the skipped queries are NOT evaluated, so the '
+                        'scores are not comparable with the full benchmark.')
+            logger.warning(msg)
+        if self.num_clipped_boxes:
+            logger.info(f'{name}: clipped {self.num_clipped_boxes} GT boxes of '
+                        f'{self.num_queries_with_clipped_boxes} queries of {self.ann_file} to '
+                        'the frame (partially outside it).')
+
+    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
+        """mmengine's serialisation, which fails on an empty list (every query skipped)."""
+        if not self.data_list:
+            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        return super()._serialize_data()
+
+    # ------------------------------------------------------------------ validation
+    def check_data_info(self, info: dict) -> dict:
+        """Validate one ``data_info`` (types, sentence, span, boxes, video file).
+
+        Boxes partially outside the frame are clipped (counted in ``num_clipped_boxes``).
+
+        Returns:
+            dict: the validated ``data_info`` (sentence stripped, boxes float32 and clipped).
+
+        Raises:
+            InvalidRecord: see the module docstring for the reasons.
+        """
+        for key in ('qid', 'video_name', 'filename'):
+            if not isinstance(info.get(key), str) or not info[key]:
+                raise InvalidRecord(MALFORMED, f'`{key}` must be a non-empty string, got '
+                                    f'{info.get(key)!r}')
+        sentence = info.get('sentence')
+        if not isinstance(sentence, str):
+            raise InvalidRecord(MALFORMED, f'the sentence must be a string, got {sentence!r}')
+        info['sentence'] = sentence.strip()
+        if not info['sentence']:
+            raise InvalidRecord(EMPTY_SENTENCE, 'empty sentence')
+        if self.check_video_exists and not exists(info['filename']):
+            raise InvalidRecord(MISSING_VIDEO, f'video file {info["filename"]} does not exist')
+        info.setdefault('sentence_type', None)
+        info.setdefault('feature_path', None)
+        info.setdefault('extra', {})
+
+        num_frames = info.get('num_frames')
+        width, height = info.get('width'), info.get('height')
+        clip, span, boxes = info.get('clip'), info.get('gt_span'), info.get('gt_bboxes')
+        if clip is not None:
+            start, end = int(clip[0]), int(clip[1])
+            if not 0 <= start < end or (num_frames is not None and end > num_frames):
+                raise InvalidRecord(MALFORMED, f'clip [{start}, {end}) is empty or outside the '
+                                    f'video of {num_frames} frames')
+            info['clip'] = (start, end)
+        if span is None and boxes is not None:
+            raise InvalidRecord(MALFORMED, 'gt_bboxes without gt_span')
+        if span is not None:
+            start, end = int(span[0]), int(span[1])
+            if not 0 <= start < end:
+                raise InvalidRecord(MALFORMED, f'empty or negative GT span [{start}, {end})')
+            if num_frames is not None and end > num_frames:
+                raise InvalidRecord(MALFORMED, f'GT span [{start}, {end}) ends after the last '
+                                    f'frame of the video ({num_frames} frames)')
+            if clip is not None and not (info['clip'][0] <= start and end <= info['clip'][1]):
+                raise InvalidRecord(MALFORMED, f'GT span [{start}, {end}) is not inside the '
+                                    f'clip [{info["clip"][0]}, {info["clip"][1]})')
+            info['gt_span'] = (start, end)
+            if boxes is not None:  # None: a temporal-only annotation (e.g. load_boxes=False)
+                info['gt_bboxes'] = self._check_boxes(boxes, (start, end), width, height)
+        return info
+
+    def _check_boxes(self, boxes: Any, span: Tuple[int, int], width: Optional[int],
+                     height: Optional[int]) -> np.ndarray:
+        """(end - start, 4) float32 xyxy boxes, clipped to the frame when its size is known."""
+        num = span[1] - span[0]
+        try:
+            boxes = np.asarray(boxes, dtype=np.float32)
+        except (TypeError, ValueError) as err:
+            raise InvalidRecord(MALFORMED, f'GT boxes are not numeric: {err}') from None
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
+            raise InvalidRecord(MALFORMED, f'GT boxes must have shape (N, 4), got {boxes.shape}')
+        if boxes.shape[0] != num:
+            raise InvalidRecord(MALFORMED, f'{boxes.shape[0]} GT boxes for a span of {num} '
+                                'frames')
+        if not np.isfinite(boxes).all():
+            raise InvalidRecord(MALFORMED, 'non-finite GT box coordinates')
+        if width is not None and height is not None:
+            outside = ((boxes[:, 0] >= width) | (boxes[:, 2] <= 0) | (boxes[:, 1] >= height)
+                       | (boxes[:, 3] <= 0))
+            if outside.any():
+                k = int(np.flatnonzero(outside)[0])
+                raise InvalidRecord(BOX_OUTSIDE_FRAME, f'GT box {boxes[k].tolist()} of frame '
+                                    f'{span[0] + k} lies outside the {width}x{height} frame')
+            clipped = boxes.copy()
+            np.clip(clipped[:, 0::2], 0, width, out=clipped[:, 0::2])
+            np.clip(clipped[:, 1::2], 0, height, out=clipped[:, 1::2])
+            num_clipped = int((clipped != boxes).any(axis=1).sum())
+            boxes = clipped
+        else:
+            num_clipped = 0
+        degenerate = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
+        if degenerate.any():
+            k = int(np.flatnonzero(degenerate)[0])
+            raise InvalidRecord(DEGENERATE_BOX, f'GT box {boxes[k].tolist()} of frame '
+                                f'{span[0] + k} is degenerate (x2 <= x1 or y2 <= y1 after '
+                                'clipping to the frame)')
+        if num_clipped:
+            self.num_clipped_boxes += num_clipped
+            self.num_queries_with_clipped_boxes += 1
+        return boxes
+
+    # ------------------------------------------------------------------ helpers
+    def join_video_path(self, relative_path: str) -> str:
+        """``data_prefix['video']`` joined with the dataset's relative video path."""
+        prefix = self.data_prefix.get('video', '')
+        return join_path(prefix, relative_path) if prefix else relative_path
+
+    def get_feature_path(self, video_name: str) -> Optional[str]:
+        """``data_prefix['feature']`` / ``<video stem>`` + ``feature_suffix``, or None."""
+        prefix = self.data_prefix.get('feature')
+        if prefix is None:
+            return None
+        stem = osp.splitext(video_name)[0]
+        return join_path(prefix, stem + self.feature_suffix) if prefix else \
+            stem + self.feature_suffix
+
+    def skipped_counts(self) -> Dict[str, int]:
+        """Number of skipped queries per reason."""
+        return {reason: len(qids) for reason, qids in self.skipped.items()}
+
+    # ------------------------------------------------------------------ run time
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on query ``idx``; failures name the video file and the qid.
+
+        Returns:
+            Any: the pipeline output, or None (training with ``skip_invalid=True`` only) when
+            the pipeline raised, so that ``BaseDataset.__getitem__`` draws another index.
+
+        Raises:
+            STVGPipelineError: the pipeline raised (always in ``test_mode``).
+        """
+        data_info = self.get_data_info(idx)
+        qid, filename = data_info.get('qid'), data_info.get('filename')
+        try:
+            return self.pipeline(data_info)
+        except Exception as exc:  # noqa: BLE001  (re-raised or counted and logged)
+            msg = (f'{type(self).__name__}: the pipeline failed for query {qid!r} (video '
+                   f'{filename}')
+            if data_info.get('feature_path'):
+                msg += f', features {data_info["feature_path"]}'
+            msg += f'; annotation file {self.ann_file}): {type(exc).__name__}: {exc}'
+            if self.skip_invalid and not self.test_mode:
+                self.skipped[PIPELINE_ERROR].append(qid)
+                MMLogger.get_current_instance().warning(
+                    f'{msg} -- skipped (skip_invalid=True; {len(self.skipped[PIPELINE_ERROR])} '
+                    'pipeline failures so far in this process); another sample is drawn.')
+                return None
+            raise STVGPipelineError(msg) from exc

@@ -1,0 +1,191 @@
+"""STVG metric: m_tIoU, m_vIoU and vIoU@R under one of three protocols; submission dump.
+
+The formulas live in :mod:`mmstvg.evaluation.functional.stvg_protocols` (pure numpy, shared
+with ``tools/analysis_tools/eval_submission.py``, so a dumped submission re-scored by that
+tool gives the numbers this metric reports). Protocols (``../shared/design/DATA_FORMATS.md``):
+
+- ``'sampled'``: TubeDETR's protocol (frames selected at ``eval_fps`` and capped at
+  ``video_max_len``; with ``tubedetr_clip=True`` over TubeDETR's clip, i.e. the query's clip
+  without its last frame: HC-STVG ``[0, img_num - 1)``, VidSTG ``used_segment
+  [begin_fid, end_fid)``).
+- ``'dense'``: STCAT-family protocol on every raw frame (boxes interpolated between the
+  predicted frames; the last GT frame is counted).
+- ``'hcstvg_official'``: the HC-STVG challenge's ``eval_hcvg.py``. The prediction is first
+  densified to one interpolated box per frame of its span, exactly what the submission file
+  holds, so the score equals the official script's score on the dumped file.
+"""
+import os.path as osp
+from collections import OrderedDict
+from typing import Any, List, Optional, Sequence
+
+import mmengine
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
+
+from mmstvg.registry import METRICS
+from ..functional import (PROTOCOLS, densify_tube, evaluate_stvg, tube_to_submission_entry)
+
+
+def _to_numpy(value: Any) -> Optional[np.ndarray]:
+    if value is None:
+        return None
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _field(element: Any, key: str) -> Any:
+    """``element[key]`` for a dict, ``element.key`` for a data element, else None."""
+    if element is None:
+        return None
+    if isinstance(element, dict):
+        return element.get(key)
+    return getattr(element, key, None)
+
+
+@METRICS.register_module()
+class STVGMetric(BaseMetric):
+    """Spatio-temporal video grounding metric.
+
+    ``process`` reads, per data sample (a dict, as mmengine's ``Evaluator`` passes
+    ``STVGDataSample.to_dict()``; data sample objects are accepted too):
+
+    - metainfo: ``qid`` (falls back to ``video_name``), ``sentence_type``, ``clip``
+      ([start, end) original frames), ``fps`` (video frame rate), ``num_frames``;
+    - ``gt_tube``: ``span`` (2,) half-open GT span, ``bboxes`` (end - start, 4) xyxy original
+      pixels; absent on a split without ground truth (set ``format_only=True``);
+    - ``pred_tube``: ``span`` (2,), ``frame_ids`` (K,), ``bboxes`` (K, 4) xyxy original pixels.
+
+    Results: ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` for each ``R`` of ``iou_thresholds`` (queries
+    with vIoU strictly greater than ``R``), values in [0, 1]; when sentence types are set
+    (VidSTG), the same keys prefixed ``declarative/`` and ``interrogative/``. Keys carry no
+    prefix unless ``prefix`` is given.
+
+    Args:
+        protocol (str): ``'sampled'``, ``'dense'`` or ``'hcstvg_official'``.
+            Defaults to 'sampled'.
+        eval_fps (float): ``sampled``: evaluation frame rate. Defaults to 5.
+        video_max_len (int): ``sampled``: cap on the evaluation frames of a query.
+            Defaults to 200.
+        iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R``. Defaults to (0.3, 0.5).
+        tubedetr_clip (bool): ``sampled``: select frames over TubeDETR's clip (the query's
+            clip minus its last frame, which TubeDETR never samples on HC-STVG nor VidSTG);
+            False selects over the whole mmstvg clip. Defaults to True (comparable with
+            published numbers).
+        submission_file (str, optional): when set, write every prediction there in the HC-STVG
+            challenge format (``mmstvg.evaluation.functional.submission``: key = qid,
+            1-based inclusive frames, one box per frame of the predicted span).
+            Defaults to None.
+        format_only (bool): only write ``submission_file`` (a split without ground truth, e.g.
+            HC-STVG v2 ``query_v2.json``); returns no metric. Defaults to False.
+        collect_device (str): 'cpu' or 'gpu', device to collect results across ranks.
+            Defaults to 'cpu'.
+        prefix (str, optional): prefix of the metric names. Defaults to None.
+        collect_dir (str, optional): directory for cpu collection. Defaults to None.
+    """
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 protocol: str = 'sampled',
+                 eval_fps: float = 5.0,
+                 video_max_len: int = 200,
+                 iou_thresholds: Sequence[float] = (0.3, 0.5),
+                 tubedetr_clip: bool = True,
+                 submission_file: Optional[str] = None,
+                 format_only: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
+        if protocol not in PROTOCOLS:
+            raise ValueError(f'STVGMetric: unknown protocol {protocol!r}; choose from '
+                             f'{PROTOCOLS}')
+        if format_only and not submission_file:
+            raise ValueError('STVGMetric: `format_only=True` needs `submission_file` (with '
+                             '`tools/test.py`, pass `--submit FILE`)')
+        if not eval_fps or eval_fps <= 0:
+            raise ValueError(f'STVGMetric: eval_fps must be > 0, got {eval_fps}')
+        self.protocol = protocol
+        self.eval_fps = float(eval_fps)
+        self.video_max_len = int(video_max_len)
+        self.iou_thresholds = tuple(float(t) for t in iou_thresholds)
+        self.tubedetr_clip = bool(tubedetr_clip)
+        self.submission_file = submission_file
+        self.format_only = format_only
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Keep the GT and the predicted tube of every data sample (as numpy)."""
+        for sample in data_samples:
+            if isinstance(sample, BaseDataElement):
+                sample = sample.to_dict()
+            qid = sample.get('qid', sample.get('video_name'))
+            if qid is None:
+                raise KeyError('STVGMetric: a data sample has neither `qid` nor `video_name`')
+            gt_tube = sample.get('gt_tube')
+            gt = None
+            if _field(gt_tube, 'span') is not None:
+                gt = dict(
+                    span=tuple(int(v) for v in _to_numpy(_field(gt_tube, 'span')).reshape(-1)),
+                    bboxes=_to_numpy(_field(gt_tube, 'bboxes')).astype(np.float64),
+                    clip=None if sample.get('clip') is None else
+                    tuple(int(v) for v in np.asarray(sample['clip']).reshape(-1)),
+                    fps=None if sample.get('fps') is None else float(sample['fps']),
+                    num_frames=sample.get('num_frames'),
+                    sentence_type=sample.get('sentence_type'))
+            pred_tube = sample.get('pred_tube')
+            pred = None
+            if _field(pred_tube, 'span') is not None:
+                pred = dict(
+                    span=tuple(int(v) for v in _to_numpy(_field(pred_tube, 'span')).reshape(-1)),
+                    frame_ids=_to_numpy(_field(pred_tube, 'frame_ids')).astype(np.int64),
+                    bboxes=_to_numpy(_field(pred_tube, 'bboxes')).astype(np.float64))
+            self.results.append(
+                dict(qid=str(qid), sentence_type=sample.get('sentence_type'), gt=gt, pred=pred))
+
+    def _dump_submission(self, results: List[dict]) -> None:
+        submission = OrderedDict()
+        for res in results:
+            if res['pred'] is not None:
+                pred = res['pred']
+                submission[res['qid']] = tube_to_submission_entry(
+                    pred['span'], pred['frame_ids'], pred['bboxes'], densify=True)
+        out_dir = osp.dirname(osp.abspath(self.submission_file))
+        mmengine.mkdir_or_exist(out_dir)
+        mmengine.dump(dict(submission), self.submission_file, file_format='json')
+        print_log(f'STVGMetric: wrote {len(submission)} predictions to '
+                  f'{self.submission_file}', logger='current')
+
+    def compute_metrics(self, results: List[dict]) -> dict:
+        """Dump the submission when asked, then score (unless ``format_only``).
+
+        Args:
+            results (list[dict]): the processed results of every rank.
+
+        Returns:
+            dict: the metrics (empty with ``format_only``).
+        """
+        if self.submission_file:
+            self._dump_submission(results)
+        if self.format_only:
+            return dict()
+        missing_gt = [r['qid'] for r in results if r['gt'] is None]
+        if missing_gt:
+            raise ValueError(f'STVGMetric: {len(missing_gt)} queries have no ground truth '
+                             f'(e.g. {missing_gt[0]!r}); on a split without ground truth set '
+                             '`format_only=True` and `submission_file`.')
+        gts = OrderedDict((r['qid'], r['gt']) for r in results)
+        preds = {}
+        for r in results:
+            pred = r['pred']
+            if pred is not None and self.protocol == 'hcstvg_official':
+                frames, boxes = densify_tube(pred['span'], pred['frame_ids'], pred['bboxes'])
+                pred = dict(span=pred['span'], frame_ids=frames, bboxes=boxes)
+            if pred is not None:
+                preds[r['qid']] = pred
+        metrics, _ = evaluate_stvg(
+            gts, preds, protocol=self.protocol, eval_fps=self.eval_fps,
+            video_max_len=self.video_max_len, iou_thresholds=self.iou_thresholds,
+            tubedetr_clip=self.tubedetr_clip)
+        return dict(metrics)

@@ -1,0 +1,148 @@
+# Copyright (c) mmstvg contributors.
+"""Score a submission file against an annotation file under one STVG protocol.
+
+The submission is in the HC-STVG challenge format (what ``tools/test.py --submit FILE``
+writes; 1-based inclusive frames, keyed by qid, see
+``mmstvg/evaluation/functional/submission.py``), so outputs of other codebases converted to
+that format can be re-scored under one protocol. The annotation file is parsed by mmstvg's
+dataset classes (``HCSTVGDataset`` for HC-STVG v1/v2 dicts, ``VidSTGDataset`` for VidSTG
+lists, which also need the VidOR box files), so the GT is exactly what ``STVGMetric`` sees.
+
+Example::
+
+    python tools/analysis_tools/eval_submission.py \\
+        --ann data/hcstvg/anno_v2/val_v2.json --pred work_dirs/x/val_submit.json \\
+        --protocol hcstvg_official
+
+The last line printed is one JSON object with ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` (values in
+[0, 1]) and, when the annotations carry sentence types (VidSTG), the same keys prefixed
+``declarative/`` and ``interrogative/``.
+"""
+import argparse
+import json
+from collections import OrderedDict
+
+import mmengine
+
+from mmstvg.evaluation.functional import PROTOCOLS, evaluate_stvg, submission_to_tubes
+
+DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Score an STVG submission file (HC-STVG challenge format) against an '
+        'annotation file')
+    parser.add_argument('--ann', required=True, help='annotation file (HC-STVG v1/v2 json '
+                        'dict, or VidSTG *_annotations.json list)')
+    parser.add_argument('--pred', required=True, help='submission file to score')
+    parser.add_argument('--protocol', required=True, choices=PROTOCOLS,
+                        help='evaluation protocol (see docs / DATA_FORMATS.md)')
+    parser.add_argument('--dataset', choices=sorted(DATASET_TYPES),
+                        help='annotation format; guessed from the file when omitted '
+                        '(a dict is HC-STVG, a list is VidSTG)')
+    parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
+    parser.add_argument('--eval-fps', type=float, default=5.0,
+                        help='`sampled`: evaluation frame rate (default 5)')
+    parser.add_argument('--video-max-len', type=int, default=200,
+                        help='`sampled`: max evaluation frames per query (default 200)')
+    parser.add_argument('--no-tubedetr-clip', action='store_true',
+                        help='`sampled`: select frames over the whole mmstvg clip instead of '
+                        "TubeDETR's clip (the clip minus its last frame)")
+    parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.3, 0.5],
+                        help='R of vIoU@R (default 0.3 0.5)')
+    parser.add_argument('--skip-invalid', action='store_true',
+                        help='skip (and report) invalid GT queries instead of failing; the '
+                        'scores then do not cover the full benchmark')
+    parser.add_argument('--per-query', help='optional json file for the per-query scores')
+    return parser.parse_args(argv)
+
+
+def guess_dataset(ann_file: str) -> str:
+    """'hcstvg' for a json dict, 'vidstg' for a json list."""
+    ann = mmengine.load(ann_file)
+    return 'hcstvg' if isinstance(ann, dict) else 'vidstg'
+
+
+def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None,
+                  skip_invalid: bool = False):
+    """Build the mmstvg dataset that parses ``ann_file`` (no pipeline, test mode)."""
+    from mmstvg.registry import DATASETS
+    from mmstvg.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    data_prefix = dict(video='')
+    if dataset == 'vidstg':
+        if not vidor_dir:
+            raise ValueError('VidSTG annotations need --vidor-dir (the VidOR box files)')
+        data_prefix['vidor_anno'] = vidor_dir
+    return DATASETS.build(
+        dict(type=DATASET_TYPES[dataset], ann_file=ann_file, data_prefix=data_prefix,
+             pipeline=[], test_mode=True, skip_invalid=skip_invalid))
+
+
+def load_gt_queries(ann_file: str,
+                    dataset: str = None,
+                    vidor_dir: str = None,
+                    skip_invalid: bool = False) -> OrderedDict:
+    """``{qid: gt dict}`` (the input of ``evaluate_stvg``) of an annotation file.
+
+    Args:
+        ann_file (str): annotation file.
+        dataset (str, optional): 'hcstvg' or 'vidstg'; guessed when None.
+        vidor_dir (str, optional): VidOR box directory (VidSTG).
+        skip_invalid (bool): skip invalid GT queries (the dataset logs them) instead of
+            raising. Defaults to False.
+
+    Returns:
+        OrderedDict: qid -> ``dict(span, bboxes, clip, fps, num_frames, sentence_type)``.
+    """
+    dataset = dataset or guess_dataset(ann_file)
+    ds = build_dataset(ann_file, dataset, vidor_dir, skip_invalid)
+    gts = OrderedDict()
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        if info.get('gt_span') is None:
+            raise ValueError(f'{ann_file} has no ground truth (query {info.get("qid")!r})')
+        gts[str(info['qid'])] = dict(
+            span=tuple(int(v) for v in info['gt_span']),
+            bboxes=info['gt_bboxes'],
+            clip=None if info.get('clip') is None else tuple(int(v) for v in info['clip']),
+            fps=info.get('fps'),
+            num_frames=info.get('num_frames'),
+            sentence_type=info.get('sentence_type'))
+    return gts
+
+
+def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
+                     iou_thresholds=(0.3, 0.5), tubedetr_clip=True):
+    """Metrics and per-query scores of a submission dict against ``{qid: gt}``."""
+    preds = submission_to_tubes(submission)
+    return evaluate_stvg(
+        gts, preds, protocol=protocol, eval_fps=eval_fps, video_max_len=video_max_len,
+        iou_thresholds=iou_thresholds, tubedetr_clip=tubedetr_clip)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    gts = load_gt_queries(args.ann, args.dataset, args.vidor_dir, args.skip_invalid)
+    submission = mmengine.load(args.pred)
+    if not isinstance(submission, dict):
+        raise ValueError(f'{args.pred} is not a submission dict {{qid: entry}}')
+    missing = [q for q in gts if q not in submission]
+    print(f'{len(gts)} queries, {len(submission)} predictions, {len(missing)} queries '
+          f'without prediction' + (' (scored 0)' if missing and
+                                  args.protocol == 'hcstvg_official' else ''))
+    metrics, per_query = score_submission(
+        gts, submission, args.protocol, eval_fps=args.eval_fps,
+        video_max_len=args.video_max_len, iou_thresholds=args.iou_thrs,
+        tubedetr_clip=not args.no_tubedetr_clip)
+    if args.per_query:
+        mmengine.dump(per_query, args.per_query)
+    for key, value in metrics.items():
+        print(f'{key}: {value:.4f}')
+    print(json.dumps(metrics))
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
