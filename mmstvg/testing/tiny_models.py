@@ -37,7 +37,8 @@ def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> di
         temporal_neck=dict(type='TemporalConvNeck', in_channels=embed_dims,
                            text_channels=text_channels, embed_dims=embed_dims),
         bbox_head=dict(type='TubeBoxHead', in_channels=embed_dims, hidden_dims=embed_dims),
-        span_head=dict(type='SpanScoreHead', in_channels=embed_dims, hidden_dims=embed_dims))
+        span_head=dict(type='SpanScoreHead', in_channels=embed_dims, hidden_dims=embed_dims),
+        loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0))
 
 
 def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,

@@ -44,10 +44,15 @@ class PackSTVGInputs(BaseTransform):
         meta_keys (Sequence[str]): keys copied to the metainfo when present. ``ori_shape``
             is taken from ``original_shape`` (decoders) or ``(height, width)``;
             ``img_shape`` defaults to ``ori_shape`` (feature pipelines).
+        require_inputs (bool): raise when neither ``imgs`` nor ``features`` is present (a
+            forgotten decode transform). False only for predictors that read no input, such
+            as ``TrivialGrounder``. Defaults to True.
     """
 
-    def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
+    def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS,
+                 require_inputs: bool = True) -> None:
         self.meta_keys = tuple(meta_keys)
+        self.require_inputs = require_inputs
 
     @staticmethod
     def _pack_imgs(imgs) -> torch.Tensor:
@@ -114,7 +119,7 @@ class PackSTVGInputs(BaseTransform):
         if results.get('features') is not None:
             inputs['features'] = torch.from_numpy(
                 np.ascontiguousarray(results['features'], dtype=np.float32))
-        if not inputs:
+        if not inputs and self.require_inputs:
             raise KeyError(f'PackSTVGInputs: query {results.get("qid")!r} has neither '
                            '`imgs` nor `features` (missing decode/feature transform?).')
         if 'text_input_ids' in results:
@@ -130,4 +135,5 @@ class PackSTVGInputs(BaseTransform):
         return dict(inputs=inputs, data_samples=sample)
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(meta_keys={self.meta_keys})'
+        return (f'{self.__class__.__name__}(meta_keys={self.meta_keys}, '
+                f'require_inputs={self.require_inputs})')

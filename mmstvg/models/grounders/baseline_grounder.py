@@ -32,6 +32,8 @@ class BaselineGrounder(BaseGrounder):
         temporal_neck (dict): temporal mixing config (``TemporalConvNeck``).
         bbox_head (dict): box head config (``TubeBoxHead``).
         span_head (dict): in-span head config (``SpanScoreHead``).
+        loss_attn (dict, optional): supervision of the neck's spatial attention by the GT box
+            on in-span frames (``SpatialAttentionLoss``); None disables it.
         frame_chunk (int, optional): run the backbone on at most this many frames at a time
             at inference (bounds memory on long videos).
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
@@ -45,6 +47,7 @@ class BaselineGrounder(BaseGrounder):
                  temporal_neck: dict,
                  bbox_head: dict,
                  span_head: dict,
+                 loss_attn: Optional[dict] = None,
                  frame_chunk: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -55,6 +58,7 @@ class BaselineGrounder(BaseGrounder):
         self.temporal_neck = MODELS.build(temporal_neck)
         self.bbox_head = MODELS.build(bbox_head)
         self.span_head = MODELS.build(span_head)
+        self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         self.frame_chunk = frame_chunk
 
     def extract_frame_feats(self, imgs: torch.Tensor) -> torch.Tensor:
@@ -109,6 +113,8 @@ class BaselineGrounder(BaseGrounder):
         in_span = in_span & frame_mask
         losses = self.bbox_head.loss(out['boxes'], gt_boxes, in_span)
         losses.update(self.span_head.loss(out['span_logits'], in_span, frame_mask))
+        if self.loss_attn is not None:
+            losses['loss_attn'] = self.loss_attn(out['attn'][in_span], gt_boxes[in_span])
         return losses
 
     def predict(self, inputs: Dict[str, torch.Tensor],

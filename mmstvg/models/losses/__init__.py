@@ -1,1 +1,3 @@
-# Each component module adds its import line here.
+from .spatial_attention_loss import SpatialAttentionLoss
+
+__all__ = ['SpatialAttentionLoss']

@@ -39,13 +39,16 @@ class TemporalConvNeck(BaseModule):
         embed_dims (int): output channels.
         dilations (Sequence[int]): one residual block per dilation.
         kernel_size (int): temporal kernel size (odd).
+        motion_scale (float): multiplier of the centre displacement (normalised units per
+            sampled frame, typically ~0.01) so that it enters on the scale of the features.
         init_cfg (dict, optional): initialisation config.
     """
 
     def __init__(self, in_channels: int, text_channels: int, embed_dims: int = 128,
                  dilations: Sequence[int] = (1, 2, 4), kernel_size: int = 3,
-                 init_cfg=None) -> None:
+                 motion_scale: float = 10.0, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.motion_scale = motion_scale
         # +4: centre (x, y) and its displacement from the previous frame (dx, dy).
         self.input_proj = nn.Linear(in_channels + 4 + text_channels, embed_dims)
         self.blocks = nn.ModuleList(
@@ -65,7 +68,8 @@ class TemporalConvNeck(BaseModule):
             Tensor: (B, N, D) temporally mixed features (zero on padded frames).
         """
         motion = torch.zeros_like(centers)
-        motion[:, 1:] = (centers[:, 1:] - centers[:, :-1]) * frame_mask[:, :-1, None]
+        motion[:, 1:] = (centers[:, 1:] - centers[:, :-1]) * frame_mask[:, :-1, None] * \
+            self.motion_scale
         text = sentence[:, None].expand(-1, feats.shape[1], -1)
         x = self.input_proj(torch.cat([feats, centers, motion, text], -1))
         mask = frame_mask[:, None, :].to(x.dtype)                      # (B, 1, N)

@@ -34,7 +34,7 @@ def test_loss_decreases():
     first = None
     for _ in range(25):
         losses = model(inputs, samples, mode='loss')
-        assert set(losses) == {'loss_bbox', 'loss_giou', 'loss_span'}
+        assert set(losses) == {'loss_bbox', 'loss_giou', 'loss_span', 'loss_attn'}
         loss = sum(losses.values())
         first = loss.item() if first is None else first
         optim.zero_grad()
