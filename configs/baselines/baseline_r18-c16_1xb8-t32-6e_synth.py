@@ -1,0 +1,38 @@
+# The per-frame baseline on the synthetic benchmark, sized for 2 CPU cores (<= 10 min):
+# ResNet-18 at 1/4 width (16 base channels), a 2-layer randomly initialised RoBERTa over the
+# generator's word-level vocabulary, 32 frames at 96x96.
+_base_ = [
+    '../_base_/models/baseline_r18.py', '../_base_/datasets/synth_stvg.py',
+    '../_base_/schedules/adamw_10e.py', '../_base_/default_runtime.py'
+]
+
+embed_dims = 64
+model = dict(
+    backbone=dict(base_channels=16),
+    text_encoder=dict(
+        _delete_=True,
+        type='HFTextEncoder',
+        config=dict(
+            model_type='roberta', vocab_size=128, hidden_size=64, num_hidden_layers=2,
+            num_attention_heads=4, intermediate_size=128, max_position_embeddings=40,
+            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=0),
+        out_channels=embed_dims,
+        pooling='mean'),
+    neck=dict(in_channels=64, text_channels=embed_dims, embed_dims=embed_dims),
+    temporal_neck=dict(in_channels=embed_dims, text_channels=embed_dims,
+                       embed_dims=embed_dims, dilations=(1, 2, 4)),
+    bbox_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
+    span_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
+    frame_chunk=None)
+
+max_epochs = 6
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=1e-4), clip_grad=dict(max_norm=1.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min_ratio=0.01, by_epoch=True,
+         begin=0, end=max_epochs, convert_to_iter_based=True)
+]
+default_hooks = dict(checkpoint=dict(interval=max_epochs, save_best=None),
+                     logger=dict(interval=25))

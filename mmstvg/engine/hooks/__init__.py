@@ -1,0 +1,3 @@
+from .stvg_visualization_hook import STVGVisualizationHook
+
+__all__ = ['STVGVisualizationHook']

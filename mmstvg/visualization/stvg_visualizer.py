@@ -1,0 +1,643 @@
+"""Visualizer of spatio-temporal video grounding results (a tube drawn on its video).
+
+Conventions (``docs/data_flow.md``): frame indices are 0-based indices of the ORIGINAL video;
+spans are half-open ``[start, end)``; boxes are absolute ``xyxy`` pixels of the original
+frames. ``gt_tube`` / ``pred_tube`` are the fields of
+:class:`~mmstvg.structures.STVGDataSample`.
+
+Every drawn frame shows (see :mod:`mmstvg.visualization.draw_tube` for the layout): the
+sentence as a caption above the frame, the GT box (green) on the frames of the GT span, the
+predicted box (red) on the frames of the predicted span (interpolated between the predicted
+``frame_ids`` and held at the ends, as the ``dense`` protocol scores it), and below the frame
+the frame index, both spans, their tIoU and a timeline bar (GT span on the upper half,
+predicted span on the lower half, a cursor at the current frame).
+
+Outputs of :meth:`STVGVisualizer.add_datasample` (as mmdet's ``DetLocalVisualizer``: an
+``out_file`` replaces the vis backends):
+
+- ``out_file`` ending in ``.gif``: an animated GIF (PIL when installed, else PyAV);
+- ``out_file`` ending in an image suffix (``.png``, ``.jpg`` ...): the key-frame montage;
+- any other ``out_file`` (``.mp4``, ``.mkv``, ``.avi``, ``.mov``): a video written with PyAV
+  (H.264 ``libx264`` / ``yuv420p`` by default), frames streamed to the encoder;
+- no ``out_file``: the montage of a few key frames goes to every vis backend through
+  ``add_image`` (``LocalVisBackend`` saves ``vis_data/vis_image/<name>_<step>.png``).
+"""
+import math
+import os
+import os.path as osp
+from fractions import Fraction
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+from mmengine.dist import master_only
+from mmengine.structures import BaseDataElement
+from mmengine.visualization import Visualizer
+
+from mmstvg.registry import VISUALIZERS
+from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_BG_COLOR,
+                        TIMELINE_CLIP_COLOR, adaptive_scale, caption_height, draw_tube_frame,
+                        layout_segments, make_montage, render_caption_band,
+                        render_timeline_band, timeline_height, timeline_info_segments,
+                        tube_boxes_at_frames, wrap_text)
+
+VideoType = Union[str, np.ndarray, Sequence[np.ndarray]]
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
+GIF_SUFFIX = '.gif'
+
+
+# ----------------------------------------------------------------------------- tubes
+def _to_numpy(value) -> np.ndarray:
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def tube_from_element(tube: Optional[BaseDataElement]) -> Optional[dict]:
+    """``dict(span, frame_ids, bboxes)`` (numpy) of a ``gt_tube`` / ``pred_tube`` element.
+
+    A tube without ``frame_ids`` (the GT tube: one box per frame of the span) gets
+    ``frame_ids = span[0] + arange(len(bboxes))``.
+
+    Args:
+        tube (BaseDataElement, optional): with ``span`` (2,), ``bboxes`` (K, 4) and
+            optionally ``frame_ids`` (K,).
+
+    Returns:
+        dict or None: ``span`` (tuple of 2 ints), ``frame_ids`` (K,) int64 and ``bboxes``
+        (K, 4) float64; None when ``tube`` is None or has no ``span``.
+    """
+    if tube is None or tube.get('span', None) is None:
+        return None
+    span = _to_numpy(tube.span).reshape(-1)
+    span = (int(span[0]), int(span[1]))
+    bboxes = tube.get('bboxes', None)
+    bboxes = np.zeros((0, 4)) if bboxes is None else _to_numpy(bboxes)
+    bboxes = bboxes.astype(np.float64).reshape(-1, 4)
+    frame_ids = tube.get('frame_ids', None)
+    if frame_ids is None:
+        frame_ids = span[0] + np.arange(bboxes.shape[0], dtype=np.int64)
+    frame_ids = _to_numpy(frame_ids).astype(np.int64).reshape(-1)
+    if frame_ids.shape[0] != bboxes.shape[0]:
+        raise ValueError(f'a tube needs one box per frame id, got {frame_ids.shape[0]} frame '
+                         f'ids and {bboxes.shape[0]} boxes')
+    return dict(span=span, frame_ids=frame_ids, bboxes=bboxes)
+
+
+# ----------------------------------------------------------------------------- video io
+def _open_video(path: str):
+    """Open ``path`` with PyAV.
+
+    Returns:
+        tuple: ``(container, stream, num_frames or None, fps or None)``.
+    """
+    import av
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'STVGVisualizer: video file not found: {path}')
+    container = av.open(path)
+    stream = container.streams.video[0]
+    stream.thread_type = 'AUTO'
+    num_frames = int(stream.frames) if stream.frames else None
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else None
+    return container, stream, num_frames, fps
+
+
+def iter_video_frames(path: str, frame_inds: Sequence[int]) -> Iterator[Tuple[int, np.ndarray]]:
+    """Decode the frames ``frame_inds`` of a video sequentially with PyAV.
+
+    Frames are counted in decoding order from 0 (exact indices, no seeking, as
+    ``STVGPyAVDecode``); only the requested ones are converted to RGB. Decoding stops after
+    the largest requested index; indices past the last decodable frame are not yielded.
+
+    Args:
+        path (str): video file.
+        frame_inds (Sequence[int]): original frame indices (any order; yielded sorted).
+
+    Yields:
+        tuple[int, np.ndarray]: ``(frame_idx, (H, W, 3) uint8 RGB)``.
+    """
+    wanted = sorted(set(int(i) for i in frame_inds))
+    if not wanted:
+        return
+    container, stream, _, _ = _open_video(path)
+    try:
+        pos = 0
+        for idx, frame in enumerate(container.decode(stream)):
+            if idx == wanted[pos]:
+                yield idx, frame.to_ndarray(format='rgb24')
+                pos += 1
+                if pos == len(wanted):
+                    break
+    finally:
+        container.close()
+
+
+def _pad_even(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    if h % 2 or w % 2:
+        img = np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)))
+    return img
+
+
+class VideoWriter:
+    """Stream RGB frames into a video file with PyAV (``yuv420p``, constant frame rate).
+
+    Odd frame sizes are padded with one black row / column (``yuv420p`` needs even sizes).
+
+    Args:
+        path (str): output file; its folder is created.
+        fps (float): frame rate.
+        codec (str): encoder; when PyAV lacks it, ``fallback_codec`` is used. Defaults to
+            ``'libx264'`` (H.264).
+        options (dict, optional): encoder options, e.g. ``{'crf': '23', 'preset':
+            'veryfast'}`` for x264.
+        fallback_codec (str): encoder used when ``codec`` is unavailable. Defaults to
+            ``'mpeg4'``.
+    """
+
+    def __init__(self, path: str, fps: float, codec: str = 'libx264',
+                 options: Optional[Dict[str, str]] = None,
+                 fallback_codec: str = 'mpeg4') -> None:
+        import av
+        try:
+            av.codec.Codec(codec, 'w')
+        except Exception:  # noqa: BLE001 (PyAV raises several types for unknown codecs)
+            codec, options = fallback_codec, None
+        dirname = osp.dirname(osp.abspath(path))
+        os.makedirs(dirname, exist_ok=True)
+        self.path = path
+        self.codec = codec
+        self.options = {str(k): str(v) for k, v in (options or {}).items()}
+        self.rate = Fraction(str(float(fps))).limit_denominator(100000)
+        self._av = av
+        self._container = None
+        self._stream = None
+        self.num_frames = 0
+
+    def write(self, img: np.ndarray) -> None:
+        """Encode one (H, W, 3) uint8 RGB frame (all frames must have the same size)."""
+        img = _pad_even(np.ascontiguousarray(img, dtype=np.uint8))
+        if self._container is None:
+            self._container = self._av.open(self.path, mode='w')
+            self._stream = self._container.add_stream(
+                self.codec, rate=self.rate, options=self.options)
+            self._stream.height, self._stream.width = img.shape[:2]
+            self._stream.pix_fmt = 'yuv420p'
+        elif (img.shape[0], img.shape[1]) != (self._stream.height, self._stream.width):
+            raise ValueError(f'VideoWriter: frame of size {img.shape[:2]} after frames of size '
+                             f'{(self._stream.height, self._stream.width)}')
+        frame = self._av.VideoFrame.from_ndarray(img, format='rgb24')
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.num_frames += 1
+
+    def close(self) -> None:
+        """Flush the encoder and close the file."""
+        if self._container is None:
+            return
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
+
+    def __enter__(self) -> 'VideoWriter':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_gif(path: str, frames: Sequence[np.ndarray], fps: float,
+              backend: str = 'auto') -> None:
+    """Write (H, W, 3) uint8 RGB frames as a looping animated GIF.
+
+    Args:
+        path (str): output file; its folder is created.
+        frames (Sequence[np.ndarray]): the frames (same size).
+        fps (float): frame rate (GIF delays are in 1/100 s, so it is rounded).
+        backend (str): ``'pil'``, ``'pyav'`` or ``'auto'`` (PIL when importable, else PyAV).
+            Defaults to ``'auto'``.
+    """
+    if len(frames) == 0:
+        raise ValueError('write_gif: no frame to write')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    if backend == 'auto':
+        try:
+            import PIL.Image  # noqa: F401
+            backend = 'pil'
+        except ImportError:
+            backend = 'pyav'
+    if backend == 'pil':
+        from PIL import Image
+        images = [Image.fromarray(np.ascontiguousarray(f, dtype=np.uint8)) for f in frames]
+        duration = max(int(round(1000. / float(fps))), 10)
+        images[0].save(path, format='GIF', save_all=True, append_images=images[1:],
+                       duration=duration, loop=0, optimize=False)
+        return
+    if backend != 'pyav':
+        raise ValueError(f"write_gif: backend must be 'auto', 'pil' or 'pyav', got {backend!r}")
+    import av
+    rate = Fraction(str(float(fps))).limit_denominator(100)
+    with av.open(path, mode='w', format='gif') as container:
+        stream = container.add_stream('gif', rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = 'rgb8'
+        for img in frames:
+            frame = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(img, dtype=np.uint8), format='rgb24')
+            for packet in stream.encode(frame.reformat(format='rgb8')):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+# ----------------------------------------------------------------------------- visualizer
+@VISUALIZERS.register_module()
+class STVGVisualizer(Visualizer):
+    """Draw GT / predicted tubes of an STVG query on its video.
+
+    Args:
+        name (str): instance name. Defaults to ``'visualizer'``.
+        vis_backends (list[dict], optional): vis backend configs (they receive the key-frame
+            montage as an image). Defaults to None.
+        save_dir (str, optional): save folder of the backends. Defaults to None.
+        gt_color, pred_color (tuple): RGB colours of the GT / predicted box and span.
+            Defaults to green ``(0, 255, 0)`` / red ``(255, 0, 0)``.
+        text_color, band_color (tuple): RGB text colour and background of the caption /
+            timeline bands. Defaults to white / black.
+        line_width (int, optional): box stroke in pixels; None scales it with the frame
+            (``2 * scale``, ``scale`` = short edge / 360, in [0.4, 3]). Defaults to None.
+        font_scale (float, optional): cv2 font scale; None gives ``0.5 * scale``.
+        min_size (int, optional): frames whose short edge is below ``min_size`` are enlarged
+            by the smallest integer factor reaching it (nearest neighbour; boxes scaled
+            alike) so that text stays readable on tiny videos; None never enlarges.
+            Defaults to 240.
+        draw_caption (bool): draw the sentence above the frame. Defaults to True.
+        caption_max_lines (int): lines of the wrapped sentence kept. Defaults to 3.
+        draw_timeline (bool): draw the info line and timeline below the frame. Defaults to
+            True.
+        timeline_bar_height (int, optional): rows of each half of the timeline bar; None
+            gives ``max(3, 6 * scale)``.
+        num_keyframes (int): frames in the montage (evenly spread over the hull of the GT and
+            predicted spans, or over the drawn frames when there is none). Defaults to 4.
+        montage_cols (int): montage images per row. Defaults to 4.
+        default_fps (float): output frame rate when neither the call nor the data sample nor
+            the video gives one. Defaults to 25.
+        video_codec (str): PyAV encoder of video outputs. Defaults to ``'libx264'`` (H.264);
+            ``'mpeg4'`` is used when PyAV lacks it.
+        video_options (dict): encoder options. Defaults to ``dict(crf='23',
+            preset='veryfast')`` (x264).
+        gif_backend (str): ``'auto'`` (PIL, else PyAV), ``'pil'`` or ``'pyav'``.
+        fig_save_cfg, fig_show_cfg (dict): see :class:`mmengine.visualization.Visualizer`.
+    """
+
+    def __init__(self,
+                 name: str = 'visualizer',
+                 vis_backends: Optional[List[dict]] = None,
+                 save_dir: Optional[str] = None,
+                 gt_color: Sequence[int] = GT_COLOR,
+                 pred_color: Sequence[int] = PRED_COLOR,
+                 text_color: Sequence[int] = TEXT_COLOR,
+                 band_color: Sequence[int] = BAND_COLOR,
+                 line_width: Optional[int] = None,
+                 font_scale: Optional[float] = None,
+                 min_size: Optional[int] = 240,
+                 draw_caption: bool = True,
+                 caption_max_lines: int = 3,
+                 draw_timeline: bool = True,
+                 timeline_bar_height: Optional[int] = None,
+                 num_keyframes: int = 4,
+                 montage_cols: int = 4,
+                 default_fps: float = 25.,
+                 video_codec: str = 'libx264',
+                 video_options: Optional[dict] = None,
+                 gif_backend: str = 'auto',
+                 fig_save_cfg: dict = dict(frameon=False),
+                 fig_show_cfg: dict = dict(frameon=False)) -> None:
+        super().__init__(
+            name=name,
+            image=None,
+            vis_backends=vis_backends,
+            save_dir=save_dir,
+            fig_save_cfg=fig_save_cfg,
+            fig_show_cfg=fig_show_cfg)
+        self.gt_color = tuple(int(c) for c in gt_color)
+        self.pred_color = tuple(int(c) for c in pred_color)
+        self.text_color = tuple(int(c) for c in text_color)
+        self.band_color = tuple(int(c) for c in band_color)
+        self.line_width = line_width
+        self.font_scale = font_scale
+        self.min_size = min_size
+        self.draw_caption = draw_caption
+        self.caption_max_lines = int(caption_max_lines)
+        self.draw_timeline = draw_timeline
+        self.timeline_bar_height = timeline_bar_height
+        self.num_keyframes = int(num_keyframes)
+        self.montage_cols = int(montage_cols)
+        self.default_fps = float(default_fps)
+        self.video_codec = video_codec
+        self.video_options = dict(crf='23', preset='veryfast') if video_options is None \
+            else dict(video_options)
+        self.gif_backend = gif_backend
+
+    # ------------------------------------------------------------------ planning
+    @staticmethod
+    def _video_info(video: VideoType) -> Tuple[Optional[int], Optional[float]]:
+        """``(num_frames, fps)`` known from the video itself (None when unknown)."""
+        if isinstance(video, str):
+            container, _, num_frames, fps = _open_video(video)
+            container.close()
+            return num_frames, fps
+        return len(video), None
+
+    def plan_frames(self,
+                    data_sample: Optional[BaseDataElement],
+                    video_num_frames: Optional[int] = None,
+                    frame_range: Optional[Sequence[int]] = None,
+                    max_frames: Optional[int] = None) -> Tuple[Tuple[int, int], np.ndarray]:
+        """The frames to draw.
+
+        Args:
+            data_sample (BaseDataElement, optional): gives ``num_frames`` (metainfo) and the
+                spans (fallback range: their hull with the ``clip``).
+            video_num_frames (int, optional): frames of the video itself.
+            frame_range (Sequence[int], optional): half-open ``[first, last + 1)`` to draw.
+                Defaults to the whole video: ``[0, video_num_frames)``, else ``[0,
+                metainfo['num_frames'])``, else the hull of the clip and the spans.
+            max_frames (int, optional): draw every ``ceil(len(range) / max_frames)``-th frame
+                of the range so that at most ``max_frames`` are drawn. None draws all.
+
+        Returns:
+            tuple: ``frame_range`` (the range the timeline covers) and ``frame_inds`` (F,)
+            int64 sorted original frames to draw.
+        """
+        if frame_range is None:
+            num_frames = video_num_frames
+            if num_frames is None and data_sample is not None:
+                num_frames = data_sample.metainfo.get('num_frames', None)
+            if num_frames is not None:
+                frame_range = (0, int(num_frames))
+            else:
+                spans = []
+                if data_sample is not None:
+                    if data_sample.metainfo.get('clip', None) is not None:
+                        spans.append(tuple(data_sample.metainfo['clip']))
+                    for key in ('gt_tube', 'pred_tube'):
+                        tube = tube_from_element(data_sample.get(key, None))
+                        if tube is not None:
+                            spans.append(tube['span'])
+                if not spans:
+                    raise ValueError('STVGVisualizer: cannot tell which frames to draw; pass '
+                                     'frame_range or set metainfo num_frames')
+                frame_range = (min(s[0] for s in spans), max(s[1] for s in spans))
+        start, end = max(int(frame_range[0]), 0), int(frame_range[1])
+        if video_num_frames is not None:
+            end = min(end, int(video_num_frames))
+        if end <= start:
+            raise ValueError(f'STVGVisualizer: empty frame range [{start}, {end})')
+        stride = 1
+        if max_frames is not None and max_frames > 0:
+            stride = max(int(math.ceil((end - start) / float(max_frames))), 1)
+        return (start, end), np.arange(start, end, stride, dtype=np.int64)
+
+    def select_keyframes(self, frame_inds: np.ndarray, gt: Optional[dict],
+                         pred: Optional[dict]) -> np.ndarray:
+        """Up to ``num_keyframes`` of ``frame_inds`` for the montage: evenly spread over the
+        hull of the GT and predicted spans (over all ``frame_inds`` when neither exists or
+        the hull holds no drawn frame)."""
+        spans = [t['span'] for t in (gt, pred) if t is not None]
+        cand = frame_inds
+        if spans:
+            lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+            inside = frame_inds[(frame_inds >= lo) & (frame_inds < hi)]
+            if inside.size:
+                cand = inside
+        num = min(max(self.num_keyframes, 1), cand.size)
+        pos = np.linspace(0, cand.size - 1, num).round().astype(np.int64)
+        return np.unique(cand[pos])
+
+    # ------------------------------------------------------------------ drawing
+    def draw_frames(self,
+                    video: VideoType,
+                    data_sample: Optional[BaseDataElement] = None,
+                    draw_gt: bool = True,
+                    draw_pred: bool = True,
+                    frame_range: Optional[Sequence[int]] = None,
+                    max_frames: Optional[int] = None,
+                    fps: Optional[float] = None) -> Iterator[Tuple[int, np.ndarray]]:
+        """Yield the drawn frames of a query, one at a time (nothing is written).
+
+        Args:
+            video (str | np.ndarray | Sequence[np.ndarray]): a video file (decoded with PyAV)
+                or the ORIGINAL frames, ``video[i]`` being frame ``i`` ((H, W, 3) uint8 RGB).
+            data_sample (:obj:`STVGDataSample`, optional): ``gt_tube`` / ``pred_tube`` and
+                metainfo ``sentence``, ``clip``, ``num_frames``, ``fps``.
+            draw_gt, draw_pred (bool): draw the GT / predicted tube. Defaults to True.
+            frame_range, max_frames: see :meth:`plan_frames`.
+            fps (float, optional): frame rate printed with the frame index; defaults to the
+                metainfo ``fps``.
+
+        Yields:
+            tuple[int, np.ndarray]: ``(frame_idx, canvas)``; every canvas of one call has the
+            same size (caption band + frame + timeline band, see ``draw_tube``).
+        """
+        video_num_frames, video_fps = self._video_info(video)
+        yield from self._draw_frames(video, data_sample, draw_gt, draw_pred,
+                                     *self.plan_frames(data_sample, video_num_frames,
+                                                       frame_range, max_frames),
+                                     fps=fps or self._meta(data_sample, 'fps') or video_fps)
+
+    @staticmethod
+    def _meta(data_sample: Optional[BaseDataElement], key: str, default=None):
+        if data_sample is None:
+            return default
+        return data_sample.metainfo.get(key, default)
+
+    def _draw_frames(self, video: VideoType, data_sample: Optional[BaseDataElement],
+                     draw_gt: bool, draw_pred: bool, frame_range: Tuple[int, int],
+                     frame_inds: np.ndarray,
+                     fps: Optional[float]) -> Iterator[Tuple[int, np.ndarray]]:
+        gt = tube_from_element(data_sample.get('gt_tube', None)) \
+            if (draw_gt and data_sample is not None) else None
+        pred = tube_from_element(data_sample.get('pred_tube', None)) \
+            if (draw_pred and data_sample is not None) else None
+        gt_boxes = tube_boxes_at_frames(gt['span'], gt['frame_ids'], gt['bboxes'],
+                                        frame_inds) if gt is not None else None
+        pred_boxes = tube_boxes_at_frames(pred['span'], pred['frame_ids'], pred['bboxes'],
+                                          frame_inds) if pred is not None else None
+        row = {int(f): i for i, f in enumerate(frame_inds)}
+        sentence = str(self._meta(data_sample, 'sentence', '') or '')
+        clip = self._meta(data_sample, 'clip', None)
+
+        if isinstance(video, str):
+            frames = iter_video_frames(video, frame_inds)
+        else:
+            frames = ((int(f), video[int(f)]) for f in frame_inds if int(f) < len(video))
+
+        gt_span = gt['span'] if gt is not None else None
+        pred_span = pred['span'] if pred is not None else None
+        layout = None
+        for frame_idx, frame in frames:
+            frame = np.asarray(frame)
+            if layout is None:
+                layout = self._layout(frame.shape, sentence, frame_range, gt_span, pred_span,
+                                      fps)
+            if layout['zoom'] > 1:
+                frame = cv2.resize(frame, None, fx=layout['zoom'], fy=layout['zoom'],
+                                   interpolation=cv2.INTER_NEAREST)
+            i = row[frame_idx]
+            gt_box = gt_boxes[0][i] * layout['zoom'] \
+                if gt_boxes is not None and gt_boxes[1][i] else None
+            pred_box = pred_boxes[0][i] * layout['zoom'] \
+                if pred_boxes is not None and pred_boxes[1][i] else None
+            timeline = None
+            if self.draw_timeline:
+                timeline = render_timeline_band(
+                    frame.shape[1], layout['timeline_h'], frame_idx, frame_range,
+                    gt_span=gt_span, pred_span=pred_span, clip=clip,
+                    bar_height=layout['bar_h'], font_scale=layout['font_scale'],
+                    thickness=layout['thickness'], fps=fps, gt_color=self.gt_color,
+                    pred_color=self.pred_color, text_color=self.text_color,
+                    bg_color=self.band_color, timeline_bg_color=TIMELINE_BG_COLOR,
+                    clip_color=TIMELINE_CLIP_COLOR)
+            canvas = draw_tube_frame(
+                frame, frame_idx, gt_box=gt_box, pred_box=pred_box,
+                caption_band=layout['caption'], timeline_band=timeline,
+                gt_color=self.gt_color, pred_color=self.pred_color,
+                line_width=layout['line_width'])
+            yield frame_idx, canvas
+
+    def _layout(self, frame_shape: Sequence[int], sentence: str, frame_range: Sequence[int],
+                gt_span: Optional[Sequence[int]], pred_span: Optional[Sequence[int]],
+                fps: Optional[float]) -> dict:
+        """Sizes derived from the (original) frame size, constant over one video: the
+        enlargement factor ``zoom``, text / stroke sizes, the caption band and the timeline
+        band height (enough info lines for the widest frame index)."""
+        short = max(min(int(frame_shape[0]), int(frame_shape[1])), 1)
+        zoom = 1
+        if self.min_size is not None and short < self.min_size:
+            zoom = int(math.ceil(self.min_size / float(short)))
+        height, width = int(frame_shape[0]) * zoom, int(frame_shape[1]) * zoom
+        scale = adaptive_scale((height, width))
+        font_scale = self.font_scale if self.font_scale is not None else 0.5 * scale
+        thickness = max(int(round(scale)), 1)
+        line_width = self.line_width if self.line_width is not None \
+            else max(int(round(2 * scale)), 1)
+        bar_h = self.timeline_bar_height if self.timeline_bar_height is not None \
+            else max(int(round(6 * scale)), 3)
+        caption = None
+        if self.draw_caption and sentence:
+            lines = wrap_text(sentence, width - 8, font_scale, thickness,
+                              max_lines=self.caption_max_lines)
+            caption = render_caption_band(lines, width,
+                                          caption_height(lines, font_scale, thickness),
+                                          font_scale, thickness, self.text_color,
+                                          self.band_color)
+        widest = timeline_info_segments(max(int(frame_range[1]) - 1, 0), gt_span, pred_span,
+                                        fps)
+        info_lines = len(layout_segments(widest, width, font_scale, thickness))
+        return dict(zoom=zoom, font_scale=font_scale, thickness=thickness,
+                    line_width=line_width, bar_h=bar_h, caption=caption,
+                    timeline_h=timeline_height(font_scale, thickness, bar_h,
+                                               info_lines=info_lines))
+
+    # ------------------------------------------------------------------ main entry
+    @master_only
+    def add_datasample(self,
+                       name: str,
+                       video: VideoType,
+                       data_sample: Optional[BaseDataElement] = None,
+                       draw_gt: bool = True,
+                       draw_pred: bool = True,
+                       show: bool = False,
+                       wait_time: float = 0,
+                       out_file: Optional[str] = None,
+                       step: int = 0,
+                       fps: Optional[float] = None,
+                       max_frames: Optional[int] = None,
+                       frame_range: Optional[Sequence[int]] = None) -> Optional[np.ndarray]:
+        """Draw the GT / predicted tube of one query on every frame of its video.
+
+        - ``out_file`` given: write it (video, GIF or montage image, by suffix; see the
+          module docstring); the vis backends are not used.
+        - otherwise: the key-frame montage is recorded by every vis backend
+          (``add_image(name, montage, step)``).
+        - ``show``: display the montage (needs a display).
+
+        Args:
+            name (str): identifier of the sample (vis backends, window title).
+            video (str | np.ndarray | Sequence[np.ndarray]): a video file (decoded with PyAV)
+                or its ORIGINAL frames (``video[i]`` = frame ``i``, (H, W, 3) uint8 RGB).
+            data_sample (:obj:`STVGDataSample`, optional): ``gt_tube`` (``span``, ``bboxes``),
+                ``pred_tube`` (``span``, ``frame_ids``, ``bboxes``) in original frames /
+                pixels, and metainfo ``sentence``, ``fps``, ``num_frames``, ``clip``.
+            draw_gt, draw_pred (bool): draw the GT / predicted tube. Defaults to True.
+            show (bool): display the montage. Defaults to False.
+            wait_time (float): seconds to show it (0: until a key). Defaults to 0.
+            out_file (str, optional): output file. Defaults to None.
+            step (int): global step for the vis backends. Defaults to 0.
+            fps (float, optional): output frame rate; defaults to the metainfo ``fps``, then
+                the video's, then ``default_fps``; divided by the frame stride when
+                ``max_frames`` thins the frames (the duration is kept).
+            max_frames (int, optional): draw at most this many frames, evenly strided over
+                ``frame_range``. None draws every frame. Defaults to None.
+            frame_range (Sequence[int], optional): half-open ``[first, last + 1)`` original
+                frames to draw (e.g. the query ``clip``); defaults to the whole video.
+
+        Returns:
+            np.ndarray or None: the (H', W', 3) uint8 RGB key-frame montage (None when no
+            frame could be drawn).
+        """
+        video_num_frames, video_fps = self._video_info(video)
+        frame_range, frame_inds = self.plan_frames(data_sample, video_num_frames,
+                                                   frame_range, max_frames)
+        base_fps = fps or self._meta(data_sample, 'fps') or video_fps or self.default_fps
+        stride = int(frame_inds[1] - frame_inds[0]) if frame_inds.size > 1 else 1
+        out_fps = float(base_fps) / stride
+
+        gt = tube_from_element(data_sample.get('gt_tube', None)) \
+            if (draw_gt and data_sample is not None) else None
+        pred = tube_from_element(data_sample.get('pred_tube', None)) \
+            if (draw_pred and data_sample is not None) else None
+        keyframes = set(int(f) for f in self.select_keyframes(frame_inds, gt, pred))
+
+        suffix = osp.splitext(out_file)[1].lower() if out_file else ''
+        writer = None
+        gif_frames: List[np.ndarray] = []
+        if out_file and suffix not in IMAGE_SUFFIXES and suffix != GIF_SUFFIX:
+            writer = VideoWriter(out_file, out_fps, self.video_codec, self.video_options)
+        key_canvases: List[np.ndarray] = []
+        last = None
+        try:
+            for frame_idx, canvas in self._draw_frames(video, data_sample, draw_gt, draw_pred,
+                                                       frame_range, frame_inds,
+                                                       fps=base_fps):
+                last = canvas
+                if frame_idx in keyframes:
+                    key_canvases.append(canvas)
+                if writer is not None:
+                    writer.write(canvas)
+                elif suffix == GIF_SUFFIX:
+                    gif_frames.append(canvas)
+        finally:
+            if writer is not None:
+                writer.close()
+        if last is None:
+            return None
+        if not key_canvases:
+            key_canvases = [last]
+        montage = make_montage(key_canvases, ncols=self.montage_cols)
+
+        if show:
+            self.show(montage, win_name=name, wait_time=wait_time)
+        if out_file is not None:
+            if suffix == GIF_SUFFIX:
+                write_gif(out_file, gif_frames, out_fps, backend=self.gif_backend)
+            elif suffix in IMAGE_SUFFIXES:
+                os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+                cv2.imwrite(out_file, montage[..., ::-1])
+        else:
+            self.add_image(name, montage, step)
+        return montage

@@ -1,0 +1,179 @@
+"""STVGVisualizer: boxes on the right frames, interpolation, mp4 / GIF / PNG outputs."""
+import os.path as osp
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import BaseDataElement
+
+from mmstvg.registry import VISUALIZERS
+from mmstvg.structures import STVGDataSample
+from mmstvg.visualization import GT_COLOR, PRED_COLOR, STVGVisualizer, write_gif
+
+H, W, T, FPS = 96, 128, 12, 8
+GRAY = 128
+
+
+def _write_video(path, num_frames=T, height=H, width=W, fps=FPS):
+    """A gray H.264 test video (frame i has a faint brightness ramp, no box colours)."""
+    with av.open(path, mode='w') as container:
+        stream = container.add_stream('libx264', rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
+        for i in range(num_frames):
+            img = np.full((height, width, 3), GRAY + i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format='rgb24')):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def _count_frames(path):
+    with av.open(path) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def _sample(sentence='the man in red walks to the left', clip=(0, T)):
+    sample = STVGDataSample(metainfo=dict(qid='q0', sentence=sentence, fps=float(FPS),
+                                          num_frames=T, clip=clip))
+    # GT [2, 6): fixed box on the left; prediction [4, 10): keys at 4 and 8 (interpolated)
+    sample.gt_tube = BaseDataElement(
+        span=torch.tensor([2, 6]), bboxes=torch.tensor([[10., 10., 40., 50.]] * 4))
+    sample.pred_tube = BaseDataElement(
+        span=torch.tensor([4, 10]), frame_ids=torch.tensor([4, 8]),
+        bboxes=torch.tensor([[60., 20., 80., 60.], [80., 20., 100., 60.]]))
+    return sample
+
+
+def _frames():
+    return np.full((T, H, W, 3), GRAY, np.uint8)
+
+
+def _has(img, color):
+    return bool((img == np.asarray(color, np.uint8)).all(-1).any())
+
+
+def _is(img, y, x, color):
+    return tuple(int(v) for v in img[y, x]) == tuple(color)
+
+
+def _plain_vis(**kwargs):
+    cfg = dict(draw_caption=False, draw_timeline=False, line_width=1, min_size=None)
+    cfg.update(kwargs)
+    return STVGVisualizer(**cfg)
+
+
+def test_registered():
+    vis = VISUALIZERS.build(dict(type='STVGVisualizer', name='test_registered_vis'))
+    assert isinstance(vis, STVGVisualizer)
+
+
+def test_boxes_on_the_right_frames_and_interpolation():
+    vis = _plain_vis()
+    drawn = dict(vis.draw_frames(_frames(), _sample()))
+    assert sorted(drawn) == list(range(T))
+    for idx, canvas in drawn.items():
+        assert canvas.shape == (H, W, 3)  # no band: the canvas is the frame
+        assert _has(canvas, GT_COLOR) == (2 <= idx < 6), idx
+        assert _has(canvas, PRED_COLOR) == (4 <= idx < 10), idx
+    # GT box edges
+    assert _is(drawn[3], 10, 25, GT_COLOR) and _is(drawn[3], 30, 40, GT_COLOR)
+    assert _is(drawn[3], 30, 25, (GRAY,) * 3)
+    # prediction: key frames as given, frame 6 halfway (x1 = 70, x2 = 90), held after 8
+    assert _is(drawn[4], 40, 60, PRED_COLOR) and _is(drawn[4], 40, 80, PRED_COLOR)
+    assert _is(drawn[6], 40, 70, PRED_COLOR) and _is(drawn[6], 40, 90, PRED_COLOR)
+    assert not _is(drawn[6], 40, 60, PRED_COLOR) and not _is(drawn[6], 40, 80, PRED_COLOR)
+    assert _is(drawn[9], 40, 80, PRED_COLOR) and _is(drawn[9], 40, 100, PRED_COLOR)
+    # draw_gt / draw_pred switches
+    only_pred = dict(vis.draw_frames(_frames(), _sample(), draw_gt=False))
+    assert not any(_has(c, GT_COLOR) for c in only_pred.values())
+    only_gt = dict(vis.draw_frames(_frames(), _sample(), draw_pred=False))
+    assert not any(_has(c, PRED_COLOR) for c in only_gt.values())
+
+
+def test_bands_caption_and_timeline():
+    vis = STVGVisualizer(line_width=1, min_size=None)
+    drawn = dict(vis.draw_frames(_frames(), _sample()))
+    shapes = {c.shape for c in drawn.values()}
+    assert len(shapes) == 1  # constant canvas size over the video
+    canvas = drawn[3]
+    assert canvas.shape[0] > H and canvas.shape[1] == W
+    no_caption = dict(STVGVisualizer(line_width=1, min_size=None, draw_caption=False)
+                      .draw_frames(_frames(), _sample()))[3]
+    top = canvas.shape[0] - no_caption.shape[0]
+    assert top > 0 and canvas[:top].any()  # caption band with text
+    np.testing.assert_array_equal(canvas[top:], no_caption)
+    # the frame sits between the bands: GT edge at frame pixel (10, 25)
+    assert _is(canvas, top + 10, 25, GT_COLOR)
+    # the timeline band (below the frame) shows both spans on every frame
+    band = drawn[0][top + H:]
+    assert _has(band, GT_COLOR) and _has(band, PRED_COLOR)
+    # tiny frames are enlarged by an integer factor (boxes follow)
+    big = dict(_plain_vis(min_size=200).draw_frames(_frames(), _sample()))[3]
+    assert big.shape == (3 * H, 3 * W, 3) and _is(big, 30, 75, GT_COLOR)
+
+
+def test_mp4_gif_png_outputs(tmp_path):
+    video = _write_video(str(tmp_path / 'in.mp4'))
+    vis = STVGVisualizer(name='test_outputs_vis', min_size=None)
+    montage = vis.add_datasample('q0', video, _sample(), out_file=str(tmp_path / 'o' / 'q.mp4'))
+    assert montage is not None and montage.dtype == np.uint8
+    out = str(tmp_path / 'o' / 'q.mp4')
+    assert _count_frames(out) == T
+    with av.open(out) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == 'h264'
+        assert float(stream.average_rate) == pytest.approx(FPS)
+    # a clip range and a frame cap (every 2nd frame, fps halved)
+    vis.add_datasample('q0', video, _sample(), out_file=str(tmp_path / 'r.mp4'),
+                       frame_range=(2, 10), max_frames=4)
+    assert _count_frames(str(tmp_path / 'r.mp4')) == 4
+    with av.open(str(tmp_path / 'r.mp4')) as container:
+        assert float(container.streams.video[0].average_rate) == pytest.approx(FPS / 2)
+    # GIF (PIL, and PyAV's encoder)
+    for backend in ('pil', 'pyav'):
+        vis.gif_backend = backend
+        gif = str(tmp_path / f'q_{backend}.gif')
+        vis.add_datasample('q0', _frames(), _sample(), out_file=gif)
+        assert _count_frames(gif) == T, backend
+    # image suffix: the key-frame montage
+    png = str(tmp_path / 'q.png')
+    png_montage = vis.add_datasample('q0', _frames(), _sample(), out_file=png)
+    with av.open(png) as container:
+        img = next(container.decode(video=0)).to_ndarray(format='rgb24')
+    np.testing.assert_array_equal(img, png_montage)
+
+
+def test_vis_backend_receives_montage(tmp_path):
+    vis = STVGVisualizer(name='test_backend_vis', vis_backends=[dict(type='LocalVisBackend')],
+                         save_dir=str(tmp_path), num_keyframes=3, montage_cols=3,
+                         min_size=None)
+    montage = vis.add_datasample('val_video', _frames(), _sample(), step=7)
+    assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'val_video_7.png'))
+    # 3 key frames spread over the hull [2, 10) of the spans, in one row
+    assert montage.shape[1] == 3 * W + 2 * 4
+
+
+def test_frame_range_without_num_frames_and_odd_sizes(tmp_path):
+    sample = _sample()
+    sample.set_metainfo(dict(num_frames=None))
+    vis = _plain_vis()
+    # no num_frames from a path-less source -> the video length; from metainfo spans -> hull
+    assert vis.plan_frames(sample, None)[0] == (0, T)  # clip (0, T) in metainfo
+    del sample.clip
+    assert vis.plan_frames(sample, None)[0] == (2, 10)
+    frame_range, inds = vis.plan_frames(None, 100, max_frames=30)
+    assert frame_range == (0, 100) and inds.tolist() == list(range(0, 100, 4))
+    with pytest.raises(ValueError):
+        vis.plan_frames(None, None)
+    # odd frame sizes are padded for yuv420p
+    odd = np.full((5, 33, 45, 3), GRAY, np.uint8)
+    vis.add_datasample('odd', odd, None, out_file=str(tmp_path / 'odd.mp4'))
+    assert _count_frames(str(tmp_path / 'odd.mp4')) == 5
+
+
+def test_write_gif_rejects_empty(tmp_path):
+    with pytest.raises(ValueError):
+        write_gif(str(tmp_path / 'x.gif'), [], 5)
