@@ -13,7 +13,8 @@ File layouts (a dict keyed by the video file name, e.g. ``"55_vfjywN5CN0Y.mp4"``
 
 Conversion (once, here): 0-based start ``s = st_frame - 1``; ``gt_span = [s, s + len(bbox))``
 (half-open); boxes ``xywh -> xyxy`` (``x2 = x + w``, ``y2 = y + h``); ``fps = img_num /
-video_duration`` (every HC-STVG video lasts 20 s); ``clip = [0, img_num)``.
+video_duration`` (every HC-STVG video lasts 20 s) unless the record states its ``fps``;
+``clip = [0, img_num)``.
 (TubeDETR reads ``st_frame`` as 0-based, one frame later; STCAT and its successors use
 ``st_frame - 1``, as here.)
 
@@ -30,7 +31,7 @@ from mmengine.fileio import load
 
 from mmstvg.registry import DATASETS
 from .base_stvg_dataset import (MALFORMED, BaseSTVGDataset, InvalidAnnotationError,
-                                InvalidRecord, as_int, require)
+                                InvalidRecord, as_float, as_int, require)
 
 #: raw keys consumed by the conversion (the others go to ``extra``).
 _V1_KEYS = ('bbox', 'st_frame', 'img_num', 'caption', 'width', 'height')
@@ -154,7 +155,10 @@ class HCSTVGDataset(BaseSTVGDataset):
         info.update(
             sentence=sentence,
             num_frames=img_num,
-            fps=img_num / self.video_duration,
+            # HC-STVG's own records have no `fps` (every video lasts `video_duration` s);
+            # a record that states its frame rate (the synthetic benchmark's) is believed.
+            fps=(as_float(raw['fps'], 'fps', positive=True) if 'fps' in raw else
+                 img_num / self.video_duration),
             height=height,
             width=width,
             clip=(0, img_num),

@@ -109,3 +109,16 @@ def test_real_query_v2_no_gt():
     assert len({ds.get_data_info(i)['qid'] for i in range(len(ds))}) == 2931
     with pytest.raises(ValueError, match='query-only'):
         HCSTVGDataset(ann, version='v1')
+
+
+def test_record_fps_wins_over_video_duration(tmp_path):
+    """HC-STVG records have no `fps` (img_num / 20); a record that states one is believed."""
+    import json
+
+    from mmstvg.datasets import HCSTVGDataset
+    rec = dict(bbox=[[1, 2, 3, 4]], st_frame=5, ed_frame=5, img_num=64, English='a man.',
+               img_size=[48, 64, 3])
+    ann = tmp_path / 'a.json'
+    ann.write_text(json.dumps({'x.mp4': rec, 'y.mp4': dict(rec, fps=16)}))
+    ds = HCSTVGDataset(ann_file=str(ann), pipeline=[], test_mode=True)
+    assert [ds.get_data_info(i)['fps'] for i in range(2)] == [64 / 20, 16.0]
