@@ -11,3 +11,7 @@ test_pipeline = [
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_cfg = dict(type='TestLoop')
+# Test only: nothing to train or validate.
+train_dataloader = None
+val_dataloader = None
+val_evaluator = None
