@@ -19,7 +19,7 @@ if [ -f "$stamp" ]; then
 fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check)
+PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check --quiet)
 # Pins travel with every pip command, otherwise pip upgrades torch/setuptools under mmcv.
 "${PIP[@]}" -r requirements/build.txt
 if ! "$VENV/bin/python" -c "import mmcv.ops" >/dev/null 2>&1; then

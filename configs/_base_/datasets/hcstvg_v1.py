@@ -1,60 +1,8 @@
 # HC-STVG v1 (docs/dataset_prepare.md): anno/{train,test}.json + videos (4,500 / 1,160).
-# v1 has no val split: papers report the test split.
-dataset_type = 'HCSTVGDataset'
+# Same pipelines and evaluation as v2; v1 has no val split: papers report the test split.
+_base_ = './hcstvg_v2.py'
+
 data_root = 'data/hcstvg_v1'
-# A local `save_pretrained` copy of roberta-base (docs/dataset_prepare.md); nothing is fetched.
-tokenizer = dict(type='AutoTokenizer', pretrained='data/pretrained/roberta-base')
-num_frames = 64
-train_pipeline = [
-    dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=num_frames),
-    dict(type='STVGPyAVDecode'),
-    dict(type='LoadTubeTargets'),
-    dict(type='mmaction.Resize', scale=(-1, 256)),
-    dict(type='STVGCrop', crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
-         min_visible_ratio=0.5),
-    dict(type='mmaction.Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='STVGFlip', flip_ratio=0.5),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=64),
-    dict(type='PackSTVGInputs'),
-]
-# TubeDETR's evaluation frames: 5 fps, at most 200 per query; the `sampled` protocol scores
-# exactly those.
-test_pipeline = [
-    dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', fps=5, max_frames=200, test_mode=True),
-    dict(type='STVGPyAVDecode'),
-    dict(type='LoadTubeTargets'),
-    dict(type='mmaction.Resize', scale=(-1, 224)),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=64),
-    dict(type='PackSTVGInputs'),
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='anno/train.json',
-        data_prefix=dict(video='videos'),
-        skip_invalid=True,  # a few released videos are truncated/empty: counted, logged
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='anno/test.json',
-        data_prefix=dict(video='videos'),
-        pipeline=test_pipeline,
-        test_mode=True))
+train_dataloader = dict(dataset=dict(data_root=data_root, ann_file='anno/train.json'))
+val_dataloader = dict(dataset=dict(data_root=data_root, ann_file='anno/test.json'))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='STVGMetric', protocol='sampled', eval_fps=5, video_max_len=200)
-test_evaluator = val_evaluator
