@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 DATA=${DATA:-data/synth_stvg}
 WORK=${WORK:-work_dirs/synthetic_demo}
-CFG=configs/baselines/baseline_r18-c16_1xb8-t32-6e_synth.py
+CFG=configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py
 TRIVIAL=configs/baselines/trivial_centre-box_synth.py
 mkdir -p "$WORK"
 

@@ -7,7 +7,7 @@ from mmstvg.datasets.synthetic import generate_synthetic_stvg
 from mmstvg.testing import TINY_ROBERTA, get_tiny_baseline_cfg, set_synthetic_data_root
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SYNTH_CFG = osp.join(REPO, 'configs/baselines/baseline_r18-c16_1xb8-t32-6e_synth.py')
+SYNTH_CFG = osp.join(REPO, 'configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py')
 
 
 @pytest.fixture(scope='session')
