@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DATA=${DATA:-data/synth_stvg}
+# The synthetic configs read data/synth_stvg (their tokenizer path follows data_root when the
+# config is parsed; see mmstvg.testing.set_synthetic_data_root to move it).
+DATA=data/synth_stvg
 WORK=${WORK:-work_dirs/synthetic_demo}
 CFG=configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py
 TRIVIAL=configs/baselines/trivial_centre-box_synth.py
@@ -16,19 +18,15 @@ python tools/data/synthetic/generate.py --out-dir "$DATA" --num-train 1000 --num
   --num-frames 64 --size 128 --fps 16 --seed 0 --workers 2
 
 echo "== 2/4 train the baseline ($CFG)"
-python tools/train.py "$CFG" --work-dir "$WORK/baseline" \
-  --cfg-options "train_dataloader.dataset.data_root=$DATA" "val_dataloader.dataset.data_root=$DATA" \
-  "test_dataloader.dataset.data_root=$DATA"
+python tools/train.py "$CFG" --work-dir "$WORK/baseline"
 CKPT=$(cat "$WORK/baseline/last_checkpoint")
 
 echo "== 3/4 evaluate the baseline and the trivial predictor; draw tubes"
 python tools/test.py "$CFG" "$CKPT" --work-dir "$WORK/baseline" --show-dir vis \
   --submit "$WORK/baseline_submission.json" \
-  --cfg-options "test_dataloader.dataset.data_root=$DATA" \
-  "default_hooks.visualization.max_samples=8"
+  --cfg-options default_hooks.visualization.max_samples=8
 python tools/test.py "$TRIVIAL" --work-dir "$WORK/trivial" \
-  --submit "$WORK/trivial_submission.json" \
-  --cfg-options "test_dataloader.dataset.data_root=$DATA"
+  --submit "$WORK/trivial_submission.json"
 
 echo "== 4/4 rescore both submissions with the stand-alone evaluator"
 ANN="$DATA/anno_v2/val_v2.json"
