@@ -50,6 +50,10 @@ class HFTextEncoder(BaseModule):
             cfg = dict(config)
             model_type = cfg.pop('model_type')
             self.model = AutoModel.from_config(AutoConfig.for_model(model_type, **cfg))
+        # The pooler (BERT/RoBERTa's tanh layer on the first token) is never used here: drop it,
+        # so that no parameter goes without a gradient (DDP would fail on unused parameters).
+        if getattr(self.model, 'pooler', None) is not None:
+            self.model.pooler = None
         hidden = self.model.config.hidden_size
         self.pooling = pooling
         self.freeze = freeze

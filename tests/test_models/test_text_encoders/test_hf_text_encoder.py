@@ -31,3 +31,12 @@ def test_loads_local_save_pretrained_and_freezes(tmp_path):
 def test_needs_exactly_one_source():
     with pytest.raises(ValueError, match='exactly one'):
         HFTextEncoder()
+
+
+def test_every_parameter_gets_a_gradient():
+    """No unused parameters (the pooler is dropped), as DDP requires."""
+    enc = HFTextEncoder(config=TINY_ROBERTA, out_channels=8)
+    out = enc(torch.tensor([[0, 5, 6, 2]]), torch.ones(1, 4, dtype=torch.long))
+    (out['tokens'].sum() + out['sentence'].sum()).backward()
+    unused = [n for n, p in enc.named_parameters() if p.grad is None]
+    assert not unused, unused
