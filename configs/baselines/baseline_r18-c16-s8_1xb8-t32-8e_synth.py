@@ -4,7 +4,7 @@
 # vocabulary, 32 frames at 96x96, 8 epochs of 1,000 queries.
 _base_ = [
     '../_base_/models/baseline_r18.py', '../_base_/datasets/synth_stvg.py',
-    '../_base_/schedules/adamw_10e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/adamw_8e_synth.py', '../_base_/default_runtime.py'
 ]
 
 embed_dims = 64
@@ -27,14 +27,4 @@ model = dict(
     span_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     frame_chunk=None)
 
-max_epochs = 8
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=1e-4), clip_grad=dict(max_norm=1.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min_ratio=0.01, by_epoch=True,
-         begin=0, end=max_epochs, convert_to_iter_based=True)
-]
-default_hooks = dict(checkpoint=dict(interval=max_epochs, save_best=None),
-                     logger=dict(interval=25))
+default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))

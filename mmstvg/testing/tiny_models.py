@@ -41,6 +41,57 @@ def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> di
         loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0))
 
 
+TINY_VIDEO_BACKBONE = dict(
+    type='VideoClipEncoder',
+    backbone=dict(type='mmaction.ResNet3d', depth=18, base_channels=8, num_stages=2,
+                  out_indices=(1, ), spatial_strides=(1, 2), temporal_strides=(1, 1),
+                  dilations=(1, 1), conv1_stride_t=1, pool1_stride_t=1,
+                  inflate=((0, 0), (1, 1)), pretrained=None, pretrained2d=False,
+                  norm_eval=False))
+
+
+def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
+                            video_backbone: dict = TINY_VIDEO_BACKBONE,
+                            clip_channels: int = 16, interaction: dict = dict(type='SDIB'),
+                            text_encoder: dict = None) -> dict:
+    """An ``STVGFormer`` config small enough for unit tests.
+
+    Args:
+        embed_dims (int): ``d``.
+        num_layers (int): ``N`` (encoder, decoder and STCMT layers).
+        video_backbone (dict, optional): clip encoder; None reads ``inputs['features']``
+            with ``clip_channels`` channels.
+        clip_channels (int): channels of the clip features.
+        interaction (dict, optional): ``SDIB`` config or None.
+        text_encoder (dict, optional): replaces the random tiny RoBERTa.
+    """
+    text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
+    heads = embed_dims // 16
+    return dict(
+        type='STVGFormer',
+        data_preprocessor=dict(
+            type='STVGDataPreprocessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375]),
+        image_backbone=dict(type='mmdet.ResNet', depth=18, base_channels=8, num_stages=3,
+                            strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, ),
+                            norm_eval=False, init_cfg=None),
+        image_channels=32,
+        text_encoder=dict(text_encoder, out_channels=embed_dims),
+        video_backbone=video_backbone,
+        static_branch=dict(type='StaticBranch', embed_dims=embed_dims,
+                           num_encoder_layers=num_layers, num_decoder_layers=num_layers,
+                           num_heads=heads, feedforward_channels=2 * embed_dims, dropout=0.0),
+        dynamic_branch=dict(type='STCMT', in_channels=clip_channels, embed_dims=embed_dims,
+                            num_layers=num_layers,
+                            layer_cfg=dict(type='STCMTLayer', num_heads=heads,
+                                           feedforward_channels=2 * embed_dims, dropout=0.0)),
+        interaction=None if interaction is None else dict(interaction, num_heads=heads,
+                                                          dropout=0.0),
+        bbox_head=dict(type='QueryBoxHead', in_channels=embed_dims, hidden_dims=embed_dims),
+        temporal_head=dict(type='TAN2DHead', in_channels=embed_dims, map_channels=embed_dims,
+                           num_convs=2, kernel_size=3, aux_hidden_dims=embed_dims))
+
+
 def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,
                           img_shape: Tuple[int, int] = (64, 64), text_len: int = 6,
                           vocab_size: int = 64, seed: int = 0) -> Tuple[dict, List]:

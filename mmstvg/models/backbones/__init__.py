@@ -1,1 +1,3 @@
-# Each component module adds its import line here.
+from .video_clip_encoder import VideoClipEncoder
+
+__all__ = ['VideoClipEncoder']

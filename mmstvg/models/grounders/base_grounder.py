@@ -66,6 +66,37 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
+    def img_wh(data_samples: SampleList, ref: torch.Tensor) -> torch.Tensor:
+        """(B, 1, 4) [W, H, W, H] of each sample's frames in pipeline pixels."""
+        wh = [[s.metainfo['img_shape'][1], s.metainfo['img_shape'][0]] * 2
+              for s in data_samples]
+        return torch.as_tensor(wh, dtype=ref.dtype, device=ref.device)[:, None]
+
+    @classmethod
+    def frame_targets(cls, data_samples: SampleList, frame_mask: torch.Tensor,
+                      ref: torch.Tensor) -> tuple:
+        """Per-frame training targets of a batch.
+
+        Args:
+            data_samples (list): samples with ``gt_tube.frame_bboxes`` ((N_i, 4) pipeline
+                pixels) and ``gt_tube.frame_in_span`` ((N_i, ) bool).
+            frame_mask (Tensor): (B, N) bool, real frames.
+            ref (Tensor): gives the dtype and device of the boxes.
+
+        Returns:
+            tuple: ``gt_boxes`` (B, N, 4) normalised xyxy and ``in_span`` (B, N) bool (in the
+            GT span and not padding).
+        """
+        b, n = frame_mask.shape
+        gt_boxes = ref.new_zeros(b, n, 4)
+        in_span = torch.zeros_like(frame_mask)
+        for i, sample in enumerate(data_samples):
+            k = sample.gt_tube.frame_in_span.shape[0]
+            gt_boxes[i, :k] = sample.gt_tube.frame_bboxes.to(gt_boxes)
+            in_span[i, :k] = sample.gt_tube.frame_in_span.to(in_span)
+        return gt_boxes / cls.img_wh(data_samples, gt_boxes), in_span & frame_mask
+
+    @staticmethod
     def boxes_to_original(boxes: torch.Tensor, metainfo: dict) -> torch.Tensor:
         """Map xyxy boxes from the pipeline's pixel space to the original video.
 

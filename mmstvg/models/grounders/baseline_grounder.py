@@ -92,25 +92,10 @@ class BaselineGrounder(BaseGrounder):
             span_logits=self.span_head(feats),
             attn=spatial['attn'])
 
-    @staticmethod
-    def _img_wh(data_samples: SampleList, ref: torch.Tensor) -> torch.Tensor:
-        """(B, 1, 4) [W, H, W, H] of each sample's frames in pipeline pixels."""
-        wh = [[s.metainfo['img_shape'][1], s.metainfo['img_shape'][0]] * 2
-              for s in data_samples]
-        return torch.as_tensor(wh, dtype=ref.dtype, device=ref.device)[:, None]
-
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         out = self._forward(inputs, data_samples)
         frame_mask = inputs['frame_mask']
-        b, n = frame_mask.shape
-        gt_boxes = out['boxes'].new_zeros(b, n, 4)
-        in_span = torch.zeros_like(frame_mask)
-        for i, sample in enumerate(data_samples):
-            k = sample.gt_tube.frame_in_span.shape[0]
-            gt_boxes[i, :k] = sample.gt_tube.frame_bboxes.to(gt_boxes)
-            in_span[i, :k] = sample.gt_tube.frame_in_span.to(in_span)
-        gt_boxes = gt_boxes / self._img_wh(data_samples, gt_boxes)
-        in_span = in_span & frame_mask
+        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, out['boxes'])
         losses = self.bbox_head.loss(out['boxes'], gt_boxes, in_span)
         losses.update(self.span_head.loss(out['span_logits'], in_span, frame_mask))
         if self.loss_attn is not None:
@@ -120,7 +105,7 @@ class BaselineGrounder(BaseGrounder):
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
-        boxes = bbox_cxcywh_to_xyxy(out['boxes']) * self._img_wh(data_samples, out['boxes'])
+        boxes = bbox_cxcywh_to_xyxy(out['boxes']) * self.img_wh(data_samples, out['boxes'])
         for i, sample in enumerate(data_samples):
             meta = sample.metainfo
             frame_inds: List[int] = [int(f) for f in meta['frame_inds']]

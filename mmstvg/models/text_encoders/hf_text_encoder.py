@@ -4,7 +4,9 @@ STVGFormer (Sec. 3.1) and the TubeDETR family encode the sentence with RoBERTa; 
 ``BertModel`` only loads by hub name and calls ``batch_encode_plus`` (removed in
 transformers 5), so mmstvg wraps ``transformers`` directly. A config gives either a local
 ``pretrained`` path (``save_pretrained`` output) or ``config=dict(model_type=..., ...)`` for a
-randomly initialised model; nothing is ever fetched from a hub.
+randomly initialised model; nothing is ever fetched from a hub. With ``proj_norm=True`` the
+FC embedding is followed by a LayerNorm, as MDETR's ``FeatureResizer`` (FC + LayerNorm,
+eps 1e-12), so that an MDETR checkpoint initialises both (STVGFormer §2.1).
 """
 from typing import Dict, Optional
 
@@ -25,8 +27,12 @@ class HFTextEncoder(BaseModule):
             ``model_type``) for a randomly initialised model. Exactly one of ``pretrained``
             and ``config`` must be given.
         out_channels (int, optional): if set, project the hidden states to this size.
+        proj_norm (bool): apply ``nn.LayerNorm(out_channels, eps=1e-12)`` after the
+            projection (MDETR's ``FeatureResizer``; needs ``out_channels``). Defaults to
+            False (no extra parameters).
         pooling (str): sentence feature: ``'cls'`` (first token) or ``'mean'`` (masked mean).
-        freeze (bool): freeze the transformer weights (the projection still trains).
+        freeze (bool): freeze the transformer weights (the projection and its norm still
+            train).
         init_cfg (dict, optional): initialisation config of the projection.
     """
 
@@ -34,6 +40,7 @@ class HFTextEncoder(BaseModule):
                  pretrained: Optional[str] = None,
                  config: Optional[dict] = None,
                  out_channels: Optional[int] = None,
+                 proj_norm: bool = False,
                  pooling: str = 'mean',
                  freeze: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -44,6 +51,9 @@ class HFTextEncoder(BaseModule):
                              'save_pretrained directory) or `config` (random init).')
         if pooling not in ('cls', 'mean'):
             raise ValueError(f'pooling must be "cls" or "mean", got {pooling!r}')
+        if proj_norm and not out_channels:
+            raise ValueError('proj_norm=True needs `out_channels` (the LayerNorm follows the '
+                             'projection, as in MDETR\'s FeatureResizer).')
         if pretrained is not None:
             self.model = AutoModel.from_pretrained(pretrained, local_files_only=True)
         else:
@@ -58,6 +68,7 @@ class HFTextEncoder(BaseModule):
         self.pooling = pooling
         self.freeze = freeze
         self.proj = nn.Linear(hidden, out_channels) if out_channels else nn.Identity()
+        self.proj_norm = nn.LayerNorm(out_channels, eps=1e-12) if proj_norm else nn.Identity()
         self.out_channels = out_channels or hidden
         if freeze:
             self.model.eval()
@@ -83,7 +94,7 @@ class HFTextEncoder(BaseModule):
             ``sentence`` (B, C) pooled feature.
         """
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)
-        tokens = self.proj(out.last_hidden_state)
+        tokens = self.proj_norm(self.proj(out.last_hidden_state))
         mask = attention_mask.bool()
         if self.pooling == 'cls':
             sentence = tokens[:, 0]

@@ -1,0 +1,92 @@
+"""Clip-level visual features for STVGFormer's dynamic branch (§1.2).
+
+The paper extracts ``F_c`` (T x H x W x c) from T uniformly sampled video clips with a
+SlowFast network pre-trained on AVA. Here the T sampled frames are fed to an mmaction2 3-D
+backbone (``mmaction.ResNet3dSlowFast``, ``mmaction.ResNet3d``, ...) as one video
+(B, 3, T, H, W): with the temporal strides of the AVA SlowFast (none in the fast pathway, the
+slow pathway reads every ``resample_rate``-th frame), each sampled frame gets a feature whose
+temporal receptive field covers its neighbouring sampled frames, i.e. a clip centred on it —
+one forward pass instead of T. Every pathway's output is resampled to T time steps (nearest:
+a frame takes the feature of the slow clip it belongs to) and to a common spatial size, and
+the pathways are concatenated on channels. To use features of T separately extracted clips
+instead, drop the video backbone and load them with ``LoadSTVGFeatures``.
+
+Pretrained weights: an mmaction2 AVA detector checkpoint (``backbone.*`` keys) loads with
+``init_cfg=dict(type='Pretrained', checkpoint=...)`` on this module (its backbone is the
+``backbone`` attribute, so the keys match; the detector's head keys are reported unused).
+mmaction's SlowFast ignores its own ``init_cfg``, so set it here, not on the backbone.
+"""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from mmstvg.registry import MODELS
+
+
+@MODELS.register_module()
+class VideoClipEncoder(BaseModule):
+    """One clip-level feature map per sampled frame from an mmaction2 3-D backbone.
+
+    Args:
+        backbone (dict): mmaction2 3-D backbone config.
+        spatial_size (Sequence[int], optional): (h, w) of the output; defaults to the first
+            pathway's size.
+        frame_chunk (int, optional): at inference, run at most this many frames at a time.
+        init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 spatial_size: Optional[Sequence[int]] = None,
+                 frame_chunk: Optional[int] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.spatial_size = None if spatial_size is None else tuple(int(s) for s in spatial_size)
+        self.frame_chunk = frame_chunk
+        self.out_channels = self._infer_channels()
+
+    @torch.no_grad()
+    def _infer_channels(self) -> int:
+        """Channels of the output, from a dry run in eval mode (BN statistics untouched)."""
+        was_training = self.backbone.training
+        self.backbone.eval()
+        try:
+            outs = self.backbone(torch.zeros(1, 3, 16, 64, 64))
+        finally:
+            self.backbone.train(was_training)
+        outs = outs if isinstance(outs, (tuple, list)) else (outs, )
+        return int(sum(o.shape[1] for o in outs))
+
+    def _encode(self, video: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, H, W) -> (B, C, T, h, w)."""
+        t = video.shape[2]
+        outs = self.backbone(video)
+        outs = outs if isinstance(outs, (tuple, list)) else (outs, )
+        size = self.spatial_size or tuple(outs[0].shape[-2:])
+        feats = []
+        for o in outs:
+            if o.shape[2] != t:
+                o = F.interpolate(o, size=(t, ) + tuple(o.shape[-2:]), mode='nearest')
+            if tuple(o.shape[-2:]) != size:
+                o = F.adaptive_avg_pool3d(o, (t, ) + size)
+            feats.append(o)
+        return torch.cat(feats, dim=1)
+
+    def forward(self, imgs: torch.Tensor) -> torch.Tensor:
+        """Encode the sampled frames.
+
+        Args:
+            imgs (Tensor): (B, T, 3, H, W) normalised frames.
+
+        Returns:
+            Tensor: (B, T, C, h, w) clip features.
+        """
+        video = imgs.transpose(1, 2)
+        if self.training or not self.frame_chunk or video.shape[2] <= self.frame_chunk:
+            feats = self._encode(video)
+        else:
+            feats = torch.cat([self._encode(c) for c in video.split(self.frame_chunk, 2)], 2)
+        return feats.transpose(1, 2)

@@ -1,0 +1,343 @@
+"""STVGFormer (Lin et al., "STVGFormer: Spatio-Temporal Video Grounding with Static-Dynamic
+Cross-Modal Understanding", 2022; ``../shared/papers/stvgformer.md``).
+
+    frames --image_backbone (mmdet ResNet-101)--image_proj (FC, 1x1)--> per-frame visual tokens
+    sentence --text_encoder (RoBERTa + FC)--> text tokens
+    frames --video_backbone (mmaction2 SlowFast) | precomputed clip features--> F_c (§1.2)
+    static branch (§1.1): per-frame MDETR encoder over [visual ; text], N decoder layers
+    dynamic branch (§1.2): STCMT, N layers
+    after each (decoder layer i, STCMT layer i): SDIB i (§1.3)
+    static head: box per frame + in-span score p^s (§1.4)
+    dynamic head: 2D-TAN proposal map -> span score map S + auxiliary in-span scores (§1.4)
+    loss (§1.5, Eqs. 4-6): 5 L1 + 2 GIoU + 0.5 L^s_aux + 5 L_tg + 1 L^d_aux (weights in config)
+
+Inference (§1.4, §2.1): the span is the argmax of S, the boxes are the static head's boxes
+on the frames inside it. Long videos are covered by several passes of T frames with shifted
+offsets (``SampleSTVGFrames(multi_pass=True)``: pass ``p`` is ``frame_inds[p::P]``, every pass
+spans the whole clip, so position ``k`` of every pass lies in the same segment of the clip):
+the passes' span probability maps are averaged position by position, the best proposal
+``(i, j)`` of the mean map covers the segments ``i..j`` (all passes' frames in them), and
+every frame keeps the box of the pass that sampled it (boxes of a frame sampled twice are
+averaged).
+"""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+
+from mmstvg.registry import MODELS
+from ..layers import STCMTLayer
+from .base_grounder import BaseGrounder, SampleList
+
+
+@MODELS.register_module()
+class STVGFormer(BaseGrounder):
+    """STVGFormer (see module docstring).
+
+    Args:
+        image_backbone (dict): 2-D backbone config of the static branch (``mmdet.ResNet``);
+            the last returned feature map is used.
+        image_channels (int): channels of that feature map (2048 for ResNet-101 C5).
+        text_encoder (dict): ``HFTextEncoder`` config, projecting to ``d``.
+        static_branch (dict): ``StaticBranch`` config.
+        dynamic_branch (dict): ``STCMT`` config (its ``in_channels`` = clip feature channels).
+        bbox_head (dict): static head config (``QueryBoxHead``).
+        temporal_head (dict): dynamic head config (``TAN2DHead``).
+        video_backbone (dict, optional): clip encoder applied to the sampled frames
+            (``VideoClipEncoder``). None: the dynamic branch reads precomputed clip features
+            ``inputs['features']`` ((B, T, h, w, c), or (B, T, c) for h = w = 1).
+        interaction (dict, optional): ``SDIB`` config; one block per layer (``embed_dims``
+            filled in). None: no interaction.
+        frame_chunk (int, optional): at inference, run the image backbone on at most this
+            many frames at a time.
+        pass_batch (int): inference passes run together (multi-pass test). Defaults to 4.
+        aux_loss (bool): also apply the static head's losses to the object queries of every
+            earlier decoder layer (shared head, after the decoder norm), as MDETR/DETR train
+            (the paper follows MDETR's training practice). Defaults to False.
+        box_reference (str, optional): ``'attention'``: the static head predicts each box
+            centre as an offset to the centroid of the frame's decoder cross-attention map
+            (a reference point as in Conditional DETR; the gradient of the box loss then
+            reaches the attention directly, which makes training from scratch converge).
+            Not in the paper; None (the paper's head) by default.
+        loss_attn (dict, optional): supervise each supervised decoder layer's
+            cross-attention map (renormalised over the frame's visual positions) with the GT
+            box on in-span frames (``SpatialAttentionLoss``, as the per-frame baseline does).
+            Not in the paper, whose static branch starts from MDETR; a training aid for
+            models trained from scratch. None by default.
+        data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
+        init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)`` with an
+            MDETR checkpoint converted by ``tools/model_converters/mdetr2mmstvg.py``.
+    """
+
+    def __init__(self,
+                 image_backbone: dict,
+                 image_channels: int,
+                 text_encoder: dict,
+                 static_branch: dict,
+                 dynamic_branch: dict,
+                 bbox_head: dict,
+                 temporal_head: dict,
+                 video_backbone: Optional[dict] = None,
+                 interaction: Optional[dict] = dict(type='SDIB'),
+                 frame_chunk: Optional[int] = None,
+                 pass_batch: int = 4,
+                 aux_loss: bool = False,
+                 box_reference: Optional[str] = None,
+                 loss_attn: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.image_backbone = MODELS.build(image_backbone)
+        self.text_encoder = MODELS.build(text_encoder)
+        self.static_branch = MODELS.build(static_branch)
+        self.dynamic_branch = MODELS.build(dynamic_branch)
+        d = self.static_branch.embed_dims
+        if self.dynamic_branch.embed_dims != d or self.text_encoder.out_channels != d:
+            raise ValueError('static branch, dynamic branch and text encoder must share the '
+                             f'width d: {d}, {self.dynamic_branch.embed_dims}, '
+                             f'{self.text_encoder.out_channels}')
+        if self.dynamic_branch.num_layers != self.static_branch.num_layers:
+            raise ValueError('the interaction pairs decoder layer i with STCMT layer i: '
+                             f'{self.static_branch.num_layers} decoder layers vs '
+                             f'{self.dynamic_branch.num_layers} STCMT layers')
+        self.image_proj = nn.Conv2d(image_channels, d, kernel_size=1)
+        self.video_backbone = MODELS.build(video_backbone) if video_backbone else None
+        self.interactions = None
+        if interaction is not None:
+            self.interactions = nn.ModuleList(
+                MODELS.build(dict(interaction, embed_dims=d))
+                for _ in range(self.static_branch.num_layers))
+        self.bbox_head = MODELS.build(bbox_head)
+        self.temporal_head = MODELS.build(temporal_head)
+        self.frame_chunk = frame_chunk
+        self.pass_batch = max(1, int(pass_batch))
+        self.aux_loss = aux_loss
+        if box_reference not in (None, 'attention'):
+            raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
+        self.box_reference = box_reference
+        self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
+
+    # ----------------------------------------------------------------- features
+    def extract_image_feats(self, imgs: torch.Tensor) -> torch.Tensor:
+        """(M, 3, H, W) frames -> (M, d, h, w) projected feature maps."""
+        if self.training or not self.frame_chunk or imgs.shape[0] <= self.frame_chunk:
+            fmap = self.image_backbone(imgs)[-1]
+        else:
+            fmap = torch.cat([self.image_backbone(c)[-1] for c in imgs.split(self.frame_chunk)])
+        return self.image_proj(fmap)
+
+    def extract_clip_feats(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Clip features F_c, (B, T, c, h, w)."""
+        if self.video_backbone is not None:
+            return self.video_backbone(inputs['imgs'])
+        if 'features' not in inputs:
+            raise KeyError('STVGFormer without `video_backbone` needs precomputed clip '
+                           'features (`LoadSTVGFeatures` in the pipeline).')
+        feats = inputs['features']
+        if feats.dim() == 3:
+            return feats[..., None, None]
+        if feats.dim() != 5:
+            raise ValueError(f'clip features must be (B, T, h, w, c) or (B, T, c), got '
+                             f'{tuple(feats.shape)}')
+        return feats.permute(0, 1, 4, 2, 3)
+
+    @staticmethod
+    def image_padding_mask(data_samples: Optional[SampleList], pad_hw, feat_hw,
+                           num_frames: int, device) -> Optional[torch.Tensor]:
+        """(B * T, h, w) bool mask of the padded part of every frame (DETR style), or None
+        when no frame is padded."""
+        if not data_samples:
+            return None
+        pad_h, pad_w = int(pad_hw[0]), int(pad_hw[1])
+        shapes = [s.metainfo.get('img_shape', (pad_h, pad_w))[:2] for s in data_samples]
+        if all(int(h) == pad_h and int(w) == pad_w for h, w in shapes):
+            return None
+        mask = torch.ones((len(shapes), pad_h, pad_w), dtype=torch.bool, device=device)
+        for i, (h, w) in enumerate(shapes):
+            mask[i, :int(h), :int(w)] = False
+        mask = F.interpolate(mask[:, None].float(), size=tuple(feat_hw))[:, 0].bool()
+        return mask.repeat_interleave(num_frames, dim=0)
+
+    @staticmethod
+    def attention_centroid(attn: torch.Tensor,
+                           img_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Centroid of cross-attention maps.
+
+        Args:
+            attn (Tensor): (M, h, w) attention weights over the visual positions.
+            img_mask (Tensor, optional): (M, h, w) bool, True = padding.
+
+        Returns:
+            Tensor: (M, 2) normalised (x, y) in the unpadded part of the frame.
+        """
+        m, h, w = attn.shape
+        a = attn / attn.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
+        ys = (torch.arange(h, device=attn.device, dtype=attn.dtype) + 0.5)[None]
+        xs = (torch.arange(w, device=attn.device, dtype=attn.dtype) + 0.5)[None]
+        if img_mask is None:
+            valid_h = attn.new_full((m, 1), float(h))
+            valid_w = attn.new_full((m, 1), float(w))
+        else:
+            valid_h = (~img_mask[:, :, 0]).sum(1, keepdim=True).to(attn.dtype).clamp(min=1)
+            valid_w = (~img_mask[:, 0, :]).sum(1, keepdim=True).to(attn.dtype).clamp(min=1)
+        cx = (a.sum(1) * xs).sum(1, keepdim=True) / valid_w
+        cy = (a.sum(2) * ys).sum(1, keepdim=True) / valid_h
+        return torch.cat([cx, cy], dim=1).clamp(0, 1)
+
+    # ------------------------------------------------------------------ forward
+    def _forward(self, inputs: Dict[str, torch.Tensor],
+                 data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
+        """Network forward over a batch of T-frame sequences.
+
+        Args:
+            inputs (dict): ``imgs`` (B, T, 3, H, W), ``frame_mask`` (B, T) bool,
+                ``text`` = dict(input_ids (B, L), attention_mask (B, L)) and, without a
+                video backbone, ``features`` (B, T, h, w, c).
+
+        Returns:
+            dict: ``boxes`` (B, T, 4) normalised cxcywh, ``span_logits`` (B, T) (static
+            in-span scores), ``score_map`` (B, T, T) proposal logits, ``map_mask``
+            (B, T, T) bool, ``aux_logits`` (B, T) (dynamic in-span scores); in training with
+            ``aux_loss``, ``aux_outputs``: the static head's outputs for the earlier decoder
+            layers.
+        """
+        imgs, frame_mask = inputs['imgs'], inputs['frame_mask']
+        b, t = frame_mask.shape
+        text = self.text_encoder(**inputs['text'])
+        tokens, text_mask = text['tokens'], text['mask']
+        # static branch: encoder over every frame's [visual ; text] tokens
+        vis = self.extract_image_feats(imgs.flatten(0, 1))
+        hs, ws = vis.shape[-2:]
+        img_mask = self.image_padding_mask(data_samples, imgs.shape[-2:], (hs, ws), t,
+                                           vis.device)
+        enc = self.static_branch.encode(vis, img_mask, tokens.repeat_interleave(t, 0),
+                                        text_mask.repeat_interleave(t, 0))
+        # dynamic branch input
+        clip_feats = self.extract_clip_feats(inputs)
+        if clip_feats.shape[1] != t:
+            raise ValueError(f'{clip_feats.shape[1]} clip features for {t} frames')
+        hd, wd = clip_feats.shape[-2:]
+        dyn, dyn_pos, dyn_mask = self.dynamic_branch.prepare(clip_feats)
+        dyn_text = tokens
+        query, query_pos = self.static_branch.init_query(b * t)
+        layer_queries, layer_refs, layer_attns = [], [], []
+        for i in range(self.static_branch.num_layers):
+            query, attn = self.static_branch.decode_layer(i, query, query_pos, enc)
+            layer_attns.append(attn)
+            layer_refs.append(self.attention_centroid(attn, img_mask).view(b, t, 2)
+                              if self.box_reference else None)
+            dyn, dyn_text = self.dynamic_branch.forward_layer(i, dyn, dyn_text, dyn_pos,
+                                                              text_mask, frame_mask, dyn_mask)
+            if self.interactions is not None:
+                dyn, q = self.interactions[i](dyn, query.view(b, t, -1),
+                                              attn.view(b, t, hs, ws), (hd, wd),
+                                              vis_pos=dyn_pos, frame_mask=frame_mask,
+                                              spatial_mask=dyn_mask)
+                query = q.reshape(b * t, 1, -1)
+            layer_queries.append(query)
+        query = self.static_branch.decoder_norm(query).view(b, t, -1)
+        out = dict(self.bbox_head(query, layer_refs[-1]))
+        if self.loss_attn is not None and self.training:
+            out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
+        if self.aux_loss and self.training:
+            out['aux_outputs'] = [
+                self.bbox_head(self.static_branch.decoder_norm(q).view(b, t, -1), r)
+                for q, r in zip(layer_queries[:-1], layer_refs[:-1])]
+        out.update(self.temporal_head(STCMTLayer.spatial_mean(dyn, dyn_mask), frame_mask))
+        return out
+
+    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
+        """Eqs. 4-6 (weights in the heads' loss configs)."""
+        out = self._forward(inputs, data_samples)
+        frame_mask = inputs['frame_mask']
+        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, out['boxes'])
+        losses = self.bbox_head.loss(out['boxes'], out['span_logits'], gt_boxes, in_span,
+                                     frame_mask)
+        for i, aux in enumerate(out.get('aux_outputs', [])):
+            aux_losses = self.bbox_head.loss(aux['boxes'], aux['span_logits'], gt_boxes,
+                                             in_span, frame_mask)
+            losses.update({f'd{i}.{k}': v for k, v in aux_losses.items()})
+        if self.loss_attn is not None:
+            # the last layer's map, and every earlier one's when aux_loss is on
+            maps = out['attn_maps'] if self.aux_loss else out['attn_maps'][-1:]
+            for i, attn in enumerate(maps):
+                a = attn[in_span]
+                a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
+                key = 'loss_attn' if i == len(maps) - 1 else f'd{i}.loss_attn'
+                losses[key] = self.loss_attn(a, gt_boxes[in_span])
+        losses.update(self.temporal_head.loss(out, in_span, frame_mask))
+        return losses
+
+    # ---------------------------------------------------------------- inference
+    def _pass_inputs(self, inputs: Dict[str, torch.Tensor], index: int, num_frames: int,
+                     num_passes: int) -> Dict[str, torch.Tensor]:
+        """The ``num_passes`` passes of sample ``index`` as a batch of (P, T) sequences
+        (pass ``p`` = positions ``p, p + P, ...``)."""
+        pos = torch.arange(num_frames * num_passes, device=inputs['frame_mask'].device)
+        pos = pos.view(num_frames, num_passes).t()  # (P, T): pos[p, k] = k * P + p
+        out = dict(frame_mask=inputs['frame_mask'][index][pos])
+        for key in ('imgs', 'features'):
+            if key in inputs:
+                out[key] = inputs[key][index][pos]
+        out['text'] = {k: v[index:index + 1].expand(num_passes, *v.shape[1:])
+                       for k, v in inputs['text'].items()}
+        return out
+
+    def _run_passes(self, inputs: Dict[str, torch.Tensor], index: int, sample,
+                    num_frames: int, num_passes: int) -> Dict[str, torch.Tensor]:
+        """Run all passes of one sample, ``pass_batch`` at a time; outputs are (P, ...)."""
+        batch = self._pass_inputs(inputs, index, num_frames, num_passes)
+        outs = []
+        for s in range(0, num_passes, self.pass_batch):
+            chunk = dict(frame_mask=batch['frame_mask'][s:s + self.pass_batch],
+                         text={k: v[s:s + self.pass_batch] for k, v in batch['text'].items()})
+            for key in ('imgs', 'features'):
+                if key in batch:
+                    chunk[key] = batch[key][s:s + self.pass_batch]
+            outs.append(self._forward(chunk, [sample] * chunk['frame_mask'].shape[0]))
+        return {k: torch.cat([o[k] for o in outs]) for k in ('boxes', 'score_map')}
+
+    def _make_tube(self, sample, boxes: torch.Tensor, score_map: torch.Tensor):
+        """Merge the passes of one sample into its ``pred_tube``.
+
+        Args:
+            sample (STVGDataSample): the data sample.
+            boxes (Tensor): (P, T, 4) normalised cxcywh boxes of every pass.
+            score_map (Tensor): (P, T, T) proposal logits of every pass.
+        """
+        meta = sample.metainfo
+        frame_inds = [int(f) for f in meta['frame_inds']]
+        num_passes, num_frames = boxes.shape[:2]
+        prob = score_map.float().sigmoid().mean(0)
+        seg_start, seg_end, score = self.temporal_head.predict_span(prob, num_frames)
+        start, end = seg_start * num_passes, seg_end * num_passes + num_passes - 1
+        span = self.positions_to_span(start, end, frame_inds, meta['clip'])
+        # position k * P + p of the sample <- pass p, position k
+        boxes = boxes.transpose(0, 1).reshape(-1, 4)
+        wh = boxes.new_tensor([meta['img_shape'][1], meta['img_shape'][0]] * 2)
+        boxes = self.boxes_to_original(bbox_cxcywh_to_xyxy(boxes[start:end + 1]) * wh, meta)
+        frame_ids, tube_boxes = self.merge_repeated_frames(frame_inds[start:end + 1], boxes)
+        return self.make_pred_tube(span, frame_ids, tube_boxes, score)
+
+    def predict(self, inputs: Dict[str, torch.Tensor],
+                data_samples: SampleList) -> SampleList:
+        passes = [int(s.metainfo.get('num_passes', 1) or 1) for s in data_samples]
+        lengths = [len(s.metainfo['frame_inds']) for s in data_samples]
+        for n, p, s in zip(lengths, passes, data_samples):
+            if n % p:
+                raise ValueError(f'query {s.metainfo.get("qid")!r}: {n} frames do not split '
+                                 f'into {p} passes')
+        if all(p == 1 for p in passes):
+            out = self._forward(inputs, data_samples)
+            for i, sample in enumerate(data_samples):
+                n = lengths[i]
+                sample.pred_tube = self._make_tube(sample, out['boxes'][i:i + 1, :n],
+                                                   out['score_map'][i:i + 1, :n, :n])
+            return data_samples
+        for i, sample in enumerate(data_samples):
+            t = lengths[i] // passes[i]
+            out = self._run_passes(inputs, i, sample, t, passes[i])
+            sample.pred_tube = self._make_tube(sample, out['boxes'], out['score_map'])
+        return data_samples

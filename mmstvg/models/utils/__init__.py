@@ -1,0 +1,3 @@
+from .mdetr_converter import convert_mdetr
+
+__all__ = ['convert_mdetr']
