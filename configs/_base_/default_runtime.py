@@ -5,7 +5,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+    # keep the best m_vIoU checkpoint (mmengine cannot infer the rule of 'auto' for m_tIoU)
+    checkpoint=dict(type='CheckpointHook', interval=1, save_best='m_vIoU', rule='greater',
+                    max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
     visualization=dict(type='STVGVisualizationHook', draw=False))

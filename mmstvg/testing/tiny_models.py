@@ -92,6 +92,31 @@ def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
                            num_convs=2, kernel_size=3, aux_hidden_dims=embed_dims))
 
 
+def get_tiny_gkcmn_cfg(feature_channels: int = 16, embed_dims: int = 8, bm: bool = False,
+                       vocab_size: int = 64) -> dict:
+    """A ``GKCMN`` (or, with ``bm=True``, BM) config for unit tests, reading precomputed
+    feature maps ``inputs['features']`` (B, T, h, w, ``feature_channels``)."""
+    cfg = dict(
+        type='GKCMN',
+        data_preprocessor=dict(type='STVGDataPreprocessor'),
+        text_encoder=dict(type='GloVeTextEncoder', vocab_size=vocab_size, embed_dims=16,
+                          num_attn_layers=1, num_heads=2, hidden_dims=16),
+        interaction=dict(type='CrossModalInteraction', visual_channels=feature_channels,
+                         text_channels=16, embed_dims=embed_dims),
+        mixed_conv=dict(type='MixedConvNet', in_channels=2 * embed_dims),
+        spatial_head=dict(type='GaussianHeatmapHead', in_channels=2 * embed_dims,
+                          feat_channels=embed_dims, map_size=8),
+        temporal_head=dict(type='TemporalLocationHead', in_channels=2 * embed_dims,
+                           embed_dims=embed_dims, num_attn_layers=1, num_heads=2,
+                           anchor_scales=(2, 4, 8)))
+    if bm:
+        cfg.update(mixed_conv=None,
+                   spatial_head=dict(cfg['spatial_head'], map_size=None, single_point=True),
+                   temporal_head=dict(type='SpanScoreHead', in_channels=2 * embed_dims,
+                                      hidden_dims=embed_dims))
+    return cfg
+
+
 def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,
                           img_shape: Tuple[int, int] = (64, 64), text_len: int = 6,
                           vocab_size: int = 64, seed: int = 0) -> Tuple[dict, List]:

@@ -30,6 +30,10 @@ def test_config_builds(path):
     if text and text.get('pretrained'):
         text.pop('pretrained')
         text['config'] = TINY_ROBERTA
+    if text and text.get('glove_file'):
+        text.pop('glove_file')
+        text.pop('vocab_file', None)
+        text['vocab_size'] = 100
     if model.get('backbone', {}).get('init_cfg', {}) and \
             model['backbone']['init_cfg'].get('type') == 'Pretrained':
         model['backbone'].pop('init_cfg')

@@ -8,3 +8,4 @@ from .stvg_decord_decode import STVGDecordDecode  # noqa: F401
 from .stvg_flip import STVGFlip  # noqa: F401
 from .stvg_pyav_decode import STVGPyAVDecode  # noqa: F401
 from .tokenize_text import TokenizeText  # noqa: F401
+from .tokenize_words import TokenizeWords  # noqa: F401

@@ -1,6 +1,9 @@
 from .base_grounder import BaseGrounder
 from .baseline_grounder import BaselineGrounder
+from .gkcmn import GKCMN
 from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
 
-__all__ = ['BaseGrounder', 'BaselineGrounder', 'STVGFormer', 'TrivialGrounder']
+__all__ = [
+    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder'
+]

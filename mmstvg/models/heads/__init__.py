@@ -1,6 +1,11 @@
+from .gaussian_heatmap_head import GaussianHeatmapHead
 from .query_box_head import QueryBoxHead
 from .span_score_head import SpanScoreHead, best_contiguous_run
 from .tan2d_head import TAN2DHead
+from .temporal_location_head import TemporalLocationHead
 from .tube_box_head import TubeBoxHead
 
-__all__ = ['QueryBoxHead', 'SpanScoreHead', 'TAN2DHead', 'TubeBoxHead', 'best_contiguous_run']
+__all__ = [
+    'GaussianHeatmapHead', 'QueryBoxHead', 'SpanScoreHead', 'TAN2DHead',
+    'TemporalLocationHead', 'TubeBoxHead', 'best_contiguous_run'
+]

@@ -1,3 +1,6 @@
+from .glove_text_encoder import GloVeTextEncoder
 from .hf_text_encoder import HFTextEncoder
 
-__all__ = ['HFTextEncoder']
+__all__ = [
+    'GloVeTextEncoder', 'HFTextEncoder'
+]

@@ -1,0 +1,142 @@
+"""GKCMN (Xiong, Liu, Zhou, "Gaussian Kernel-based Cross Modal Network for Spatio-Temporal
+Video Grounding", ICIP 2022; ``../shared/papers/gkcmn.md``) and its anchor-free baseline BM.
+
+    clip feature maps V (B, C, T, h, w): precomputed I3D maps (``LoadSTVGFeatures``) or a
+        video encoder on the frames (§2.1)
+    sentence --GloVe + self-attention + Bi-GRU (or any transformers encoder)--> S (§2.1)
+    cross-modal interaction (Eq. 1) --> F_f2 (B, D', T, h, w)
+    mixed serial/parallel convolutional network (§2.2, Eqs. 2-4) --> M_mix
+    spatial location head (§2.3): L x L Gaussian heatmap (focal loss, Eq. 6) + ltrb size
+        regression (GIoU, Eq. 7); box of a frame = the peak's regressed box
+    temporal location head (§2.4): candidate spans scored by predicted IoU (Eq. 8) and
+        refined by boundary offsets (Eq. 9)
+    total loss (Eq. 10) = a1 L_loc + a2 L_reg + a3 L_con + a4 L_reg^t (weights in config)
+
+BM ("we remove our mixed convolutional network and location heads", §3) is this grounder
+with ``mixed_conv=None``, a single-point heatmap head at the feature-map resolution (no
+up-sampling, no Gaussian kernel) and a per-step in-span head (``SpanScoreHead`` on the
+spatially pooled features, span = best contiguous run) in place of the temporal location head.
+"""
+from typing import Dict, List, Optional
+
+import torch
+
+from mmstvg.registry import MODELS
+from ..heads import SpanScoreHead
+from .base_grounder import BaseGrounder, SampleList
+
+
+@MODELS.register_module()
+class GKCMN(BaseGrounder):
+    """GKCMN / BM (see module docstring).
+
+    Args:
+        text_encoder (dict): sentence encoder (``GloVeTextEncoder`` or ``HFTextEncoder``).
+        interaction (dict): cross-modal interaction (``CrossModalInteraction``).
+        spatial_head (dict): spatial location head (``GaussianHeatmapHead``).
+        temporal_head (dict): ``TemporalLocationHead`` or, for BM, ``SpanScoreHead``.
+        mixed_conv (dict, optional): ``MixedConvNet``; None (BM, "w/o MN") skips it.
+        video_encoder (dict, optional): encoder of the frames into clip feature maps
+            (``VideoClipEncoder``); None: precomputed ``inputs['features']``
+            ((B, T, h, w, C)).
+        data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 text_encoder: dict,
+                 interaction: dict,
+                 spatial_head: dict,
+                 temporal_head: dict,
+                 mixed_conv: Optional[dict] = None,
+                 video_encoder: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.video_encoder = MODELS.build(video_encoder) if video_encoder else None
+        self.text_encoder = MODELS.build(text_encoder)
+        self.interaction = MODELS.build(interaction)
+        self.mixed_conv = MODELS.build(mixed_conv) if mixed_conv else None
+        self.spatial_head = MODELS.build(spatial_head)
+        self.temporal_head = MODELS.build(temporal_head)
+        self.per_step_temporal = isinstance(self.temporal_head, SpanScoreHead)
+
+    def extract_feats(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Clip feature maps V, (B, C, T, h, w)."""
+        if self.video_encoder is not None:
+            return self.video_encoder(inputs['imgs']).permute(0, 2, 1, 3, 4)
+        if 'features' not in inputs:
+            raise KeyError('GKCMN without `video_encoder` needs precomputed feature maps '
+                           '(`LoadSTVGFeatures` in the pipeline).')
+        feats = inputs['features']
+        if feats.dim() == 3:
+            feats = feats[:, :, None, None]
+        if feats.dim() != 5:
+            raise ValueError('feature maps must be (B, T, h, w, C) or (B, T, C), got '
+                             f'{tuple(feats.shape)}')
+        return feats.permute(0, 4, 1, 2, 3)
+
+    def _forward(self, inputs: Dict[str, torch.Tensor],
+                 data_samples: Optional[SampleList] = None) -> Dict[str, object]:
+        """Network forward.
+
+        Args:
+            inputs (dict): ``features`` (B, T, h, w, C) or ``imgs`` (B, T, 3, H, W),
+                ``frame_mask`` (B, T) bool, ``text`` = dict(input_ids, attention_mask).
+
+        Returns:
+            dict: ``spatial`` (the spatial head's outputs) and ``temporal`` (the temporal
+            head's outputs; for BM the (B, T) in-span logits).
+        """
+        frame_mask = inputs['frame_mask']
+        text = self.text_encoder(**inputs['text'])
+        feats = self.extract_feats(inputs)
+        # Padded steps are zeroed before and after every stage. (The 3-D convolutions inside
+        # the mixed conv net still see their intermediate values at padded steps next to the
+        # last real ones; GKCMN's pipelines sample a fixed number of steps per query, so
+        # batches have no padded steps in practice.)
+        step_mask = frame_mask[:, None, :, None, None].to(feats.dtype)
+        fused = self.interaction(feats * step_mask, text['tokens'], text['mask']) * step_mask
+        if self.mixed_conv is not None:
+            fused = self.mixed_conv(fused) * step_mask
+        spatial = self.spatial_head(fused)
+        if self.per_step_temporal:
+            temporal = self.temporal_head(fused.mean((3, 4)).transpose(1, 2))
+        else:
+            temporal = self.temporal_head(fused, frame_mask)
+        return dict(spatial=spatial, temporal=temporal)
+
+    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
+        """Eq. 10 (the alphas are the heads' loss weights)."""
+        out = self._forward(inputs, data_samples)
+        frame_mask = inputs['frame_mask']
+        ref = frame_mask.new_zeros((), dtype=torch.float32)
+        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, ref)
+        losses = dict(self.spatial_head.loss(out['spatial'], gt_boxes, in_span))
+        losses.update(self.temporal_head.loss(out['temporal'], in_span, frame_mask))
+        return losses
+
+    def _span_positions(self, temporal, index: int, n: int) -> tuple:
+        """Inclusive sampled positions (i, j) of sample ``index``'s span, and its score."""
+        if self.per_step_temporal:
+            return self.temporal_head.predict(temporal[index, :n])
+        out_i = {k: v[index] for k, v in temporal.items() if k in ('conf', 'offsets')}
+        start, end, score = self.temporal_head.predict_span(out_i, n)
+        i, j = self.temporal_head.span_to_positions(start, end, n)
+        return i, j, score
+
+    def predict(self, inputs: Dict[str, torch.Tensor],
+                data_samples: SampleList) -> SampleList:
+        out = self._forward(inputs, data_samples)
+        boxes, _ = self.spatial_head.predict(out['spatial'])  # (B, T, 4) normalised xyxy
+        boxes = boxes * self.img_wh(data_samples, boxes)
+        for k, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            frame_inds: List[int] = [int(f) for f in meta['frame_inds']]
+            n = len(frame_inds)
+            i, j, score = self._span_positions(out['temporal'], k, n)
+            span = self.positions_to_span(i, j, frame_inds, meta['clip'])
+            frame_ids, tube_boxes = self.merge_repeated_frames(
+                frame_inds[i:j + 1], self.boxes_to_original(boxes[k, i:j + 1], meta))
+            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
+        return data_samples

@@ -1,0 +1,188 @@
+"""GKCMN's Gaussian kernel-based spatial location head (§2.3, Eqs. 5-7).
+
+- ``M_mix`` (B, C, T, h, w) is up-sampled (bilinear) to L x L (``map_size``; L = 16).
+- Per frame, a heatmap branch predicts ĥ (sigmoid; bias initialised to -2.19 as CenterNet)
+  and a size branch predicts the distances (l, t, r, b) from each cell centre to the box
+  sides, in cells (softplus, non-negative).
+- Targets (Eq. 5): a Gaussian ``exp(-((x - x_c)^2 + (y - y_c)^2) / (2σ^2))`` over the cell
+  indices, centred on the cell holding the box centre (peak exactly 1 there). ``σ``: a fixed
+  ``sigma`` (cells) if given, else box-adaptive as CenterNet: ``radius / 3`` with mmdet's
+  ``gaussian_radius(box size, min_overlap=delta)``; the paper's "δ is set to 0.9" is read as
+  this overlap. ``single_point=True`` ("w/o SK") puts a single 1 on the centre cell.
+- Size regression (Eq. 7): every cell whose centre lies inside the GT box (the centre cell
+  for boxes smaller than a cell) regresses the box; GIoU (mmdet) between the decoded and the
+  GT box, averaged over those cells.
+- Decoding: the heatmap peak of each frame and the box regressed at that cell.
+
+Only frames inside the GT span (with a box) are supervised.
+"""
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.utils import gaussian_radius
+from mmengine.model import BaseModule
+
+from mmstvg.registry import MODELS
+
+
+@MODELS.register_module()
+class GaussianHeatmapHead(BaseModule):
+    """Gaussian heatmap + ltrb size head.
+
+    Args:
+        in_channels (int): channels of the input maps.
+        feat_channels (int): hidden channels of both branches. Defaults to 32.
+        map_size (int, optional): L; None keeps the input resolution (BM).
+        sigma (float, optional): fixed σ in cells; None: box-adaptive (see docstring).
+        delta (float): min overlap of the box-adaptive radius. Defaults to 0.9.
+        single_point (bool): single-point targets ("w/o SK"). Defaults to False.
+        loss_heatmap (dict): Eq. 6 (α_1 as its weight).
+        loss_bbox (dict): Eq. 7, mmdet's GIoU (α_2 as its weight).
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 feat_channels: int = 32,
+                 map_size: Optional[int] = 16,
+                 sigma: Optional[float] = None,
+                 delta: float = 0.9,
+                 single_point: bool = False,
+                 loss_heatmap: dict = dict(type='ThresholdGaussianFocalLoss', alpha=2.0,
+                                           beta=4.0, gamma=0.8, loss_weight=1.0),
+                 loss_bbox: dict = dict(type='mmdet.GIoULoss', loss_weight=2.0),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.map_size = map_size
+        self.sigma = sigma
+        self.delta = delta
+        self.single_point = single_point
+
+        def branch(out):
+            return nn.Sequential(nn.Conv2d(in_channels, feat_channels, 3, padding=1),
+                                 nn.ReLU(inplace=True), nn.Conv2d(feat_channels, out, 1))
+
+        self.heatmap_branch = branch(1)
+        self.size_branch = branch(4)
+        nn.init.constant_(self.heatmap_branch[-1].bias, -2.19)
+        self.loss_heatmap = MODELS.build(loss_heatmap)
+        self.loss_bbox = MODELS.build(loss_bbox)
+
+    def forward(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Predict.
+
+        Args:
+            feats (Tensor): (B, C, T, h, w).
+
+        Returns:
+            dict: ``heatmap`` (B, T, L, L) logits, ``ltrb`` (B, T, 4, L, L) in cells.
+        """
+        b, c, t, h, w = feats.shape
+        x = feats.transpose(1, 2).reshape(b * t, c, h, w)
+        if self.map_size is not None and (h, w) != (self.map_size, self.map_size):
+            x = F.interpolate(x, size=(self.map_size, self.map_size), mode='bilinear',
+                              align_corners=False)
+        size = x.shape[-2:]
+        heatmap = self.heatmap_branch(x).view(b, t, *size)
+        ltrb = F.softplus(self.size_branch(x)).view(b, t, 4, *size)
+        return dict(heatmap=heatmap, ltrb=ltrb)
+
+    # ---------------------------------------------------------------- targets
+    @staticmethod
+    def cell_centres(h: int, w: int, device=None, dtype=torch.float32) -> tuple:
+        """(h, w) x and y of every cell centre, in cells."""
+        ys = torch.arange(h, device=device, dtype=dtype) + 0.5
+        xs = torch.arange(w, device=device, dtype=dtype) + 0.5
+        return xs[None].expand(h, w), ys[:, None].expand(h, w)
+
+    @classmethod
+    def encode_ltrb(cls, boxes: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """(K, 4) normalised xyxy -> (K, 4, h, w) distances (in cells) of every cell centre
+        to the box sides."""
+        xs, ys = cls.cell_centres(h, w, boxes.device, boxes.dtype)
+        x1, y1 = boxes[:, 0, None, None] * w, boxes[:, 1, None, None] * h
+        x2, y2 = boxes[:, 2, None, None] * w, boxes[:, 3, None, None] * h
+        return torch.stack([xs - x1, ys - y1, x2 - xs, y2 - ys], dim=1)
+
+    @classmethod
+    def decode_ltrb(cls, ltrb: torch.Tensor) -> torch.Tensor:
+        """(..., 4, h, w) distances -> (..., h, w, 4) normalised xyxy boxes."""
+        h, w = ltrb.shape[-2:]
+        xs, ys = cls.cell_centres(h, w, ltrb.device, ltrb.dtype)
+        boxes = torch.stack([(xs - ltrb[..., 0, :, :]) / w, (ys - ltrb[..., 1, :, :]) / h,
+                             (xs + ltrb[..., 2, :, :]) / w, (ys + ltrb[..., 3, :, :]) / h],
+                            dim=-1)
+        return boxes
+
+    def get_targets(self, boxes: torch.Tensor, h: int, w: int) -> tuple:
+        """Targets of K boxes.
+
+        Args:
+            boxes (Tensor): (K, 4) normalised xyxy.
+            h, w (int): map size.
+
+        Returns:
+            tuple: ``heatmap`` (K, h, w), ``ltrb`` (K, 4, h, w), ``reg_mask`` (K, h, w).
+        """
+        k = boxes.shape[0]
+        cx = ((boxes[:, 0] + boxes[:, 2]) / 2 * w).floor().long().clamp(0, w - 1)
+        cy = ((boxes[:, 1] + boxes[:, 3]) / 2 * h).floor().long().clamp(0, h - 1)
+        xs = torch.arange(w, device=boxes.device, dtype=boxes.dtype)[None, None]
+        ys = torch.arange(h, device=boxes.device, dtype=boxes.dtype)[None, :, None]
+        if self.single_point:
+            heatmap = boxes.new_zeros(k, h, w)
+            heatmap[torch.arange(k), cy, cx] = 1
+        else:
+            if self.sigma is not None:
+                sigma = boxes.new_full((k, ), float(self.sigma))
+            else:
+                sizes = [((float(b[3] - b[1]) * h), (float(b[2] - b[0]) * w)) for b in boxes]
+                radius = [max(0.0, gaussian_radius(s, min_overlap=self.delta)) for s in sizes]
+                sigma = boxes.new_tensor([max(r / 3.0, 0.5) for r in radius])
+            d2 = (xs - cx[:, None, None].to(boxes.dtype)) ** 2 + \
+                (ys - cy[:, None, None].to(boxes.dtype)) ** 2
+            heatmap = torch.exp(-d2 / (2 * sigma[:, None, None] ** 2))
+        ltrb = self.encode_ltrb(boxes, h, w)
+        reg_mask = (ltrb > 0).all(dim=1)
+        centre = torch.zeros_like(reg_mask)
+        centre[torch.arange(k), cy, cx] = True
+        empty = ~reg_mask.flatten(1).any(1)
+        reg_mask[empty] = centre[empty]
+        return heatmap, ltrb, reg_mask
+
+    def loss(self, out: Dict[str, torch.Tensor], gt_boxes: torch.Tensor,
+             valid: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Eqs. 6-7.
+
+        Args:
+            out (dict): :meth:`forward`'s outputs.
+            gt_boxes (Tensor): (B, T, 4) normalised xyxy.
+            valid (Tensor): (B, T) bool, frames with a GT box (in span, not padding).
+
+        Returns:
+            dict: ``loss_heatmap``, ``loss_bbox``.
+        """
+        heatmap, ltrb = out['heatmap'][valid], out['ltrb'][valid]   # (K, L, L), (K, 4, L, L)
+        if heatmap.shape[0] == 0:
+            zero = out['heatmap'].sum() * 0 + out['ltrb'].sum() * 0
+            return dict(loss_heatmap=zero, loss_bbox=zero)
+        h, w = heatmap.shape[-2:]
+        boxes = gt_boxes[valid].to(heatmap.dtype)
+        target, _, reg_mask = self.get_targets(boxes, h, w)
+        loss_heatmap = self.loss_heatmap(heatmap.sigmoid(), target,
+                                         avg_factor=float(boxes.shape[0]))
+        pred = self.decode_ltrb(ltrb)[reg_mask]                         # (M, 4)
+        gt = boxes[:, None, None].expand(-1, h, w, 4)[reg_mask]
+        loss_bbox = self.loss_bbox(pred, gt, avg_factor=max(int(reg_mask.sum()), 1))
+        return dict(loss_heatmap=loss_heatmap, loss_bbox=loss_bbox)
+
+    def predict(self, out: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Decode every frame: (B, T, 4) normalised xyxy boxes and (B, T) peak scores."""
+        heatmap = out['heatmap'].sigmoid()
+        b, t, h, w = heatmap.shape
+        scores, idx = heatmap.flatten(2).max(-1)                        # (B, T)
+        boxes = self.decode_ltrb(out['ltrb']).flatten(2, 3)             # (B, T, HW, 4)
+        boxes = boxes.gather(2, idx[..., None, None].expand(-1, -1, 1, 4))[:, :, 0]
+        return boxes.clamp(0, 1), scores
