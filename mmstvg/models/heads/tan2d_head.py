@@ -17,6 +17,7 @@ from mmdet.models.layers import MLP
 from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
+from ..utils import gt_span_positions
 
 
 @MODELS.register_module()
@@ -161,14 +162,10 @@ class TAN2DHead(BaseModule):
         score_map = out_dict['score_map']
         frame_mask = frame_mask.bool()
         pos = in_span.bool() & frame_mask
-        t = pos.shape[1]
-        idx = torch.arange(t, device=pos.device)[None].expand_as(pos)
-        has = pos.any(1)
-        starts = torch.where(pos, idx, t).min(1).values
-        ends = torch.where(pos, idx, -1).max(1).values
+        starts, ends, has = gt_span_positions(in_span, frame_mask)
         starts = torch.where(has, starts, -1)
         ends = torch.where(has, ends, -1)
-        iou = self.iou_map(starts, ends, t).to(score_map.dtype)
+        iou = self.iou_map(starts, ends, pos.shape[1]).to(score_map.dtype)
         return dict(
             loss_tg=self.loss_tg(score_map, iou, out_dict['map_mask']),
             loss_dynamic_aux=self.loss_aux(out_dict['aux_logits'], pos, frame_mask))

@@ -59,6 +59,7 @@ from mmengine.model import BaseModule
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mmstvg.registry import MODELS
+from ..utils import gt_span_positions
 
 
 @MODELS.register_module()
@@ -212,12 +213,7 @@ class TemporalLocationHead(BaseModule):
         Returns:
             tuple: spans (B, 2) float (``(0, 0)`` where absent) and has_span (B,) bool.
         """
-        pos = in_span.bool() & frame_mask.bool()
-        t = pos.shape[1]
-        idx = torch.arange(t, device=pos.device)[None].expand_as(pos)
-        has = pos.any(1)
-        first = torch.where(pos, idx, t).min(1).values
-        last = torch.where(pos, idx, -1).max(1).values
+        first, last, has = gt_span_positions(in_span, frame_mask)
         spans = torch.stack([first, last + 1], -1).float()
         spans = torch.where(has[:, None], spans, torch.zeros_like(spans))
         return spans, has
