@@ -87,6 +87,9 @@ model = dict(
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=1.0)),  # lambda_5
     frame_chunk=96,
     pass_batch=2,
+    # Attention kernel of the static branch, STCMT and SDIB: 'naive' | 'sdpa' | 'fused'
+    # (mmstvg/ops Triton kernels; falls back to 'sdpa' with a warning where no GPU is present).
+    attn_impl='sdpa',
     # MDETR (ResNet-101 + RoBERTa-base) converted by tools/model_converters/mdetr2mmstvg.py
     init_cfg=dict(type='Pretrained',
                   checkpoint='data/pretrained/mdetr_r101_roberta_mmstvg.pth'))

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 
 from mmstvg.registry import MODELS
-from ..layers import STCMTLayer
+from ..layers import STCMTLayer, set_attn_impl
 from .base_grounder import BaseGrounder, SampleList
 
 
@@ -66,6 +66,11 @@ class STVGFormer(BaseGrounder):
             box on in-span frames (``SpatialAttentionLoss``, as the per-frame baseline does).
             Not in the paper, whose static branch starts from MDETR; a training aid for
             models trained from scratch. None by default.
+        attn_impl (str, optional): one switch for the attention kernel of the static branch,
+            the STCMT and the SDIB: 'naive' (materialised scores), 'sdpa' (PyTorch's fused
+            attention; the decoder cross-attention, whose weights the SDIB needs, then runs
+            naive) or 'fused' (:mod:`mmstvg.ops` Triton kernels; falls back to 'sdpa' with a
+            warning without a GPU). None keeps each module's own setting (default 'sdpa').
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)`` with an
             MDETR checkpoint converted by ``tools/model_converters/mdetr2mmstvg.py``.
@@ -86,6 +91,7 @@ class STVGFormer(BaseGrounder):
                  aux_loss: bool = False,
                  box_reference: Optional[str] = None,
                  loss_attn: Optional[dict] = None,
+                 attn_impl: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -118,6 +124,8 @@ class STVGFormer(BaseGrounder):
             raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
         self.box_reference = box_reference
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
+        if attn_impl is not None:
+            set_attn_impl(self, attn_impl)
 
     # ----------------------------------------------------------------- features
     def extract_image_feats(self, imgs: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,12 @@
 from .attn_decoder_layer import AttnDetrTransformerDecoderLayer
+from .fusible_attention import (FusibleMultiheadAttention, multihead_attention,
+                                project_heads, set_attn_impl)
+from .fusible_encoder_layer import FusibleDetrTransformerEncoderLayer
 from .positional_encoding import safe_key_padding_mask, sine_encoding_1d
 from .stcmt_layer import STCMTLayer
 
 __all__ = [
-    'AttnDetrTransformerDecoderLayer', 'STCMTLayer', 'safe_key_padding_mask',
-    'sine_encoding_1d'
+    'AttnDetrTransformerDecoderLayer', 'FusibleDetrTransformerEncoderLayer',
+    'FusibleMultiheadAttention', 'STCMTLayer', 'multihead_attention', 'project_heads',
+    'safe_key_padding_mask', 'set_attn_impl', 'sine_encoding_1d'
 ]

@@ -4,20 +4,35 @@ The static branch's decoder layers are MDETR/DETR post-norm layers (mmdet's
 ``DetrTransformerDecoderLayer``: self-attention, cross-attention to the cross-modal memory,
 FFN, each followed by LayerNorm). The static-to-dynamic interaction (Eq. 2) needs the
 cross-attention weights ``A^i`` of every decoder layer, which mmcv's ``MultiheadAttention``
-computes but discards; this subclass keeps mmdet's sub-modules (same parameter names, so
-MDETR weights map one to one) and only re-runs the cross-attention step asking for them.
+computes but discards; this subclass builds its attentions as
+:class:`~mmstvg.models.layers.FusibleMultiheadAttention` (same parameter names, so MDETR
+weights map one to one), whose ``attn_impl='fused'`` returns the head-averaged weights without
+materialising the per-head score matrix.
 """
 from typing import Optional, Tuple
 
 import torch
+from mmcv.cnn import build_norm_layer
+from mmcv.cnn.bricks.transformer import FFN
 from mmdet.models.layers import DetrTransformerDecoderLayer
+from torch.nn import ModuleList
 
 from mmstvg.registry import MODELS
+from .fusible_attention import FusibleMultiheadAttention
 
 
 @MODELS.register_module()
 class AttnDetrTransformerDecoderLayer(DetrTransformerDecoderLayer):
-    """``DetrTransformerDecoderLayer`` returning ``(query, cross_attn_weights)``."""
+    """``DetrTransformerDecoderLayer`` returning ``(query, cross_attn_weights)``; the
+    attention configs may carry ``attn_impl``."""
+
+    def _init_layers(self) -> None:
+        self.self_attn = FusibleMultiheadAttention(**self.self_attn_cfg)
+        self.cross_attn = FusibleMultiheadAttention(**self.cross_attn_cfg)
+        self.embed_dims = self.self_attn.embed_dims
+        self.ffn = FFN(**self.ffn_cfg)
+        self.norms = ModuleList(
+            build_norm_layer(self.norm_cfg, self.embed_dims)[1] for _ in range(3))
 
     def forward(self,
                 query: torch.Tensor,
@@ -45,13 +60,9 @@ class AttnDetrTransformerDecoderLayer(DetrTransformerDecoderLayer):
         query = self.self_attn(query=query, key=query, value=query, query_pos=query_pos,
                                key_pos=query_pos)
         query = self.norms[0](query)
-        ca = self.cross_attn
-        q = query if query_pos is None else query + query_pos
-        k = key if key_pos is None else key + key_pos
-        out, attn = ca.attn(q.transpose(0, 1), k.transpose(0, 1), value.transpose(0, 1),
-                            key_padding_mask=key_padding_mask, need_weights=True,
-                            average_attn_weights=True)
-        query = query + ca.dropout_layer(ca.proj_drop(out.transpose(0, 1)))
+        query, attn = self.cross_attn(query=query, key=key, value=value, query_pos=query_pos,
+                                      key_pos=key_pos, key_padding_mask=key_padding_mask,
+                                      need_weights=True)
         query = self.norms[1](query)
         query = self.ffn(query)
         query = self.norms[2](query)

@@ -14,16 +14,27 @@ Per layer:
 
 Every sub-layer is post-norm (``x = LN(x + f(x))``) as the static branch's DETR layers; the
 positional embeddings are added to queries and keys of the visual self-attentions.
-Attention blocks are mmcv's ``MultiheadAttention`` (residual included) and ``FFN``.
+Attention blocks are :class:`FusibleMultiheadAttention` (mmcv's, residual included, with a
+selectable kernel) and mmcv's ``FFN``.
+
+With ``attn_impl='fused'`` the text-to-video attention never materialises the pooled video's
+keys and values: projection commutes with the spatial mean (``W pool(F) + b = pool(W F + b)``)
+and a per-query constant ``Q_h . b_k`` does not change a softmax, so each head's query is
+mapped into the visual feature space (``q' = Q_h W_k^h``), the Triton kernel
+(:func:`mmstvg.ops.pooled_attention`) pools every frame while streaming it and returns
+``sum_t p_t pool(F_v[t])``, and ``W_v^h``, ``b_v^h`` are applied afterwards (the weights sum
+to one). The result equals the pool-then-attend path up to rounding.
 """
 from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
+from mmcv.cnn.bricks.transformer import FFN
 from mmengine.model import BaseModule
 
+from mmstvg.ops import check_attn_impl, fused_available, pooled_attention
 from mmstvg.registry import MODELS
+from .fusible_attention import FusibleMultiheadAttention, project_heads
 from .positional_encoding import safe_key_padding_mask
 
 
@@ -36,6 +47,7 @@ class STCMTLayer(BaseModule):
         num_heads (int): attention heads. Defaults to 8.
         feedforward_channels (int): FFN hidden size. Defaults to 2048.
         dropout (float): dropout of attention outputs and FFNs. Defaults to 0.1.
+        attn_impl (str): attention kernel, 'naive' | 'sdpa' | 'fused'. Defaults to 'sdpa'.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -44,13 +56,15 @@ class STCMTLayer(BaseModule):
                  num_heads: int = 8,
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
+                 attn_impl: str = 'sdpa',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
+        self.attn_impl = check_attn_impl(attn_impl)
 
         def attn():
-            return MultiheadAttention(embed_dims, num_heads, proj_drop=dropout,
-                                      batch_first=True)
+            return FusibleMultiheadAttention(embed_dims, num_heads, proj_drop=dropout,
+                                             batch_first=True, attn_impl=attn_impl)
 
         def ffn():
             return FFN(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
@@ -73,6 +87,38 @@ class STCMTLayer(BaseModule):
             return vis.mean(2)
         w = (~spatial_mask).to(vis.dtype)[:, None, :, None]
         return (vis * w).sum(2) / w.sum(2).clamp(min=1.0)
+
+    def pooled_text_to_vis(self, f_l: torch.Tensor, f_v: torch.Tensor,
+                           spatial_mask: Optional[torch.Tensor],
+                           frame_kpm: Optional[torch.Tensor]) -> torch.Tensor:
+        """Text-to-video cross-attention over the pooled video, pooling fused into the
+        attention kernel (see the module docstring); residual included.
+
+        Args:
+            f_l (Tensor): (B, L, C) text features (queries).
+            f_v (Tensor): (B, T, HW, C) visual features.
+            spatial_mask (Tensor, optional): (B, HW) bool, True = padded position.
+            frame_kpm (Tensor, optional): (B, T) bool, True = padded frame.
+
+        Returns:
+            Tensor: (B, L, C).
+        """
+        mod = self.text_to_vis_attn
+        mha = mod.attn
+        c, h = mha.embed_dim, mha.num_heads
+        d = c // h
+        q = project_heads(mha, f_l, 0)                                    # (B, H, L, D)
+        w_k = mha.in_proj_weight[c:2 * c].view(h, d, c)
+        w_v = mha.in_proj_weight[2 * c:].view(h, d, c)
+        q_feat = torch.einsum('bhld,hdc->bhlc', q, w_k)                   # q' = Q_h W_k^h
+        pooled = pooled_attention(q_feat, f_v, spatial_mask, frame_kpm, scale=d ** -0.5,
+                                  impl='fused')                           # (B, H, L, C)
+        out = torch.einsum('bhlc,hdc->bhld', pooled, w_v)
+        if mha.in_proj_bias is not None:
+            out = out + mha.in_proj_bias[2 * c:].view(1, h, 1, d)
+        b, _, n, _ = out.shape
+        out = mha.out_proj(out.transpose(1, 2).reshape(b, n, c))
+        return f_l + mod.dropout_layer(mod.proj_drop(out))
 
     def forward(self,
                 vis: torch.Tensor,
@@ -118,10 +164,15 @@ class STCMTLayer(BaseModule):
         vis_out = self.vis_to_text_attn(f_v.reshape(b, t * hw, c), key=f_l, value=f_l,
                                         key_padding_mask=text_kpm)
         vis_out = self.norms[3](vis_out).view(b, t, hw, c)
-        pooled = self.spatial_mean(f_v, spatial_mask)
         frame_kpm = None if frame_mask is None else safe_key_padding_mask(~frame_mask)
-        text_out = self.norms[4](self.text_to_vis_attn(f_l, key=pooled, value=pooled,
-                                                       key_padding_mask=frame_kpm))
+        if self.attn_impl == 'fused' and fused_available(f_v) and \
+                not (self.training and self.text_to_vis_attn.attn.dropout > 0):
+            text_out = self.pooled_text_to_vis(f_l, f_v, spatial_mask, frame_kpm)
+        else:
+            pooled = self.spatial_mean(f_v, spatial_mask)
+            text_out = self.text_to_vis_attn(f_l, key=pooled, value=pooled,
+                                             key_padding_mask=frame_kpm)
+        text_out = self.norms[4](text_out)
         # 3. FFNs
         vis_out = self.norms[5](self.vis_ffn(vis_out))
         text_out = self.norms[6](self.text_ffn(text_out))

@@ -20,11 +20,11 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn.bricks.transformer import MultiheadAttention
 from mmengine.model import BaseModule
 
+from mmstvg.ops import check_attn_impl
 from mmstvg.registry import MODELS
-from ..layers import safe_key_padding_mask, sine_encoding_1d
+from ..layers import FusibleMultiheadAttention, safe_key_padding_mask, sine_encoding_1d
 
 
 @MODELS.register_module()
@@ -37,6 +37,7 @@ class SDIB(BaseModule):
         dropout (float): dropout of the attention outputs. Defaults to 0.1.
         static_to_dynamic (bool): enable Eq. 2. Defaults to True.
         dynamic_to_static (bool): enable the query enhancement. Defaults to True.
+        attn_impl (str): attention kernel, 'naive' | 'sdpa' | 'fused'. Defaults to 'sdpa'.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -46,6 +47,7 @@ class SDIB(BaseModule):
                  dropout: float = 0.1,
                  static_to_dynamic: bool = True,
                  dynamic_to_static: bool = True,
+                 attn_impl: str = 'sdpa',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
@@ -55,11 +57,13 @@ class SDIB(BaseModule):
             self.s2d_fc = nn.Linear(embed_dims, embed_dims)
             self.s2d_norm = nn.LayerNorm(embed_dims)
         if dynamic_to_static:
-            self.d2s_cross_attn = MultiheadAttention(embed_dims, num_heads, proj_drop=dropout,
-                                                     batch_first=True)
+            self.d2s_cross_attn = FusibleMultiheadAttention(
+                embed_dims, num_heads, proj_drop=dropout, batch_first=True,
+                attn_impl=check_attn_impl(attn_impl))
             self.d2s_cross_norm = nn.LayerNorm(embed_dims)
-            self.d2s_temporal_attn = MultiheadAttention(embed_dims, num_heads,
-                                                        proj_drop=dropout, batch_first=True)
+            self.d2s_temporal_attn = FusibleMultiheadAttention(
+                embed_dims, num_heads, proj_drop=dropout, batch_first=True,
+                attn_impl=attn_impl)
             self.d2s_temporal_norm = nn.LayerNorm(embed_dims)
 
     def static_to_dynamic_forward(self, vis: torch.Tensor, attn: torch.Tensor,

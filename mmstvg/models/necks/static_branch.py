@@ -16,11 +16,12 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmdet.models.layers import DetrTransformerEncoderLayer, SinePositionalEncoding
+from mmdet.models.layers import SinePositionalEncoding
 from mmengine.model import BaseModule
 
+from mmstvg.ops import check_attn_impl
 from mmstvg.registry import MODELS
-from ..layers import AttnDetrTransformerDecoderLayer
+from ..layers import AttnDetrTransformerDecoderLayer, FusibleDetrTransformerEncoderLayer
 
 
 @MODELS.register_module()
@@ -34,6 +35,8 @@ class StaticBranch(BaseModule):
         num_heads (int): attention heads. Defaults to 8.
         feedforward_channels (int): FFN hidden size. Defaults to 2048.
         dropout (float): dropout in attention outputs and FFNs. Defaults to 0.1.
+        attn_impl (str): attention kernel of every layer, 'naive' | 'sdpa' | 'fused'
+            (:mod:`mmstvg.ops`). Defaults to 'sdpa'.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -44,17 +47,19 @@ class StaticBranch(BaseModule):
                  num_heads: int = 8,
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
+                 attn_impl: str = 'sdpa',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims % 2:
             raise ValueError(f'embed_dims must be even, got {embed_dims}')
         self.embed_dims = embed_dims
-        attn = dict(embed_dims=embed_dims, num_heads=num_heads, dropout=0.0,
-                    proj_drop=dropout, batch_first=True)
+        attn = dict(embed_dims=embed_dims, num_heads=num_heads, attn_drop=0.0,
+                    proj_drop=dropout, batch_first=True,
+                    attn_impl=check_attn_impl(attn_impl))
         ffn = dict(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
                    num_fcs=2, ffn_drop=dropout, act_cfg=dict(type='ReLU', inplace=True))
         self.encoder_layers = nn.ModuleList(
-            DetrTransformerEncoderLayer(self_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
+            FusibleDetrTransformerEncoderLayer(self_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(num_encoder_layers))
         self.decoder_layers = nn.ModuleList(
             AttnDetrTransformerDecoderLayer(self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn),

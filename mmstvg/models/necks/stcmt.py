@@ -27,6 +27,8 @@ class STCMT(BaseModule):
         embed_dims (int): ``d``. Defaults to 256.
         num_layers (int): ``N``. Defaults to 6.
         layer_cfg (dict): config of each layer (``STCMTLayer``), ``embed_dims`` filled in.
+        attn_impl (str, optional): attention kernel of every layer, 'naive' | 'sdpa' |
+            'fused'; None keeps ``layer_cfg``'s (default 'sdpa').
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -36,14 +38,17 @@ class STCMT(BaseModule):
                  num_layers: int = 6,
                  layer_cfg: dict = dict(type='STCMTLayer', num_heads=8,
                                         feedforward_channels=2048, dropout=0.1),
+                 attn_impl: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims % 4:
             raise ValueError(f'embed_dims must be a multiple of 4, got {embed_dims}')
         self.embed_dims = embed_dims
         self.input_proj = nn.Linear(in_channels, embed_dims)
-        self.layers = nn.ModuleList(
-            MODELS.build(dict(layer_cfg, embed_dims=embed_dims)) for _ in range(num_layers))
+        layer_cfg = dict(layer_cfg, embed_dims=embed_dims)
+        if attn_impl is not None:
+            layer_cfg['attn_impl'] = attn_impl
+        self.layers = nn.ModuleList(MODELS.build(layer_cfg) for _ in range(num_layers))
         self.spatial_encoding = SinePositionalEncoding(num_feats=embed_dims // 2,
                                                        normalize=True)
 

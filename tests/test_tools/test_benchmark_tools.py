@@ -1,0 +1,63 @@
+"""The benchmark scripts run end to end (CPU; 'fused' through the Triton interpreter) and
+report every attention case / kernel. Their numbers are not asserted: timings belong in
+docs/benchmarks.md, not in tests."""
+import json
+import os.path as osp
+import sys
+
+import pytest
+
+from .conftest import REPO
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+import benchmark_attention  # noqa: E402
+import benchmark_model  # noqa: E402
+
+
+def test_benchmark_attention_cpu(tmp_path):
+    pytest.importorskip('triton')
+    out = tmp_path / 'attn.json'
+    report = benchmark_attention.main([
+        '--device', 'cpu', '--dtype', 'fp32', '--setting', 'tiny', '--impls', 'naive',
+        'sdpa', 'fused', '--iters', '1', '--warmup', '0', '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert saved['results'] == json.loads(json.dumps(report['results']))
+    cases = benchmark_attention.attention_cases(benchmark_attention.SETTINGS['tiny'])
+    assert len(saved['results']) == 3 * len(cases)
+    assert {(r['case'], r['impl']) for r in saved['results']} == {
+        (c['name'], i) for c in cases for i in ('naive', 'sdpa', 'fused')}
+    assert all(r['ms'] > 0 and r['flops_per_s'] > 0 for r in saved['results'])
+    assert saved['roofline']['matmul_flops'] > 0 and saved['roofline']['copy_bytes_per_s'] > 0
+
+
+def test_benchmark_attention_paper_shapes():
+    cases = benchmark_attention.attention_cases(benchmark_attention.SETTINGS['train'])
+    by_name = {c['name']: c for c in cases}
+    # STCMT video->text: every one of the T x h x w positions queries the L text tokens
+    assert by_name['STCMT video->text cross-attn']['lq'] == 48 * 14 * 14
+    assert by_name['static decoder cross-attn (+weights)']['weights']
+
+
+def test_benchmark_model_cpu(tmp_path):
+    out = tmp_path / 'model.json'
+    cfg = osp.join(REPO, 'configs/stvgformer',
+                   'stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py')
+    benchmark_model.main([
+        cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa',
+        '--train-frames', '8', '--test-frames', '16', '--img-size', '48', '48',
+        '--test-img-size', '48', '80', '--text-len', '6', '--iters', '1', '--warmup', '0',
+        '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert [r['impl'] for r in saved['results']] == ['naive', 'sdpa']
+    assert all(r['train_iter_s'] > 0 and r['infer_video_s'] > 0 for r in saved['results'])
+    assert saved['params'] > 0
+
+
+def test_strip_pretrained_replaces_weights_with_random_twins():
+    cfg = dict(type='X', init_cfg=dict(type='Pretrained', checkpoint='missing.pth'),
+               text_encoder=dict(type='HFTextEncoder', pretrained='no/such/dir'),
+               layers=[dict(type='Y', init_cfg=dict(type='Pretrained'))])
+    out = benchmark_model.strip_pretrained(cfg)
+    assert 'init_cfg' not in out and 'init_cfg' not in out['layers'][0]
+    assert out['text_encoder']['config']['hidden_size'] == 768
+    assert 'pretrained' not in out['text_encoder']

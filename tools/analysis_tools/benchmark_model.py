@@ -1,0 +1,206 @@
+"""Benchmark a whole grounder: training-iteration time, inference time per video and peak
+memory, for each attention kernel (``attn_impl``), with AMP.
+
+The model is built from its config with random weights (no checkpoint or pretrained files are
+read: ``init_cfg`` entries are dropped and a ``pretrained`` text encoder is replaced by a
+randomly initialised one of the same architecture), fed random frames and sentences at the
+config's sizes.
+
+    # STVGFormer at the paper's settings (T = 48 train / 96 test, bf16 AMP), on a GPU
+    python tools/analysis_tools/benchmark_model.py \
+        configs/stvgformer/stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py \
+        --device cuda --amp bf16 --impls naive sdpa fused --out work_dirs/bench_model.json
+    # CPU smoke run of the synthetic model
+    python tools/analysis_tools/benchmark_model.py \
+        configs/stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py \
+        --device cpu --amp none --impls naive sdpa --train-frames 8 --test-frames 16 \
+        --img-size 64 64 --test-img-size 64 112 --batch-size 1 --iters 2 --warmup 1
+
+Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import statistics
+import time
+
+import torch
+from mmengine.config import Config, DictAction
+
+from mmstvg.registry import MODELS
+from mmstvg.testing import demo_grounding_inputs
+from mmstvg.utils import register_all_modules
+
+# RoBERTa-base's architecture, for a random text encoder when the weights are absent.
+ROBERTA_BASE = dict(model_type='roberta', vocab_size=50265, hidden_size=768,
+                    num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+                    max_position_embeddings=514, type_vocab_size=1, pad_token_id=1)
+AMP = dict(none=None, bf16=torch.bfloat16, fp16=torch.float16)
+
+
+def strip_pretrained(cfg):
+    """Drop every ``init_cfg`` and swap a ``pretrained`` HF text encoder for its random
+    twin (RoBERTa-base dims unless the path holds a config)."""
+    if isinstance(cfg, dict):
+        cfg.pop('init_cfg', None)
+        if cfg.get('type') == 'HFTextEncoder' and cfg.get('pretrained'):
+            path = cfg.pop('pretrained')
+            if osp.isfile(osp.join(path, 'config.json')):
+                with open(osp.join(path, 'config.json')) as f:
+                    cfg['config'] = json.load(f)
+            else:
+                cfg['config'] = dict(ROBERTA_BASE)
+        for v in cfg.values():
+            strip_pretrained(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg:
+            strip_pretrained(v)
+    return cfg
+
+
+def sync(device):
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def median_s(fn, warmup, iters, device):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        sync(device)
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def to_device(data, device):
+    if isinstance(data, torch.Tensor):
+        return data.to(device)
+    if isinstance(data, dict):
+        return {k: to_device(v, device) for k, v in data.items()}
+    if isinstance(data, list):
+        return [x.to(device) if hasattr(x, 'to') else x for x in data]
+    return data
+
+
+def benchmark(model, impl, args):
+    if hasattr(model, 'attn_impl') or any(hasattr(m, 'attn_impl') for m in model.modules()):
+        from mmstvg.models.layers import set_attn_impl
+        set_attn_impl(model, impl)
+    device, amp = args.device, AMP[args.amp]
+    vocab = getattr(getattr(model, 'text_encoder', None), 'model', None)
+    vocab = vocab.config.vocab_size if vocab is not None else 64
+    feats = args.feature_shape
+
+    def batch(frames, size, seed):
+        inputs, samples = demo_grounding_inputs(args.batch_size, frames, tuple(size),
+                                                text_len=args.text_len,
+                                                vocab_size=min(vocab, 1000), seed=seed)
+        if feats is not None:
+            inputs['features'] = torch.randn(args.batch_size, frames, *feats)
+        return to_device(inputs, device), to_device(samples, device)
+
+    def autocast():
+        return torch.autocast(device.split(':')[0], dtype=amp, enabled=amp is not None)
+
+    result = dict(impl=impl)
+    model.train()
+    state = dict(optim=torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-5))
+    train_inputs, train_samples = batch(args.train_frames, args.img_size, 0)
+
+    def train_step():
+        with autocast():
+            losses = model(train_inputs, train_samples, mode='loss')
+            loss = sum(v for k, v in losses.items() if 'loss' in k)
+        state['optim'].zero_grad(set_to_none=True)
+        loss.backward()
+        state['optim'].step()
+
+    if device.startswith('cuda'):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    result['train_iter_s'] = median_s(train_step, args.warmup, args.iters, device)
+    if device.startswith('cuda'):
+        result['train_peak_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20
+    state.clear()   # free the optimiser state and gradients before measuring inference
+    model.zero_grad(set_to_none=True)
+    model.eval()
+    test_inputs, test_samples = batch(args.test_frames, args.test_img_size, 1)
+
+    def infer():
+        with torch.no_grad(), autocast():
+            model(test_inputs, test_samples, mode='predict')
+
+    if device.startswith('cuda'):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    result['infer_video_s'] = median_s(infer, args.warmup, args.iters, device) / args.batch_size
+    if device.startswith('cuda'):
+        result['infer_peak_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', choices=list(AMP), default='bf16')
+    parser.add_argument('--impls', nargs='+', default=['naive', 'sdpa', 'fused'])
+    parser.add_argument('--batch-size', type=int, default=1, help='videos per GPU')
+    parser.add_argument('--train-frames', type=int, default=48)
+    parser.add_argument('--test-frames', type=int, default=96)
+    parser.add_argument('--img-size', type=int, nargs=2, default=[224, 224],
+                        help='training frame size H W')
+    parser.add_argument('--test-img-size', type=int, nargs=2, default=[224, 398],
+                        help='test frame size H W (short side 224 of a 16:9 video)')
+    parser.add_argument('--text-len', type=int, default=32)
+    parser.add_argument('--feature-shape', type=int, nargs=3, metavar=('H', 'W', 'C'),
+                        help='precomputed clip features per frame, for models without a '
+                        'video backbone')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--out', help='write the numbers to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings (key=value)')
+    args = parser.parse_args(argv)
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg).to(args.device)
+    params = sum(p.numel() for p in model.parameters())
+    name = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'
+    rows = [benchmark(model, impl, args) for impl in args.impls]
+    report = dict(device=name, config=args.config, amp=args.amp, params=params,
+                  torch=torch.__version__, settings={k: v for k, v in vars(args).items()
+                                                     if k not in ('out', 'cfg_options')},
+                  results=rows)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=2)
+    print(f'device: {name}  amp: {args.amp}  params: {params / 1e6:.1f} M  '
+          f'train: B={args.batch_size} T={args.train_frames} {args.img_size}  '
+          f'test: T={args.test_frames} {args.test_img_size}')
+    base = rows[0]
+    print(f'{"attn_impl":10s} {"train s/iter":>12s} {"x":>6s} {"train MiB":>10s} '
+          f'{"infer s/video":>13s} {"x":>6s} {"infer MiB":>10s}')
+    for r in rows:
+        print(f'{r["impl"]:10s} {r["train_iter_s"]:12.4f} '
+              f'{base["train_iter_s"] / r["train_iter_s"]:6.2f} '
+              f'{r.get("train_peak_mib", float("nan")):10.0f} {r["infer_video_s"]:13.4f} '
+              f'{base["infer_video_s"] / r["infer_video_s"]:6.2f} '
+              f'{r.get("infer_peak_mib", float("nan")):10.0f}')
+    return report
+
+
+if __name__ == '__main__':
+    main()
