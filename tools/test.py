@@ -6,7 +6,9 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.utils import register_all_modules
+from mmstvg.utils import (register_all_modules, validate_cfg_options,
+                          validate_config_path)
+from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
 
 
@@ -81,6 +83,9 @@ def merge_args(cfg, args):
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.checkpoint is not None and '://' not in args.checkpoint and \
+            not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint
     return cfg
 
@@ -88,7 +93,8 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(validate_config_path(args.config))
+    validate_cfg_options(cfg, args.cfg_options)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
@@ -96,7 +102,8 @@ def main():
     else:
         from mmstvg.registry import RUNNERS
         runner = RUNNERS.build(cfg)
-    runner.test()
+    with explain_unsafe_checkpoint(cfg.load_from):
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -7,7 +7,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.utils import register_all_modules
+from mmstvg.engine import find_resumable_checkpoint
+from mmstvg.utils import (register_all_modules, validate_cfg_options,
+                          validate_config_path)
+from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
 
 
@@ -21,6 +24,9 @@ def parse_args():
         'dir when no path is given')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (fp16 on CUDA, bf16 autocast on CPU)')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        help='with --amp: autocast dtype (default float16 on CUDA with '
+                        'dynamic loss scaling, bfloat16 on CPU)')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -65,11 +71,16 @@ def merge_args(cfg, args):
         else:
             cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        if args.amp_dtype:
+            cfg.optim_wrapper.dtype = args.amp_dtype
 
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # the newest checkpoint of the work dir that loads (a truncated one is skipped)
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume: checkpoint {args.resume} does not exist')
         cfg.resume = True
         cfg.load_from = args.resume
 
@@ -99,7 +110,8 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(validate_config_path(args.config))
+    validate_cfg_options(cfg, args.cfg_options)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
@@ -107,7 +119,8 @@ def main():
     else:
         from mmstvg.registry import RUNNERS
         runner = RUNNERS.build(cfg)
-    runner.train()
+    with explain_unsafe_checkpoint(cfg.load_from):
+        runner.train()
 
 
 if __name__ == '__main__':

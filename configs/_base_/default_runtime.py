@@ -6,8 +6,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # keep the best m_vIoU checkpoint (mmengine cannot infer the rule of 'auto' for m_tIoU)
+    # atomic writes: a run killed while saving never leaves a truncated checkpoint
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='m_vIoU', rule='greater',
-                    max_keep_ckpts=3),
+                    max_keep_ckpts=3, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
     visualization=dict(type='STVGVisualizationHook', draw=False))

@@ -183,6 +183,7 @@ class BaseSTVGDataset(BaseDataset):
         self.skip_invalid = skip_invalid
         self.check_video_exists = check_video_exists
         self.skipped: Dict[str, List[str]] = defaultdict(list)
+        self.skipped_details: List[dict] = []
         self.num_clipped_boxes = 0
         self.num_queries_with_clipped_boxes = 0
         data_prefix = dict(data_prefix)
@@ -223,6 +224,7 @@ class BaseSTVGDataset(BaseDataset):
             list[dict]: one ``data_info`` per valid query (see ``docs/data_flow.md``).
         """
         self.skipped = defaultdict(list)
+        self.skipped_details: List[dict] = []
         self.num_clipped_boxes = 0
         self.num_queries_with_clipped_boxes = 0
         data_list: List[dict] = []
@@ -249,6 +251,8 @@ class BaseSTVGDataset(BaseDataset):
                 seen_qids[info['qid']] = record_name
                 data_list.append(info)
         self._log_load_summary(len(data_list))
+        # the evaluator reads the dataset's metainfo: it reports and counts these queries
+        self._metainfo['skipped_queries'] = {r: list(q) for r, q in self.skipped.items()}
         return data_list
 
     def _reject(self, err: InvalidRecord, record_name: str, qid: Optional[str]) -> None:
@@ -265,6 +269,8 @@ class BaseSTVGDataset(BaseDataset):
                 f'{err.message} [{err.reason}] (set skip_invalid=True to skip such queries)',
                 reason=err.reason)
         self.skipped[err.reason].extend(qids)
+        self.skipped_details.append(dict(record=str(record_name), qids=list(qids),
+                                         reason=err.reason, message=err.message))
 
     def _log_load_summary(self, num_loaded: int) -> None:
         logger = MMLogger.get_current_instance()
@@ -278,8 +284,8 @@ class BaseSTVGDataset(BaseDataset):
             if not num_loaded:
                 msg += ' No valid query is left.'
             if self.test_mode:
-                msg += (' WARNING: test_mode: the skipped queries are NOT evaluated, so the '
-                        'scores are not comparable with the full benchmark.')
+                msg += (' test_mode: STVGMetric reports them (num_skipped) and, by default, '
+                        'scores them as failures (skipped_as_failures=True).')
             logger.warning(msg)
         if self.num_clipped_boxes:
             logger.info(f'{name}: clipped {self.num_clipped_boxes} GT boxes of '

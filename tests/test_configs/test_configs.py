@@ -48,3 +48,22 @@ def test_config_builds(path):
     for name in ('val_evaluator', 'test_evaluator'):
         if cfg.get(name):
             assert METRICS.build(cfg[name]) is not None
+
+
+TRAIN_CONFIGS = [p for p in CONFIGS if 'trivial' not in osp.basename(p)]
+
+
+@pytest.mark.parametrize('path', TRAIN_CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+def test_auto_scale_lr_matches_the_configured_batch(path):
+    """``--auto-scale-lr`` scales from the batch the schedule was made for: GPUs x batch per
+    GPU of the config's own name (``{gpus}xb{batch}``), or the paper's for unnamed ones."""
+    import re
+    cfg = Config.fromfile(path)
+    assert cfg.get('auto_scale_lr') and cfg.auto_scale_lr.enable is False
+    m = re.search(r'_(\d+)xb(\d+)', osp.basename(path))
+    if m:
+        gpus, per_gpu = int(m.group(1)), int(m.group(2))
+        assert cfg.train_dataloader.batch_size == per_gpu
+        assert cfg.auto_scale_lr.base_batch_size == gpus * per_gpu
+    else:
+        assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size

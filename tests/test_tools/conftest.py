@@ -10,13 +10,18 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SYNTH_CFG = osp.join(REPO, 'configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py')
 
 
+def generate_tiny_synth(root: str, num_train: int = 8, num_val: int = 4, num_test: int = 2,
+                        seed: int = 3) -> str:
+    """Write a tiny synthetic benchmark (16 frames of 64x64 at 8 fps per query) to ``root``."""
+    generate_synthetic_stvg(root, num_train=num_train, num_val=num_val, num_test=num_test,
+                            num_frames=16, size=64, fps=8, seed=seed, workers=1, log=None)
+    return root
+
+
 @pytest.fixture(scope='session')
 def tiny_synth_root(tmp_path_factory):
-    """A tiny synthetic benchmark: 8 train, 4 val, 2 test queries of 16 frames at 64x64."""
-    root = str(tmp_path_factory.mktemp('synth'))
-    generate_synthetic_stvg(root, num_train=8, num_val=4, num_test=2, num_frames=16, size=64,
-                            fps=8, seed=3, workers=1, log=None)
-    return root
+    """A tiny synthetic benchmark: 8 train, 4 val, 2 test queries."""
+    return generate_tiny_synth(str(tmp_path_factory.mktemp('synth')))
 
 
 def tiny_synth_cfg(data_root: str, work_dir: str, max_epochs: int = 2) -> Config:

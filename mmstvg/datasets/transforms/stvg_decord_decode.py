@@ -8,6 +8,8 @@ decoding, so the boxes would be scaled by the frame size. This subclass decodes 
 resolves indices past the end like ``STVGPyAVDecode`` (``out_of_range``), where decord raises
 an ``IndexError`` that does not name the file.
 """
+from typing import Optional
+
 import numpy as np
 from mmaction.datasets.transforms import DecordDecode
 
@@ -38,13 +40,18 @@ class STVGDecordDecode(DecordDecode):
             Defaults to ``'accurate'``.
         out_of_range (str): ``'clamp'`` (indices past the end get the last frame) or
             ``'error'`` (``IndexError`` naming the file). Defaults to ``'clamp'``.
+        max_clamp (int, optional): ``'clamp'`` covers at most this many frames past the
+            end; a shorter (truncated) video raises ``IndexError``. None: no limit.
+            Defaults to 2 (as ``STVGPyAVDecode``).
     """
 
-    def __init__(self, mode: str = 'accurate', out_of_range: str = 'clamp') -> None:
+    def __init__(self, mode: str = 'accurate', out_of_range: str = 'clamp',
+                 max_clamp: Optional[int] = 2) -> None:
         super().__init__(mode=mode)
         if out_of_range not in ('clamp', 'error'):
             raise ValueError(f'out_of_range must be "clamp" or "error", got {out_of_range!r}')
         self.out_of_range = out_of_range
+        self.max_clamp = max_clamp
 
     def transform(self, results: dict) -> dict:
         """Decode the frames (boxes untouched).
@@ -63,9 +70,13 @@ class STVGDecordDecode(DecordDecode):
             raise IndexError(f'STVGDecordDecode: invalid frame_inds for {filename} '
                              f'({total} frames): {frame_inds.tolist()[:8]}...')
         if frame_inds.max() >= total:
-            if self.out_of_range == 'error':
+            beyond = int(frame_inds.max()) - (total - 1)
+            if self.out_of_range == 'error' or (self.max_clamp is not None and
+                                                beyond > self.max_clamp):
                 raise IndexError(f'STVGDecordDecode: frame {int(frame_inds.max())} requested '
-                                 f'but {filename} has {total} frames.')
+                                 f'but {filename} has {total} frames (truncated video; '
+                                 f'out_of_range={self.out_of_range!r}, '
+                                 f'max_clamp={self.max_clamp}).')
             frame_inds = np.minimum(frame_inds, total - 1)
         imgs = self._decord_load_frames(container, frame_inds)
         results['imgs'] = imgs

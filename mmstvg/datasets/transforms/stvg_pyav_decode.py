@@ -16,7 +16,7 @@ past the end by ``out_of_range``: the last decodable frame (``'clamp'``) or an e
 the file (``'error'``). A repeated index yields a separate array (mmaction2's ``PyAVDecode``
 returns the same object twice, which its in-place ``Flip`` then flips twice).
 """
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -52,13 +52,19 @@ class STVGPyAVDecode(BaseTransform):
             Defaults to False.
         out_of_range (str): ``'clamp'``: an index past the last decodable frame gets the last
             frame; ``'error'``: raise ``IndexError`` naming the file. Defaults to ``'clamp'``.
+        max_clamp (int): ``'clamp'`` only covers indices at most this many frames past the
+            last decodable one (annotated frame counts that exceed the file by a frame or
+            two); a video shorter than that is truncated and raises ``IndexError`` rather
+            than having its missing frames faked. None: no limit. Defaults to 2.
     """
 
-    def __init__(self, multi_thread: bool = False, out_of_range: str = 'clamp') -> None:
+    def __init__(self, multi_thread: bool = False, out_of_range: str = 'clamp',
+                 max_clamp: Optional[int] = 2) -> None:
         if out_of_range not in ('clamp', 'error'):
             raise ValueError(f'out_of_range must be "clamp" or "error", got {out_of_range!r}')
         self.multi_thread = multi_thread
         self.out_of_range = out_of_range
+        self.max_clamp = max_clamp
 
     def transform(self, results: dict) -> dict:
         """Decode the frames.
@@ -98,10 +104,13 @@ class STVGPyAVDecode(BaseTransform):
         if last_frame is None:
             raise RuntimeError(f'STVGPyAVDecode: no decodable frame in {filename}.')
         if k < len(wanted):
-            if self.out_of_range == 'error':
+            beyond = int(wanted[-1]) - last_idx
+            if self.out_of_range == 'error' or (self.max_clamp is not None and
+                                                beyond > self.max_clamp):
                 raise IndexError(
                     f'STVGPyAVDecode: frame {int(wanted[-1])} requested but {filename} has '
-                    f'{last_idx + 1} decodable frames.')
+                    f'{last_idx + 1} decodable frames (truncated video; out_of_range='
+                    f'{self.out_of_range!r}, max_clamp={self.max_clamp}).')
             decoded.setdefault(last_idx, last_frame.to_ndarray(format='rgb24'))
             results['total_frames'] = last_idx + 1
 
@@ -121,4 +130,5 @@ class STVGPyAVDecode(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(multi_thread={self.multi_thread}, '
+                f'max_clamp={self.max_clamp}, '
                 f'out_of_range={self.out_of_range!r})')

@@ -80,6 +80,15 @@ class STVGMetric(BaseMetric):
             Defaults to None.
         format_only (bool): only write ``submission_file`` (a split without ground truth, e.g.
             HC-STVG v2 ``query_v2.json``); returns no metric. Defaults to False.
+        skipped_as_failures (bool): queries the dataset skipped as invalid
+            (``skip_invalid=True``; its metainfo ``skipped_queries``) count as scoring 0 in the
+            overall means (m_tIoU, m_vIoU, vIoU@R over evaluated + skipped queries), so
+            dropping data never inflates a score; per-sentence-type metrics cover the
+            evaluated queries only (a skipped query's type is unknown). False: means over the
+            evaluated queries only. Either way, when queries were skipped, the results
+            report ``num_queries`` (scored) and ``num_skipped``, the log lists every skipped
+            qid, and with ``submission_file`` they are written to ``<file>.skipped.json``.
+            Defaults to True.
         collect_device (str): 'cpu' or 'gpu', device to collect results across ranks.
             Defaults to 'cpu'.
         prefix (str, optional): prefix of the metric names. Defaults to None.
@@ -95,6 +104,7 @@ class STVGMetric(BaseMetric):
                  tubedetr_clip: bool = True,
                  submission_file: Optional[str] = None,
                  format_only: bool = False,
+                 skipped_as_failures: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -114,6 +124,7 @@ class STVGMetric(BaseMetric):
         self.tubedetr_clip = bool(tubedetr_clip)
         self.submission_file = submission_file
         self.format_only = format_only
+        self.skipped_as_failures = bool(skipped_as_failures)
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Keep the GT and the predicted tube of every data sample (as numpy)."""
@@ -166,8 +177,21 @@ class STVGMetric(BaseMetric):
         Returns:
             dict: the metrics (empty with ``format_only``).
         """
+        qids = [r['qid'] for r in results]
+        if len(set(qids)) != len(qids):
+            dup = sorted({q for q in qids if qids.count(q) > 1})
+            raise ValueError(f'STVGMetric: {len(qids) - len(set(qids))} duplicated results '
+                             f'(qids {dup[:5]}); each query must be scored exactly once')
+        skipped = dict((self.dataset_meta or {}).get('skipped_queries') or {})
+        num_skipped = sum(len(v) for v in skipped.values())
+        if num_skipped:
+            print_log(f'STVGMetric: {num_skipped} queries were skipped by the dataset as '
+                      f'invalid and have no prediction: {skipped}', logger='current',
+                      level=30)
         if self.submission_file:
             self._dump_submission(results)
+            if num_skipped:
+                mmengine.dump(skipped, osp.splitext(self.submission_file)[0] + '.skipped.json')
         if self.format_only:
             return dict()
         missing_gt = [r['qid'] for r in results if r['gt'] is None]
@@ -188,4 +212,13 @@ class STVGMetric(BaseMetric):
             gts, preds, protocol=self.protocol, eval_fps=self.eval_fps,
             video_max_len=self.video_max_len, iou_thresholds=self.iou_thresholds,
             tubedetr_clip=self.tubedetr_clip)
-        return dict(metrics)
+        metrics = dict(metrics)
+        if num_skipped and self.skipped_as_failures:
+            scale = len(results) / (len(results) + num_skipped)
+            for key in list(metrics):
+                if '/' not in key:
+                    metrics[key] = metrics[key] * scale
+        if num_skipped:
+            metrics['num_queries'] = len(results)
+            metrics['num_skipped'] = num_skipped
+        return metrics

@@ -34,6 +34,9 @@ class VideoClipEncoder(BaseModule):
         spatial_size (Sequence[int], optional): (h, w) of the output; defaults to the first
             pathway's size.
         frame_chunk (int, optional): at inference, run at most this many frames at a time.
+        freeze (bool): keep the backbone fixed (no gradients, BN statistics frozen: eval mode
+            even while the grounder trains). Defaults to False. (For activation
+            checkpointing, set ``with_cp=True`` in the mmaction2 backbone's config.)
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)``.
     """
 
@@ -41,12 +44,24 @@ class VideoClipEncoder(BaseModule):
                  backbone: dict,
                  spatial_size: Optional[Sequence[int]] = None,
                  frame_chunk: Optional[int] = None,
+                 freeze: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.spatial_size = None if spatial_size is None else tuple(int(s) for s in spatial_size)
         self.frame_chunk = frame_chunk
         self.out_channels = self._infer_channels()
+        self.freeze = freeze
+        if freeze:
+            for p in self.backbone.parameters():
+                p.requires_grad = False
+            self.backbone.eval()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze:
+            self.backbone.eval()
+        return self
 
     @torch.no_grad()
     def _infer_channels(self) -> int:

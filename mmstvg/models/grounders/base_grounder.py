@@ -16,6 +16,8 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
@@ -49,6 +51,31 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         if mode == 'tensor':
             return self._forward(inputs, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor.')
+
+    def parse_losses(self, losses: Dict[str, torch.Tensor]):
+        """mmengine's loss reduction, then a stop on a non-finite loss.
+
+        The check runs before ``backward`` and the optimiser step, so a NaN/inf loss never
+        reaches the weights (nor, through them, a later checkpoint): the run stops with a
+        :class:`FloatingPointError` naming the iteration and the offending terms. Under
+        distributed training the flag is all-reduced, so every rank stops together instead of
+        the others waiting in DDP's gradient all-reduce.
+        """
+        loss, log_vars = super().parse_losses(losses)
+        bad = torch.logical_not(torch.isfinite(loss.detach())).to(torch.float32).reshape(1)
+        if dist.is_available() and dist.is_initialized():
+            dist.all_reduce(bad, op=dist.ReduceOp.MAX)
+        if bad.item() > 0:
+            hub = MessageHub.get_current_instance()
+            it = hub.get_info('iter')
+            where = 'at iteration ' + (str(it + 1) if it is not None else '?')
+            terms = {k: float(torch.as_tensor(v).detach().float().mean())
+                     for k, v in log_vars.items()}
+            raise FloatingPointError(
+                f'non-finite loss {where} (on this or another rank): {terms}. Training stopped '
+                'before the update, so the weights and the last checkpoint are intact; '
+                'resume from it with a lower learning rate, gradient clipping or fp32.')
+        return loss, log_vars
 
     @abstractmethod
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:

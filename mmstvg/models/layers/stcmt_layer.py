@@ -48,6 +48,10 @@ class STCMTLayer(BaseModule):
         feedforward_channels (int): FFN hidden size. Defaults to 2048.
         dropout (float): dropout of attention outputs and FFNs. Defaults to 0.1.
         attn_impl (str): attention kernel, 'naive' | 'sdpa' | 'fused'. Defaults to 'sdpa'.
+        update_text (bool): compute the text stream's output (text-to-video attention and
+            text FFN). The last layer of the STCMT sets False: nothing reads its text output,
+            and parameters without gradients would force DDP's ``find_unused_parameters``.
+            The text input is then returned unchanged. Defaults to True.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -57,10 +61,12 @@ class STCMTLayer(BaseModule):
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
                  attn_impl: str = 'sdpa',
+                 update_text: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
         self.attn_impl = check_attn_impl(attn_impl)
+        self.update_text = update_text
 
         def attn():
             return FusibleMultiheadAttention(embed_dims, num_heads, proj_drop=dropout,
@@ -74,10 +80,14 @@ class STCMTLayer(BaseModule):
         self.spatial_attn = attn()
         self.text_self_attn = attn()
         self.vis_to_text_attn = attn()   # Q_v^{(h,w)} -> (K_l, V_l)
-        self.text_to_vis_attn = attn()   # Q_l -> (K_v, V_v) of the pooled video
         self.vis_ffn = ffn()
-        self.text_ffn = ffn()
-        self.norms = nn.ModuleList(nn.LayerNorm(embed_dims) for _ in range(7))
+        if update_text:
+            self.text_to_vis_attn = attn()   # Q_l -> (K_v, V_v) of the pooled video
+            self.text_ffn = ffn()
+        # norms: temporal, spatial, text self, vis<-text, text<-vis, vis FFN, text FFN
+        self.norms = nn.ModuleList(
+            nn.LayerNorm(embed_dims) if update_text or i not in (4, 6) else nn.Identity()
+            for i in range(7))
 
     @staticmethod
     def spatial_mean(vis: torch.Tensor, spatial_mask: Optional[torch.Tensor]) -> torch.Tensor:
@@ -164,6 +174,9 @@ class STCMTLayer(BaseModule):
         vis_out = self.vis_to_text_attn(f_v.reshape(b, t * hw, c), key=f_l, value=f_l,
                                         key_padding_mask=text_kpm)
         vis_out = self.norms[3](vis_out).view(b, t, hw, c)
+        vis_out = self.norms[5](self.vis_ffn(vis_out))
+        if not self.update_text:
+            return vis_out, text
         frame_kpm = None if frame_mask is None else safe_key_padding_mask(~frame_mask)
         if self.attn_impl == 'fused' and fused_available(f_v) and \
                 not (self.training and self.text_to_vis_attn.attn.dropout > 0):
@@ -173,7 +186,6 @@ class STCMTLayer(BaseModule):
             text_out = self.text_to_vis_attn(f_l, key=pooled, value=pooled,
                                              key_padding_mask=frame_kpm)
         text_out = self.norms[4](text_out)
-        # 3. FFNs
-        vis_out = self.norms[5](self.vis_ffn(vis_out))
+        # 3. FFN (the visual one ran above)
         text_out = self.norms[6](self.text_ffn(text_out))
         return vis_out, text_out

@@ -22,6 +22,7 @@ from mmengine.model import BaseModule
 from mmstvg.ops import check_attn_impl
 from mmstvg.registry import MODELS
 from ..layers import AttnDetrTransformerDecoderLayer, FusibleDetrTransformerEncoderLayer
+from ..utils import checkpoint_call
 
 
 @MODELS.register_module()
@@ -37,6 +38,8 @@ class StaticBranch(BaseModule):
         dropout (float): dropout in attention outputs and FFNs. Defaults to 0.1.
         attn_impl (str): attention kernel of every layer, 'naive' | 'sdpa' | 'fused'
             (:mod:`mmstvg.ops`). Defaults to 'sdpa'.
+        with_cp (bool): activation checkpointing of every encoder and decoder layer
+            (recompute in backward: less memory, more compute). Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -48,11 +51,13 @@ class StaticBranch(BaseModule):
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
                  attn_impl: str = 'sdpa',
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims % 2:
             raise ValueError(f'embed_dims must be even, got {embed_dims}')
         self.embed_dims = embed_dims
+        self.with_cp = with_cp
         attn = dict(embed_dims=embed_dims, num_heads=num_heads, attn_drop=0.0,
                     proj_drop=dropout, batch_first=True,
                     attn_impl=check_attn_impl(attn_impl))
@@ -96,7 +101,8 @@ class StaticBranch(BaseModule):
         memory_pos = torch.cat([pos, torch.zeros_like(text)], dim=1)
         memory_mask = torch.cat([vis_mask.flatten(1), ~text_mask.bool()], dim=1)
         for layer in self.encoder_layers:
-            tokens = layer(tokens, query_pos=memory_pos, key_padding_mask=memory_mask)
+            tokens = checkpoint_call(layer, self.with_cp, tokens, query_pos=memory_pos,
+                                     key_padding_mask=memory_mask)
         return dict(memory=tokens, memory_pos=memory_pos, memory_mask=memory_mask, hw=(h, w))
 
     def init_query(self, num: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -119,9 +125,9 @@ class StaticBranch(BaseModule):
             positions, ``attn`` (M, h, w) (each frame's weights over its HW + L memory
             entries sum to 1; the text part is dropped).
         """
-        query, attn = self.decoder_layers[index](
-            query, key=enc['memory'], query_pos=query_pos, key_pos=enc['memory_pos'],
-            key_padding_mask=enc['memory_mask'])
+        query, attn = checkpoint_call(
+            self.decoder_layers[index], self.with_cp, query, key=enc['memory'],
+            query_pos=query_pos, key_pos=enc['memory_pos'], key_padding_mask=enc['memory_mask'])
         h, w = enc['hw']
         return query, attn[:, 0, :h * w].reshape(-1, h, w)
 

@@ -16,6 +16,7 @@ from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
 from ..layers import sine_encoding_1d
+from ..utils import checkpoint_call
 
 
 @MODELS.register_module()
@@ -29,6 +30,7 @@ class STCMT(BaseModule):
         layer_cfg (dict): config of each layer (``STCMTLayer``), ``embed_dims`` filled in.
         attn_impl (str, optional): attention kernel of every layer, 'naive' | 'sdpa' |
             'fused'; None keeps ``layer_cfg``'s (default 'sdpa').
+        with_cp (bool): activation checkpointing of every layer. Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -39,16 +41,21 @@ class STCMT(BaseModule):
                  layer_cfg: dict = dict(type='STCMTLayer', num_heads=8,
                                         feedforward_channels=2048, dropout=0.1),
                  attn_impl: Optional[str] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims % 4:
             raise ValueError(f'embed_dims must be a multiple of 4, got {embed_dims}')
         self.embed_dims = embed_dims
+        self.with_cp = with_cp
         self.input_proj = nn.Linear(in_channels, embed_dims)
         layer_cfg = dict(layer_cfg, embed_dims=embed_dims)
         if attn_impl is not None:
             layer_cfg['attn_impl'] = attn_impl
-        self.layers = nn.ModuleList(MODELS.build(layer_cfg) for _ in range(num_layers))
+        # the last layer's text output is never read: it skips the text stream
+        self.layers = nn.ModuleList(
+            MODELS.build(dict(layer_cfg, update_text=i < num_layers - 1))
+            for i in range(num_layers))
         self.spatial_encoding = SinePositionalEncoding(num_feats=embed_dims // 2,
                                                        normalize=True)
 
@@ -83,8 +90,9 @@ class STCMT(BaseModule):
                       frame_mask: Optional[torch.Tensor],
                       spatial_mask: Optional[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """Run layer ``index`` (see ``STCMTLayer.forward`` for the shapes)."""
-        return self.layers[index](vis, text, vis_pos=vis_pos, text_mask=text_mask,
-                                  frame_mask=frame_mask, spatial_mask=spatial_mask)
+        return checkpoint_call(self.layers[index], self.with_cp, vis, text, vis_pos=vis_pos,
+                               text_mask=text_mask, frame_mask=frame_mask,
+                               spatial_mask=spatial_mask)
 
     def forward(self, feats: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
                 frame_mask: Optional[torch.Tensor] = None,

@@ -33,6 +33,8 @@ class HFTextEncoder(BaseModule):
         pooling (str): sentence feature: ``'cls'`` (first token) or ``'mean'`` (masked mean).
         freeze (bool): freeze the transformer weights (the projection and its norm still
             train).
+        gradient_checkpointing (bool): activation checkpointing of the transformer layers
+            (transformers' ``gradient_checkpointing_enable``). Defaults to False.
         init_cfg (dict, optional): initialisation config of the projection.
     """
 
@@ -43,6 +45,7 @@ class HFTextEncoder(BaseModule):
                  proj_norm: bool = False,
                  pooling: str = 'mean',
                  freeze: bool = False,
+                 gradient_checkpointing: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         from transformers import AutoConfig, AutoModel
@@ -70,6 +73,9 @@ class HFTextEncoder(BaseModule):
         self.proj = nn.Linear(hidden, out_channels) if out_channels else nn.Identity()
         self.proj_norm = nn.LayerNorm(out_channels, eps=1e-12) if proj_norm else nn.Identity()
         self.out_channels = out_channels or hidden
+        if gradient_checkpointing:   # transformers' activation checkpointing of its layers
+            self.model.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs=dict(use_reentrant=False))
         if freeze:
             self.model.eval()
             for p in self.model.parameters():

@@ -46,10 +46,17 @@ def test_mmaction_pyav_wraps_out_of_range_and_shares_duplicates(square_video):
 
 def test_stvg_pyav_decode_out_of_range(square_video):
     out = _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode')],
-                  square_video, [5, 5, NUM_FRAMES + 3])
+                  square_video, [5, 5, NUM_FRAMES + 1])   # 2 frames past the end: clamped
     np.testing.assert_allclose(red_bbox(out['imgs'][2]), square_box(NUM_FRAMES - 1), atol=1)
     assert out['imgs'][0] is not out['imgs'][1]
     assert out['total_frames'] == NUM_FRAMES
+    # further past the end the video is truncated: an error, not repeated frames
+    with pytest.raises(IndexError, match='truncated video'):
+        _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode')], square_video,
+                [1, NUM_FRAMES + 2])
+    out = _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode', max_clamp=None)],
+                  square_video, [NUM_FRAMES + 5])
+    np.testing.assert_allclose(red_bbox(out['imgs'][0]), square_box(NUM_FRAMES - 1), atol=1)
     with pytest.raises(IndexError, match='square.mp4'):
         _decode([dict(type='mmaction.PyAVInit'),
                  dict(type='STVGPyAVDecode', out_of_range='error')], square_video,
@@ -70,8 +77,11 @@ def test_decord_decode(square_video):
         dict(filename=square_video, frame_inds=np.asarray(INDS), gt_bboxes=boxes.copy()))
     np.testing.assert_array_equal(out['gt_bboxes'], boxes * [64, 48, 64, 48])
     out = _decode([dict(type='mmaction.DecordInit'), dict(type='STVGDecordDecode')],
-                  square_video, [NUM_FRAMES + 2])
+                  square_video, [NUM_FRAMES + 1])
     np.testing.assert_allclose(red_bbox(out['imgs'][0]), square_box(NUM_FRAMES - 1), atol=1)
+    with pytest.raises(IndexError, match='truncated video'):
+        _decode([dict(type='mmaction.DecordInit'), dict(type='STVGDecordDecode')],
+                square_video, [NUM_FRAMES + 2])
 
 
 def test_missing_and_corrupt_video_raise(tmp_path):

@@ -164,3 +164,23 @@ def test_through_mmengine_evaluator():
     evaluator.process([make_sample('q0', (0, 10), (5, 10)), make_sample('q1', (0, 10), (0, 10))])
     out = evaluator.evaluate(2)
     assert out['m_vIoU'] == pytest.approx(0.75) and out['vIoU@0.5'] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize('as_failures,expected', [(True, 0.5), (False, 1.0)])
+def test_skipped_queries_are_reported_and_counted(tmp_path, as_failures, expected):
+    """A query the dataset skipped (skip_invalid=True) is listed and, by default, scores 0."""
+    sub = str(tmp_path / 'sub.json')
+    metric = STVGMetric(protocol='dense', skipped_as_failures=as_failures,
+                        submission_file=sub)
+    metric.dataset_meta = dict(skipped_queries={'missing_video': ['q_gone']})
+    out = run_metric(metric, [make_sample('q1', (5, 15), (5, 15))])
+    assert out['num_skipped'] == 1 and out['num_queries'] == 1
+    assert out['m_tIoU'] == pytest.approx(expected)
+    assert out['m_vIoU'] == pytest.approx(expected)
+    assert mmengine.load(str(tmp_path / 'sub.skipped.json')) == {'missing_video': ['q_gone']}
+
+
+def test_duplicated_results_are_refused():
+    metric = STVGMetric(protocol='dense')
+    with pytest.raises(ValueError, match='duplicated'):
+        run_metric(metric, [make_sample('q1', (5, 15), (5, 15))] * 2)

@@ -1,0 +1,58 @@
+"""Validation of what the command-line tools are given: the config path and
+``--cfg-options``.
+
+A config is Python and runs as code when loaded (mmengine's ``Config.fromfile``): load only
+configs you trust. What is checked here are mistakes, which mmengine would otherwise accept
+silently: ``--cfg-options`` with a misspelt key creates a new, unused entry (the run then
+ignores the override the user believes active).
+"""
+import difflib
+import os.path as osp
+import re
+from typing import Optional
+
+CONFIG_SUFFIXES = ('.py', '.json', '.yaml', '.yml')
+_KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$')
+
+
+def validate_config_path(path: str) -> str:
+    """Raise a clear error unless ``path`` is an existing config file."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path!r} does not exist')
+    if not path.endswith(CONFIG_SUFFIXES):
+        raise ValueError(f'config file {path!r} must end with one of {CONFIG_SUFFIXES}')
+    return path
+
+
+def validate_cfg_options(cfg, options: Optional[dict]) -> None:
+    """Check every ``--cfg-options`` key against the loaded config.
+
+    A key is dotted identifiers (list items by index, as mmengine allows; no dunder names).
+    Its parent must exist in ``cfg`` and be a dict or a list (a new leaf key is allowed, e.g.
+    an argument the base config leaves at its default); a missing parent raises a ValueError
+    naming the closest existing key.
+    """
+    for key in (options or {}):
+        if not _KEY.match(key) or any(p.startswith('__') for p in key.split('.')):
+            raise ValueError(f'--cfg-options: invalid key {key!r} (expected dotted names, '
+                             'e.g. model.backbone.depth or train_dataloader.batch_size)')
+        parts = key.split('.')
+        node, path = cfg, []
+        for part in parts[:-1]:
+            path.append(part)
+            if isinstance(node, (list, tuple)):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ValueError(f'--cfg-options: {".".join(path)!r} is not an index of '
+                                     f'the {len(node)}-item list {".".join(path[:-1])!r}')
+                node = node[int(part)]
+                continue
+            if not hasattr(node, 'keys') or part not in node:
+                known = list(node.keys()) if hasattr(node, 'keys') else []
+                close = difflib.get_close_matches(part, known, n=1)
+                hint = f' (did you mean {close[0]!r}?)' if close else ''
+                raise ValueError(f'--cfg-options: {key!r}: the config has no '
+                                 f'{".".join(path)!r}{hint}')
+            node = node[part]
+        if not (hasattr(node, 'keys') or isinstance(node, (list, tuple))):
+            raise ValueError(f'--cfg-options: {key!r}: {".".join(parts[:-1])!r} is a '
+                             f'{type(node).__name__}, not a dict or list')

@@ -1,0 +1,94 @@
+"""Scan the datasets of a config (annotations + videos / features) and report every bad
+record and file.
+
+    python tools/data/check_dataset.py CONFIG [--splits train val test] \
+        [--out work_dirs/check_dataset.json] [--annotations-only]
+
+For each split, the dataset of ``{split}_dataloader`` is built with ``skip_invalid=True`` and
+no pipeline; invalid annotations (malformed record, empty sentence, box outside the frame,
+span beyond the video, duplicate qid ...) and bad media (missing, corrupt or truncated video;
+missing, corrupt or short feature file) are listed with the query, the file and the reason
+(see ``mmstvg/datasets/dataset_check.py``). The report is printed and, with ``--out``, written
+as JSON. Exit status 1 when anything is wrong, so it can gate a data pipeline.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.utils import track_iter_progress
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+from mmstvg.datasets.dataset_check import check_dataset  # noqa: E402
+from mmstvg.registry import DATASETS  # noqa: E402
+from mmstvg.utils import (register_all_modules, validate_cfg_options,  # noqa: E402
+                          validate_config_path)
+
+
+def dataset_cfg_of(cfg, split: str):
+    """The innermost STVG dataset config of ``{split}_dataloader`` (through wrappers)."""
+    loader = cfg.get(f'{split}_dataloader')
+    if not loader:
+        return None
+    ds = copy.deepcopy(loader['dataset'])
+    while 'dataset' in ds and 'ann_file' not in ds:   # RepeatDataset / ClassBalanced ...
+        ds = ds['dataset']
+    return ds
+
+
+def feature_stride_of(ds_cfg) -> int:
+    for t in ds_cfg.get('pipeline', []):
+        if str(t.get('type', '')).endswith('LoadSTVGFeatures'):
+            return int(t.get('frame_stride', 1))
+    return 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Check an STVG dataset for bad records')
+    parser.add_argument('config')
+    parser.add_argument('--splits', nargs='+', default=['train', 'val', 'test'])
+    parser.add_argument('--out', help='write the report to this JSON file')
+    parser.add_argument('--annotations-only', action='store_true',
+                        help='do not open the videos / feature files')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+    register_all_modules()
+    cfg = Config.fromfile(validate_config_path(args.config))
+    validate_cfg_options(cfg, args.cfg_options)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    report = dict(config=args.config, splits={})
+    for split in args.splits:
+        ds_cfg = dataset_cfg_of(cfg, split)
+        if ds_cfg is None:
+            print(f'[{split}] no {split}_dataloader in the config, skipped')
+            continue
+        stride = feature_stride_of(ds_cfg)
+        ds_cfg.update(skip_invalid=True, pipeline=[], lazy_init=False)
+        dataset = DATASETS.build(ds_cfg)
+        print(f'[{split}] {dataset.ann_file}: {len(dataset)} valid annotations; '
+              f'checking media')
+        result = check_dataset(dataset, check_media=not args.annotations_only,
+                               feature_stride=stride,
+                               progress=lambda it: track_iter_progress(list(it)))
+        report['splits'][split] = result
+    total = sum(len(r['problems']) for r in report['splits'].values())
+    report['num_problems'] = total
+    for split, r in report['splits'].items():
+        print(f'[{split}] {r["num_ok"]}/{r["num_queries"]} valid queries with good media; '
+              f'{len(r["problems"])} problems {r["counts"]}')
+        for p in r['problems']:
+            print(f'  {p["reason"]:18s} qid={p["qid"]} file={p["file"]}: {p["message"]}')
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=2, default=str)
+        print(f'report written to {args.out}')
+    return report
+
+
+if __name__ == '__main__':
+    sys.exit(1 if main()['num_problems'] else 0)
