@@ -28,7 +28,8 @@ if ! "$VENV/bin/python" -c "import mmcv.ops" >/dev/null 2>&1; then
     -r requirements/build.txt -r requirements/mminstall.txt mmengine==0.10.7
 fi
 "${PIP[@]}" -r requirements/build.txt -r requirements/mminstall.txt \
-  -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt
+  -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+  -r requirements/docs.txt
 "${PIP[@]}" --no-build-isolation --no-deps -e .
 "$VENV/bin/python" -c "import mmstvg.utils.compat, mmcv.ops, mmdet.models, mmaction.models; print('[setup_env] imports ok')"
 rm -f "$VENV"/.mmstvg-ready-*

@@ -1,7 +1,8 @@
-from .cli import validate_cfg_options, validate_config_path
+from .cli import load_config, validate_cfg_options, validate_config_path
 from .compat import apply_compat
 from .setup_env import register_all_modules
 
 __all__ = [
-    'apply_compat', 'register_all_modules', 'validate_cfg_options', 'validate_config_path'
+    'apply_compat', 'load_config', 'register_all_modules', 'validate_cfg_options',
+    'validate_config_path'
 ]

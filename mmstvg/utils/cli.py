@@ -56,3 +56,18 @@ def validate_cfg_options(cfg, options: Optional[dict]) -> None:
         if not (hasattr(node, 'keys') or isinstance(node, (list, tuple))):
             raise ValueError(f'--cfg-options: {key!r}: {".".join(parts[:-1])!r} is a '
                              f'{type(node).__name__}, not a dict or list')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None):
+    """Load a config for a command-line tool: the path and ``--cfg-options`` checked (see
+    above), the options merged.
+
+    Returns:
+        mmengine.Config: the config.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(validate_config_path(path))
+    validate_cfg_options(cfg, cfg_options)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg

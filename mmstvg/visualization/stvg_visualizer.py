@@ -543,6 +543,21 @@ class STVGVisualizer(Visualizer):
                     timeline_h=timeline_height(font_scale, thickness, bar_h,
                                                info_lines=info_lines))
 
+    def canvas_geometry(self, frame_shape: Sequence[int], sentence: str = '') -> dict:
+        """Where a video frame lands in the drawn canvas.
+
+        Args:
+            frame_shape (Sequence[int]): (H, W) of the original frames.
+            sentence (str): the caption (its wrapped height shifts the frame down).
+
+        Returns:
+            dict: ``zoom`` (integer enlargement of the frame) and ``top`` (rows above it):
+            original pixel ``(y, x)`` is drawn at ``(top + y * zoom, x * zoom)``.
+        """
+        layout = self._layout(frame_shape, sentence, (0, 1), None, None, None)
+        top = 0 if layout['caption'] is None else int(layout['caption'].shape[0])
+        return dict(zoom=int(layout['zoom']), top=top)
+
     # ------------------------------------------------------------------ main entry
     @master_only
     def add_datasample(self,

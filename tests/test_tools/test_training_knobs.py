@@ -33,3 +33,17 @@ def test_ema_and_gradient_accumulation(tiny_synth_root, tmp_path):
     differ = [k for k, v in ckpt['state_dict'].items()
               if v.is_floating_point() and not torch.equal(v, averaged[k])]
     assert differ   # the EMA weights are not the raw weights
+
+
+def test_tensorboard_backend(tiny_synth_root, tmp_path):
+    """docs/user_guides/train_test.md: TensorBoard as one more visualisation backend."""
+    pytest.importorskip('tensorboard')
+    import glob
+    register_all_modules()
+    cfg = tiny_synth_cfg(tiny_synth_root, str(tmp_path / 'tb'), max_epochs=1)
+    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend'),
+                                   dict(type='TensorboardVisBackend')]
+    cfg.visualizer.name = 'tensorboard_test'   # a fresh instance (mmengine keeps them by name)
+    Runner.from_cfg(cfg).train()
+    events = glob.glob(str(tmp_path / 'tb' / '*' / 'vis_data' / 'events.out.tfevents.*'))
+    assert events and osp.getsize(events[0]) > 0

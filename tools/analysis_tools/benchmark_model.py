@@ -27,11 +27,11 @@ import statistics
 import time
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs
-from mmstvg.utils import register_all_modules
+from mmstvg.utils import load_config, register_all_modules
 
 # RoBERTa-base's architecture, for a random text encoder when the weights are absent.
 ROBERTA_BASE = dict(model_type='roberta', vocab_size=50265, hidden_size=768,
@@ -170,9 +170,7 @@ def main(argv=None):
                         help='override config settings (key=value)')
     args = parser.parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
     torch.manual_seed(0)
     model = MODELS.build(model_cfg).to(args.device)

@@ -18,14 +18,13 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from mmstvg.datasets.dataset_check import check_dataset  # noqa: E402
 from mmstvg.registry import DATASETS  # noqa: E402
-from mmstvg.utils import (register_all_modules, validate_cfg_options,  # noqa: E402
-                          validate_config_path)
+from mmstvg.utils import load_config, register_all_modules  # noqa: E402
 
 
 def dataset_cfg_of(cfg, split: str):
@@ -56,10 +55,7 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(validate_config_path(args.config))
-    validate_cfg_options(cfg, args.cfg_options)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     report = dict(config=args.config, splits={})
     for split in args.splits:
         ds_cfg = dataset_cfg_of(cfg, split)

@@ -25,7 +25,7 @@ from typing import Dict, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 
 from mmstvg.registry import MODELS
 from ..layers import STCMTLayer, set_attn_impl
@@ -43,7 +43,11 @@ class STVGFormer(BaseGrounder):
         text_encoder (dict): ``HFTextEncoder`` config, projecting to ``d``.
         static_branch (dict): ``StaticBranch`` config.
         dynamic_branch (dict): ``STCMT`` config (its ``in_channels`` = clip feature channels).
-        bbox_head (dict): static head config (``QueryBoxHead``).
+        bbox_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
+            branch's object queries) or any head with ``input_kind = 'feature_maps'``, such
+            as GKCMN's ``GaussianHeatmapHead``, which then reads the last dynamic feature maps
+            (B, d, T, h, w) (``docs/advanced_guides/swap_components.md``; no static in-span
+            loss, and ``aux_loss`` / ``box_reference`` need the query head).
         temporal_head (dict): dynamic head config (``TAN2DHead``).
         video_backbone (dict, optional): clip encoder applied to the sampled frames
             (``VideoClipEncoder``). None: the dynamic branch reads precomputed clip features
@@ -116,6 +120,7 @@ class STVGFormer(BaseGrounder):
                 MODELS.build(dict(interaction, embed_dims=d))
                 for _ in range(self.static_branch.num_layers))
         self.bbox_head = MODELS.build(bbox_head)
+        self.box_from_maps = getattr(self.bbox_head, 'input_kind', 'query') == 'feature_maps'
         self.temporal_head = MODELS.build(temporal_head)
         self.frame_chunk = frame_chunk
         self.pass_batch = max(1, int(pass_batch))
@@ -123,6 +128,9 @@ class STVGFormer(BaseGrounder):
         if box_reference not in (None, 'attention'):
             raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
         self.box_reference = box_reference
+        if self.box_from_maps and (aux_loss or box_reference):
+            raise ValueError('aux_loss and box_reference act on the object queries: they need '
+                             'a query head, not a feature-map head')
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         if attn_impl is not None:
             set_attn_impl(self, attn_impl)
@@ -246,7 +254,12 @@ class STVGFormer(BaseGrounder):
                 query = q.reshape(b * t, 1, -1)
             layer_queries.append(query)
         query = self.static_branch.decoder_norm(query).view(b, t, -1)
-        out = dict(self.bbox_head(query, layer_refs[-1]))
+        if self.box_from_maps:   # e.g. GKCMN's heatmap head on the dynamic maps
+            spatial = self.bbox_head(dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3))
+            boxes, _ = self.bbox_head.predict(spatial)
+            out = dict(spatial=spatial, boxes=bbox_xyxy_to_cxcywh(boxes))
+        else:
+            out = dict(self.bbox_head(query, layer_refs[-1]))
         if self.loss_attn is not None and self.training:
             out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
         if self.aux_loss and self.training:
@@ -261,8 +274,11 @@ class STVGFormer(BaseGrounder):
         out = self._forward(inputs, data_samples)
         frame_mask = inputs['frame_mask']
         gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, out['boxes'])
-        losses = self.bbox_head.loss(out['boxes'], out['span_logits'], gt_boxes, in_span,
-                                     frame_mask)
+        if self.box_from_maps:
+            losses = dict(self.bbox_head.loss(out['spatial'], gt_boxes, in_span))
+        else:
+            losses = self.bbox_head.loss(out['boxes'], out['span_logits'], gt_boxes, in_span,
+                                         frame_mask)
         for i, aux in enumerate(out.get('aux_outputs', [])):
             aux_losses = self.bbox_head.loss(aux['boxes'], aux['span_logits'], gt_boxes,
                                              in_span, frame_mask)

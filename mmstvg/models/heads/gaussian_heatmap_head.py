@@ -31,6 +31,9 @@ from mmstvg.registry import MODELS
 class GaussianHeatmapHead(BaseModule):
     """Gaussian heatmap + ltrb size head.
 
+    ``input_kind = 'feature_maps'``: a grounder feeds it per-frame feature maps
+    (B, C, T, h, w) (GKCMN's fused maps; STVGFormer's dynamic maps when it is swapped in).
+
     Args:
         in_channels (int): channels of the input maps.
         feat_channels (int): hidden channels of both branches. Defaults to 32.
@@ -69,6 +72,8 @@ class GaussianHeatmapHead(BaseModule):
         nn.init.constant_(self.heatmap_branch[-1].bias, -2.19)
         self.loss_heatmap = MODELS.build(loss_heatmap)
         self.loss_bbox = MODELS.build(loss_bbox)
+
+    input_kind = 'feature_maps'
 
     def forward(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Predict.

@@ -21,6 +21,8 @@ from mmstvg.registry import MODELS
 class QueryBoxHead(BaseModule):
     """Box and in-span score per frame from the static branch's object queries.
 
+    ``input_kind = 'query'``: a grounder feeds it one query vector per frame.
+
     Args:
         in_channels (int): object-query channels ``d``.
         hidden_dims (int): MLP width.
@@ -45,6 +47,8 @@ class QueryBoxHead(BaseModule):
         self.loss_bbox = MODELS.build(loss_bbox)
         self.loss_giou = MODELS.build(loss_giou)
         self.loss_aux = MODELS.build(loss_aux)
+
+    input_kind = 'query'
 
     def forward(self, query: torch.Tensor,
                 ref_centers: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:

@@ -213,3 +213,32 @@ def test_training_aids_attention_reference_and_supervision():
                                                                       0.5))
     with pytest.raises(ValueError, match='box_reference'):
         MODELS.build(dict(cfg, box_reference='centre'))
+
+
+def test_gkcmn_heatmap_head_swapped_in_by_config():
+    """docs/advanced_guides/swap_components.md: GKCMN's spatial head on STVGFormer's dynamic
+    maps, nothing but the config changed; it trains and predicts tubes."""
+    cfg = get_tiny_stvgformer_cfg()
+    cfg.update(bbox_head=dict(type='GaussianHeatmapHead', in_channels=32, feat_channels=16,
+                              map_size=None), aux_loss=False)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    assert model.box_from_maps
+    inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_heatmap', 'loss_bbox', 'loss_tg', 'loss_dynamic_aux'} == set(losses)
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    first = float(sum(losses.values()))
+    for _ in range(6):
+        total = sum(model(inputs, samples, mode='loss').values())
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+    assert float(sum(model(inputs, samples, mode='loss').values())) < 0.9 * first
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs, copy.deepcopy(samples), mode='predict')
+    tube = preds[0].pred_tube
+    assert tube.bboxes.shape[1] == 4 and len(tube.frame_ids) == tube.bboxes.shape[0]
+    with pytest.raises(ValueError, match='query head'):
+        MODELS.build(dict(cfg, aux_loss=True))

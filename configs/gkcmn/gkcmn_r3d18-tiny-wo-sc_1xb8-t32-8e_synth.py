@@ -1,0 +1,3 @@
+# Table 3 ablation "w/o SC" on the synthetic benchmark: without the serial connection.
+_base_ = ['./gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py']
+model = dict(mixed_conv=dict(use_serial=False))

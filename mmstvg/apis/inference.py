@@ -1,0 +1,217 @@
+"""Ground a sentence in any video file: ``init_grounder`` + ``inference_grounder``.
+
+    from mmstvg.apis import init_grounder, inference_grounder
+    model = init_grounder('configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py',
+                          'work_dirs/synthetic_demo/baseline/epoch_8.pth', device='cpu')
+    pred = inference_grounder(model, 'my_video.mp4', 'The red circle moves left.')
+    pred.span, pred.span_seconds, pred.bboxes      # [start, end) frames, seconds, (N, 4)
+
+The video goes through the config's test pipeline exactly as a dataset query would (frame
+sampling, multi-pass sampling where the model uses it, decoding, resizing, tokenisation),
+with the clip, frame count, frame rate and size read from the file itself, so any container
+PyAV decodes works (mp4, mkv, avi, webm ...), of any size and frame rate. The prediction is in
+the video's own frame indices and pixels, with one box per frame of the predicted span.
+"""
+import copy
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.runner import load_checkpoint
+
+from mmstvg.evaluation.functional import densify_tube
+from mmstvg.registry import MODELS
+from mmstvg.utils import register_all_modules
+from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+
+
+@dataclass
+class STVGPrediction:
+    """The grounded tube of one (video, sentence) query.
+
+    Attributes:
+        video (str): the video file.
+        sentence (str): the query.
+        span (tuple[int, int]): predicted half-open ``[start, end)`` in the video's frames.
+        span_seconds (tuple[float, float]): the span in seconds (``frame / fps``).
+        frame_ids (np.ndarray): (N,) every frame of the span, ``start .. end - 1``.
+        bboxes (np.ndarray): (N, 4) xyxy boxes in the video's pixels, one per frame of the
+            span (interpolated between the frames the model predicted).
+        fps (float): the video's frame rate.
+        num_frames (int): its number of frames.
+        size (tuple[int, int]): its (height, width).
+        data_sample: the model's raw :class:`~mmstvg.structures.STVGDataSample`.
+    """
+    video: str
+    sentence: str
+    span: Tuple[int, int]
+    span_seconds: Tuple[float, float]
+    frame_ids: np.ndarray
+    bboxes: np.ndarray
+    fps: float
+    num_frames: int
+    size: Tuple[int, int]
+    data_sample: object = field(repr=False, default=None)
+
+    def box_at(self, frame: int) -> Optional[np.ndarray]:
+        """The (4,) box at original frame ``frame``, or None outside the span."""
+        if not self.span[0] <= frame < self.span[1] or not len(self.frame_ids):
+            return None
+        return self.bboxes[frame - self.span[0]]
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict (no data sample)."""
+        return dict(video=self.video, sentence=self.sentence, span=list(self.span),
+                    span_seconds=list(self.span_seconds), fps=self.fps,
+                    num_frames=self.num_frames, size=list(self.size),
+                    frame_ids=self.frame_ids.tolist(), bboxes=self.bboxes.tolist())
+
+
+def probe_video(path: str) -> dict:
+    """Frame count, frame rate and size of a video, from PyAV.
+
+    The container's frame count is used when it has one; otherwise (mkv, webm, some avi) the
+    frames are counted by decoding, so that the pipeline's clip is exact.
+
+    Returns:
+        dict: ``num_frames``, ``fps``, ``height``, ``width``.
+
+    Raises:
+        FileNotFoundError: missing file. ValueError: no video stream / no decodable frame.
+    """
+    import av
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'video file {path} does not exist')
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise ValueError(f'{path} has no video stream')
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+            fps = float(rate) if rate else None
+            height, width = stream.codec_context.height, stream.codec_context.width
+            num_frames = int(stream.frames or 0)
+            if num_frames <= 0:
+                num_frames = sum(1 for _ in container.decode(video=0))
+    except av.error.FFmpegError as e:
+        raise ValueError(f'cannot read video {path}: {e}') from e
+    if num_frames <= 0:
+        raise ValueError(f'{path} has no decodable frame')
+    if not fps or fps <= 0:
+        raise ValueError(f'{path}: unknown frame rate')
+    return dict(num_frames=num_frames, fps=fps, height=int(height), width=int(width))
+
+
+def init_grounder(config: Union[str, Config],
+                  checkpoint: Optional[str] = None,
+                  device: str = 'cpu',
+                  cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build a grounder from its config and load its weights.
+
+    Args:
+        config (str | Config): config file or object.
+        checkpoint (str, optional): checkpoint file (loaded with torch's safe loader). None
+            keeps the initial weights (a weight-free predictor, or a smoke test).
+        device (str): 'cpu', 'cuda', 'cuda:1' ...
+        cfg_options (dict, optional): overrides merged into the config.
+
+    Returns:
+        nn.Module: the model in eval mode, on ``device``, with ``model.cfg`` set and its test
+        pipeline built (``model.test_pipeline``).
+    """
+    register_all_modules()
+    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model_cfg = copy.deepcopy(cfg.model)
+    if checkpoint is not None:
+        model_cfg.pop('init_cfg', None)   # the checkpoint replaces any pretrained init
+    model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        with explain_unsafe_checkpoint(checkpoint):
+            load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = cfg
+    model.test_pipeline = Compose(_test_pipeline_cfg(cfg))
+    return model.to(device).eval()
+
+
+def _test_pipeline_cfg(cfg: Config) -> list:
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if loader is not None:
+        ds = loader['dataset']
+        while 'pipeline' not in ds and 'dataset' in ds:
+            ds = ds['dataset']
+        if 'pipeline' in ds:
+            return copy.deepcopy(ds['pipeline'])
+    if cfg.get('test_pipeline') is not None:
+        return copy.deepcopy(cfg.test_pipeline)
+    raise KeyError('the config has no test pipeline (test_dataloader.dataset.pipeline or '
+                   'test_pipeline)')
+
+
+def _data_info(video: str, sentence: str, index: int) -> dict:
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ValueError(f'query {index}: the sentence for {video} is empty')
+    meta = probe_video(video)
+    name = osp.basename(video)
+    return dict(qid=f'{index}_{name}', video_name=name, filename=video,
+                sentence=sentence.strip(), sentence_type=None, clip=(0, meta['num_frames']),
+                gt_span=None, gt_bboxes=None, feature_path=None, extra={}, **meta)
+
+
+def _to_prediction(video: str, sentence: str, info: dict, sample) -> STVGPrediction:
+    tube = sample.pred_tube
+    span = tuple(int(v) for v in np.asarray(tube.span.cpu() if hasattr(tube.span, 'cpu')
+                                            else tube.span).reshape(-1)[:2])
+    frame_ids = np.asarray(tube.frame_ids.cpu() if hasattr(tube.frame_ids, 'cpu')
+                           else tube.frame_ids)
+    bboxes = np.asarray(tube.bboxes.cpu() if hasattr(tube.bboxes, 'cpu') else tube.bboxes)
+    frames, boxes = densify_tube(span, frame_ids, bboxes)
+    fps = float(info['fps'])
+    return STVGPrediction(video=video, sentence=sentence, span=span,
+                          span_seconds=(span[0] / fps, span[1] / fps), frame_ids=frames,
+                          bboxes=boxes.astype(np.float32), fps=fps,
+                          num_frames=int(info['num_frames']),
+                          size=(int(info['height']), int(info['width'])), data_sample=sample)
+
+
+def inference_grounder(model: torch.nn.Module,
+                       videos: Union[str, Sequence[str]],
+                       sentences: Union[str, Sequence[str]],
+                       batch_size: int = 1
+                       ) -> Union[STVGPrediction, List[STVGPrediction]]:
+    """Ground sentence(s) in video(s).
+
+    Args:
+        model (nn.Module): from :func:`init_grounder`.
+        videos (str | Sequence[str]): a video file, or a list of them.
+        sentences (str | Sequence[str]): the query for each video (one string for one video).
+        batch_size (int): queries per forward pass. Defaults to 1.
+
+    Returns:
+        STVGPrediction or list[STVGPrediction]: one per query (a list when lists were given).
+    """
+    single = isinstance(videos, str)
+    if single != isinstance(sentences, str):
+        raise TypeError('give one video and one sentence, or two lists of equal length')
+    videos = [videos] if single else list(videos)
+    sentences = [sentences] if single else list(sentences)
+    if len(videos) != len(sentences):
+        raise ValueError(f'{len(videos)} videos but {len(sentences)} sentences')
+    pipeline = getattr(model, 'test_pipeline', None)
+    if pipeline is None:
+        pipeline = model.test_pipeline = Compose(_test_pipeline_cfg(model.cfg))
+    results: List[STVGPrediction] = []
+    for start in range(0, len(videos), max(1, int(batch_size))):
+        chunk = list(zip(videos[start:start + batch_size], sentences[start:start + batch_size]))
+        infos = [_data_info(v, s, start + i) for i, (v, s) in enumerate(chunk)]
+        packed = [pipeline(copy.deepcopy(info)) for info in infos]
+        with torch.no_grad():
+            samples = model.test_step(pseudo_collate(packed))
+        for (video, sentence), info, sample in zip(chunk, infos, samples):
+            results.append(_to_prediction(video, sentence, info, sample))
+    return results[0] if single else results

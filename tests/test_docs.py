@@ -1,0 +1,126 @@
+"""The documentation: the Sphinx site builds with warnings as errors, and every shell command
+of the docs and the README names a real script whose arguments parse.
+
+Commands are taken from the ```bash blocks of ``docs/**/*.md`` and ``README.md``. For
+``python tools/...`` / ``python demo/...`` the script is run up to its argument parsing
+(``ArgumentParser.parse_args`` is stopped right after it succeeds), so a renamed flag or a
+missing positional argument fails here; ``python -c`` one-liners run; ``bash`` scripts and
+``make`` targets must exist. What the commands then do is covered by the tests of each tool.
+"""
+import glob
+import os
+import os.path as osp
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DOC_FILES = sorted(glob.glob(osp.join(REPO, 'docs', '**', '*.md'), recursive=True)) + \
+    [osp.join(REPO, 'README.md')]
+
+HARNESS = r'''
+import argparse, json, runpy, sys
+class Parsed(Exception):
+    pass
+_orig = argparse.ArgumentParser.parse_args
+def parse_args(self, args=None, namespace=None):
+    _orig(self, args, namespace)
+    raise Parsed()
+argparse.ArgumentParser.parse_args = parse_args
+failures = []
+for script, argv in json.loads(sys.argv[1]):
+    sys.argv = [script] + argv
+    try:
+        runpy.run_path(script, run_name='__main__')
+        failures.append([script, argv, 'ran to the end without parsing arguments'])
+    except Parsed:
+        pass
+    except SystemExit as e:
+        failures.append([script, argv, f'argument error (exit {e.code})'])
+print(json.dumps(failures))
+'''
+
+
+def doc_commands():
+    """(file, command) of every shell command in the docs' bash blocks."""
+    found = []
+    for path in DOC_FILES:
+        text = open(path).read()
+        for block in re.findall(r'```(?:bash|sh|shell)\n(.*?)```', text, re.S):
+            joined = re.sub(r'\\\n\s*', ' ', block)
+            for line in joined.splitlines():
+                line = line.split(' #')[0].strip() if not line.strip().startswith(
+                    'python -c') else line.strip()
+                if line and not line.startswith('#'):
+                    found.append((osp.relpath(path, REPO), line))
+    return found
+
+
+def _strip_env(words):
+    while words and re.match(r'^[A-Z_][A-Z0-9_]*=', words[0]):
+        words = words[1:]
+    return words
+
+
+def test_docs_have_commands():
+    assert len(doc_commands()) > 30
+
+
+def test_every_documented_command_is_valid():
+    to_parse, errors = [], []
+    makefile = open(osp.join(REPO, 'Makefile')).read()
+    for where, cmd in doc_commands():
+        words = _strip_env(shlex.split(cmd))
+        if not words:
+            continue
+        prog = words[0]
+        if prog == 'python' and words[1:2] == ['-c']:
+            proc = subprocess.run([sys.executable, '-c', words[2]], cwd=REPO,
+                                  capture_output=True, text=True, timeout=300,
+                                  env=dict(os.environ, PYTHONPATH=REPO))
+            if proc.returncode:
+                errors.append(f'{where}: {cmd}: {proc.stderr[-500:]}')
+        elif prog == 'python' and words[1:2] == ['-m']:
+            continue   # module runs (sphinx, pytest) are exercised by CI itself
+        elif prog == 'python':
+            script = osp.join(REPO, words[1])
+            if not osp.isfile(script):
+                errors.append(f'{where}: {cmd}: no such script {words[1]}')
+            else:
+                to_parse.append([script, words[2:]])
+        elif prog == 'bash':
+            if not osp.isfile(osp.join(REPO, words[1])):
+                errors.append(f'{where}: {cmd}: no such script {words[1]}')
+        elif prog == 'make':
+            for target in words[1:]:
+                if not re.search(rf'^{re.escape(target)}:', makefile, re.M):
+                    errors.append(f'{where}: {cmd}: no make target {target}')
+        elif prog in ('source', 'tensorboard', 'cd'):
+            continue
+        else:
+            errors.append(f'{where}: {cmd}: unknown command {prog!r}')
+    import json
+    proc = subprocess.run([sys.executable, '-c', HARNESS, json.dumps(to_parse)], cwd=REPO,
+                          capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    failures = json.loads(proc.stdout.strip().splitlines()[-1])
+    errors += [f'{osp.relpath(s, REPO)} {" ".join(a)}: {why}' for s, a, why in failures]
+    assert not errors, '\n'.join(errors)
+
+
+@pytest.mark.slow
+def test_sphinx_builds_without_warnings(tmp_path):
+    pytest.importorskip('sphinx')
+    pytest.importorskip('myst_parser')
+    proc = subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b',
+                           'html', osp.join(REPO, 'docs'), str(tmp_path / 'html')],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    html = (tmp_path / 'html' / 'model_zoo' / 'models.html').read_text()
+    assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html   # generated zoo
+    assert 'inference_grounder' in (tmp_path / 'html' / 'user_guides' /
+                                    'inference.html').read_text()   # API reference

@@ -1,0 +1,93 @@
+"""tools/analysis_tools: FLOPs/params, log curves, dataset browsing, the benchmark suite."""
+import json
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from .conftest import REPO, tiny_synth_cfg
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+import analyze_logs  # noqa: E402
+import benchmark_suite  # noqa: E402
+import browse_dataset  # noqa: E402
+import get_flops  # noqa: E402
+
+
+@pytest.mark.parametrize('config', [
+    'configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py',
+    'configs/stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py',
+    'configs/gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'])
+def test_get_flops(config):
+    res = get_flops.main([osp.join(REPO, config), '--num-frames', '8', '--shape', '64', '64'])
+    assert res['params'] > 1e5 and res['flops'] > 1e7
+    assert sum(res['flops_by_module'].values()) == pytest.approx(res['flops'], rel=1e-6)
+    # more frames, more FLOPs (the counter sees the video)
+    more = get_flops.main([osp.join(REPO, config), '--num-frames', '16', '--shape', '64',
+                           '64'])
+    assert more['flops'] > 1.5 * res['flops'] and more['params'] == res['params']
+
+
+def test_analyze_logs(tmp_path):
+    log = tmp_path / 'run' / '20261128_000000' / 'vis_data' / 'scalars.json'
+    log.parent.mkdir(parents=True)
+    lines = [dict(lr=1e-3, loss=3.0, time=0.5, data_time=0.1, epoch=1, iter=1, step=1),
+             dict(lr=1e-3, loss=2.0, time=0.7, data_time=0.1, epoch=1, iter=2, step=2),
+             dict(lr=5e-4, loss=1.0, time=0.6, data_time=0.1, epoch=2, iter=3, step=3),
+             dict(m_vIoU=0.25, m_tIoU=0.5, time=9.0, data_time=1.0, step=2)]
+    log.write_text('\n'.join(json.dumps(x) for x in lines) + '\n')
+    curves = analyze_logs.load_log(str(log))
+    assert curves['loss'] == [(1, 3.0), (2, 2.0), (3, 1.0)]
+    assert curves['m_vIoU'] == [(2, 0.25)]
+    assert [v for _, v in curves['time']] == [0.5, 0.7, 0.6]   # evaluation time left out
+    out = analyze_logs.main(['plot_curve', str(log), '--keys', 'loss', 'm_vIoU', '--out',
+                             str(tmp_path / 'curves.png')])
+    import cv2
+    img = cv2.imread(out)
+    assert img is not None and img.shape[0] > 300
+    rows = analyze_logs.main(['cal_train_time', str(log)])
+    assert rows[0]['mean'] == pytest.approx(0.6) and rows[0]['slowest'] == 0.7
+    with pytest.raises(KeyError, match='none of the logs'):
+        analyze_logs.main(['plot_curve', str(log), '--keys', 'los', '--out',
+                           str(tmp_path / 'x.png')])
+
+
+def test_browse_dataset_draws_the_pipeline_boxes(tiny_synth_root, tmp_path):
+    import cv2
+    cfg = tiny_synth_cfg(tiny_synth_root, str(tmp_path / 'w'))
+    cfg_file = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_file)
+    paths = browse_dataset.main([cfg_file, '--num-samples', '2', '--frames', '8',
+                                 '--out-dir', str(tmp_path / 'browse'), '--video'])
+    assert len(paths) == 2
+    for p in paths:
+        img = cv2.imread(p)[..., ::-1].astype(int)
+        green = (img[..., 1] > 200) & (img[..., 0] < 80) & (img[..., 2] < 80)
+        assert green.sum() > 20        # GT boxes of the in-span frames
+        assert osp.getsize(p.replace('.png', '.mp4')) > 0
+
+
+def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
+    configs = benchmark_suite.suite_configs()
+    names = [osp.basename(c) for c in configs]
+    assert names[0].startswith('baseline') and any('wo-interaction' in n for n in names)
+    assert sum('gkcmn' in n for n in names) == 6 and sum('stvgformer' in n for n in names) == 5
+    cfg = Config.fromfile(osp.join(REPO, configs[0]))
+    benchmark_suite.set_epochs(cfg, 2)
+    assert cfg.train_cfg.max_epochs == 2 and cfg.param_scheduler[1].T_max == 2
+    assert cfg.param_scheduler[0].end == 1           # the warm-up is kept
+    log = ('11/28 - mmengine - INFO - Epoch(test) [5/5]    m_tIoU: 0.4000  m_vIoU: 0.0510  '
+           'vIoU@0.3: 0.0000  vIoU@0.5: 0.0000  data_time: 0.1')
+    assert benchmark_suite.parse_test_metrics(log) == {
+        'm_tIoU': 0.4, 'm_vIoU': 0.051, 'vIoU@0.3': 0.0, 'vIoU@0.5': 0.0}
+    # end to end on the weight-free predictor (test only)
+    rows = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
+                                 tiny_synth_root, '--only', 'trivial', '--out',
+                                 str(tmp_path / 'table.md')])
+    assert len(rows) == 1 and 0 < rows[0]['m_tIoU'] <= 1
+    table = (tmp_path / 'table.md').read_text()
+    assert '| `trivial_centre-box_synth` | - |' in table and 'benchmark_suite.py' in table
+    assert json.loads((tmp_path / 'suite' / 'results.json').read_text()) == rows
+    assert np.isfinite(rows[0]['test_s'])
