@@ -91,3 +91,24 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     assert '| `trivial_centre-box_synth` | - |' in table and 'benchmark_suite.py' in table
     assert json.loads((tmp_path / 'suite' / 'results.json').read_text()) == rows
     assert np.isfinite(rows[0]['test_s'])
+    assert 'cut to' not in table                     # no --epochs: the configs' schedules
+    # a second invocation reuses the row (same values) and records the budget note; the
+    # recorded command leaves --skip-existing out
+    again = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
+                                  tiny_synth_root, '--only', 'trivial', '--epochs', '2',
+                                  '--skip-existing', '--out', str(tmp_path / 'table2.md')])
+    assert again == rows
+    table2 = (tmp_path / 'table2.md').read_text()
+    assert 'cut to 2 epoch(s)' in table2 and '--epochs 2' in table2
+    assert '--skip-existing`' not in table2.split('Rows already')[0]
+    # a reused row listed after a recomputed one stays in results.json
+    gk = next(c for c in configs if 'gkcmn_r3d18-tiny_' in c)
+    kept = dict(config=gk, name=osp.basename(gk)[:-3], epochs=2, m_tIoU=0.5, m_vIoU=0.25,
+                **{'vIoU@0.3': 0.5, 'vIoU@0.5': 0.25})
+    (tmp_path / 'suite' / 'results.json').write_text(json.dumps([kept]))
+    third = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
+                                  tiny_synth_root, '--only', 'trivial', 'gkcmn_r3d18-tiny_',
+                                  '--skip-existing', '--out', ''])
+    assert [r['name'] for r in third] == ['trivial_centre-box_synth', kept['name']]
+    saved = json.loads((tmp_path / 'suite' / 'results.json').read_text())
+    assert sorted(r['name'] for r in saved) == sorted(r['name'] for r in third)

@@ -102,14 +102,23 @@ def run_one(config: str, work_root: str, epochs: Optional[int],
     return row
 
 
-def render(rows: List[dict], command: str) -> str:
+def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
     def minutes(s):
         return '-' if s is None else f'{s / 60:.1f}'
     lines = [
         '# Synthetic benchmark: every model and ablation at one budget', '',
         f'Produced by `{command}` on {platform.node() or "?"} '
         f'({os.cpu_count()} CPU cores), {time.strftime("%Y-%m-%d")}; validation split, '
-        'protocol of the configs (`dense`), metrics in %.', '',
+        'protocol of the configs (`dense`), metrics in %. Rows already in '
+        '`WORK_DIR/results.json` are reused by `--skip-existing`.', '']
+    if epochs:
+        lines += [
+            f'Every schedule is cut to {epochs} epoch(s) so that the whole suite fits in a few '
+            'CPU hours; the configs\' own schedules are longer. One seed, one run per row: at '
+            'this budget a gap of a few points between two variants is not evidence that one '
+            'is better (rerun with a larger `--epochs` to compare). Results of the main models '
+            'at their full schedules are in the models page, generated from the metafiles.', '']
+    lines += [
         '| config | epochs | ' + ' | '.join(METRICS) + ' | train min | test min |',
         '|---|---|' + '---|' * len(METRICS) + '---|---|']
     for r in rows:
@@ -144,12 +153,18 @@ def main(argv=None):
             rows.append(done[config])
             continue
         print(f'[benchmark_suite] {config}', flush=True)
-        rows.append(run_one(config, args.work_dir, args.epochs, args.data_root))
+        row = run_one(config, args.work_dir, args.epochs, args.data_root)
+        rows.append(row)
+        # every row known so far, including reused ones not reached yet: an interrupted
+        # invocation must not drop rows from the file
+        done[config] = row
         with open(results_file, 'w') as f:
-            json.dump(rows, f, indent=2)
-    command = 'python tools/analysis_tools/benchmark_suite.py' + \
-        ''.join(f' {a}' for a in (argv if argv is not None else sys.argv[1:]))
-    table = render(rows, command)
+            json.dump(list(done.values()), f, indent=2)
+    # --skip-existing changes which rows are recomputed, not their values: leave it out of
+    # the recorded command
+    command = 'python tools/analysis_tools/benchmark_suite.py' + ''.join(
+        f' {a}' for a in (argv if argv is not None else sys.argv[1:]) if a != '--skip-existing')
+    table = render(rows, command, args.epochs)
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
