@@ -10,7 +10,9 @@ The video goes through the config's test pipeline exactly as a dataset query wou
 sampling, multi-pass sampling where the model uses it, decoding, resizing, tokenisation),
 with the clip, frame count, frame rate and size read from the file itself, so any container
 PyAV decodes works (mp4, mkv, avi, webm ...), of any size and frame rate. The prediction is in
-the video's own frame indices and pixels, with one box per frame of the predicted span.
+the video's own frame indices and pixels, with one box per frame of the predicted span; its
+seconds are the presentation times of those frames in the file (exact for a variable frame
+rate too, where ``frame / fps`` is not).
 """
 import copy
 import os.path as osp
@@ -27,6 +29,7 @@ from mmstvg.evaluation.functional import densify_tube
 from mmstvg.registry import MODELS
 from mmstvg.utils import register_all_modules
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+from mmstvg.utils.video_io import VideoInfo, probe_video
 
 
 @dataclass
@@ -37,13 +40,17 @@ class STVGPrediction:
         video (str): the video file.
         sentence (str): the query.
         span (tuple[int, int]): predicted half-open ``[start, end)`` in the video's frames.
-        span_seconds (tuple[float, float]): the span in seconds (``frame / fps``).
+        span_seconds (tuple[float, float]): the span in seconds: the presentation time of
+            frame ``start`` and the end of frame ``end - 1`` in the file (from the frame
+            timestamps; equal to ``frame / fps`` only at a constant frame rate).
         frame_ids (np.ndarray): (N,) every frame of the span, ``start .. end - 1``.
         bboxes (np.ndarray): (N, 4) xyxy boxes in the video's pixels, one per frame of the
             span (interpolated between the frames the model predicted).
-        fps (float): the video's frame rate.
+        fps (float): the video's average frame rate (frames / duration).
         num_frames (int): its number of frames.
         size (tuple[int, int]): its (height, width).
+        frame_times (np.ndarray): (N,) presentation time (s) of each frame of ``frame_ids``.
+        is_vfr (bool): the video has a variable frame rate.
         data_sample: the model's raw :class:`~mmstvg.structures.STVGDataSample`.
     """
     video: str
@@ -55,6 +62,8 @@ class STVGPrediction:
     fps: float
     num_frames: int
     size: Tuple[int, int]
+    frame_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    is_vfr: bool = False
     data_sample: object = field(repr=False, default=None)
 
     def box_at(self, frame: int) -> Optional[np.ndarray]:
@@ -67,43 +76,10 @@ class STVGPrediction:
         """JSON-friendly dict (no data sample)."""
         return dict(video=self.video, sentence=self.sentence, span=list(self.span),
                     span_seconds=list(self.span_seconds), fps=self.fps,
-                    num_frames=self.num_frames, size=list(self.size),
-                    frame_ids=self.frame_ids.tolist(), bboxes=self.bboxes.tolist())
-
-
-def probe_video(path: str) -> dict:
-    """Frame count, frame rate and size of a video, from PyAV.
-
-    The container's frame count is used when it has one; otherwise (mkv, webm, some avi) the
-    frames are counted by decoding, so that the pipeline's clip is exact.
-
-    Returns:
-        dict: ``num_frames``, ``fps``, ``height``, ``width``.
-
-    Raises:
-        FileNotFoundError: missing file. ValueError: no video stream / no decodable frame.
-    """
-    import av
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'video file {path} does not exist')
-    try:
-        with av.open(path) as container:
-            if not container.streams.video:
-                raise ValueError(f'{path} has no video stream')
-            stream = container.streams.video[0]
-            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-            fps = float(rate) if rate else None
-            height, width = stream.codec_context.height, stream.codec_context.width
-            num_frames = int(stream.frames or 0)
-            if num_frames <= 0:
-                num_frames = sum(1 for _ in container.decode(video=0))
-    except av.error.FFmpegError as e:
-        raise ValueError(f'cannot read video {path}: {e}') from e
-    if num_frames <= 0:
-        raise ValueError(f'{path} has no decodable frame')
-    if not fps or fps <= 0:
-        raise ValueError(f'{path}: unknown frame rate')
-    return dict(num_frames=num_frames, fps=fps, height=int(height), width=int(width))
+                    num_frames=self.num_frames, size=list(self.size), is_vfr=self.is_vfr,
+                    frame_ids=self.frame_ids.tolist(),
+                    frame_times=np.asarray(self.frame_times).tolist(),
+                    bboxes=self.bboxes.tolist())
 
 
 def init_grounder(config: Union[str, Config],
@@ -153,17 +129,37 @@ def _test_pipeline_cfg(cfg: Config) -> list:
                    'test_pipeline)')
 
 
-def _data_info(video: str, sentence: str, index: int) -> dict:
-    if not isinstance(sentence, str) or not sentence.strip():
-        raise ValueError(f'query {index}: the sentence for {video} is empty')
-    meta = probe_video(video)
+def _validate_queries(videos, sentences) -> Tuple[List[str], List[str]]:
+    """Check every query before any work; returns the stripped sentences.
+
+    Raises:
+        TypeError: a video path or a sentence that is not a string.
+        ValueError: an empty sentence. FileNotFoundError: a missing video.
+    """
+    clean = []
+    for index, (video, sentence) in enumerate(zip(videos, sentences)):
+        if not isinstance(video, str):
+            raise TypeError(f'query {index}: the video must be a file path (str), got '
+                            f'{type(video).__name__} {video!r}')
+        if not isinstance(sentence, str):
+            raise TypeError(f'query {index}: the sentence for {video} must be a string, got '
+                            f'{type(sentence).__name__} {sentence!r}')
+        if not sentence.strip():
+            raise ValueError(f'query {index}: the sentence for {video} is empty')
+        if not osp.isfile(video):
+            raise FileNotFoundError(f'query {index}: video file {video} does not exist')
+        clean.append(sentence.strip())
+    return list(videos), clean
+
+
+def _data_info(video: str, sentence: str, index: int, meta: VideoInfo) -> dict:
     name = osp.basename(video)
     return dict(qid=f'{index}_{name}', video_name=name, filename=video,
-                sentence=sentence.strip(), sentence_type=None, clip=(0, meta['num_frames']),
-                gt_span=None, gt_bboxes=None, feature_path=None, extra={}, **meta)
+                sentence=sentence, sentence_type=None, clip=(0, meta.num_frames),
+                gt_span=None, gt_bboxes=None, feature_path=None, extra={}, **meta.meta())
 
 
-def _to_prediction(video: str, sentence: str, info: dict, sample) -> STVGPrediction:
+def _to_prediction(video: str, sentence: str, meta: VideoInfo, sample) -> STVGPrediction:
     tube = sample.pred_tube
     span = tuple(int(v) for v in np.asarray(tube.span.cpu() if hasattr(tube.span, 'cpu')
                                             else tube.span).reshape(-1)[:2])
@@ -171,12 +167,12 @@ def _to_prediction(video: str, sentence: str, info: dict, sample) -> STVGPredict
                            else tube.frame_ids)
     bboxes = np.asarray(tube.bboxes.cpu() if hasattr(tube.bboxes, 'cpu') else tube.bboxes)
     frames, boxes = densify_tube(span, frame_ids, bboxes)
-    fps = float(info['fps'])
     return STVGPrediction(video=video, sentence=sentence, span=span,
-                          span_seconds=(span[0] / fps, span[1] / fps), frame_ids=frames,
-                          bboxes=boxes.astype(np.float32), fps=fps,
-                          num_frames=int(info['num_frames']),
-                          size=(int(info['height']), int(info['width'])), data_sample=sample)
+                          span_seconds=(meta.frame_time(span[0]), meta.frame_time(span[1])),
+                          frame_ids=frames, bboxes=boxes.astype(np.float32), fps=meta.fps,
+                          num_frames=meta.num_frames, size=(meta.height, meta.width),
+                          frame_times=np.asarray(meta.frame_time(frames), dtype=np.float64),
+                          is_vfr=meta.is_vfr, data_sample=sample)
 
 
 def inference_grounder(model: torch.nn.Module,
@@ -190,11 +186,19 @@ def inference_grounder(model: torch.nn.Module,
         model (nn.Module): from :func:`init_grounder`.
         videos (str | Sequence[str]): a video file, or a list of them.
         sentences (str | Sequence[str]): the query for each video (one string for one video).
-        batch_size (int): queries per forward pass. Defaults to 1.
+        batch_size (int): queries per forward pass (>= 1). Defaults to 1.
 
     Returns:
         STVGPrediction or list[STVGPrediction]: one per query (a list when lists were given).
+
+    Raises:
+        TypeError / ValueError / FileNotFoundError: invalid arguments, before any video is
+        read (a non-string or empty sentence, a missing video, ``batch_size < 1`` ...).
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}')
+    batch_size = int(batch_size)
     single = isinstance(videos, str)
     if single != isinstance(sentences, str):
         raise TypeError('give one video and one sentence, or two lists of equal length')
@@ -202,16 +206,22 @@ def inference_grounder(model: torch.nn.Module,
     sentences = [sentences] if single else list(sentences)
     if len(videos) != len(sentences):
         raise ValueError(f'{len(videos)} videos but {len(sentences)} sentences')
+    if not videos:
+        raise ValueError('no query given')
+    videos, sentences = _validate_queries(videos, sentences)
+    metas = [probe_video(v) for v in videos]   # unreadable videos fail before any work
     pipeline = getattr(model, 'test_pipeline', None)
     if pipeline is None:
         pipeline = model.test_pipeline = Compose(_test_pipeline_cfg(model.cfg))
     results: List[STVGPrediction] = []
-    for start in range(0, len(videos), max(1, int(batch_size))):
+    for start in range(0, len(videos), batch_size):
         chunk = list(zip(videos[start:start + batch_size], sentences[start:start + batch_size]))
-        infos = [_data_info(v, s, start + i) for i, (v, s) in enumerate(chunk)]
+        chunk_metas = metas[start:start + batch_size]
+        infos = [_data_info(v, s, start + i, m) for i, ((v, s), m) in
+                 enumerate(zip(chunk, chunk_metas))]
         packed = [pipeline(copy.deepcopy(info)) for info in infos]
         with torch.no_grad():
             samples = model.test_step(pseudo_collate(packed))
-        for (video, sentence), info, sample in zip(chunk, infos, samples):
-            results.append(_to_prediction(video, sentence, info, sample))
+        for (video, sentence), meta, sample in zip(chunk, chunk_metas, samples):
+            results.append(_to_prediction(video, sentence, meta, sample))
     return results[0] if single else results

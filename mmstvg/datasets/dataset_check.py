@@ -5,34 +5,61 @@ Used by ``tools/data/check_dataset.py``. Two levels:
 1. annotations: the dataset is built with ``skip_invalid=True``; every query its validation
    rejects (malformed record, empty sentence, box outside the frame, span beyond the video,
    duplicate qid ..., see :mod:`mmstvg.datasets.base_stvg_dataset`) is reported with its
-   record, reason and message;
-2. media, for every valid query: the video is opened and decoded with PyAV (the decoder of
-   the training pipelines) — ``missing_video``, ``corrupt_video`` (cannot be opened or
-   decoded), ``truncated_video`` (fewer decodable frames than the annotation's clip needs;
-   HC-STVG has such videos) — or its precomputed feature file is opened (``missing_features``,
-   ``corrupt_features``, ``short_features``). Each file is checked once, however many
-   queries share it.
+   record, reason and message; a split left without any valid query is ``empty_split``;
+2. media, for every valid query: the video is decoded to the end with PyAV
+   (:func:`mmstvg.utils.video_io.probe_video`) and compared with the annotation by the same
+   function and tolerance as the decode transforms of the pipeline
+   (:func:`mmstvg.utils.video_io.check_video_against_annotation`,
+   :func:`~mmstvg.utils.video_io.check_frame_coverage`; ``out_of_range`` / ``max_clamp`` /
+   ``fps_rtol`` read from the pipeline's decoder by :func:`decode_policy`):
+   ``missing_video``, ``corrupt_video`` (cannot be opened or decoded), ``truncated_video``
+   (fewer decodable frames than the annotation needs, beyond the frames the decoders clamp),
+   ``frame_count_mismatch`` (more frames than annotated, beyond that tolerance),
+   ``fps_mismatch``, ``size_mismatch``; or its precomputed feature file is opened
+   (``missing_features``, ``corrupt_features``, ``short_features``). Each file is read once,
+   however many queries share it.
 
-Nothing is repaired or replaced: the report is for the user to fix the data (or to train
-with ``skip_invalid=True``, which skips and counts the same records).
+A video that passes is never refused by the pipeline: the gate applies the decoders' checks
+to what the decoders see (the container's header count and rate, the frame size) and adds
+what only decoding to the end shows (a video too short for a query's clip, whichever frames a
+sampler draws; for a container that records no frame count, the decoded count against the
+annotation). A video 1-2 frames short, which the decoders clamp, passes. Nothing is repaired
+or replaced: the report is for the user to fix the data (or to train with
+``skip_invalid=True``, which skips and counts the same records).
 """
 import os.path as osp
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, VideoInfo,
+                                   check_frame_coverage, check_video_against_annotation,
+                                   probe_video)
 
-def probe_video(path: str) -> Tuple[Optional[int], str]:
-    """Decode every frame of ``path``; returns (number of decodable frames, error)."""
-    import av
+#: Decoders whose policy :func:`decode_policy` reads.
+DECODERS = ('STVGPyAVDecode', 'STVGDecordDecode')
+
+
+def decode_policy(pipeline: Optional[Sequence] = None) -> dict:
+    """The tolerance of the pipeline's decoder: ``out_of_range``, ``max_clamp``,
+    ``fps_rtol``, ``check_annotation`` (the decoder's own defaults where the config leaves
+    them; the package defaults when the pipeline does not decode videos)."""
+    policy = dict(out_of_range='clamp', max_clamp=DEFAULT_MAX_CLAMP, fps_rtol=FPS_RTOL,
+                  check_annotation=True)
+    for t in pipeline or []:
+        if isinstance(t, dict) and str(t.get('type', '')).split('.')[-1] in DECODERS:
+            from mmstvg.registry import TRANSFORMS
+            decoder = TRANSFORMS.build(dict(t))
+            for key in policy:
+                policy[key] = getattr(decoder, key, policy[key])
+            break
+    return policy
+
+
+def _probe(path: str) -> Tuple[Optional[VideoInfo], str]:
+    """Decode every frame of ``path``: (VideoInfo, '') or (None, error)."""
     try:
-        with av.open(path) as container:
-            if not container.streams.video:
-                return None, 'no video stream'
-            count = 0
-            for _ in container.decode(video=0):
-                count += 1
-            return count, ''
+        return probe_video(path, decode=True), ''
     except Exception as e:  # PyAV raises many types for bad files
         return None, f'{type(e).__name__}: {e}'
 
@@ -59,8 +86,36 @@ def _needed_frames(info: dict) -> int:
     return max(ends) if ends else 1
 
 
+def _video_problems(info: dict, video: VideoInfo, policy: dict) -> List[Tuple[str, str]]:
+    """``(reason, message)`` of a decodable video against its query (see module doc)."""
+    problems: List[Tuple[str, str]] = []
+    if policy['check_annotation']:
+        ann = {k: info.get(k) for k in ('num_frames', 'fps', 'height', 'width')}
+        size = dict(height=video.height, width=video.width)
+        args = (policy['out_of_range'], policy['max_clamp'], policy['fps_rtol'])
+        # what the decode transforms see (the container's header); a container that does
+        # not record its frame count (mkv, webm) is compared by its decoded count instead
+        header = dict(video.container or {})
+        views = [dict(header, **size)]
+        if not header.get('num_frames'):
+            views.append(dict(num_frames=video.num_frames))
+        for view in views:
+            for reason, message in check_video_against_annotation(view, ann, *args):
+                if reason not in [r for r, _ in problems]:
+                    problems.append((reason, message))
+    need = _needed_frames(info)
+    short = check_frame_coverage(need, video.num_frames, policy['out_of_range'],
+                                 policy['max_clamp'])
+    if short is not None and 'truncated_video' not in [r for r, _ in problems]:
+        problems.append(('truncated_video', f'{video.num_frames} decodable frames, the '
+                         f'annotation needs {need} (clip {info.get("clip")}, GT span '
+                         f'{info.get("gt_span")}): {short}'))
+    return problems
+
+
 def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
-                  progress: Optional[Callable[[Iterable], Iterable]] = None) -> Dict:
+                  progress: Optional[Callable[[Iterable], Iterable]] = None,
+                  policy: Optional[dict] = None) -> Dict:
     """Report the bad records of a built ``BaseSTVGDataset`` (``skip_invalid=True``).
 
     Args:
@@ -68,45 +123,56 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
         check_media (bool): also open every video / feature file. Defaults to True.
         feature_stride (int): frames per feature row (``LoadSTVGFeatures.frame_stride``).
         progress (callable, optional): wraps the iteration over queries (a progress bar).
+        policy (dict, optional): the decoder's tolerance, :func:`decode_policy` of the
+            split's pipeline. Defaults to the decoders' defaults.
 
     Returns:
         dict: ``ann_file``, ``num_queries`` (valid annotations), ``num_ok``, ``problems``
         (list of dicts: ``qid`` / ``record``, ``file``, ``reason``, ``message``) and
         ``counts`` per reason.
     """
+    policy = dict(decode_policy(), **(policy or {}))
     problems: List[dict] = [
         dict(qid=d['qids'][0] if len(d['qids']) == 1 else d['qids'], record=d['record'],
              file=dataset.ann_file, reason=d['reason'], message=d['message'])
         for d in getattr(dataset, 'skipped_details', [])]
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    if not infos:
+        problems.append(dict(qid=None, file=dataset.ann_file, reason='empty_split',
+                             message=f'no valid query in {dataset.ann_file}: nothing to '
+                             'train or evaluate on'))
     bad_qids = set()
     if check_media:
-        cache: Dict[str, Tuple[Optional[int], str]] = {}
+        cache: Dict[str, tuple] = {}
         for info in (progress(infos) if progress else infos):
-            need = _needed_frames(info)
+            found: List[Tuple[str, str]] = []
             if info.get('feature_path'):
-                path, kind = info['feature_path'], 'features'
+                path = info['feature_path']
                 if path not in cache:
                     cache[path] = (None, 'missing') if not osp.isfile(path) else \
                         probe_features(path, video_name=info.get('video_name', ''))
-                need = (need - 1) // feature_stride + 1
+                rows, err = cache[path]
+                need = (_needed_frames(info) - 1) // feature_stride + 1
+                if err == 'missing':
+                    found.append(('missing_features', 'features file does not exist'))
+                elif err:
+                    found.append(('corrupt_features', err))
+                elif rows < need:
+                    found.append(('short_features', f'{rows} rows, the annotation needs '
+                                  f'{need} (clip {info.get("clip")}, GT span '
+                                  f'{info.get("gt_span")})'))
             else:
-                path, kind = info['filename'], 'video'
+                path = info['filename']
                 if path not in cache:
-                    cache[path] = (None, 'missing') if not osp.isfile(path) else \
-                        probe_video(path)
-            count, err = cache[path]
-            reason = message = None
-            if err == 'missing':
-                reason, message = f'missing_{kind}', f'{kind} file does not exist'
-            elif err:
-                reason, message = f'corrupt_{kind}', err
-            elif count < need:
-                reason = 'truncated_video' if kind == 'video' else 'short_features'
-                unit = 'decodable frames' if kind == 'video' else 'rows'
-                message = (f'{count} {unit}, the annotation needs {need} (clip '
-                           f'{info.get("clip")}, GT span {info.get("gt_span")})')
-            if reason:
+                    cache[path] = (None, 'missing') if not osp.isfile(path) else _probe(path)
+                video, err = cache[path]
+                if err == 'missing':
+                    found.append(('missing_video', 'video file does not exist'))
+                elif err:
+                    found.append(('corrupt_video', err))
+                else:
+                    found.extend(_video_problems(info, video, policy))
+            for reason, message in found:
                 bad_qids.add(info['qid'])
                 problems.append(dict(qid=info['qid'], file=path, reason=reason,
                                      message=message))
@@ -114,4 +180,5 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
     for p in problems:
         counts[p['reason']] = counts.get(p['reason'], 0) + 1
     return dict(ann_file=dataset.ann_file, num_queries=len(infos),
-                num_ok=len(infos) - len(bad_qids), problems=problems, counts=counts)
+                num_ok=len(infos) - len(bad_qids), problems=problems, counts=counts,
+                policy=policy)

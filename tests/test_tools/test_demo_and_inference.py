@@ -6,8 +6,9 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmstvg.apis import STVGPrediction, inference_grounder, init_grounder, probe_video
+from mmstvg.apis import STVGPrediction, inference_grounder, init_grounder
 from mmstvg.datasets.synthetic import read_video, write_video
+from mmstvg.utils.video_io import probe_video
 
 from .conftest import REPO, tiny_synth_cfg
 from .test_train_test_tools import _run
@@ -37,8 +38,8 @@ def test_inference_on_any_container(trained, tiny_synth_root, tmp_path):
     longer = np.concatenate([frames, frames[:5]])                     # 21 frames
     write_video(avi, np.repeat(np.repeat(longer, 2, axis=1), 3, axis=2), fps=12.5,
                 codec='mpeg4')
-    assert probe_video(mkv) == dict(num_frames=15, fps=25.0, height=64, width=64)
-    assert probe_video(avi)['num_frames'] == 21 and probe_video(avi)['width'] == 192
+    assert probe_video(mkv).meta() == dict(num_frames=15, fps=25.0, height=64, width=64)
+    assert probe_video(avi).num_frames == 21 and probe_video(avi).width == 192
     model = init_grounder(cfg, ckpt)
     preds = inference_grounder(model, [src, mkv, avi], ['The red square moves left.'] * 3,
                                batch_size=2)

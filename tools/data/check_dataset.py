@@ -8,8 +8,14 @@ For each split, the dataset of ``{split}_dataloader`` is built with ``skip_inval
 no pipeline; invalid annotations (malformed record, empty sentence, box outside the frame,
 span beyond the video, duplicate qid ...) and bad media (missing, corrupt or truncated video;
 missing, corrupt or short feature file) are listed with the query, the file and the reason
-(see ``mmstvg/datasets/dataset_check.py``). The report is printed and, with ``--out``, written
-as JSON. Exit status 1 when anything is wrong, so it can gate a data pipeline.
+(see ``mmstvg/datasets/dataset_check.py``). Videos are compared with their annotation (frame
+size, frame count, frame rate) with the tolerance of the split pipeline's decoder
+(``max_clamp`` / ``out_of_range`` / ``fps_rtol`` of ``STVGPyAVDecode`` or ``STVGDecordDecode``),
+so the gate accepts exactly what training and testing accept. A split with no valid query
+(an empty annotation file, or every record invalid) is a problem (``empty_split``), as is an
+annotation file that cannot be read (``dataset_error``). The report is printed and, with
+``--out``, written as JSON. Exit status 1 when anything is wrong, so it can gate a data
+pipeline.
 """
 import argparse
 import copy
@@ -22,9 +28,11 @@ from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-from mmstvg.datasets.dataset_check import check_dataset  # noqa: E402
+from mmstvg.datasets.dataset_check import check_dataset, decode_policy  # noqa: E402
 from mmstvg.registry import DATASETS  # noqa: E402
 from mmstvg.utils import load_config, register_all_modules  # noqa: E402
+from mmstvg.utils.path_guard import (check_outputs_not_inputs,  # noqa: E402
+                                     config_input_files)
 
 
 def dataset_cfg_of(cfg, split: str):
@@ -56,6 +64,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
+    check_outputs_not_inputs({'--out': args.out}, config_input_files(cfg, args.config))
     report = dict(config=args.config, splits={})
     for split in args.splits:
         ds_cfg = dataset_cfg_of(cfg, split)
@@ -63,16 +72,31 @@ def main(argv=None):
             print(f'[{split}] no {split}_dataloader in the config, skipped')
             continue
         stride = feature_stride_of(ds_cfg)
+        policy = decode_policy(ds_cfg.get('pipeline'))
         ds_cfg.update(skip_invalid=True, pipeline=[], lazy_init=False)
-        dataset = DATASETS.build(ds_cfg)
+        try:
+            dataset = DATASETS.build(ds_cfg)
+        except Exception as e:  # noqa: BLE001 (reported; the gate fails)
+            ann = ds_cfg.get('ann_file')
+            if ann and not osp.isabs(ann) and ds_cfg.get('data_root'):
+                ann = osp.join(ds_cfg['data_root'], ann)
+            report['splits'][split] = dict(
+                ann_file=ann, num_queries=0, num_ok=0, counts={'dataset_error': 1},
+                problems=[dict(qid=None, file=ann, reason='dataset_error',
+                               message=f'{type(e).__name__}: {e}')])
+            continue
         print(f'[{split}] {dataset.ann_file}: {len(dataset)} valid annotations; '
-              f'checking media')
+              f'checking media (decoder tolerance: {policy})')
         result = check_dataset(dataset, check_media=not args.annotations_only,
-                               feature_stride=stride,
+                               feature_stride=stride, policy=policy,
                                progress=lambda it: track_iter_progress(list(it)))
         report['splits'][split] = result
     total = sum(len(r['problems']) for r in report['splits'].values())
     report['num_problems'] = total
+    if not report['splits']:
+        report['num_problems'] = total = 1
+        print(f'no split to check: none of {args.splits} has a dataloader in {args.config}',
+              file=sys.stderr)
     for split, r in report['splits'].items():
         print(f'[{split}] {r["num_ok"]}/{r["num_queries"]} valid queries with good media; '
               f'{len(r["problems"])} problems {r["counts"]}')
@@ -87,4 +111,8 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(1 if main()['num_problems'] else 0)
+    result = main()
+    if result['num_problems']:
+        print(f'check_dataset: FAILED, {result["num_problems"]} problem(s) (listed above)',
+              file=sys.stderr)
+        sys.exit(1)

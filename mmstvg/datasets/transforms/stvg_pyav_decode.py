@@ -16,17 +16,27 @@ past the end by ``out_of_range``: the last decodable frame (``'clamp'``) or an e
 the file (``'error'``). A repeated index yields a separate array (mmaction2's ``PyAVDecode``
 returns the same object twice, which its in-place ``Flip`` then flips twice).
 """
-from typing import List, Optional
+from typing import Optional
 
-import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmstvg.registry import TRANSFORMS
+from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, clamp_tolerance,
+                                   container_meta, decode_frames, video_annotation_check)
 
 
 @TRANSFORMS.register_module()
 class STVGPyAVDecode(BaseTransform):
     """Decode ``frame_inds`` from a PyAV container (use after ``mmaction.PyAVInit``).
+
+    Before decoding, the video is compared with its annotation
+    (:func:`mmstvg.utils.video_io.check_video_against_annotation`): a container frame count
+    that differs from ``num_frames`` by more than the frames clamped (``max_clamp``), or a
+    frame rate that differs from ``fps`` by more than ``fps_rtol``; after decoding, a frame
+    size that differs from ``height`` x ``width``. Any of these raises
+    :class:`~mmstvg.utils.video_io.VideoMismatchError` naming the file (the dataset adds the
+    qid): the annotation's boxes would land on other pixels or frames. Keys absent from the
+    results (e.g. a query file without annotations) are not compared.
 
     Required Keys:
 
@@ -34,6 +44,7 @@ class STVGPyAVDecode(BaseTransform):
     - frame_inds (np.ndarray): (N,) sorted or unsorted original frame indices (duplicates
       allowed).
     - filename (str, optional): used in error messages.
+    - num_frames, fps, height, width (optional): the annotation, compared with the video.
 
     Modified Keys:
 
@@ -55,16 +66,23 @@ class STVGPyAVDecode(BaseTransform):
         max_clamp (int): ``'clamp'`` only covers indices at most this many frames past the
             last decodable one (annotated frame counts that exceed the file by a frame or
             two); a video shorter than that is truncated and raises ``IndexError`` rather
-            than having its missing frames faked. None: no limit. Defaults to 2.
+            than having its missing frames faked. None: no limit. Defaults to
+            ``DEFAULT_MAX_CLAMP`` (2).
+        check_annotation (bool): compare the video with its annotation (see above).
+            Defaults to True.
+        fps_rtol (float): relative frame-rate tolerance of that check. Defaults to
+            ``FPS_RTOL``.
     """
 
     def __init__(self, multi_thread: bool = False, out_of_range: str = 'clamp',
-                 max_clamp: Optional[int] = 2) -> None:
-        if out_of_range not in ('clamp', 'error'):
-            raise ValueError(f'out_of_range must be "clamp" or "error", got {out_of_range!r}')
+                 max_clamp: Optional[int] = DEFAULT_MAX_CLAMP, check_annotation: bool = True,
+                 fps_rtol: float = FPS_RTOL) -> None:
+        clamp_tolerance(out_of_range, max_clamp)   # validates out_of_range
         self.multi_thread = multi_thread
         self.out_of_range = out_of_range
         self.max_clamp = max_clamp
+        self.check_annotation = check_annotation
+        self.fps_rtol = fps_rtol
 
     def transform(self, results: dict) -> dict:
         """Decode the frames.
@@ -77,51 +95,22 @@ class STVGPyAVDecode(BaseTransform):
         """
         container = results['video_reader']
         filename = results.get('filename', '<video>')
-        frame_inds = np.asarray(results['frame_inds'], dtype=np.int64).reshape(-1)
-        if frame_inds.size == 0 or frame_inds.min() < 0:
-            raise IndexError(f'STVGPyAVDecode: invalid frame_inds for {filename}: '
-                             f'{frame_inds.tolist()[:8]}...')
-        wanted = np.unique(frame_inds)  # sorted
-        stream = container.streams.video[0]
-        if self.multi_thread:
-            stream.thread_type = 'AUTO'
-
-        decoded = {}
-        last_frame, last_idx, k = None, -1, 0
-        try:
-            for idx, frame in enumerate(container.decode(video=0)):
-                last_frame, last_idx = frame, idx
-                if idx == wanted[k]:
-                    decoded[idx] = frame.to_ndarray(format='rgb24')
-                    k += 1
-                    if k == len(wanted):
-                        break
-        except Exception as e:  # av.error.FFmpegError and friends
-            raise RuntimeError(f'STVGPyAVDecode: failed to decode {filename}: {e}') from e
-        finally:
-            container.close()
-
-        if last_frame is None:
-            raise RuntimeError(f'STVGPyAVDecode: no decodable frame in {filename}.')
-        if k < len(wanted):
-            beyond = int(wanted[-1]) - last_idx
-            if self.out_of_range == 'error' or (self.max_clamp is not None and
-                                                beyond > self.max_clamp):
-                raise IndexError(
-                    f'STVGPyAVDecode: frame {int(wanted[-1])} requested but {filename} has '
-                    f'{last_idx + 1} decodable frames (truncated video; out_of_range='
-                    f'{self.out_of_range!r}, max_clamp={self.max_clamp}).')
-            decoded.setdefault(last_idx, last_frame.to_ndarray(format='rgb24'))
-            results['total_frames'] = last_idx + 1
-
-        # A repeated index gets its own copy: mmaction2's ``Flip`` flips every list item IN
-        # PLACE, so two references to one array would be flipped twice (i.e. not at all).
-        imgs: List[np.ndarray] = []
-        used = set()
-        for i in frame_inds:
-            i = min(int(i), last_idx)
-            imgs.append(decoded[i].copy() if i in used else decoded[i])
-            used.add(i)
+        check = video_annotation_check(results, self.out_of_range, self.max_clamp,
+                                       self.fps_rtol) if self.check_annotation else None
+        if check is not None:
+            try:
+                check(**container_meta(container))
+            except Exception:
+                container.close()
+                raise
+        imgs, available = decode_frames(container, results['frame_inds'],
+                                        out_of_range=self.out_of_range,
+                                        max_clamp=self.max_clamp,
+                                        multi_thread=self.multi_thread, filename=filename)
+        if available >= 0:
+            results['total_frames'] = available
+        if check is not None:
+            check(height=imgs[0].shape[0], width=imgs[0].shape[1])
         results['imgs'] = imgs
         results['original_shape'] = imgs[0].shape[:2]
         results['img_shape'] = imgs[0].shape[:2]
@@ -131,4 +120,5 @@ class STVGPyAVDecode(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(multi_thread={self.multi_thread}, '
                 f'max_clamp={self.max_clamp}, '
-                f'out_of_range={self.out_of_range!r})')
+                f'out_of_range={self.out_of_range!r}, '
+                f'check_annotation={self.check_annotation})')
