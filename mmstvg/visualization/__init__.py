@@ -1,10 +1,9 @@
 from .draw_tube import (GT_COLOR, PRED_COLOR, draw_box, draw_tube_frame, make_montage,
                         render_caption_band, render_timeline_band, tube_boxes_at_frames)
-from .stvg_visualizer import (STVGVisualizer, VideoWriter, iter_video_frames,
-                              tube_from_element, write_gif)
+from .stvg_visualizer import STVGVisualizer, tube_from_element
 
 __all__ = [
     'GT_COLOR', 'PRED_COLOR', 'draw_box', 'draw_tube_frame', 'make_montage',
     'render_caption_band', 'render_timeline_band', 'tube_boxes_at_frames', 'STVGVisualizer',
-    'VideoWriter', 'iter_video_frames', 'tube_from_element', 'write_gif'
+    'tube_from_element'
 ]

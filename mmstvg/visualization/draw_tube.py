@@ -1,4 +1,5 @@
-"""Drawing primitives of an STVG tube video (pure numpy + cv2, no state).
+"""Drawing primitives of an STVG tube video (pure numpy + cv2, no state; non-ASCII captions
+with a TrueType font through PIL, see :mod:`mmstvg.visualization.text_font`).
 
 Conventions (``docs/data_flow.md``): frame indices are 0-based indices of the ORIGINAL video;
 spans are half-open ``[start, end)``; boxes are absolute ``xyxy`` pixels of the original
@@ -33,6 +34,7 @@ import numpy as np
 
 from mmstvg.evaluation.functional.temporal import temporal_iou
 from mmstvg.evaluation.functional.tube_interpolation import interpolate_tube_boxes
+from .text_font import UnicodeFont, caption_font
 
 Color = Tuple[int, int, int]
 
@@ -171,40 +173,51 @@ def to_ascii(text: str) -> str:
     return ''.join(out)
 
 
-def text_size(text: str, font_scale: float, thickness: int) -> Tuple[int, int]:
-    """``(width, height_with_baseline)`` of one line of text in pixels."""
+def text_size(text: str, font_scale: float, thickness: int,
+              font: Optional[UnicodeFont] = None) -> Tuple[int, int]:
+    """``(width, height_with_baseline)`` of one line of text in pixels (cv2's Hershey font,
+    or ``font`` when given)."""
+    if font is not None:
+        return font.width(text), font.line_height
     (w, h), baseline = cv2.getTextSize(text, FONT, font_scale, thickness)
     return w, h + baseline
 
 
 def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
-              max_lines: Optional[int] = None) -> List[str]:
+              max_lines: Optional[int] = None,
+              font: Optional[UnicodeFont] = None) -> List[str]:
     """Greedy word wrap of ``text`` to lines at most ``max_width`` pixels wide.
 
     Args:
-        text (str): the text (converted with :func:`to_ascii`).
+        text (str): the text (converted with :func:`to_ascii` unless ``font`` is given).
         max_width (int): line width in pixels.
         font_scale (float): cv2 font scale.
         thickness (int): cv2 stroke thickness.
         max_lines (int, optional): keep at most this many lines; the last kept line ends with
             ``...`` when text was dropped. None keeps all. Defaults to None.
+        font (UnicodeFont, optional): a TrueType font for non-ASCII text
+            (:func:`~mmstvg.visualization.text_font.caption_font`). Defaults to None.
 
     Returns:
-        list[str]: the lines (empty for an empty text). A word wider than a line is cut.
+        list[str]: the lines (empty for an empty text). A word wider than a line is cut
+        (so is a run of characters without spaces, e.g. Chinese).
     """
-    words = to_ascii(text).split()
+    def width(t):
+        return text_size(t, font_scale, thickness, font)[0]
+
+    words = (str(text) if font is not None else to_ascii(text)).split()
     lines: List[str] = []
     current = ''
     for word in words:
         candidate = f'{current} {word}' if current else word
-        if text_size(candidate, font_scale, thickness)[0] <= max_width:
+        if width(candidate) <= max_width:
             current = candidate
             continue
         if current:
             lines.append(current)
-        while text_size(word, font_scale, thickness)[0] > max_width and len(word) > 1:
+        while width(word) > max_width and len(word) > 1:
             cut = len(word) - 1
-            while cut > 1 and text_size(word[:cut], font_scale, thickness)[0] > max_width:
+            while cut > 1 and width(word[:cut]) > max_width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
@@ -214,7 +227,7 @@ def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max(int(max_lines), 1)]
         last = lines[-1]
-        while last and text_size(last + '...', font_scale, thickness)[0] > max_width:
+        while last and width(last + '...') > max_width:
             last = last[:-1]
         lines[-1] = last.rstrip() + '...'
     return lines
@@ -222,10 +235,15 @@ def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
 
 def draw_text_lines(img: np.ndarray, lines: Sequence[str], origin: Tuple[int, int],
                     font_scale: float, thickness: int, color: Color = TEXT_COLOR,
-                    line_gap: int = 4) -> np.ndarray:
-    """Draw lines of text in place, the top-left of the first line at ``origin`` (x, y)."""
+                    line_gap: int = 4, font: Optional[UnicodeFont] = None) -> np.ndarray:
+    """Draw lines of text in place, the top-left of the first line at ``origin`` (x, y)
+    (cv2's Hershey font, or the TrueType ``font`` when given)."""
     x, y = int(origin[0]), int(origin[1])
     for line in lines:
+        if font is not None:
+            font.draw(img, line, (x, y), color)
+            y += font.line_height + line_gap
+            continue
         (_, h), baseline = cv2.getTextSize(line, FONT, font_scale, thickness)
         cv2.putText(img, line, (x, y + h), FONT, font_scale, tuple(int(c) for c in color),
                     thickness, cv2.LINE_AA)
@@ -234,24 +252,46 @@ def draw_text_lines(img: np.ndarray, lines: Sequence[str], origin: Tuple[int, in
 
 
 def caption_height(lines: Sequence[str], font_scale: float, thickness: int,
-                   line_gap: int = 4, margin: int = 4) -> int:
+                   line_gap: int = 4, margin: int = 4,
+                   font: Optional[UnicodeFont] = None) -> int:
     """Rows of the caption band that holds ``lines`` (0 for no line)."""
     if not lines:
         return 0
-    line_h = text_size('Ag', font_scale, thickness)[1]
+    line_h = text_size('Ag', font_scale, thickness, font)[1]
     return 2 * margin + len(lines) * line_h + (len(lines) - 1) * line_gap
 
 
 def render_caption_band(lines: Sequence[str], width: int, height: int, font_scale: float,
                         thickness: int, color: Color = TEXT_COLOR,
                         bg_color: Color = BAND_COLOR, line_gap: int = 4,
-                        margin: int = 4) -> np.ndarray:
+                        margin: int = 4, font: Optional[UnicodeFont] = None) -> np.ndarray:
     """A (height, width, 3) uint8 band with ``lines`` written on ``bg_color``."""
     band = np.empty((max(int(height), 0), int(width), 3), dtype=np.uint8)
     band[...] = np.asarray(bg_color, dtype=np.uint8)
     if height > 0:
-        draw_text_lines(band, lines, (margin, margin), font_scale, thickness, color, line_gap)
+        draw_text_lines(band, lines, (margin, margin), font_scale, thickness, color, line_gap,
+                        font=font)
     return band
+
+
+def render_caption(sentence: str, width: int, font_scale: float, thickness: int,
+                   max_lines: Optional[int] = None, color: Color = TEXT_COLOR,
+                   bg_color: Color = BAND_COLOR,
+                   font_path: Optional[str] = None) -> Optional[np.ndarray]:
+    """The caption band of a sentence: wrapped to ``width - 8`` pixels, ASCII with cv2's
+    font, other text with a TrueType font that covers it (``font_path`` first; see
+    :mod:`mmstvg.visualization.text_font`, which warns about characters no font covers).
+
+    Returns:
+        np.ndarray or None: (h, width, 3) uint8, None for an empty sentence.
+    """
+    font, text = caption_font(sentence, font_scale, font_path)
+    lines = wrap_text(text, width - 8, font_scale, thickness, max_lines=max_lines, font=font)
+    if not lines:
+        return None
+    return render_caption_band(lines, width,
+                               caption_height(lines, font_scale, thickness, font=font),
+                               font_scale, thickness, color, bg_color, font=font)
 
 
 # ----------------------------------------------------------------------------- timeline
@@ -271,11 +311,15 @@ def timeline_info_segments(frame_idx: int,
                            fps: Optional[float] = None,
                            gt_color: Color = GT_COLOR,
                            pred_color: Color = PRED_COLOR,
-                           text_color: Color = TEXT_COLOR) -> List[Tuple[str, Color]]:
-    """``(text, colour)`` pieces of the info text: frame index (and time), GT span,
-    predicted span, tIoU."""
-    segments = [(f'frame {int(frame_idx)}' + (f' ({frame_idx / fps:.2f}s)' if fps else ''),
-                 text_color)]
+                           text_color: Color = TEXT_COLOR,
+                           seconds: Optional[float] = None) -> List[Tuple[str, Color]]:
+    """``(text, colour)`` pieces of the info text: frame index (and time: ``seconds`` when
+    given, the frame's presentation time, else ``frame_idx / fps``), GT span, predicted span,
+    tIoU."""
+    if seconds is None and fps:
+        seconds = frame_idx / fps
+    segments = [(f'frame {int(frame_idx)}' + (f' ({seconds:.2f}s)' if seconds is not None
+                                              else ''), text_color)]
     if gt_span is not None:
         segments.append((f'GT [{int(gt_span[0])}, {int(gt_span[1])})', gt_color))
     if pred_span is not None:
@@ -320,7 +364,8 @@ def render_timeline_band(width: int,
                          timeline_bg_color: Color = TIMELINE_BG_COLOR,
                          clip_color: Color = TIMELINE_CLIP_COLOR,
                          cursor_color: Color = CURSOR_COLOR,
-                         margin: int = 4) -> np.ndarray:
+                         margin: int = 4,
+                         seconds: Optional[float] = None) -> np.ndarray:
     """The band under a frame: info text and a timeline bar.
 
     Info text (wrapped on the lines the band has room for, see :func:`timeline_height`):
@@ -342,6 +387,8 @@ def render_timeline_band(width: int,
         fps (float, optional): frame rate, to print the time of the frame.
         *_color: RGB colours.
         margin (int): padding in pixels. Defaults to 4.
+        seconds (float, optional): the frame's presentation time, printed instead of
+            ``frame_idx / fps`` (variable frame rates).
 
     Returns:
         np.ndarray: (height, width, 3) uint8.
@@ -357,7 +404,7 @@ def render_timeline_band(width: int,
     # info text (pieces that do not fit wrap to the next line while rows are left)
     line_h = text_size('Ag', font_scale, thickness)[1]
     segments = timeline_info_segments(frame_idx, gt_span, pred_span, fps, gt_color,
-                                      pred_color, text_color)
+                                      pred_color, text_color, seconds=seconds)
     y = margin
     for line in layout_segments(segments, int(width), font_scale, thickness, margin):
         if y + line_h > bar_y0 - margin:

@@ -17,16 +17,22 @@ Outputs of :meth:`STVGVisualizer.add_datasample` (as mmdet's ``DetLocalVisualize
 
 - ``out_file`` ending in ``.gif``: an animated GIF (PIL when installed, else PyAV);
 - ``out_file`` ending in an image suffix (``.png``, ``.jpg`` ...): the key-frame montage;
-- any other ``out_file`` (``.mp4``, ``.mkv``, ``.avi``, ``.mov``): a video written with PyAV
-  (H.264 ``libx264`` / ``yuv420p`` by default), frames streamed to the encoder;
+- ``out_file`` ending in ``.mp4``, ``.mkv``, ``.avi`` or ``.mov``: a video written with PyAV
+  (H.264 ``libx264`` / ``yuv420p`` by default), frames streamed to the encoder; any other
+  suffix is an error raised before anything is drawn;
 - no ``out_file``: the montage of a few key frames goes to every vis backend through
   ``add_image`` (``LocalVisBackend`` saves ``vis_data/vis_image/<name>_<step>.png``).
+
+Output timing: drawn from a video FILE without an explicit ``fps``, the output keeps the
+source timing: its frame rate, or, for a variable-frame-rate video, every frame's presentation
+time (frames thinned by ``max_frames`` keep the duration). Otherwise frames are written at a
+constant ``fps`` (the metainfo's, else ``default_fps``), divided by the frame stride. Video
+decoding and writing are :mod:`mmstvg.utils.video_io`; this module only draws.
 """
 import math
 import os
 import os.path as osp
-from fractions import Fraction
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -35,16 +41,14 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmstvg.registry import VISUALIZERS
+from mmstvg.utils.video_io import (VideoInfo, VideoWriter, iter_frames, output_kind,
+                                   probe_video, write_gif)
 from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_BG_COLOR,
-                        TIMELINE_CLIP_COLOR, adaptive_scale, caption_height, draw_tube_frame,
-                        layout_segments, make_montage, render_caption_band,
-                        render_timeline_band, timeline_height, timeline_info_segments,
-                        tube_boxes_at_frames, wrap_text)
+                        TIMELINE_CLIP_COLOR, adaptive_scale, draw_tube_frame, layout_segments,
+                        make_montage, render_caption, render_timeline_band, timeline_height,
+                        timeline_info_segments, tube_boxes_at_frames)
 
 VideoType = Union[str, np.ndarray, Sequence[np.ndarray]]
-
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
-GIF_SUFFIX = '.gif'
 
 
 # ----------------------------------------------------------------------------- tubes
@@ -85,174 +89,6 @@ def tube_from_element(tube: Optional[BaseDataElement]) -> Optional[dict]:
     return dict(span=span, frame_ids=frame_ids, bboxes=bboxes)
 
 
-# ----------------------------------------------------------------------------- video io
-def _open_video(path: str):
-    """Open ``path`` with PyAV.
-
-    Returns:
-        tuple: ``(container, stream, num_frames or None, fps or None)``.
-    """
-    import av
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'STVGVisualizer: video file not found: {path}')
-    container = av.open(path)
-    stream = container.streams.video[0]
-    stream.thread_type = 'AUTO'
-    num_frames = int(stream.frames) if stream.frames else None
-    rate = stream.average_rate or stream.guessed_rate
-    fps = float(rate) if rate else None
-    return container, stream, num_frames, fps
-
-
-def iter_video_frames(path: str, frame_inds: Sequence[int]) -> Iterator[Tuple[int, np.ndarray]]:
-    """Decode the frames ``frame_inds`` of a video sequentially with PyAV.
-
-    Frames are counted in decoding order from 0 (exact indices, no seeking, as
-    ``STVGPyAVDecode``); only the requested ones are converted to RGB. Decoding stops after
-    the largest requested index; indices past the last decodable frame are not yielded.
-
-    Args:
-        path (str): video file.
-        frame_inds (Sequence[int]): original frame indices (any order; yielded sorted).
-
-    Yields:
-        tuple[int, np.ndarray]: ``(frame_idx, (H, W, 3) uint8 RGB)``.
-    """
-    wanted = sorted(set(int(i) for i in frame_inds))
-    if not wanted:
-        return
-    container, stream, _, _ = _open_video(path)
-    try:
-        pos = 0
-        for idx, frame in enumerate(container.decode(stream)):
-            if idx == wanted[pos]:
-                yield idx, frame.to_ndarray(format='rgb24')
-                pos += 1
-                if pos == len(wanted):
-                    break
-    finally:
-        container.close()
-
-
-def _pad_even(img: np.ndarray) -> np.ndarray:
-    h, w = img.shape[:2]
-    if h % 2 or w % 2:
-        img = np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)))
-    return img
-
-
-class VideoWriter:
-    """Stream RGB frames into a video file with PyAV (``yuv420p``, constant frame rate).
-
-    Odd frame sizes are padded with one black row / column (``yuv420p`` needs even sizes).
-
-    Args:
-        path (str): output file; its folder is created.
-        fps (float): frame rate.
-        codec (str): encoder; when PyAV lacks it, ``fallback_codec`` is used. Defaults to
-            ``'libx264'`` (H.264).
-        options (dict, optional): encoder options, e.g. ``{'crf': '23', 'preset':
-            'veryfast'}`` for x264.
-        fallback_codec (str): encoder used when ``codec`` is unavailable. Defaults to
-            ``'mpeg4'``.
-    """
-
-    def __init__(self, path: str, fps: float, codec: str = 'libx264',
-                 options: Optional[Dict[str, str]] = None,
-                 fallback_codec: str = 'mpeg4') -> None:
-        import av
-        try:
-            av.codec.Codec(codec, 'w')
-        except Exception:  # noqa: BLE001 (PyAV raises several types for unknown codecs)
-            codec, options = fallback_codec, None
-        dirname = osp.dirname(osp.abspath(path))
-        os.makedirs(dirname, exist_ok=True)
-        self.path = path
-        self.codec = codec
-        self.options = {str(k): str(v) for k, v in (options or {}).items()}
-        self.rate = Fraction(str(float(fps))).limit_denominator(100000)
-        self._av = av
-        self._container = None
-        self._stream = None
-        self.num_frames = 0
-
-    def write(self, img: np.ndarray) -> None:
-        """Encode one (H, W, 3) uint8 RGB frame (all frames must have the same size)."""
-        img = _pad_even(np.ascontiguousarray(img, dtype=np.uint8))
-        if self._container is None:
-            self._container = self._av.open(self.path, mode='w')
-            self._stream = self._container.add_stream(
-                self.codec, rate=self.rate, options=self.options)
-            self._stream.height, self._stream.width = img.shape[:2]
-            self._stream.pix_fmt = 'yuv420p'
-        elif (img.shape[0], img.shape[1]) != (self._stream.height, self._stream.width):
-            raise ValueError(f'VideoWriter: frame of size {img.shape[:2]} after frames of size '
-                             f'{(self._stream.height, self._stream.width)}')
-        frame = self._av.VideoFrame.from_ndarray(img, format='rgb24')
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
-        self.num_frames += 1
-
-    def close(self) -> None:
-        """Flush the encoder and close the file."""
-        if self._container is None:
-            return
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
-        self._container = None
-
-    def __enter__(self) -> 'VideoWriter':
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def write_gif(path: str, frames: Sequence[np.ndarray], fps: float,
-              backend: str = 'auto') -> None:
-    """Write (H, W, 3) uint8 RGB frames as a looping animated GIF.
-
-    Args:
-        path (str): output file; its folder is created.
-        frames (Sequence[np.ndarray]): the frames (same size).
-        fps (float): frame rate (GIF delays are in 1/100 s, so it is rounded).
-        backend (str): ``'pil'``, ``'pyav'`` or ``'auto'`` (PIL when importable, else PyAV).
-            Defaults to ``'auto'``.
-    """
-    if len(frames) == 0:
-        raise ValueError('write_gif: no frame to write')
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    if backend == 'auto':
-        try:
-            import PIL.Image  # noqa: F401
-            backend = 'pil'
-        except ImportError:
-            backend = 'pyav'
-    if backend == 'pil':
-        from PIL import Image
-        images = [Image.fromarray(np.ascontiguousarray(f, dtype=np.uint8)) for f in frames]
-        duration = max(int(round(1000. / float(fps))), 10)
-        images[0].save(path, format='GIF', save_all=True, append_images=images[1:],
-                       duration=duration, loop=0, optimize=False)
-        return
-    if backend != 'pyav':
-        raise ValueError(f"write_gif: backend must be 'auto', 'pil' or 'pyav', got {backend!r}")
-    import av
-    rate = Fraction(str(float(fps))).limit_denominator(100)
-    with av.open(path, mode='w', format='gif') as container:
-        stream = container.add_stream('gif', rate=rate)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = 'rgb8'
-        for img in frames:
-            frame = av.VideoFrame.from_ndarray(
-                np.ascontiguousarray(img, dtype=np.uint8), format='rgb24')
-            for packet in stream.encode(frame.reformat(format='rgb8')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 # ----------------------------------------------------------------------------- visualizer
 @VISUALIZERS.register_module()
 class STVGVisualizer(Visualizer):
@@ -274,7 +110,12 @@ class STVGVisualizer(Visualizer):
             by the smallest integer factor reaching it (nearest neighbour; boxes scaled
             alike) so that text stays readable on tiny videos; None never enlarges.
             Defaults to 240.
-        draw_caption (bool): draw the sentence above the frame. Defaults to True.
+        draw_caption (bool): draw the sentence above the frame (ASCII with cv2's font;
+            other characters with a TrueType font that covers them, or '?' with a warning
+            when none does: see :mod:`mmstvg.visualization.text_font`). Defaults to True.
+        font_path (str, optional): TrueType / OpenType font tried first for non-ASCII
+            sentences (e.g. a CJK font). Defaults to None (DejaVu Sans, then the system
+            fonts).
         caption_max_lines (int): lines of the wrapped sentence kept. Defaults to 3.
         draw_timeline (bool): draw the info line and timeline below the frame. Defaults to
             True.
@@ -305,6 +146,7 @@ class STVGVisualizer(Visualizer):
                  font_scale: Optional[float] = None,
                  min_size: Optional[int] = 240,
                  draw_caption: bool = True,
+                 font_path: Optional[str] = None,
                  caption_max_lines: int = 3,
                  draw_timeline: bool = True,
                  timeline_bar_height: Optional[int] = None,
@@ -331,6 +173,7 @@ class STVGVisualizer(Visualizer):
         self.font_scale = font_scale
         self.min_size = min_size
         self.draw_caption = draw_caption
+        self.font_path = font_path
         self.caption_max_lines = int(caption_max_lines)
         self.draw_timeline = draw_timeline
         self.timeline_bar_height = timeline_bar_height
@@ -344,12 +187,11 @@ class STVGVisualizer(Visualizer):
 
     # ------------------------------------------------------------------ planning
     @staticmethod
-    def _video_info(video: VideoType) -> Tuple[Optional[int], Optional[float]]:
-        """``(num_frames, fps)`` known from the video itself (None when unknown)."""
+    def _video_info(video: VideoType) -> Tuple[Optional[int], Optional[VideoInfo]]:
+        """``(num_frames, VideoInfo of a file or None)`` of the video itself."""
         if isinstance(video, str):
-            container, _, num_frames, fps = _open_video(video)
-            container.close()
-            return num_frames, fps
+            info = probe_video(video)
+            return info.num_frames, info
         return len(video), None
 
     def plan_frames(self,
@@ -398,7 +240,11 @@ class STVGVisualizer(Visualizer):
         if end <= start:
             raise ValueError(f'STVGVisualizer: empty frame range [{start}, {end})')
         stride = 1
-        if max_frames is not None and max_frames > 0:
+        if max_frames is not None:
+            if isinstance(max_frames, bool) or int(max_frames) != max_frames or \
+                    max_frames < 1:
+                raise ValueError(f'STVGVisualizer: max_frames must be an integer >= 1 (None: '
+                                 f'every frame), got {max_frames!r}')
             stride = max(int(math.ceil((end - start) / float(max_frames))), 1)
         return (start, end), np.arange(start, end, stride, dtype=np.int64)
 
@@ -436,18 +282,30 @@ class STVGVisualizer(Visualizer):
                 metainfo ``sentence``, ``clip``, ``num_frames``, ``fps``.
             draw_gt, draw_pred (bool): draw the GT / predicted tube. Defaults to True.
             frame_range, max_frames: see :meth:`plan_frames`.
-            fps (float, optional): frame rate printed with the frame index; defaults to the
-                metainfo ``fps``.
+            fps (float, optional): frame rate of the time printed with the frame index;
+                defaults to the presentation times of a video file, then the metainfo
+                ``fps``.
 
         Yields:
             tuple[int, np.ndarray]: ``(frame_idx, canvas)``; every canvas of one call has the
             same size (caption band + frame + timeline band, see ``draw_tube``).
         """
-        video_num_frames, video_fps = self._video_info(video)
+        video_num_frames, info = self._video_info(video)
         yield from self._draw_frames(video, data_sample, draw_gt, draw_pred,
                                      *self.plan_frames(data_sample, video_num_frames,
                                                        frame_range, max_frames),
-                                     fps=fps or self._meta(data_sample, 'fps') or video_fps)
+                                     **self._clock(data_sample, info, fps))
+
+    def _clock(self, data_sample: Optional[BaseDataElement], info: Optional[VideoInfo],
+               fps: Optional[float]) -> dict:
+        """``fps`` and ``times`` (per original frame, seconds; None: ``frame / fps``) of the
+        drawing: an explicit ``fps`` wins, then the timing of a video file (its timestamps
+        when its frame rate varies, else its rate), then the metainfo ``fps``."""
+        if fps:
+            return dict(fps=float(fps), times=None)
+        if info is not None:
+            return dict(fps=info.fps, times=info.timestamps if info.is_vfr else None)
+        return dict(fps=self._meta(data_sample, 'fps'), times=None)
 
     @staticmethod
     def _meta(data_sample: Optional[BaseDataElement], key: str, default=None):
@@ -457,8 +315,8 @@ class STVGVisualizer(Visualizer):
 
     def _draw_frames(self, video: VideoType, data_sample: Optional[BaseDataElement],
                      draw_gt: bool, draw_pred: bool, frame_range: Tuple[int, int],
-                     frame_inds: np.ndarray,
-                     fps: Optional[float]) -> Iterator[Tuple[int, np.ndarray]]:
+                     frame_inds: np.ndarray, fps: Optional[float],
+                     times: Optional[np.ndarray] = None) -> Iterator[Tuple[int, np.ndarray]]:
         gt = tube_from_element(data_sample.get('gt_tube', None)) \
             if (draw_gt and data_sample is not None) else None
         pred = tube_from_element(data_sample.get('pred_tube', None)) \
@@ -472,7 +330,7 @@ class STVGVisualizer(Visualizer):
         clip = self._meta(data_sample, 'clip', None)
 
         if isinstance(video, str):
-            frames = iter_video_frames(video, frame_inds)
+            frames = iter_frames(video, frame_inds)
         else:
             frames = ((int(f), video[int(f)]) for f in frame_inds if int(f) < len(video))
 
@@ -501,7 +359,9 @@ class STVGVisualizer(Visualizer):
                     thickness=layout['thickness'], fps=fps, gt_color=self.gt_color,
                     pred_color=self.pred_color, text_color=self.text_color,
                     bg_color=self.band_color, timeline_bg_color=TIMELINE_BG_COLOR,
-                    clip_color=TIMELINE_CLIP_COLOR)
+                    clip_color=TIMELINE_CLIP_COLOR,
+                    seconds=float(times[frame_idx]) if times is not None and
+                    frame_idx < len(times) else None)
             canvas = draw_tube_frame(
                 frame, frame_idx, gt_box=gt_box, pred_box=pred_box,
                 caption_band=layout['caption'], timeline_band=timeline,
@@ -529,12 +389,9 @@ class STVGVisualizer(Visualizer):
             else max(int(round(6 * scale)), 3)
         caption = None
         if self.draw_caption and sentence:
-            lines = wrap_text(sentence, width - 8, font_scale, thickness,
-                              max_lines=self.caption_max_lines)
-            caption = render_caption_band(lines, width,
-                                          caption_height(lines, font_scale, thickness),
-                                          font_scale, thickness, self.text_color,
-                                          self.band_color)
+            caption = render_caption(sentence, width, font_scale, thickness,
+                                     max_lines=self.caption_max_lines, color=self.text_color,
+                                     bg_color=self.band_color, font_path=self.font_path)
         widest = timeline_info_segments(max(int(frame_range[1]) - 1, 0), gt_span, pred_span,
                                         fps)
         info_lines = len(layout_segments(widest, width, font_scale, thickness))
@@ -591,11 +448,15 @@ class STVGVisualizer(Visualizer):
             draw_gt, draw_pred (bool): draw the GT / predicted tube. Defaults to True.
             show (bool): display the montage. Defaults to False.
             wait_time (float): seconds to show it (0: until a key). Defaults to 0.
-            out_file (str, optional): output file. Defaults to None.
+            out_file (str, optional): output file: ``.mp4`` / ``.mkv`` / ``.avi`` /
+                ``.mov``, ``.gif`` or an image suffix; another suffix raises ``ValueError``
+                before anything is drawn. Defaults to None.
             step (int): global step for the vis backends. Defaults to 0.
-            fps (float, optional): output frame rate; defaults to the metainfo ``fps``, then
-                the video's, then ``default_fps``; divided by the frame stride when
-                ``max_frames`` thins the frames (the duration is kept).
+            fps (float, optional): output frame rate (constant), divided by the frame stride
+                when ``max_frames`` thins the frames (the duration is kept). None: a video
+                FILE keeps its source timing (each frame's presentation time, variable frame
+                rates included); frames given as arrays are written at the metainfo ``fps``,
+                else ``default_fps``.
             max_frames (int, optional): draw at most this many frames, evenly strided over
                 ``frame_range``. None draws every frame. Defaults to None.
             frame_range (Sequence[int], optional): half-open ``[first, last + 1)`` original
@@ -605,12 +466,14 @@ class STVGVisualizer(Visualizer):
             np.ndarray or None: the (H', W', 3) uint8 RGB key-frame montage (None when no
             frame could be drawn).
         """
-        video_num_frames, video_fps = self._video_info(video)
+        kind = output_kind(out_file) if out_file is not None else None  # before any work
+        video_num_frames, info = self._video_info(video)
         frame_range, frame_inds = self.plan_frames(data_sample, video_num_frames,
                                                    frame_range, max_frames)
-        base_fps = fps or self._meta(data_sample, 'fps') or video_fps or self.default_fps
+        clock = self._clock(data_sample, info, fps)
         stride = int(frame_inds[1] - frame_inds[0]) if frame_inds.size > 1 else 1
-        out_fps = float(base_fps) / stride
+        out_fps = float(clock['fps'] or self.default_fps) / stride
+        times = clock['times']   # source timing (per original frame), or None
 
         gt = tube_from_element(data_sample.get('gt_tube', None)) \
             if (draw_gt and data_sample is not None) else None
@@ -618,24 +481,30 @@ class STVGVisualizer(Visualizer):
             if (draw_pred and data_sample is not None) else None
         keyframes = set(int(f) for f in self.select_keyframes(frame_inds, gt, pred))
 
-        suffix = osp.splitext(out_file)[1].lower() if out_file else ''
         writer = None
         gif_frames: List[np.ndarray] = []
-        if out_file and suffix not in IMAGE_SUFFIXES and suffix != GIF_SUFFIX:
-            writer = VideoWriter(out_file, out_fps, self.video_codec, self.video_options)
+        gif_times: List[float] = []
+        if kind == 'video':
+            writer = VideoWriter(out_file, out_fps, self.video_codec, self.video_options,
+                                 time_base=info.time_base if times is not None else None)
         key_canvases: List[np.ndarray] = []
-        last = None
+        last, t0 = None, None
         try:
             for frame_idx, canvas in self._draw_frames(video, data_sample, draw_gt, draw_pred,
-                                                       frame_range, frame_inds,
-                                                       fps=base_fps):
+                                                       frame_range, frame_inds, **clock):
                 last = canvas
                 if frame_idx in keyframes:
                     key_canvases.append(canvas)
+                time = None
+                if times is not None and frame_idx < len(times):
+                    # the output starts at 0 s and keeps the source's frame spacing
+                    t0 = float(times[frame_idx]) if t0 is None else t0
+                    time = float(times[frame_idx]) - t0
                 if writer is not None:
-                    writer.write(canvas)
-                elif suffix == GIF_SUFFIX:
+                    writer.write(canvas, time)
+                elif kind == 'gif':
                     gif_frames.append(canvas)
+                    gif_times.append(time)
         finally:
             if writer is not None:
                 writer.close()
@@ -648,9 +517,10 @@ class STVGVisualizer(Visualizer):
         if show:
             self.show(montage, win_name=name, wait_time=wait_time)
         if out_file is not None:
-            if suffix == GIF_SUFFIX:
-                write_gif(out_file, gif_frames, out_fps, backend=self.gif_backend)
-            elif suffix in IMAGE_SUFFIXES:
+            if kind == 'gif':
+                write_gif(out_file, gif_frames, out_fps, backend=self.gif_backend,
+                          timestamps=None if None in gif_times else gif_times)
+            elif kind == 'image':
                 os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
                 cv2.imwrite(out_file, montage[..., ::-1])
         else:

@@ -10,7 +10,8 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import VISUALIZERS
 from mmstvg.structures import STVGDataSample
-from mmstvg.visualization import GT_COLOR, PRED_COLOR, STVGVisualizer, write_gif
+from mmstvg.utils.video_io import write_gif
+from mmstvg.visualization import GT_COLOR, PRED_COLOR, STVGVisualizer
 
 H, W, T, FPS = 96, 128, 12, 8
 GRAY = 128

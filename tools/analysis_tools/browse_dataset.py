@@ -22,7 +22,8 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 import mmstvg.visualization.draw_tube as dt  # noqa: E402
 from mmstvg.registry import DATASETS  # noqa: E402
 from mmstvg.utils import load_config, register_all_modules  # noqa: E402
-from mmstvg.visualization import VideoWriter, draw_tube_frame, make_montage  # noqa: E402
+from mmstvg.utils.video_io import VideoWriter  # noqa: E402
+from mmstvg.visualization import draw_tube_frame, make_montage  # noqa: E402
 
 
 def render_sample(packed: dict, num_frames: int, zoom: int = 1):
@@ -42,9 +43,7 @@ def render_sample(packed: dict, num_frames: int, zoom: int = 1):
         in_span = gt.frame_in_span.numpy()
     sentence = str(sample.metainfo.get('sentence', ''))
     width = frames.shape[2]
-    lines = dt.wrap_text(sentence, width - 8, 0.4, 1, max_lines=3)
-    band = dt.render_caption_band(lines, width, dt.caption_height(lines, 0.4, 1), 0.4, 1,
-                                  (255, 255, 255), (0, 0, 0))
+    band = dt.render_caption(sentence, width, 0.4, 1, max_lines=3)
     frame_ids = sample.metainfo.get('frame_inds', list(range(len(frames))))
     drawn = [draw_tube_frame(f, int(i), gt_box=boxes[k] if boxes is not None and in_span[k]
                              else None, caption_band=band, even=True)

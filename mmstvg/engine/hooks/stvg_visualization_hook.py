@@ -6,7 +6,9 @@ Mirrors mmdet's ``DetVisualizationHook`` (same argument names, so that ``tools/t
 - test: every sample of every batch (up to ``max_samples``) is drawn on its ORIGINAL video,
   decoded from ``data_sample.metainfo['filename']``. With ``test_out_dir`` the result goes to
   ``<work_dir>/<timestamp>/<test_out_dir>/<qid><out_suffix>`` (``qid`` made safe for file
-  names); without it the key-frame montage goes to the visualizer's vis backends.
+  names; an output that would be the sample's own video, e.g. an absolute ``test_out_dir``
+  equal to the video folder with HC-STVG's file-name qids, raises ``OverwriteInputError``);
+  without it the key-frame montage goes to the visualizer's vis backends.
 - validation (only when ``draw``): the first sample of every ``interval``-th iteration is
   drawn and its montage sent to the vis backends.
 
@@ -30,6 +32,8 @@ from mmengine.visualization import Visualizer
 
 from mmstvg.registry import HOOKS
 from mmstvg.structures import STVGDataSample
+from mmstvg.utils.path_guard import check_outputs_not_inputs
+from mmstvg.utils.video_io import VideoReadError
 
 _UNSAFE = re.compile(r'[^A-Za-z0-9._\-]+')
 
@@ -44,7 +48,7 @@ def sanitize_filename(name: str, max_len: int = 200) -> str:
 
 def _is_read_error(err: Exception) -> bool:
     """Whether ``err`` comes from reading / decoding a video (file system or FFmpeg)."""
-    if isinstance(err, OSError):
+    if isinstance(err, (OSError, VideoReadError)):
         return True
     try:
         import av
@@ -233,6 +237,9 @@ class STVGVisualizationHook(Hook):
                 return
             self._test_index += 1
             out_file = self._out_file(data_sample) if self._test_out_path else None
+            if out_file is not None:   # test_out_dir == the video folder: never overwrite
+                check_outputs_not_inputs({'test_out_dir output': out_file},
+                                         {'video': data_sample.metainfo.get('filename')})
             name = str(data_sample.metainfo.get('qid', 'test_video')) if self.show \
                 else 'test_video'
             self._draw(name, data_sample, step=self._test_index, out_file=out_file)
