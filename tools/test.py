@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 from mmstvg.utils import (register_all_modules, validate_cfg_options,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
 from mmstvg.utils.dist import setup_cpu_distributed
 
 
@@ -87,6 +88,8 @@ def merge_args(cfg, args):
             not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint
+    check_outputs_not_inputs({'--submit': args.submit, '--dump': args.dump},
+                             config_input_files(cfg, args.config, args.checkpoint))
     return cfg
 
 

@@ -103,6 +103,8 @@ def main(argv=None):
     t.add_argument('json_logs', nargs='+')
     args = parser.parse_args(argv)
     if args.task == 'plot_curve':
+        from mmstvg.utils.path_guard import check_outputs_not_inputs
+        check_outputs_not_inputs({'--out': args.out}, {'json_logs': args.json_logs})
         out = plot_curve(args.json_logs, args.keys, args.out, args.legend, args.title)
         print(f'wrote {out}')
         return out

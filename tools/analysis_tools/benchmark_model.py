@@ -32,6 +32,7 @@ from mmengine.config import DictAction
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs
 from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.path_guard import check_outputs_not_inputs
 
 # RoBERTa-base's architecture, for a random text encoder when the weights are absent.
 ROBERTA_BASE = dict(model_type='roberta', vocab_size=50265, hidden_size=768,
@@ -171,6 +172,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
+    check_outputs_not_inputs({'--out': args.out}, {'config': args.config})
     model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
     torch.manual_seed(0)
     model = MODELS.build(model_cfg).to(args.device)

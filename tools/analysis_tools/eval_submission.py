@@ -25,6 +25,7 @@ from collections import OrderedDict
 import mmengine
 
 from mmstvg.evaluation.functional import PROTOCOLS, evaluate_stvg, submission_to_tubes
+from mmstvg.utils.path_guard import check_outputs_not_inputs
 
 DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
@@ -124,6 +125,8 @@ def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
 
 def main(argv=None):
     args = parse_args(argv)
+    check_outputs_not_inputs({'--per-query': args.per_query},
+                             {'--ann': args.ann, '--pred': args.pred})
     gts = load_gt_queries(args.ann, args.dataset, args.vidor_dir, args.skip_invalid)
     submission = mmengine.load(args.pred)
     if not isinstance(submission, dict):

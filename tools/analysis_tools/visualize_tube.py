@@ -32,6 +32,8 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.evaluation.functional import submission_entry_to_tube
 from mmstvg.structures import STVGDataSample
+from mmstvg.utils.path_guard import check_outputs_not_inputs
+from mmstvg.utils.video_io import output_kind
 
 DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
@@ -170,6 +172,12 @@ def main(argv=None):
     args = parse_args(argv)
     if not (args.pred or args.gt_ann):
         raise ValueError('nothing to draw: give --pred and/or --gt-ann')
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ValueError(f'--max-frames must be >= 1, got {args.max_frames}')
+    output_kind(args.out)   # a suffix it can write, before any work
+    check_outputs_not_inputs({'--out': args.out},
+                             {'--video': args.video, '--pred': args.pred,
+                              '--gt-ann': args.gt_ann})
     from mmstvg.visualization import STVGVisualizer
     sample = build_data_sample(args)
     frame_range = args.frame_range

@@ -144,9 +144,16 @@ def extract_video(model, path: str, args) -> np.ndarray:
 
 def main(argv=None):
     args = parse_args(argv)
+    videos = list_videos(args.videos)
+    from mmstvg.utils.path_guard import check_outputs_not_inputs
+    check_outputs_not_inputs(   # also: two videos with one stem would share an output
+        {'--h5': osp.join(args.out_dir, args.h5)} if args.h5 else
+        {'--out-dir': [osp.join(args.out_dir, osp.splitext(osp.basename(v))[0] + '.npy')
+                       for v in videos]},
+        {'--videos': videos + ([args.videos] if osp.isfile(args.videos) else []),
+         'config': args.config, '--checkpoint': args.checkpoint})
     model = build_backbone(args.config, args.checkpoint)
     model.to(args.device)
-    videos = list_videos(args.videos)
     os.makedirs(args.out_dir, exist_ok=True)
     h5 = None
     if args.h5:

@@ -25,6 +25,7 @@ import sys
 import torch
 
 from mmstvg.models.utils import convert_mdetr
+from mmstvg.utils.path_guard import check_outputs_not_inputs
 
 
 def parse_args(argv=None):
@@ -66,6 +67,7 @@ def load_checkpoint(src: str, unsafe_load: bool):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_outputs_not_inputs({'dst': args.dst}, {'src': args.src})
     checkpoint = load_checkpoint(args.src, args.unsafe_load)
     try:
         converted, skipped = convert_mdetr(checkpoint, num_queries_keep=args.num_queries_keep,

@@ -13,10 +13,17 @@ last); ``--force`` regenerates. Scene options of
 See ``mmstvg/datasets/synthetic/generator.py`` for the output layout and record fields.
 """
 import argparse
+import json
+import os
+import os.path as osp
+import re
 
 from mmengine.config import DictAction
 
-from mmstvg.datasets.synthetic import generate_synthetic_stvg
+from mmstvg.datasets.synthetic import ANN_FILES, QUERY_FILE, generate_synthetic_stvg
+from mmstvg.utils.path_guard import OverwriteInputError
+
+_SYNTHETIC_NAME = re.compile(r'^(train|val|test)_\d{5}\.mp4$')
 
 
 def parse_args(argv=None):
@@ -42,9 +49,32 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def check_out_dir(out_dir: str) -> None:
+    """Refuse an ``--out-dir`` that holds another dataset's annotations (HC-STVG v2 uses the
+    same file names): only files a previous generation wrote (keys ``<split>_NNNNN.mp4``)
+    may be overwritten."""
+    for rel in (*ANN_FILES.values(), QUERY_FILE):
+        path = osp.join(out_dir, rel)
+        if not osp.isfile(path):
+            continue
+        try:
+            with open(path) as f:
+                keys = list(json.load(f))
+        except (OSError, ValueError, TypeError):
+            keys = ['<unreadable>']
+        foreign = [k for k in keys if not _SYNTHETIC_NAME.match(str(k))]
+        if foreign:
+            raise OverwriteInputError(
+                f'--out-dir {out_dir!r} holds {path} with records this generator did not '
+                f'write (e.g. {foreign[0]!r}): refusing to overwrite another dataset; '
+                'choose an empty or a synthetic --out-dir')
+
+
 def main(argv=None) -> dict:
     """Run the generator; returns its summary (``meta.json`` content + ``skipped``)."""
     args = parse_args(argv)
+    if osp.isdir(args.out_dir) and os.listdir(args.out_dir):
+        check_out_dir(args.out_dir)
     scene_cfg = {k: tuple(v) if isinstance(v, list) else v for k, v in args.scene_cfg.items()}
     return generate_synthetic_stvg(
         out_dir=args.out_dir,
