@@ -46,7 +46,8 @@ class STVGPrediction:
         frame_ids (np.ndarray): (N,) every frame of the span, ``start .. end - 1``.
         bboxes (np.ndarray): (N, 4) xyxy boxes in the video's pixels, one per frame of the
             span (interpolated between the frames the model predicted).
-        fps (float): the video's average frame rate (frames / duration).
+        fps (float): the video's average frame rate, as its container reports it (for a
+            variable frame rate use ``frame_times``).
         num_frames (int): its number of frames.
         size (tuple[int, int]): its (height, width).
         frame_times (np.ndarray): (N,) presentation time (s) of each frame of ``frame_ids``.

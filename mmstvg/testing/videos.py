@@ -11,8 +11,8 @@ import numpy as np
 from mmstvg.utils.video_io import write_video
 
 #: Frame times (s) of :func:`write_vfr_video`: 6 frames at 10 fps, then 6 at 40 fps. The
-#: average rate (frames / duration, 16-18 fps depending on the last frame's duration) is far
-#: from both local rates, so ``frame / fps`` is wrong by up to about 0.1 s.
+#: container's average rate (16 fps in mp4, the nominal 10 fps in mkv) matches neither part,
+#: so ``frame / fps`` is wrong by up to about 0.1 s (more in mkv).
 VFR_TIMESTAMPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65)
 
 

@@ -77,8 +77,10 @@ class VideoInfo:
     Attributes:
         path (str): the file.
         num_frames (int): frames (demuxed packets, or decodable frames with ``decode=True``).
-        fps (float): average frame rate, ``num_frames / duration`` (what the datasets call
-            ``fps``); for a variable-frame-rate video it is NOT the local rate.
+        fps (float): the container's average frame rate (FFmpeg's ``avg_frame_rate``, what
+            annotations and the decode transforms see as ``fps``), else ``num_frames /
+            duration``. For a variable-frame-rate video it is NOT the local rate (some
+            containers even report a nominal one): use ``timestamps`` for seconds.
         height, width (int): frame size in pixels.
         timestamps (np.ndarray): (num_frames,) float64 presentation time of each frame in
             seconds, from the first frame (``timestamps[0] == 0``), increasing.
@@ -254,12 +256,12 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         except av.error.FFmpegError as e:
             raise VideoReadError(f'cannot {"decode" if decode else "read"} video {path} '
                                  f'(after {len(pts)} frames): {e}') from e
-        rate = _stream_rate(stream)
+        rate = header['fps'] or _stream_rate(stream)
     if not pts:
         raise VideoReadError(f'{path} has no {"decodable " if decode else ""}frame')
     timestamps, duration, is_vfr = timing_from_pts(pts, time_base, rate, last_duration)
     num = len(pts)
-    if duration > 0 and (is_vfr or not rate):
+    if duration > 0 and not rate:
         rate = num / duration
     if not rate or rate <= 0:
         raise VideoReadError(f'{path}: unknown frame rate')

@@ -34,21 +34,30 @@ class FixedSpanGrounder(TrivialGrounder):
         return data_samples
 
 
-def _model(span=(6, 10)):
+def _model(span=(6, 10), decode=False):
     cfg = Config.fromfile(TRIVIAL_CFG)
     cfg.model = dict(type='FixedSpanGrounder', span=span)
+    if decode:   # the video goes through the decoder and its checks against the data_info
+        cfg.test_dataloader.dataset.pipeline = [
+            dict(type='mmaction.PyAVInit'),
+            dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
+            dict(type='STVGPyAVDecode'),
+            dict(type='LoadTubeTargets'),
+            dict(type='PackSTVGInputs')]
     return init_grounder(cfg)
 
 
-def test_span_seconds_come_from_the_frame_timestamps(tmp_path):
-    vfr = write_vfr_video(str(tmp_path / 'vfr.mp4'))
-    pred = inference_grounder(_model((6, 10)), vfr, 'the red square')
+@pytest.mark.parametrize('suffix,decode', [('.mp4', False), ('.mp4', True), ('.mkv', True)])
+def test_span_seconds_come_from_the_frame_timestamps(tmp_path, suffix, decode):
+    vfr = write_vfr_video(str(tmp_path / f'vfr{suffix}'))
+    pred = inference_grounder(_model((6, 10), decode), vfr, 'the red square')
     assert pred.span == (6, 10) and pred.is_vfr
     # frames 6..9 are shown from 0.525 s; frame 10 starts at 0.625 s
     assert pred.span_seconds == pytest.approx((0.525, 0.625), abs=1e-3)
     np.testing.assert_allclose(pred.frame_times, VFR_TIMESTAMPS[6:10], atol=1e-3)
     # what frame / average-fps would have said (the old behaviour) is far off
-    assert abs(6 / pred.fps - 0.525) > 0.1
+    old = (6 / pred.fps, 10 / pred.fps)
+    assert max(abs(a - b) for a, b in zip(old, pred.span_seconds)) > 0.07
     info = pred.to_dict()
     assert info['is_vfr'] and len(info['frame_times']) == 4
     # constant frame rate: the timestamps equal frame / fps
