@@ -431,19 +431,25 @@ def _container_of(video, multi_thread: bool = False):
         video.close()
 
 
-def iter_frames(video, frame_inds: Sequence[int],
+def iter_frames(video, frame_inds: Optional[Sequence[int]] = None,
                 multi_thread: bool = True) -> Iterator[Tuple[int, np.ndarray]]:
     """Decode frames ``frame_inds`` sequentially with PyAV, one at a time (streaming).
 
     Args:
         video (str | av.container.InputContainer): a file or an open container.
-        frame_inds (Sequence[int]): original frame indices (any order; yielded sorted,
-            once each). Indices past the last decodable frame are not yielded.
+        frame_inds (Sequence[int], optional): original frame indices (any order; yielded
+            sorted, once each). Indices past the last decodable frame are not yielded.
+            None: every frame (e.g. to resize them while decoding a whole video).
         multi_thread (bool): let FFmpeg decode with threads. Defaults to True.
 
     Yields:
         tuple[int, np.ndarray]: ``(frame_idx, (H, W, 3) uint8 RGB)``.
     """
+    if frame_inds is None:
+        with _container_of(video, multi_thread) as container:
+            for idx, frame in enumerate(container.decode(video=0)):
+                yield idx, frame.to_ndarray(format='rgb24')
+        return
     wanted = sorted(set(int(i) for i in frame_inds))
     if not wanted:
         return
@@ -600,12 +606,14 @@ class VideoWriter:
             ``'mpeg4'``.
         time_base (Fraction, optional): time base of the timestamps when :meth:`write`
             gets times (e.g. the source stream's). Defaults to ``WRITE_TIME_BASE``.
+        gop (int, optional): key-frame interval; None keeps the encoder's default.
     """
 
     def __init__(self, path: str, fps: float, codec: str = 'libx264',
                  options: Optional[Dict[str, str]] = None,
                  fallback_codec: str = 'mpeg4',
-                 time_base: Optional[Fraction] = None) -> None:
+                 time_base: Optional[Fraction] = None,
+                 gop: Optional[int] = None) -> None:
         av = _import_av()
         output_kind(path)
         if output_kind(path) != 'video':
@@ -623,6 +631,7 @@ class VideoWriter:
         self.options = {str(k): str(v) for k, v in (options or {}).items()}
         self.rate = _rate(fps)
         self.time_base = Fraction(time_base) if time_base else WRITE_TIME_BASE
+        self.gop = gop
         self._av = av
         self._container = None
         self._stream = None
@@ -636,6 +645,8 @@ class VideoWriter:
                                                   options=self.options)
         self._stream.height, self._stream.width = height, width
         self._stream.pix_fmt = 'yuv420p'
+        if self.gop is not None:
+            self._stream.codec_context.gop_size = int(self.gop)
         if self._timed:
             if osp.splitext(self.path)[1].lower() == '.avi':
                 raise ValueError(f'VideoWriter: {self.path}: AVI stores a constant frame rate '

@@ -78,6 +78,7 @@ def test_decode_frames_and_clamp_policy(tmp_path):
         decode_frames(path, [-1])
     # streaming, sorted, once each; past-the-end indices are not yielded
     assert [i for i, _ in iter_frames(path, [5, 1, 5, 30])] == [1, 5]
+    assert [frame_index_of(img) for _, img in iter_frames(path)] == list(range(10))
 
 
 def test_decode_frames_decord(tmp_path):
@@ -119,9 +120,12 @@ def test_writer_keeps_given_frame_times(tmp_path, suffix):
     info = probe_video(out)
     assert info.is_vfr
     np.testing.assert_allclose(info.timestamps, VFR_TIMESTAMPS, atol=1e-3)
-    # constant rate without times
-    write_video(out, frames[:5], fps=8)
+    # constant rate without times; key frame every 2 frames
+    write_video(out, frames[:5], fps=8, gop=2)
     np.testing.assert_allclose(probe_video(out).timestamps, np.arange(5) / 8, atol=1e-3)
+    with av.open(out) as container:
+        keys = [p.is_keyframe for p in container.demux(video=0) if p.size]
+    assert sum(keys) >= 3
 
 
 def test_writer_errors(tmp_path):

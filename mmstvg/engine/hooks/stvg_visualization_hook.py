@@ -90,7 +90,8 @@ class STVGVisualizationHook(Hook):
             Defaults to True.
         max_frames (int, optional): draw at most this many frames per video (strided, the
             duration is kept). Defaults to None (every frame).
-        fps (float, optional): output frame rate; defaults to the metainfo ``fps``.
+        fps (float, optional): constant output frame rate; None keeps the source video's
+            timing (its rate, or each frame's time for a variable frame rate).
         backend_args (dict, optional): file backend arguments used to fetch the video (a
             remote video is copied to a local temporary file). Defaults to None.
     """
