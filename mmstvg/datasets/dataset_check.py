@@ -5,7 +5,9 @@ Used by ``tools/data/check_dataset.py``. Two levels:
 1. annotations: the dataset is built with ``skip_invalid=True``; every query its validation
    rejects (malformed record, empty sentence, box outside the frame, span beyond the video,
    duplicate qid ..., see :mod:`mmstvg.datasets.base_stvg_dataset`) is reported with its
-   record, reason and message; a split left without any valid query is ``empty_split``;
+   record, reason and message; a split left without any valid query is ``empty_dataset``
+   (the dataset raises :class:`~mmstvg.datasets.base_stvg_dataset.EmptyDatasetError`, whose
+   skipped records are listed too: :func:`empty_dataset_report`);
 2. media, for every valid query: the video is decoded to the end with PyAV
    (:func:`mmstvg.utils.video_io.probe_video`) and compared with the annotation by the same
    function and tolerance as the decode transforms of the pipeline
@@ -32,6 +34,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmstvg.datasets.base_stvg_dataset import EMPTY_DATASET
 from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, VideoInfo,
                                    check_frame_coverage, check_video_against_annotation,
                                    probe_video)
@@ -132,15 +135,11 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
         ``counts`` per reason.
     """
     policy = dict(decode_policy(), **(policy or {}))
-    problems: List[dict] = [
-        dict(qid=d['qids'][0] if len(d['qids']) == 1 else d['qids'], record=d['record'],
-             file=dataset.ann_file, reason=d['reason'], message=d['message'])
-        for d in getattr(dataset, 'skipped_details', [])]
+    problems = skipped_problems(getattr(dataset, 'skipped_details', []), dataset.ann_file)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if not infos:
-        problems.append(dict(qid=None, file=dataset.ann_file, reason='empty_split',
-                             message=f'no valid query in {dataset.ann_file}: nothing to '
-                             'train or evaluate on'))
+        problems.append(dict(qid=None, file=dataset.ann_file, reason=EMPTY_DATASET,
+                             message=f'no valid query left in {dataset.ann_file}'))
     bad_qids = set()
     if check_media:
         cache: Dict[str, tuple] = {}
@@ -176,9 +175,29 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
                 bad_qids.add(info['qid'])
                 problems.append(dict(qid=info['qid'], file=path, reason=reason,
                                      message=message))
+    return _report(dataset.ann_file, problems, len(infos), len(infos) - len(bad_qids), policy)
+
+
+def skipped_problems(skipped_details: Sequence[dict], ann_file: str) -> List[dict]:
+    """Problems (``qid``, ``record``, ``file``, ``reason``, ``message``) of the records a
+    dataset rejected (``BaseSTVGDataset.skipped_details``)."""
+    return [dict(qid=d['qids'][0] if len(d['qids']) == 1 else d['qids'], record=d['record'],
+                 file=ann_file, reason=d['reason'], message=d['message'])
+            for d in skipped_details]
+
+
+def empty_dataset_report(err, policy: Optional[dict] = None) -> Dict:
+    """The report of a split whose dataset raised ``EmptyDatasetError``: every record it
+    skipped, and ``empty_dataset`` with the error's message."""
+    problems = skipped_problems(err.skipped_details, err.ann_file)
+    problems.append(dict(qid=None, file=err.ann_file, reason=EMPTY_DATASET, message=str(err)))
+    return _report(err.ann_file, problems, 0, 0, policy)
+
+
+def _report(ann_file: str, problems: List[dict], num_queries: int, num_ok: int,
+            policy: Optional[dict]) -> Dict:
     counts: Dict[str, int] = {}
     for p in problems:
         counts[p['reason']] = counts.get(p['reason'], 0) + 1
-    return dict(ann_file=dataset.ann_file, num_queries=len(infos),
-                num_ok=len(infos) - len(bad_qids), problems=problems, counts=counts,
-                policy=policy)
+    return dict(ann_file=ann_file, num_queries=num_queries, num_ok=num_ok, problems=problems,
+                counts=counts, policy=policy)

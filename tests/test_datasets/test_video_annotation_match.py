@@ -49,6 +49,8 @@ def data_root(tmp_path_factory):
         json.dump({name: _record() for name in VIDEOS}, f)
     with open(root / 'empty.json', 'w') as f:
         json.dump({}, f)
+    with open(root / 'all_invalid.json', 'w') as f:
+        json.dump({'good.mp4': dict(_record(), caption='  ')}, f)
     return str(root)
 
 
@@ -114,10 +116,15 @@ def test_check_dataset_fails_on_an_empty_split(data_root, tmp_path):
     report = check_dataset.main([cfg, '--splits', 'val'])
     assert report['num_problems'] == 1
     problem = report['splits']['val']['problems'][0]
-    assert problem['reason'] == 'empty_split' and 'empty.json' in problem['message']
+    assert problem['reason'] == 'empty_dataset' and 'empty.json' in problem['message']
     proc = subprocess.run([sys.executable, osp.join(REPO, 'tools/data/check_dataset.py'), cfg,
                            '--splits', 'val'], capture_output=True, text=True,
                           env=dict(__import__('os').environ, PYTHONPATH=REPO), timeout=600)
     assert proc.returncode == 1
-    assert 'empty_split' in proc.stdout and 'no valid query in' in proc.stdout
+    assert 'empty_dataset' in proc.stdout and 'no valid query left in' in proc.stdout
     assert 'FAILED' in proc.stderr
+    # every query skipped: the skipped records are listed with the empty split
+    report = check_dataset.main([_config(data_root, tmp_path, ann='all_invalid.json'),
+                                 '--splits', 'val'])
+    assert [p['reason'] for p in report['splits']['val']['problems']] == [
+        'empty_sentence', 'empty_dataset']

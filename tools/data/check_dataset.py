@@ -12,8 +12,9 @@ missing, corrupt or short feature file) are listed with the query, the file and 
 size, frame count, frame rate) with the tolerance of the split pipeline's decoder
 (``max_clamp`` / ``out_of_range`` / ``fps_rtol`` of ``STVGPyAVDecode`` or ``STVGDecordDecode``),
 so the gate accepts exactly what training and testing accept. A split with no valid query
-(an empty annotation file, or every record invalid) is a problem (``empty_split``), as is an
-annotation file that cannot be read (``dataset_error``). The report is printed and, with
+(an empty annotation file, or every record invalid) is a problem (``empty_dataset``, listed
+with the records that were skipped), as is an annotation file that cannot be read at all
+(``dataset_error``: invalid JSON, a repeated key ...). The report is printed and, with
 ``--out``, written as JSON. Exit status 1 when anything is wrong, so it can gate a data
 pipeline.
 """
@@ -28,7 +29,9 @@ from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-from mmstvg.datasets.dataset_check import check_dataset, decode_policy  # noqa: E402
+from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError  # noqa: E402
+from mmstvg.datasets.dataset_check import (check_dataset, decode_policy,  # noqa: E402
+                                           empty_dataset_report)
 from mmstvg.registry import DATASETS  # noqa: E402
 from mmstvg.utils import load_config, register_all_modules  # noqa: E402
 from mmstvg.utils.path_guard import (check_outputs_not_inputs,  # noqa: E402
@@ -76,6 +79,9 @@ def main(argv=None):
         ds_cfg.update(skip_invalid=True, pipeline=[], lazy_init=False)
         try:
             dataset = DATASETS.build(ds_cfg)
+        except EmptyDatasetError as e:
+            report['splits'][split] = empty_dataset_report(e, policy)
+            continue
         except Exception as e:  # noqa: BLE001 (reported; the gate fails)
             ann = ds_cfg.get('ann_file')
             if ann and not osp.isabs(ann) and ds_cfg.get('data_root'):
