@@ -83,3 +83,20 @@ def test_pretrained_ava_style_checkpoint(tmp_path):
     enc.init_weights()
     for key, value in enc.state_dict().items():
         torch.testing.assert_close(value, state[key], msg=key)
+
+
+def test_norm_eval_keeps_pretrained_bn_statistics_while_training():
+    """norm_eval=True: a training-mode forward leaves every BN's running statistics as they
+    were (eval-mode BN), the weights still get gradients; without it they move."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+    torch.manual_seed(0)
+    x = torch.randn(1, 8, 3, 32, 32)
+    for norm_eval in (True, False):
+        enc = MODELS.build(dict(TINY_SLOWFAST, norm_eval=norm_eval)).train()
+        bns = [m for m in enc.backbone.modules() if isinstance(m, _BatchNorm)]
+        assert bns and all(m.training != norm_eval for m in bns)
+        before = [m.running_mean.clone() for m in bns]
+        enc(x).sum().backward()
+        moved = [not torch.equal(b, m.running_mean) for b, m in zip(before, bns)]
+        assert (not any(moved)) if norm_eval else all(moved)
+        assert all(p.grad is not None for p in enc.parameters() if p.requires_grad)
