@@ -1,9 +1,10 @@
 from .runner_configs import set_synthetic_data_root
-from .tiny_models import (TINY_ROBERTA, TINY_VIDEO_BACKBONE, demo_grounding_inputs,
-                          get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
+from .tiny_models import (TINY_ROBERTA, TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE,
+                          demo_grounding_inputs, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
                           get_tiny_stvgformer_cfg)
 
 __all__ = [
-    'TINY_ROBERTA', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs', 'get_tiny_baseline_cfg',
-    'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg', 'set_synthetic_data_root'
+    'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
+    'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
+    'set_synthetic_data_root'
 ]

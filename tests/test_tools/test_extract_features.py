@@ -13,6 +13,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mmstvg.testing import TINY_SLOWFAST_BACKBONE
+
 from .conftest import REPO
 from .test_train_test_tools import _run
 
@@ -69,23 +71,10 @@ def test_extract_and_load(tiny_synth_root, tmp_path):
     np.testing.assert_array_equal(out['features'], feats[[0, 1, 1, 3]])
 
 
-def _pathway(**kwargs):
-    return dict(type='resnet3d', depth=18, num_stages=2, conv1_stride_t=1, pool1_stride_t=1,
-                spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),
-                out_indices=(1, ), norm_eval=False, pretrained=None, **kwargs)
-
-
 # a tiny SlowFast (16 + 4 channels) with AVA-style clip sampling: 8 frames, every 2nd frame,
 # one row every 4 frames, 64x64 frames, maps pooled to 2x2
 TINY_SLOWFAST_EXTRACTOR = dict(
-    backbone=dict(
-        type='mmaction.ResNet3dSlowFast', resample_rate=4, speed_ratio=4, channel_ratio=4,
-        pretrained=None,
-        slow_pathway=_pathway(base_channels=8, lateral=True, lateral_activate=(1, 1),
-                              conv1_kernel=(1, 7, 7), inflate=(0, 1)),
-        fast_pathway=_pathway(base_channels=2, lateral=False, conv1_kernel=(5, 7, 7),
-                              inflate=(1, 1))),
-    clip_len=8, frame_interval=2, stride=4, size=64, out_size=(2, 2), out_channels=16 + 4)
+    backbone=TINY_SLOWFAST_BACKBONE, clip_len=8, frame_interval=2, stride=4, size=64, out_size=(2, 2), out_channels=16 + 4)
 
 
 def test_slowfast_clip_features(tiny_synth_root, tmp_path):

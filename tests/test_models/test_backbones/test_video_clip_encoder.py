@@ -3,27 +3,12 @@ import pytest
 import torch
 
 from mmstvg.registry import MODELS
-from mmstvg.testing import TINY_VIDEO_BACKBONE
+from mmstvg.testing import TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE
 from mmstvg.utils import register_all_modules
 
 register_all_modules()
 
-
-def _pathway(**kwargs):
-    return dict(type='resnet3d', depth=18, num_stages=2, conv1_stride_t=1, pool1_stride_t=1,
-                spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),
-                out_indices=(1, ), norm_eval=False, pretrained=None, **kwargs)
-
-
-TINY_SLOWFAST = dict(
-    type='VideoClipEncoder',
-    backbone=dict(
-        type='mmaction.ResNet3dSlowFast', resample_rate=4, speed_ratio=4, channel_ratio=4,
-        pretrained=None,
-        slow_pathway=_pathway(base_channels=8, lateral=True, lateral_activate=(1, 1),
-                              conv1_kernel=(1, 7, 7), inflate=(0, 1)),
-        fast_pathway=_pathway(base_channels=2, lateral=False, conv1_kernel=(5, 7, 7),
-                              inflate=(1, 1))))
+TINY_SLOWFAST = dict(type='VideoClipEncoder', backbone=TINY_SLOWFAST_BACKBONE)
 
 
 @pytest.mark.parametrize('cfg,channels', [(TINY_SLOWFAST, 16 + 4), (TINY_VIDEO_BACKBONE, 16)])
