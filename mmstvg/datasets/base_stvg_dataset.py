@@ -20,6 +20,13 @@ reason (``skipped``)   when
 ``pipeline_error``     (run time, see below) the pipeline raised for the query
 =====================  ==================================================================
 
+The whole file is rejected, whatever ``skip_invalid``, with an :class:`InvalidAnnotationError`
+naming it when it is not valid JSON (line and column given; e.g. truncated) or when a JSON
+object repeats a key (e.g. a video twice in an HC-STVG dict: a JSON reader would keep the last
+one silently; :func:`mmstvg.utils.load_json`), and with an :class:`EmptyDatasetError`
+("no valid query left in <file>") when no query is left after loading (an empty file, or
+every query skipped); the latter carries ``skipped`` and ``skipped_details``.
+
 ``skip_invalid=False`` (default): the first invalid query raises
 :class:`InvalidAnnotationError` (a ``ValueError``) naming the annotation file, the record
 (index or key in the file) and the ``qid``. ``skip_invalid=True``: the query is skipped, its
@@ -45,6 +52,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import exists, join_path
 from mmengine.logging import MMLogger
 
+from mmstvg.utils.json_io import JSONFileError, load_json
+
 #: Reasons for rejecting a query (keys of ``BaseSTVGDataset.skipped``).
 MALFORMED = 'malformed'
 EMPTY_SENTENCE = 'empty_sentence'
@@ -54,6 +63,8 @@ MISSING_VIDEO = 'missing_video'
 MISSING_BOX_FILE = 'missing_box_file'
 DUPLICATE_QID = 'duplicate_qid'
 PIPELINE_ERROR = 'pipeline_error'
+#: not a query's reason: the reason of :class:`EmptyDatasetError`
+EMPTY_DATASET = 'empty_dataset'
 
 
 class InvalidAnnotationError(ValueError):
@@ -67,6 +78,28 @@ class InvalidAnnotationError(ValueError):
     def __init__(self, message: str, reason: str = MALFORMED) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class EmptyDatasetError(InvalidAnnotationError):
+    """No valid query is left in an annotation file (it holds none, or every one was
+    skipped as invalid). The message says ``no valid query left in <file>``.
+
+    Args:
+        message (str): the full message.
+        ann_file (str): the annotation file.
+        skipped (dict[str, list[str]]): skipped qids per reason (empty when the file holds
+            no query).
+        skipped_details (list[dict]): one dict per rejected record (``record``, ``qids``,
+            ``reason``, ``message``), as ``BaseSTVGDataset.skipped_details``, so that a
+            checker can still list them.
+    """
+
+    def __init__(self, message: str, ann_file: str, skipped: Dict[str, List[str]],
+                 skipped_details: List[dict]) -> None:
+        super().__init__(message, reason=EMPTY_DATASET)
+        self.ann_file = ann_file
+        self.skipped = {reason: list(qids) for reason, qids in skipped.items()}
+        self.skipped_details = list(skipped_details)
 
 
 class STVGPipelineError(RuntimeError):
@@ -251,9 +284,32 @@ class BaseSTVGDataset(BaseDataset):
                 seen_qids[info['qid']] = record_name
                 data_list.append(info)
         self._log_load_summary(len(data_list))
+        if not data_list:
+            num_skipped = sum(len(q) for q in self.skipped.values())
+            why = (f'all {num_skipped} queries were skipped as invalid '
+                   f'({", ".join(f"{r}: {len(q)}" for r, q in self.skipped.items())}; the '
+                   'logged warning and `EmptyDatasetError.skipped_details` list them)'
+                   if num_skipped else 'the file holds no query')
+            raise EmptyDatasetError(
+                f'{type(self).__name__}: no valid query left in {self.ann_file}: {why}',
+                self.ann_file, self.skipped, self.skipped_details)
         # the evaluator reads the dataset's metainfo: it reports and counts these queries
         self._metainfo['skipped_queries'] = {r: list(q) for r, q in self.skipped.items()}
+        self._metainfo['ann_file'] = self.ann_file
         return data_list
+
+    def load_annotation_json(self) -> Any:
+        """The parsed ``self.ann_file``, read with :func:`mmstvg.utils.load_json`.
+
+        Raises:
+            InvalidAnnotationError: the file is not valid JSON (line and column given) or an
+                object repeats a key (e.g. a video twice in a dict-layout file; the key and
+                its lines given). The message names the file.
+        """
+        try:
+            return load_json(self.ann_file)
+        except JSONFileError as err:
+            raise InvalidAnnotationError(f'{type(self).__name__}: {err}') from err
 
     def _reject(self, err: InvalidRecord, record_name: str, qid: Optional[str]) -> None:
         """Raise :class:`InvalidAnnotationError` or record the skip of ``err``'s queries."""
@@ -281,8 +337,6 @@ class BaseSTVGDataset(BaseDataset):
             msg = (f'{name}: skipped {sum(len(q) for q in self.skipped.values())} invalid '
                    f'queries of {self.ann_file} ({counts}); examples: {examples}. '
                    f'{num_loaded} queries loaded. The full lists are in `dataset.skipped`.')
-            if not num_loaded:
-                msg += ' No valid query is left.'
             if self.test_mode:
                 msg += (' test_mode: STVGMetric reports them (num_skipped) and, by default, '
                         'scores them as failures (skipped_as_failures=True).')

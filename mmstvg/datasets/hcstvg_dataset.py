@@ -27,8 +27,6 @@ Other raw fields (``st_time``, ``ed_time``, v2's ``Chinese`` ...) are kept in ``
 """
 from typing import Any, Iterator, List, Optional, Tuple
 
-from mmengine.fileio import load
-
 from mmstvg.registry import DATASETS
 from .base_stvg_dataset import (MALFORMED, BaseSTVGDataset, InvalidAnnotationError,
                                 InvalidRecord, as_float, as_int, require)
@@ -78,7 +76,7 @@ class HCSTVGDataset(BaseSTVGDataset):
     # ------------------------------------------------------------------ records
     def iter_records(self) -> Iterator[Tuple[str, Any]]:
         """Yield ``(video_name, raw)`` for every entry of the annotation dict."""
-        annotations = load(self.ann_file, file_format='json')
+        annotations = self.load_annotation_json()
         if not isinstance(annotations, dict):
             raise InvalidAnnotationError(
                 f'HCSTVGDataset: {self.ann_file} must hold a dict keyed by video name, got '

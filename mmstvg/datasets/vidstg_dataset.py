@@ -38,9 +38,10 @@ from collections import defaultdict
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
-from mmengine.fileio import exists, join_path, list_dir_or_file, load
+from mmengine.fileio import exists, join_path, list_dir_or_file
 
 from mmstvg.registry import DATASETS
+from mmstvg.utils.json_io import load_json
 from .base_stvg_dataset import (MALFORMED, MISSING_BOX_FILE, BaseSTVGDataset,
                                 InvalidAnnotationError, InvalidRecord, as_float, as_int,
                                 require)
@@ -113,7 +114,7 @@ class VidSTGDataset(BaseSTVGDataset):
             raise ValueError("VidSTGDataset: load_boxes=True needs data_prefix['vidor_anno'] "
                              '(the VidOR box file folder); use load_boxes=False for queries '
                              'only.')
-        records = load(self.ann_file, file_format='json')
+        records = self.load_annotation_json()
         if not isinstance(records, list):
             raise InvalidAnnotationError(
                 f'VidSTGDataset: {self.ann_file} must hold a list of segment records, got '
@@ -306,7 +307,7 @@ class VidSTGDataset(BaseSTVGDataset):
                 f'{join_path(root, vid + self.box_file_suffix) if root else vid} nor '
                 f'<folder>/{vid}{self.box_file_suffix} below {root!r}')
         try:
-            data = load(path, file_format='json')
+            data = load_json(path)
             trajectories = require(data, 'trajectories', list)
             video_path = data.get('video_path')
             if video_path is not None and not isinstance(video_path, str):

@@ -1,8 +1,9 @@
 from .cli import load_config, validate_cfg_options, validate_config_path
 from .compat import apply_compat
+from .json_io import JSONFileError, load_json
 from .setup_env import register_all_modules
 
 __all__ = [
-    'apply_compat', 'load_config', 'register_all_modules', 'validate_cfg_options',
-    'validate_config_path'
+    'JSONFileError', 'apply_compat', 'load_config', 'load_json', 'register_all_modules',
+    'validate_cfg_options', 'validate_config_path'
 ]

@@ -12,8 +12,9 @@ import pytest
 from mmengine.logging import MMLogger
 
 import mmstvg  # noqa: F401  (compat shims, before mmaction is imported)
-from mmstvg.datasets import HCSTVGDataset, VidSTGDataset
-from mmstvg.datasets.base_stvg_dataset import InvalidAnnotationError, STVGPipelineError
+from mmstvg.datasets import HCSTVGDataset, SynthSTVGDataset, VidSTGDataset
+from mmstvg.datasets.base_stvg_dataset import (EmptyDatasetError, InvalidAnnotationError,
+                                               STVGPipelineError)
 
 DATA = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'vidstg')
 TEST4 = osp.join(DATA, 'test_annotations_11566930393.json')
@@ -97,8 +98,10 @@ def test_hcstvg_v2_count_mismatch(tmp_path):
     ann = _write(tmp_path / 'val_v2.json', {'bad.mp4': rec})
     with pytest.raises(ValueError, match=r'val_v2.json.*bad.mp4.*3 boxes.*ed_frame=8'):
         HCSTVGDataset(ann)
-    ds = HCSTVGDataset(ann, skip_invalid=True)
-    assert len(ds) == 0 and ds.skipped == {'malformed': ['bad.mp4']}
+    # its only query skipped: nothing is left, which is an error naming the file
+    with pytest.raises(EmptyDatasetError, match=rf'no valid query left in {ann}') as err:
+        HCSTVGDataset(ann, skip_invalid=True)
+    assert err.value.skipped == {'malformed': ['bad.mp4']}
 
 
 def test_hcstvg_not_a_dict(tmp_path):
@@ -128,6 +131,71 @@ def test_check_video_exists(tmp_path):
     ds = HCSTVGDataset(ann, data_prefix=dict(video=str(videos)), check_video_exists=True,
                        skip_invalid=True)
     assert len(ds) == 1 and ds.skipped == {'missing_video': ['gone.mp4']}
+
+
+# --------------------------------------------------------------------- whole-file problems
+def _v2_synth(sentence):
+    return {'bbox': [[10, 20, 30, 40]] * 2, 'st_frame': 3, 'ed_frame': 4, 'img_num': 64,
+            'English': sentence, 'img_size': [64, 64, 3], 'fps': 16.0}
+
+
+@pytest.mark.parametrize('dataset_type,record', [(HCSTVGDataset, _v1()),
+                                                 (SynthSTVGDataset, _v2_synth('A man.'))],
+                         ids=['hcstvg', 'synthetic'])
+def test_duplicate_video_key_is_refused(tmp_path, dataset_type, record):
+    """A dict-layout file naming a video twice: json would keep the last record silently."""
+    other = dict(record, bbox=[[1, 2, 3, 4]] * 2)
+    text = ('{\n"dup.mp4": ' + json.dumps(record) + ',\n"good.mp4": ' + json.dumps(record)
+            + ',\n"dup.mp4": ' + json.dumps(other) + '\n}')
+    ann = str(tmp_path / 'train.json')
+    with open(ann, 'w') as f:
+        f.write(text)
+    for skip in (False, True):  # a file-level error: skip_invalid does not hide it
+        with pytest.raises(InvalidAnnotationError) as err:
+            dataset_type(ann, skip_invalid=skip)
+        msg = str(err.value)
+        assert ann in msg and "duplicate key(s)" in msg and "'dup.mp4' (lines 2, 4)" in msg
+
+
+@pytest.mark.parametrize('cut', [0, 40, -1])
+def test_truncated_annotation_file_names_the_file(tmp_path, cut):
+    text = json.dumps({**GOOD, 'b.mp4': _v1()}, indent=1)
+    ann = str(tmp_path / 'train.json')
+    with open(ann, 'w') as f:
+        f.write(text[:cut])
+    with pytest.raises(InvalidAnnotationError) as err:
+        HCSTVGDataset(ann)
+    msg = str(err.value)
+    assert msg.startswith(f'HCSTVGDataset: {ann}: invalid JSON at line ')
+    assert ('the file is empty' if cut == 0 else 'truncated') in msg
+    assert isinstance(err.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize('dataset_type,content', [(HCSTVGDataset, {}),
+                                                  (VidSTGDataset, [])],
+                         ids=['hcstvg', 'vidstg'])
+def test_empty_split_is_an_error(tmp_path, dataset_type, content):
+    ann = _write(tmp_path / 'test.json', content)
+    with pytest.raises(EmptyDatasetError) as err:
+        dataset_type(ann, data_prefix=dict(vidor_anno=VIDOR), skip_invalid=True)
+    assert str(err.value).endswith(f'no valid query left in {ann}: the file holds no query')
+    assert isinstance(err.value, InvalidAnnotationError) and err.value.skipped == {}
+
+
+def test_every_query_skipped_is_an_error(tmp_path, log_messages):
+    ann = _write(tmp_path / 'test.json', {'a.mp4': _v1(caption=' '), 'b.mp4': _v1(bbox=[])})
+    with pytest.raises(EmptyDatasetError) as err:
+        HCSTVGDataset(ann, skip_invalid=True)
+    assert f'no valid query left in {ann}: all 2 queries were skipped' in str(err.value)
+    assert err.value.ann_file == ann
+    assert err.value.skipped == {'empty_sentence': ['a.mp4'], 'malformed': ['b.mp4']}
+    assert [d['qids'] for d in err.value.skipped_details] == [['a.mp4'], ['b.mp4']]
+    assert any('skipped 2 invalid' in m for m in log_messages)  # still logged
+
+
+def test_metainfo_names_the_annotation_file(tmp_path):
+    ann = _write(tmp_path / 'train.json', GOOD)
+    assert HCSTVGDataset(ann).metainfo['ann_file'] == ann
 
 
 # ---------------------------------------------------------------------------------- VidSTG
@@ -201,8 +269,11 @@ def test_vidstg_corrupt_box_file(tmp_path):
     with pytest.raises(ValueError, match=rf'{VID}\.json.*lacks') as err:
         VidSTGDataset(TEST4, data_prefix=dict(vidor_anno=str(vidor)))
     assert TEST4 in str(err.value)
-    ds = VidSTGDataset(TEST4, data_prefix=dict(vidor_anno=str(vidor)), skip_invalid=True)
-    assert len(ds) == 0 and len(ds.skipped['malformed']) == 8
+    with pytest.raises(EmptyDatasetError, match=rf'no valid query left in {TEST4}') as err:
+        VidSTGDataset(TEST4, data_prefix=dict(vidor_anno=str(vidor)), skip_invalid=True)
+    assert len(err.value.skipped['malformed']) == 8
+    assert len(err.value.skipped_details) == 4 and 'lacks' in err.value.skipped_details[0][
+        'message']
 
 
 # ------------------------------------------------------------------------------ run time

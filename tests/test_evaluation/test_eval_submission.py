@@ -10,7 +10,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
+from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.evaluation import STVGMetric
+from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
 from mmstvg.structures import STVGDataSample
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -201,3 +203,210 @@ def test_vidstg_needs_the_vidor_dir(vidstg_files, tmp_path):
     mmengine.dump({}, pred)
     with pytest.raises(ValueError, match='vidor'):
         load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense'])
+
+
+# ------------------------------------------------------------------------------- bad input
+def _entry(first, last, box=BOX_A):
+    """A well-formed entry: 1-based inclusive frames first..last, one box each."""
+    return dict(st_frame=first, ed_frame=last, bbox={str(f): box for f in range(first, last + 1)})
+
+
+def _write_text(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+# c.mp4: st_frame 5, 2 boxes -> span [4, 6), xyxy [0, 0, 20, 20]
+C_REC = dict(bbox=[[0, 0, 20, 20]] * 2, st_frame=5, img_num=60, caption='A dog sits.',
+             width=640, height=360)
+
+
+def test_duplicate_qid_in_submission_is_refused(hcstvg_ann, tmp_path):
+    entry = json.dumps(_entry(3, 6))
+    pred = _write_text(tmp_path / 'pred.json',
+                       f'{{\n"a.mp4": {entry},\n"b.mkv": {json.dumps(_entry(1, 3))},\n'
+                       f'"a.mp4": {json.dumps(_entry(4, 4))}\n}}')
+    with pytest.raises(ValueError) as err:
+        load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense',
+                          '--skip-invalid'])
+    assert str(err.value).startswith(f"{pred}: duplicate key(s) in a JSON object: 'a.mp4' "
+                                     '(lines 2, 4)')
+
+
+def test_skip_invalid_scores_skipped_queries_like_test_py(tmp_path, capsys):
+    """Same predictions, same numbers: eval_submission --skip-invalid and STVGMetric (what
+    tools/test.py runs) on a split where the dataset skips one invalid query.
+
+    GT: a.mp4 [2, 6), b.mkv [0, 3), bad.mp4 (empty caption: skipped). dense protocol:
+    a.mp4 perfect -> tIoU = vIoU = 1; b.mkv predicted 1-based 2..3 = [1, 3) with exact boxes
+    -> tIoU = vIoU = 2/3. Skipped queries are failures: means over 3 queries
+    (1 + 2/3 + 0) / 3 = 5/9; vIoU@0.3 = vIoU@0.5 = 2/3 (two of three queries above).
+    (Averaging over the remaining queries only, as before, gave 5/6.)
+    """
+    ann = str(tmp_path / 'test.json')
+    mmengine.dump({**HCSTVG_ANN, 'bad.mp4': dict(HCSTVG_ANN['a.mp4'], caption=' ')}, ann)
+    sub = {'a.mp4': _entry(3, 6), 'b.mkv': _entry(2, 3, [0, 0, 50, 50]),
+           'bad.mp4': _entry(3, 6)}
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump(sub, pred)
+    expected = {'m_tIoU': 5 / 9, 'm_vIoU': 5 / 9, 'vIoU@0.3': 2 / 3, 'vIoU@0.5': 2 / 3,
+                'num_queries': 2, 'num_skipped': 1}
+    tool = load_tool()
+    out = run_tool(tool, capsys, ['--ann', ann, '--pred', pred, '--protocol', 'dense',
+                                  '--skip-invalid'])
+    assert out['m_vIoU'] == pytest.approx(5 / 9)
+    assert out == pytest.approx(expected)
+
+    # tools/test.py: the dataset's metainfo carries the skipped qids to STVGMetric
+    dataset = tool.build_dataset(ann, 'hcstvg', skip_invalid=True)
+    tubes = submission_to_tubes(sub)
+    samples = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        sample = STVGDataSample(metainfo=dict(qid=info['qid'], clip=info['clip'],
+                                              fps=info['fps'], num_frames=info['num_frames']))
+        sample.gt_tube = BaseDataElement(span=torch.tensor(info['gt_span']),
+                                         bboxes=torch.as_tensor(info['gt_bboxes']))
+        tube = tubes[info['qid']]
+        sample.pred_tube = BaseDataElement(span=torch.tensor(tube['span']),
+                                           frame_ids=torch.as_tensor(tube['frame_ids']),
+                                           bboxes=torch.as_tensor(tube['bboxes']))
+        samples.append(sample.to_dict())
+    metric = STVGMetric(protocol='dense')
+    metric.dataset_meta = dataset.metainfo
+    metric.process({}, samples)
+    assert metric.evaluate(len(samples)) == pytest.approx(expected)
+
+    # without --skip-invalid the invalid GT query is an error naming the file and the qid
+    with pytest.raises(ValueError, match=rf"{ann}.*bad\.mp4.*empty sentence"):
+        tool.main(['--ann', ann, '--pred', pred, '--protocol', 'dense'])
+
+
+def test_malformed_values_listed_by_qid_or_scored_as_failures(tmp_path, capsys):
+    """NaN / inf boxes, st_frame > ed_frame, float frame ids: every entry reported.
+
+    GT a.mp4, b.mkv, c.mp4. a.mp4 has a NaN box, b.mkv st 3 > ed 1, c.mp4 is perfect; the
+    extra entries x/y (not in the GT) have an inf box and a float st_frame. (Before, all were
+    scored without a word.) --skip-invalid: a and b score 0, c scores 1 -> every mean 1/3;
+    4 malformed entries.
+    """
+    ann = str(tmp_path / 'test.json')
+    mmengine.dump({**HCSTVG_ANN, 'c.mp4': C_REC}, ann)
+    a = _entry(3, 6)
+    a['bbox']['4'] = [float('nan'), 20.0, 40.0, 60.0]
+    sub = {'a.mp4': a, 'b.mkv': dict(_entry(1, 3), st_frame=3, ed_frame=1),
+           'c.mp4': _entry(5, 6, [0, 0, 20, 20]),
+           'x.mp4': dict(_entry(1, 1), bbox={'1': [0, 0, float('inf'), 5]}),
+           'y.mp4': dict(_entry(1, 2), st_frame=1.5)}
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump(sub, pred)
+    tool = load_tool()
+    for protocol in ('dense', 'hcstvg_official'):
+        with pytest.raises(InvalidSubmissionError) as err:
+            tool.main(['--ann', ann, '--pred', pred, '--protocol', protocol])
+        msg = str(err.value)
+        assert msg.startswith(f'{pred}: 4 of 5 entries are malformed')
+        assert "'a.mp4': non-finite (NaN/inf) box coordinates: bbox['4'] = [nan," in msg
+        assert "'b.mkv': st_frame 3 > ed_frame 1" in msg
+        assert "'x.mp4': non-finite" in msg and "'y.mp4': `st_frame` must be an integer" in msg
+        assert "'c.mp4'" not in msg and '--skip-invalid' in msg
+        assert set(err.value.errors) == {'a.mp4', 'b.mkv', 'x.mp4', 'y.mp4'}
+
+        out = run_tool(tool, capsys, ['--ann', ann, '--pred', pred, '--protocol', protocol,
+                                      '--skip-invalid'])
+        assert out == pytest.approx({'m_tIoU': 1 / 3, 'm_vIoU': 1 / 3, 'vIoU@0.3': 1 / 3,
+                                     'vIoU@0.5': 1 / 3, 'num_invalid_predictions': 4})
+
+
+def test_skip_invalid_prints_the_counts(tmp_path, capsys):
+    ann = str(tmp_path / 'test.json')
+    mmengine.dump({**HCSTVG_ANN, 'bad.mp4': dict(HCSTVG_ANN['a.mp4'], caption=' ')}, ann)
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump({'a.mp4': dict(_entry(3, 6), ed_frame=2), 'b.mkv': _entry(1, 3)}, pred)
+    load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'hcstvg_official',
+                      '--skip-invalid'])
+    out = capsys.readouterr().out
+    assert '2 queries scored (num_queries), 1 skipped as invalid' in out
+    assert "{'empty_sentence': ['bad.mp4']}" in out
+    assert "WARNING: " + pred + ": 1 of 2 entries are malformed" in out
+    assert "'a.mp4': st_frame 3 > ed_frame 2" in out
+    assert '2 predictions, 1 malformed (1 of them for scored queries' in out
+
+
+# (case, submission or None for "the annotation file", qid, words of the message)
+MALFORMED_ENTRIES = [
+    ('non_numeric_frame_key', {'a.mp4': dict(_entry(3, 3), bbox={'x3': BOX_A})}, 'a.mp4',
+     ['`bbox` keys must be 1-based frame numbers written as integers', "'x3'"]),
+    ('float_frame_key', {'a.mp4': dict(_entry(3, 3), bbox={'3.0': BOX_A})}, 'a.mp4',
+     ['`bbox` keys must be 1-based frame numbers written as integers', "'3.0'"]),
+    ('missing_ed_frame', {'a.mp4': {'st_frame': 3, 'bbox': {'3': BOX_A}}}, 'a.mp4',
+     ['missing `ed_frame`']),
+    ('three_number_box', {'b.mkv': dict(_entry(1, 1), bbox={'1': [0, 0, 50]})}, 'b.mkv',
+     ['must be [x1, y1, x2, y2] (4 numbers)', "bbox['1'] = [0, 0, 50]"]),
+    ('bbox_as_list', {'a.mp4': dict(_entry(3, 4), bbox=[BOX_A, BOX_A])}, 'a.mp4',
+     ['`bbox` must be a dict {"<frame>": [x1, y1, x2, y2]}, got list']),
+    ('entry_not_a_dict', {'a.mp4': [3, 6, BOX_A]}, 'a.mp4',
+     ['the entry must be a dict, got list']),
+]
+
+
+@pytest.mark.parametrize('case,sub,qid,words', MALFORMED_ENTRIES,
+                         ids=[c[0] for c in MALFORMED_ENTRIES])
+def test_malformed_entry_error_names_file_and_qid(hcstvg_ann, tmp_path, case, sub, qid,
+                                                  words):
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump(sub, pred)
+    with pytest.raises(InvalidSubmissionError) as err:
+        load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
+    msg = str(err.value)
+    assert msg.startswith(f'{pred}: 1 of 1 entries are malformed; each entry must be '
+                          '{"st_frame": int >= 1, "ed_frame": int >= st_frame, "bbox": ')
+    assert f'\n  {qid!r}: ' in msg
+    for word in words:
+        assert word in msg
+    assert list(err.value.errors) == [qid]
+
+
+def test_annotation_file_passed_as_pred(hcstvg_ann, vidstg_files):
+    with pytest.raises(InvalidSubmissionError) as err:
+        load_tool().main(['--ann', hcstvg_ann, '--pred', hcstvg_ann, '--protocol', 'dense'])
+    assert str(err.value).startswith(f'{hcstvg_ann} is an annotation file')
+    assert 'pass the annotations as --ann and the predictions as --pred' in str(err.value)
+    vidstg_ann, _ = vidstg_files
+    with pytest.raises(InvalidSubmissionError, match='VidSTG annotation file'):
+        load_tool().main(['--ann', hcstvg_ann, '--pred', vidstg_ann, '--protocol', 'dense'])
+
+
+@pytest.mark.parametrize('which', ['pred', 'ann'])
+def test_truncated_json_names_the_file(hcstvg_ann, tmp_path, which):
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump({'a.mp4': _entry(3, 6)}, pred, indent=2)
+    target = pred if which == 'pred' else hcstvg_ann
+    text = open(target).read()
+    _write_text(target, text[:len(text) // 2])
+    with pytest.raises(ValueError) as err:
+        load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
+    assert str(err.value).startswith(f'{target}: invalid JSON at line ')
+    assert 'column' in str(err.value) and 'truncated' in str(err.value)
+
+
+def test_empty_annotation_file(tmp_path):
+    ann = str(tmp_path / 'test.json')
+    mmengine.dump({}, ann)
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump({}, pred)
+    for extra in ([], ['--skip-invalid']):
+        with pytest.raises(EmptyDatasetError, match=f'no valid query left in {ann}'):
+            load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense', *extra])
+
+
+def test_every_query_skipped(tmp_path):
+    ann = str(tmp_path / 'test.json')
+    mmengine.dump({'a.mp4': dict(HCSTVG_ANN['a.mp4'], caption='')}, ann)
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump({'a.mp4': _entry(3, 6)}, pred)
+    with pytest.raises(EmptyDatasetError,
+                       match=rf'no valid query left in {ann}: all 1 queries were skipped'):
+        load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense',
+                          '--skip-invalid'])

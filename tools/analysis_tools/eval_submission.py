@@ -16,7 +16,18 @@ Example::
 
 The last line printed is one JSON object with ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` (values in
 [0, 1]) and, when the annotations carry sentence types (VidSTG), the same keys prefixed
-``declarative/`` and ``interrogative/``.
+``declarative/`` and ``interrogative/``; when queries were skipped or predictions were
+malformed (``--skip-invalid``), also ``num_queries`` (scored), ``num_skipped`` and
+``num_invalid_predictions``.
+
+Bad input (both files are read with :func:`mmstvg.utils.load_json`: invalid or truncated
+JSON and repeated keys are errors naming the file): by default an invalid GT query (the
+dataset's checks) or any malformed submission entry (NaN/inf or inverted boxes, ``st_frame >
+ed_frame``, non-integer frames or frame keys, missing keys, wrong types;
+``mmstvg.evaluation.functional.submission``) is an error that lists every one by qid. With
+``--skip-invalid`` they are counted and scored as failures instead (tIoU = vIoU = 0), exactly
+as ``tools/test.py`` (``STVGMetric``) scores the queries its dataset skipped, so both tools
+give the same numbers for the same predictions.
 """
 import argparse
 import json
@@ -24,7 +35,9 @@ from collections import OrderedDict
 
 import mmengine
 
-from mmstvg.evaluation.functional import PROTOCOLS, evaluate_stvg, submission_to_tubes
+from mmstvg.evaluation.functional import (PROTOCOLS, InvalidSubmissionError, evaluate_stvg,
+                                          parse_submission, submission_error_message)
+from mmstvg.utils import load_json
 
 DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
@@ -52,16 +65,16 @@ def parse_args(argv=None):
     parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.3, 0.5],
                         help='R of vIoU@R (default 0.3 0.5)')
     parser.add_argument('--skip-invalid', action='store_true',
-                        help='skip (and report) invalid GT queries instead of failing; the '
-                        'scores then do not cover the full benchmark')
+                        help='count invalid GT queries and malformed submission entries and '
+                        'score them as failures (tIoU = vIoU = 0, as tools/test.py scores '
+                        'skipped queries) instead of stopping with an error that lists them')
     parser.add_argument('--per-query', help='optional json file for the per-query scores')
     return parser.parse_args(argv)
 
 
 def guess_dataset(ann_file: str) -> str:
     """'hcstvg' for a json dict, 'vidstg' for a json list."""
-    ann = mmengine.load(ann_file)
-    return 'hcstvg' if isinstance(ann, dict) else 'vidstg'
+    return 'hcstvg' if isinstance(load_json(ann_file), dict) else 'vidstg'
 
 
 def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None,
@@ -78,6 +91,23 @@ def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None,
     return DATASETS.build(
         dict(type=DATASET_TYPES[dataset], ann_file=ann_file, data_prefix=data_prefix,
              pipeline=[], test_mode=True, skip_invalid=skip_invalid))
+
+
+def dataset_gt_queries(ds) -> OrderedDict:
+    """``{qid: gt dict}`` (the input of ``evaluate_stvg``) of a built dataset."""
+    gts = OrderedDict()
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        if info.get('gt_span') is None:
+            raise ValueError(f'{ds.ann_file} has no ground truth (query {info.get("qid")!r})')
+        gts[str(info['qid'])] = dict(
+            span=tuple(int(v) for v in info['gt_span']),
+            bboxes=info['gt_bboxes'],
+            clip=None if info.get('clip') is None else tuple(int(v) for v in info['clip']),
+            fps=info.get('fps'),
+            num_frames=info.get('num_frames'),
+            sentence_type=info.get('sentence_type'))
+    return gts
 
 
 def load_gt_queries(ann_file: str,
@@ -97,49 +127,63 @@ def load_gt_queries(ann_file: str,
         OrderedDict: qid -> ``dict(span, bboxes, clip, fps, num_frames, sentence_type)``.
     """
     dataset = dataset or guess_dataset(ann_file)
-    ds = build_dataset(ann_file, dataset, vidor_dir, skip_invalid)
-    gts = OrderedDict()
-    for i in range(len(ds)):
-        info = ds.get_data_info(i)
-        if info.get('gt_span') is None:
-            raise ValueError(f'{ann_file} has no ground truth (query {info.get("qid")!r})')
-        gts[str(info['qid'])] = dict(
-            span=tuple(int(v) for v in info['gt_span']),
-            bboxes=info['gt_bboxes'],
-            clip=None if info.get('clip') is None else tuple(int(v) for v in info['clip']),
-            fps=info.get('fps'),
-            num_frames=info.get('num_frames'),
-            sentence_type=info.get('sentence_type'))
-    return gts
+    return dataset_gt_queries(build_dataset(ann_file, dataset, vidor_dir, skip_invalid))
 
 
 def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
-                     iou_thresholds=(0.3, 0.5), tubedetr_clip=True):
-    """Metrics and per-query scores of a submission dict against ``{qid: gt}``."""
-    preds = submission_to_tubes(submission)
-    return evaluate_stvg(
+                     iou_thresholds=(0.3, 0.5), tubedetr_clip=True, skip_invalid=False,
+                     num_skipped=0, filename=None):
+    """Metrics and per-query scores of a submission dict against ``{qid: gt}``.
+
+    Malformed entries raise :class:`InvalidSubmissionError` listing every one by qid, or,
+    with ``skip_invalid``, score 0 (those of queries in ``gts``) and are counted in
+    ``num_invalid_predictions``. ``num_skipped`` GT queries skipped as invalid count as
+    failures (``aggregate_stvg_results``).
+    """
+    preds, errors = parse_submission(submission, filename)
+    if errors:
+        message = submission_error_message(errors, filename, len(submission))
+        if not skip_invalid:
+            raise InvalidSubmissionError(
+                message + '\n(--skip-invalid scores them as failures)', errors)
+        print(f'WARNING: {message}\n-> each is scored as a failure (--skip-invalid)')
+    metrics, per_query = evaluate_stvg(
         gts, preds, protocol=protocol, eval_fps=eval_fps, video_max_len=video_max_len,
-        iou_thresholds=iou_thresholds, tubedetr_clip=tubedetr_clip)
+        iou_thresholds=iou_thresholds, tubedetr_clip=tubedetr_clip,
+        invalid_preds=[q for q in errors if q in gts], num_skipped=num_skipped)
+    if errors:
+        metrics['num_invalid_predictions'] = len(errors)
+    return metrics, per_query
 
 
 def main(argv=None):
     args = parse_args(argv)
-    gts = load_gt_queries(args.ann, args.dataset, args.vidor_dir, args.skip_invalid)
-    submission = mmengine.load(args.pred)
-    if not isinstance(submission, dict):
-        raise ValueError(f'{args.pred} is not a submission dict {{qid: entry}}')
-    missing = [q for q in gts if q not in submission]
-    print(f'{len(gts)} queries, {len(submission)} predictions, {len(missing)} queries '
-          f'without prediction' + (' (scored 0)' if missing and
-                                  args.protocol == 'hcstvg_official' else ''))
+    ds = build_dataset(args.ann, args.dataset or guess_dataset(args.ann), args.vidor_dir,
+                       args.skip_invalid)
+    gts = dataset_gt_queries(ds)
+    skipped = {reason: list(qids) for reason, qids in ds.skipped.items() if qids}
+    num_skipped = sum(len(qids) for qids in skipped.values())
+    submission = load_json(args.pred)
     metrics, per_query = score_submission(
         gts, submission, args.protocol, eval_fps=args.eval_fps,
         video_max_len=args.video_max_len, iou_thresholds=args.iou_thrs,
-        tubedetr_clip=not args.no_tubedetr_clip)
+        tubedetr_clip=not args.no_tubedetr_clip, skip_invalid=args.skip_invalid,
+        num_skipped=num_skipped, filename=args.pred)
+    invalid = [r['qid'] for r in per_query if r.get('invalid_prediction')]
+    num_invalid = metrics.get('num_invalid_predictions', 0)
+    missing = [q for q in gts if q not in submission]
+    print(f'{args.ann}: {len(gts)} queries scored (num_queries), {num_skipped} skipped as '
+          'invalid (num_skipped' + (', scored as failures' if num_skipped else '') + ')')
+    if num_skipped:
+        print(f'skipped queries: {skipped}')
+    print(f'{args.pred}: {len(submission)} predictions, {num_invalid} malformed '
+          f'({len(invalid)} of them for scored queries, scored as failures), '
+          f'{len(missing)} scored queries without prediction' +
+          (' (scored 0)' if missing and args.protocol == 'hcstvg_official' else ''))
     if args.per_query:
         mmengine.dump(per_query, args.per_query)
     for key, value in metrics.items():
-        print(f'{key}: {value:.4f}')
+        print(f'{key}: {value:.4f}' if isinstance(value, float) else f'{key}: {value}')
     print(json.dumps(metrics))
     return metrics
 

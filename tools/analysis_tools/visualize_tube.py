@@ -25,13 +25,13 @@ import argparse
 import os.path as osp
 from typing import Optional
 
-import mmengine
 import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
 
 from mmstvg.evaluation.functional import submission_entry_to_tube
 from mmstvg.structures import STVGDataSample
+from mmstvg.utils import load_json
 
 DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
@@ -99,7 +99,7 @@ def load_gt_info(ann_file: str, fmt: str, qid: Optional[str], video: str,
     from mmstvg.registry import DATASETS
     from mmstvg.utils import register_all_modules
     if fmt == 'auto':
-        fmt = 'hcstvg' if isinstance(mmengine.load(ann_file), dict) else 'vidstg'
+        fmt = 'hcstvg' if isinstance(load_json(ann_file), dict) else 'vidstg'
     register_all_modules(init_default_scope=False)
     data_prefix = dict(video='')
     if fmt == 'vidstg':
@@ -127,12 +127,12 @@ def build_data_sample(args) -> STVGDataSample:
     qid = args.qid
     pred = None
     if args.pred:
-        qid, entry = select_entry(mmengine.load(args.pred), qid, args.video, args.pred)
-        pred = submission_entry_to_tube(entry)
+        qid, entry = select_entry(load_json(args.pred), qid, args.video, args.pred)
+        pred = submission_entry_to_tube(entry, qid)
     meta = dict(qid=qid, filename=args.video)
     gt = None
     if args.gt_ann:
-        content = mmengine.load(args.gt_ann)
+        content = load_json(args.gt_ann)
         fmt = args.gt_format
         if fmt == 'auto' and isinstance(content, dict) and (
                 is_submission_entry(content) or
@@ -140,7 +140,7 @@ def build_data_sample(args) -> STVGDataSample:
             fmt = 'submission'
         if fmt == 'submission':
             qid, entry = select_entry(content, qid, args.video, args.gt_ann)
-            gt = submission_entry_to_tube(entry)
+            gt = submission_entry_to_tube(entry, qid)
         else:
             info = load_gt_info(args.gt_ann, fmt, qid, args.video, args.vidor_dir)
             qid = str(info['qid'])

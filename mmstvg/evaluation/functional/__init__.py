@@ -4,16 +4,20 @@ from .frame_sampling import tubedetr_clip, tubedetr_sample_frames
 from .stvg_protocols import (PROTOCOLS, aggregate_stvg_results, eval_query_dense,
                              eval_query_hcstvg_official, eval_query_sampled, evaluate_query,
                              evaluate_stvg)
-from .submission import (SUBMISSION_FRAME_BASE, submission_entry_to_tube, submission_to_tubes,
-                         tube_to_submission_entry)
+from .submission import (SUBMISSION_ENTRY_FORMAT, SUBMISSION_FRAME_BASE,
+                         InvalidSubmissionError, check_submission_entry, parse_submission,
+                         submission_entry_to_tube, submission_error_message,
+                         submission_to_tubes, tube_to_submission_entry)
 from .temporal import span_hull, span_intersection, temporal_iou
 from .tube_interpolation import densify_tube, interpolate_tube_boxes, merge_tube_keyframes
 
 __all__ = [
     'elementwise_box_iou', 'pairwise_box_iou', 'tubedetr_clip', 'tubedetr_sample_frames',
     'PROTOCOLS', 'aggregate_stvg_results', 'eval_query_dense', 'eval_query_hcstvg_official',
-    'eval_query_sampled', 'evaluate_query', 'evaluate_stvg', 'SUBMISSION_FRAME_BASE',
-    'submission_entry_to_tube', 'submission_to_tubes', 'tube_to_submission_entry',
+    'eval_query_sampled', 'evaluate_query', 'evaluate_stvg', 'SUBMISSION_ENTRY_FORMAT',
+    'SUBMISSION_FRAME_BASE', 'InvalidSubmissionError', 'check_submission_entry',
+    'parse_submission', 'submission_entry_to_tube', 'submission_error_message',
+    'submission_to_tubes', 'tube_to_submission_entry',
     'span_hull', 'span_intersection', 'temporal_iou', 'densify_tube', 'interpolate_tube_boxes',
     'merge_tube_keyframes'
 ]

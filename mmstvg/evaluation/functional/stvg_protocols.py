@@ -18,8 +18,10 @@ Per query, with ``inter = pred ∩ gt`` and ``union = [min(start), max(end))``:
    HC-STVG ``[0, img_num - 1)``, VidSTG ``used_segment [begin_fid, end_fid)``).
    ``tIoU`` = |inter| / |union| in raw frames;
    ``vIoU = sum_{f in F ∩ inter} IoU(pred_f, gt_f) / |F ∩ union|`` (0 if ``F ∩ union`` is
-   empty). Note: TubeDETR's released code computes ``max_end`` with ``min`` (its denominator
-   stops at the earlier end); mmstvg follows the stated definition (``max``), as STCAT does.
+   empty). This is TubeDETR's released evaluator (``datasets/vidstg_eval.py`` and
+   ``hcstvg_eval.py``) since May 2022; its first release computed the union's end with
+   ``min`` (a denominator stopping at the earlier end, which inflated vIoU; TubeDETR issue
+   #3, corrected numbers published then).
 2. ``dense`` (STCAT family): the same with ``F`` = every raw frame:
    ``vIoU = sum_{f in inter} IoU(pred_f, gt_f) / |union|``. The peers drop the last GT frame
    through an inclusive/exclusive mix-up; mmstvg counts every frame of the half-open GT span.
@@ -32,9 +34,17 @@ Per query, with ``inter = pred ∩ gt`` and ``union = [min(start), max(end))``:
 Dataset scores are plain means over queries; ``vIoU@R`` is the fraction of queries with
 ``vIoU > R`` (strictly greater, as every peer). When queries carry a ``sentence_type``, the
 same keys are also reported per type, prefixed ``'<type>/'``.
+
+Queries that cannot be scored are never dropped from the means: ``num_skipped`` queries
+skipped as invalid before scoring (their GT was rejected by the dataset) count as failures
+(tIoU = vIoU = 0) in the overall means (their sentence type is unknown, so the per-type
+means cover the scored queries), and a query whose prediction is malformed
+(``invalid_preds``) scores 0. :class:`~mmstvg.evaluation.STVGMetric` and
+``tools/analysis_tools/eval_submission.py`` both aggregate here, so the same predictions get
+the same scores from both.
 """
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Collection, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -209,9 +219,12 @@ def _threshold_key(thr: float) -> str:
     return f'vIoU@{format(float(thr), "g")}'
 
 
-def _mean_scores(results: Sequence[Mapping], iou_thresholds: Sequence[float]) -> dict:
-    tious = np.array([r['tIoU'] for r in results], dtype=np.float64)
-    vious = np.array([r['vIoU'] for r in results], dtype=np.float64)
+def _mean_scores(results: Sequence[Mapping], iou_thresholds: Sequence[float],
+                 num_failures: int = 0) -> dict:
+    """Means over ``results`` plus ``num_failures`` queries scoring 0."""
+    zeros = np.zeros(num_failures, dtype=np.float64)
+    tious = np.concatenate([np.array([r['tIoU'] for r in results], dtype=np.float64), zeros])
+    vious = np.concatenate([np.array([r['vIoU'] for r in results], dtype=np.float64), zeros])
     out = OrderedDict(m_tIoU=float(tious.mean()), m_vIoU=float(vious.mean()))
     for thr in iou_thresholds:
         out[_threshold_key(thr)] = float(np.mean(vious > float(thr)))
@@ -219,27 +232,44 @@ def _mean_scores(results: Sequence[Mapping], iou_thresholds: Sequence[float]) ->
 
 
 def aggregate_stvg_results(results: Sequence[Mapping],
-                           iou_thresholds: Sequence[float] = (0.3, 0.5)) -> 'OrderedDict':
+                           iou_thresholds: Sequence[float] = (0.3, 0.5),
+                           num_skipped: int = 0,
+                           skipped_as_failures: bool = True) -> 'OrderedDict':
     """Dataset scores from per-query scores.
 
     Args:
-        results (Sequence[Mapping]): one dict per query with ``tIoU``, ``vIoU`` and
+        results (Sequence[Mapping]): one dict per scored query with ``tIoU``, ``vIoU`` and
             optionally ``sentence_type``.
         iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R`` (counts ``vIoU > R``).
             Defaults to (0.3, 0.5).
+        num_skipped (int): queries skipped as invalid before scoring (not in ``results``).
+            Defaults to 0.
+        skipped_as_failures (bool): the skipped queries score 0 in the overall means
+            (m_tIoU, m_vIoU, vIoU@R over scored + skipped queries); per-sentence-type means
+            cover the scored queries only (a skipped query's type is unknown). False: means
+            over the scored queries only. Defaults to True.
 
     Returns:
         OrderedDict: ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` ... over all queries, then the same
-        keys prefixed ``'<sentence_type>/'`` for every sentence type present (sorted).
+        keys prefixed ``'<sentence_type>/'`` for every sentence type present (sorted); when
+        ``num_skipped > 0`` also ``num_queries`` (scored) and ``num_skipped``.
+
+    Raises:
+        ValueError: no query was scored.
     """
     if len(results) == 0:
-        raise ValueError('no query to evaluate')
-    metrics = _mean_scores(results, iou_thresholds)
+        raise ValueError('no valid query left to score' +
+                         (f' ({num_skipped} skipped as invalid)' if num_skipped else ''))
+    metrics = _mean_scores(results, iou_thresholds,
+                           num_skipped if skipped_as_failures else 0)
     types = sorted({r.get('sentence_type') for r in results if r.get('sentence_type')})
     for stype in types:
         group = [r for r in results if r.get('sentence_type') == stype]
         for key, value in _mean_scores(group, iou_thresholds).items():
             metrics[f'{stype}/{key}'] = value
+    if num_skipped:
+        metrics['num_queries'] = len(results)
+        metrics['num_skipped'] = int(num_skipped)
     return metrics
 
 
@@ -249,7 +279,10 @@ def evaluate_stvg(gts: Mapping,
                   eval_fps: float = 5.0,
                   video_max_len: int = 200,
                   iou_thresholds: Sequence[float] = (0.3, 0.5),
-                  tubedetr_clip: bool = True) -> tuple:
+                  tubedetr_clip: bool = True,
+                  invalid_preds: Collection = (),
+                  num_skipped: int = 0,
+                  skipped_as_failures: bool = True) -> tuple:
     """Score every GT query against its prediction and aggregate.
 
     Args:
@@ -262,16 +295,30 @@ def evaluate_stvg(gts: Mapping,
         iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R``. Defaults to (0.3, 0.5).
         tubedetr_clip (bool): ``sampled`` only, see :func:`eval_query_sampled`.
             Defaults to True.
+        invalid_preds (Collection): qids whose prediction was malformed (and is not in
+            ``preds``): they score tIoU = vIoU = 0 under every protocol (a failure, counted
+            in the per-type means too). Defaults to ().
+        num_skipped (int): queries skipped as invalid before scoring (not in ``gts``), see
+            :func:`aggregate_stvg_results`. Defaults to 0.
+        skipped_as_failures (bool): see :func:`aggregate_stvg_results`. Defaults to True.
 
     Returns:
         tuple[OrderedDict, list[dict]]: the dataset metrics
         (:func:`aggregate_stvg_results`) and the per-query scores (``qid``,
-        ``sentence_type``, ``tIoU``, ``vIoU``) in the order of ``gts``.
+        ``sentence_type``, ``tIoU``, ``vIoU``, and ``invalid_prediction=True`` for the
+        queries of ``invalid_preds``) in the order of ``gts``.
     """
+    invalid_preds = set(invalid_preds)
     per_query: List[dict] = []
     for qid, gt in gts.items():
+        if qid in invalid_preds:
+            per_query.append(dict(qid=qid, sentence_type=gt.get('sentence_type'), tIoU=0.0,
+                                  vIoU=0.0, invalid_prediction=True))
+            continue
         scores = evaluate_query(
             gt, preds.get(qid), protocol, eval_fps=eval_fps, video_max_len=video_max_len,
             tubedetr_clip=tubedetr_clip, qid=qid)
         per_query.append(dict(qid=qid, sentence_type=gt.get('sentence_type'), **scores))
-    return aggregate_stvg_results(per_query, iou_thresholds), per_query
+    metrics = aggregate_stvg_results(per_query, iou_thresholds, num_skipped=num_skipped,
+                                     skipped_as_failures=skipped_as_failures)
+    return metrics, per_query

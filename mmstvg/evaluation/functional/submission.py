@@ -17,8 +17,17 @@ conversion is done once, here: frame ``f`` <-> key ``str(f + 1)``; span ``[s, e)
 A submission holds one box for every frame of the predicted span
 (:func:`~.tube_interpolation.densify_tube`): the challenge counts GT frames that carry a
 predicted box, so sparse boxes would lower its tIoU/vIoU.
+
+Reading a submission checks every entry (:func:`check_submission_entry`): ``st_frame`` and
+``ed_frame`` integers with ``1 <= st_frame <= ed_frame``; ``bbox`` a dict whose keys are
+1-based frame numbers written as integers (``"12"``) and whose values are 4 finite numbers
+with ``x1 <= x2`` and ``y1 <= y2``. :func:`parse_submission` collects the problems of every
+malformed entry by qid; :func:`submission_to_tubes` raises :class:`InvalidSubmissionError`
+listing all of them. (Duplicate qids or frame keys are refused when the file is read:
+:func:`mmstvg.utils.load_json`.)
 """
-from typing import Dict, Mapping
+import math
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -55,26 +64,208 @@ def tube_to_submission_entry(span, frame_ids, bboxes, densify: bool = True) -> d
         })
 
 
-def submission_entry_to_tube(entry: Mapping) -> dict:
+#: what a submission entry must look like (for messages)
+SUBMISSION_ENTRY_FORMAT = ('{"st_frame": int >= 1, "ed_frame": int >= st_frame, "bbox": '
+                           '{"<1-based frame>": [x1, y1, x2, y2], ...}}')
+#: keys of an HC-STVG annotation record that a submission entry never has
+_ANNOTATION_KEYS = ('img_num', 'caption', 'English', 'img_size', 'width', 'height')
+#: at most this many examples of one problem are spelled out per entry
+_MAX_EXAMPLES = 3
+
+
+class InvalidSubmissionError(ValueError):
+    """A submission file, or entries of it, that do not follow the submission format.
+
+    Args:
+        message (str): the full message (file, qids, problems, expected format).
+        errors (dict[str, list[str]], optional): the problems of each malformed entry, by
+            qid.
+    """
+
+    def __init__(self, message: str, errors: Optional[Dict[str, List[str]]] = None) -> None:
+        super().__init__(message)
+        self.errors = dict(errors or {})
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, bool)
+
+
+def _examples(items: List[str], total: int) -> str:
+    text = ', '.join(items[:_MAX_EXAMPLES])
+    return text + (f' ... ({total} in all)' if total > _MAX_EXAMPLES else '')
+
+
+def check_submission_entry(entry) -> List[str]:
+    """Every problem of one submission entry (empty when it is well formed).
+
+    Args:
+        entry: the value of one qid in a submission dict.
+
+    Returns:
+        list[str]: one sentence per problem (frames are named by their key; problems that
+        repeat over frames are grouped, with a few examples and the count).
+    """
+    if not isinstance(entry, Mapping):
+        return [f'the entry must be a dict, got {type(entry).__name__} {entry!r:.60}']
+    problems = []
+    frames = {}
+    for key in ('st_frame', 'ed_frame'):
+        if key not in entry:
+            problems.append(f'missing `{key}`')
+        elif not _is_int(entry[key]):
+            problems.append(f'`{key}` must be an integer (1-based frame), got '
+                            f'{entry[key]!r:.40}')
+        elif entry[key] < SUBMISSION_FRAME_BASE:
+            problems.append(f'`{key}` must be >= {SUBMISSION_FRAME_BASE} (1-based), got '
+                            f'{entry[key]}')
+        else:
+            frames[key] = int(entry[key])
+    if len(frames) == 2 and frames['st_frame'] > frames['ed_frame']:
+        problems.append(f'st_frame {frames["st_frame"]} > ed_frame {frames["ed_frame"]} '
+                        '(ends are inclusive)')
+    if 'bbox' not in entry:
+        problems.append('missing `bbox`')
+        return problems
+    bbox = entry['bbox']
+    if not isinstance(bbox, Mapping):
+        problems.append(f'`bbox` must be a dict {{"<frame>": [x1, y1, x2, y2]}}, got '
+                        f'{type(bbox).__name__}')
+        return problems
+    bad_keys, bad_boxes, non_finite, inverted = [], [], [], []
+    for key, box in bbox.items():
+        if not (isinstance(key, str) and key.isascii() and key.isdigit()
+                and str(int(key)) == key and int(key) >= SUBMISSION_FRAME_BASE):
+            bad_keys.append(repr(key))
+            continue
+        if not (isinstance(box, (list, tuple)) and len(box) == 4
+                and all(_is_number(v) for v in box)):
+            bad_boxes.append(f'[{key!r}] = {box!r:.40}')
+        elif not all(math.isfinite(v) for v in box):
+            non_finite.append(f'[{key!r}] = {list(box)}')
+        elif box[2] < box[0] or box[3] < box[1]:
+            inverted.append(f'[{key!r}] = {list(box)}')
+    if bad_keys:
+        problems.append(f'`bbox` keys must be 1-based frame numbers written as integers '
+                        f'(e.g. "12"), got {_examples(bad_keys, len(bad_keys))}')
+    if bad_boxes:
+        problems.append('`bbox` values must be [x1, y1, x2, y2] (4 numbers): '
+                        f'bbox{_examples(bad_boxes, len(bad_boxes))}')
+    if non_finite:
+        problems.append('non-finite (NaN/inf) box coordinates: '
+                        f'bbox{_examples(non_finite, len(non_finite))}')
+    if inverted:
+        problems.append('boxes with x2 < x1 or y2 < y1 (boxes are xyxy, not xywh): '
+                        f'bbox{_examples(inverted, len(inverted))}')
+    return problems
+
+
+def submission_entry_to_tube(entry: Mapping, qid=None) -> dict:
     """mmstvg tube of one submission entry (inverse of :func:`tube_to_submission_entry`).
 
     Args:
-        entry (Mapping): ``st_frame``, ``ed_frame`` (1-based inclusive) and ``bbox``.
+        entry (Mapping): ``st_frame``, ``ed_frame`` (1-based inclusive) and ``bbox``
+            (checked, :func:`check_submission_entry`).
+        qid (optional): the entry's qid, for error messages.
 
     Returns:
         dict: ``span`` (0-based half-open tuple), ``frame_ids`` (K,) int64 sorted and
         ``bboxes`` (K, 4) float64.
+
+    Raises:
+        InvalidSubmissionError: the entry is malformed (every problem listed).
     """
+    problems = check_submission_entry(entry)
+    if problems:
+        raise InvalidSubmissionError(
+            f'submission entry {qid!r}: {"; ".join(problems)} (expected '
+            f'{SUBMISSION_ENTRY_FORMAT})', {str(qid): problems})
+    return _checked_entry_to_tube(entry)
+
+
+def _checked_entry_to_tube(entry: Mapping) -> dict:
+    """:func:`submission_entry_to_tube` of an entry already checked."""
     start = int(entry['st_frame']) - SUBMISSION_FRAME_BASE
     end = int(entry['ed_frame']) - SUBMISSION_FRAME_BASE + 1
-    items = sorted(((int(k) - SUBMISSION_FRAME_BASE, v)
-                    for k, v in (entry.get('bbox') or {}).items()), key=lambda kv: kv[0])
+    items = sorted(((int(k) - SUBMISSION_FRAME_BASE, v) for k, v in entry['bbox'].items()),
+                   key=lambda kv: kv[0])
     frame_ids = np.array([k for k, _ in items], dtype=np.int64)
     bboxes = np.array([list(map(float, v)) for _, v in items],
                       dtype=np.float64).reshape(-1, 4)
     return dict(span=(start, end), frame_ids=frame_ids, bboxes=bboxes)
 
 
-def submission_to_tubes(submission: Mapping) -> Dict[str, dict]:
-    """``{qid: tube}`` of a whole submission dict (see :func:`submission_entry_to_tube`)."""
-    return {str(qid): submission_entry_to_tube(entry) for qid, entry in submission.items()}
+def submission_error_message(errors: Mapping[str, List[str]], filename: Optional[str],
+                             num_entries: int) -> str:
+    """Message listing every malformed entry of a submission, by qid.
+
+    Args:
+        errors (Mapping[str, list[str]]): problems by qid (:func:`parse_submission`).
+        filename (str, optional): the submission file.
+        num_entries (int): entries in the submission.
+    """
+    lines = [f'{filename or "submission"}: {len(errors)} of {num_entries} entries are '
+             f'malformed; each entry must be {SUBMISSION_ENTRY_FORMAT}:']
+    lines += [f'  {qid!r}: {"; ".join(problems)}' for qid, problems in errors.items()]
+    return '\n'.join(lines)
+
+
+def parse_submission(submission,
+                     filename: Optional[str] = None) -> Tuple[Dict[str, dict],
+                                                              Dict[str, List[str]]]:
+    """Tubes of the well-formed entries of a submission, and the problems of the others.
+
+    Args:
+        submission: the parsed submission file (must be a dict ``{qid: entry}``).
+        filename (str, optional): the file, for messages.
+
+    Returns:
+        tuple[dict, dict]: ``{qid: tube}`` (:func:`submission_entry_to_tube`) of the valid
+        entries and ``{qid: [problem, ...]}`` of the malformed ones, both in file order.
+
+    Raises:
+        InvalidSubmissionError: ``submission`` is not a dict, or is an annotation file
+            (its entries carry ``img_num`` / ``caption`` ... and a list of boxes).
+    """
+    name = filename or 'the submission'
+    if not isinstance(submission, Mapping):
+        hint = ' (a list: a VidSTG annotation file?)' if isinstance(submission, list) else ''
+        raise InvalidSubmissionError(
+            f'{name} must hold a dict {{qid: entry}}, got {type(submission).__name__}{hint}; '
+            f'each entry is {SUBMISSION_ENTRY_FORMAT}')
+    if submission and all(
+            isinstance(e, Mapping) and any(k in e for k in _ANNOTATION_KEYS)
+            and not isinstance(e.get('bbox'), Mapping) for e in submission.values()):
+        raise InvalidSubmissionError(
+            f'{name} is an annotation file (its entries carry '
+            f'{"/".join(k for k in _ANNOTATION_KEYS)} and a list of boxes), not a submission: '
+            f'pass the annotations as --ann and the predictions as --pred; a submission '
+            f'entry is {SUBMISSION_ENTRY_FORMAT}')
+    tubes: Dict[str, dict] = {}
+    errors: Dict[str, List[str]] = {}
+    for qid, entry in submission.items():
+        problems = check_submission_entry(entry)
+        if problems:
+            errors[str(qid)] = problems
+        else:
+            tubes[str(qid)] = _checked_entry_to_tube(entry)
+    return tubes, errors
+
+
+def submission_to_tubes(submission, filename: Optional[str] = None) -> Dict[str, dict]:
+    """``{qid: tube}`` of a whole submission dict (see :func:`submission_entry_to_tube`).
+
+    Raises:
+        InvalidSubmissionError: the submission is not a dict of entries, or some entries are
+            malformed (all of them listed, by qid).
+    """
+    tubes, errors = parse_submission(submission, filename)
+    if errors:
+        raise InvalidSubmissionError(
+            submission_error_message(errors, filename, len(submission)), errors)
+    return tubes

@@ -85,7 +85,10 @@ class STVGMetric(BaseMetric):
             overall means (m_tIoU, m_vIoU, vIoU@R over evaluated + skipped queries), so
             dropping data never inflates a score; per-sentence-type metrics cover the
             evaluated queries only (a skipped query's type is unknown). False: means over the
-            evaluated queries only. Either way, when queries were skipped, the results
+            evaluated queries only. (The averaging is
+            :func:`~mmstvg.evaluation.functional.aggregate_stvg_results`, shared with
+            ``tools/analysis_tools/eval_submission.py --skip-invalid``, which gives the same
+            numbers.) Either way, when queries were skipped, the results
             report ``num_queries`` (scored) and ``num_skipped``, the log lists every skipped
             qid, and with ``submission_file`` they are written to ``<file>.skipped.json``.
             Defaults to True.
@@ -182,8 +185,14 @@ class STVGMetric(BaseMetric):
             dup = sorted({q for q in qids if qids.count(q) > 1})
             raise ValueError(f'STVGMetric: {len(qids) - len(set(qids))} duplicated results '
                              f'(qids {dup[:5]}); each query must be scored exactly once')
-        skipped = dict((self.dataset_meta or {}).get('skipped_queries') or {})
+        meta = self.dataset_meta or {}
+        skipped = dict(meta.get('skipped_queries') or {})
         num_skipped = sum(len(v) for v in skipped.values())
+        if not results:
+            raise ValueError(
+                f'STVGMetric: no valid query left in {meta.get("ann_file", "the dataset")}'
+                + (f' ({num_skipped} skipped as invalid: {skipped})' if num_skipped else
+                   ' (no result was processed)'))
         if num_skipped:
             print_log(f'STVGMetric: {num_skipped} queries were skipped by the dataset as '
                       f'invalid and have no prediction: {skipped}', logger='current',
@@ -211,14 +220,6 @@ class STVGMetric(BaseMetric):
         metrics, _ = evaluate_stvg(
             gts, preds, protocol=self.protocol, eval_fps=self.eval_fps,
             video_max_len=self.video_max_len, iou_thresholds=self.iou_thresholds,
-            tubedetr_clip=self.tubedetr_clip)
-        metrics = dict(metrics)
-        if num_skipped and self.skipped_as_failures:
-            scale = len(results) / (len(results) + num_skipped)
-            for key in list(metrics):
-                if '/' not in key:
-                    metrics[key] = metrics[key] * scale
-        if num_skipped:
-            metrics['num_queries'] = len(results)
-            metrics['num_skipped'] = num_skipped
-        return metrics
+            tubedetr_clip=self.tubedetr_clip, num_skipped=num_skipped,
+            skipped_as_failures=self.skipped_as_failures)
+        return dict(metrics)

@@ -251,3 +251,56 @@ def test_per_sentence_type_split():
 def test_no_sentence_type_no_prefixed_keys():
     m, _ = evaluate_stvg(dict(a=gt_tube((0, 10))), dict(a=pred_tube((0, 10))), 'dense')
     assert set(m) == {'m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5'}
+
+
+def test_skipped_queries_count_as_failures():
+    # scored: tIoU 1.0 / vIoU 0.8 and tIoU 0.5 / vIoU 0.4 (declarative); 2 skipped queries.
+    # as failures: m_tIoU = 1.5 / 4, m_vIoU = 1.2 / 4, vIoU@0.3 = 2/4, vIoU@0.5 = 1/4;
+    # per type over the scored: m_vIoU = 1.2 / 2, vIoU@0.5 = 1/2.
+    res = [dict(tIoU=1.0, vIoU=0.8, sentence_type='declarative'),
+           dict(tIoU=0.5, vIoU=0.4, sentence_type='declarative')]
+    out = aggregate_stvg_results(res, num_skipped=2)
+    assert out == pytest.approx({
+        'm_tIoU': 1.5 / 4, 'm_vIoU': 1.2 / 4, 'vIoU@0.3': 0.5, 'vIoU@0.5': 0.25,
+        'declarative/m_tIoU': 0.75, 'declarative/m_vIoU': 0.6,
+        'declarative/vIoU@0.3': 1.0, 'declarative/vIoU@0.5': 0.5,
+        'num_queries': 2, 'num_skipped': 2})
+    out = aggregate_stvg_results(res, num_skipped=2, skipped_as_failures=False)
+    assert out['m_vIoU'] == pytest.approx(0.6) and out['vIoU@0.5'] == 0.5
+    assert out['num_skipped'] == 2
+    with pytest.raises(ValueError, match=r'no valid query left to score \(3 skipped'):
+        aggregate_stvg_results([], num_skipped=3)
+
+
+@pytest.mark.parametrize('protocol', ['sampled', 'dense', 'hcstvg_official'])
+def test_invalid_predictions_score_zero(protocol):
+    # a: perfect (1, 1); b: its prediction was malformed -> (0, 0) under every protocol
+    # (no "missing prediction" error); means 0.5, counted in its sentence type.
+    gts = dict(a=gt_tube((10, 20), sentence_type='declarative'),
+               b=gt_tube((10, 20), sentence_type='interrogative'))
+    m, per_query = evaluate_stvg(gts, dict(a=pred_tube((10, 20))), protocol,
+                                 invalid_preds=['b', 'not_in_gt'])
+    assert m['m_tIoU'] == m['m_vIoU'] == 0.5 and m['vIoU@0.5'] == 0.5
+    assert m['interrogative/m_vIoU'] == 0.0 and 'num_skipped' not in m
+    assert per_query[1] == dict(qid='b', sentence_type='interrogative', tIoU=0.0, vIoU=0.0,
+                                invalid_prediction=True)
+
+
+def test_union_end_text_matches_tubedetr_since_may_2022():
+    """TubeDETR's evaluators compute the union end with max (fixed May 2022, issue #3);
+    only its first release used min. The docs must not say otherwise."""
+    import os.path as osp
+
+    from mmstvg.evaluation.functional import stvg_protocols
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    with open(osp.join(root, 'docs', 'evaluation_protocols.md')) as f:
+        docs = f.read()
+    for text in (stvg_protocols.__doc__, docs):
+        flat = ' '.join(text.split())
+        assert "TubeDETR's released code computes" not in flat
+        assert 'since May 2022' in flat and 'first release' in flat
+    # the rule itself: GT [10, 20), pred [15, 30): sampled frames 0, 2, ..., 38;
+    # union [10, 30) holds 10 of them (max end), not the 5 of [10, 20) (min end);
+    # inter [15, 20): 16, 18 perfect -> vIoU = 2 / 10
+    out = eval_query_sampled(gt_tube((10, 20)), pred_tube((15, 30)))
+    assert out['vIoU'] == pytest.approx(2 / 10)

@@ -184,3 +184,18 @@ def test_duplicated_results_are_refused():
     metric = STVGMetric(protocol='dense')
     with pytest.raises(ValueError, match='duplicated'):
         run_metric(metric, [make_sample('q1', (5, 15), (5, 15))] * 2)
+
+
+@pytest.mark.parametrize('format_only', [False, True])
+def test_nothing_left_to_score_names_the_file(tmp_path, format_only):
+    """Every query skipped (or none processed): a clear error, not a crash deep in mmengine."""
+    metric = STVGMetric(protocol='dense', format_only=format_only,
+                        submission_file=str(tmp_path / 'sub.json'))
+    metric.dataset_meta = dict(ann_file='data/x/test.json',
+                               skipped_queries={'missing_video': ['q0', 'q1']})
+    with pytest.raises(ValueError, match=r'STVGMetric: no valid query left in '
+                       r'data/x/test.json \(2 skipped as invalid'):
+        metric.compute_metrics([])
+    metric.dataset_meta = None
+    with pytest.raises(ValueError, match='no valid query left in the dataset'):
+        metric.compute_metrics([])

@@ -1,0 +1,131 @@
+"""Strict JSON reading for annotation and submission files.
+
+Python's ``json`` keeps the last value of a key repeated in one object and drops the others
+without a word, so a dict-layout annotation file (HC-STVG, the synthetic benchmark) or a
+submission that names a video twice would silently lose a query. A truncated file raises a
+``JSONDecodeError`` that does not name the file. :func:`load_json` reads the text through
+mmengine's file backends (:func:`mmengine.fileio.get_text`, so ``backend_args`` and remote
+paths work as with ``mmengine.load``) and parses it with an ``object_pairs_hook`` that
+records repeated keys; both problems become a :class:`JSONFileError` naming the file (and the
+key and its lines, or the line and column where parsing stopped). ``mmengine.load`` cannot
+do this: its JSON handler passes no keyword argument to ``json.load``.
+
+Every reader of annotation and submission files in mmstvg goes through :func:`load_json`.
+"""
+import json
+import re
+from typing import Any, List, Optional
+
+from mmengine.fileio import get_text
+
+#: at most this many duplicated keys are spelled out in a message
+_MAX_LISTED = 10
+
+
+class JSONFileError(ValueError):
+    """A JSON file that cannot be parsed, or whose objects repeat a key.
+
+    Args:
+        message (str): the full message (it names the file).
+        filename (str): the file.
+        duplicate_keys (list[str], optional): the repeated keys, in file order.
+        lineno (int, optional): line where parsing stopped (1-based).
+        colno (int, optional): column where parsing stopped (1-based).
+    """
+
+    def __init__(self,
+                 message: str,
+                 filename: str,
+                 duplicate_keys: Optional[List[str]] = None,
+                 lineno: Optional[int] = None,
+                 colno: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.duplicate_keys = list(duplicate_keys or [])
+        self.lineno = lineno
+        self.colno = colno
+
+
+def _key_positions(text: str, key: str) -> List[int]:
+    """Offsets in ``text`` where ``key`` appears as an object key (best effort)."""
+    found = set()
+    for ensure_ascii in (False, True):
+        pattern = re.escape(json.dumps(key, ensure_ascii=ensure_ascii)) + r'\s*:'
+        found.update(match.start() for match in re.finditer(pattern, text))
+    return sorted(found)
+
+
+def _duplicate_message(filename: str, text: str, duplicates: List[str]) -> str:
+    distinct = list(dict.fromkeys(duplicates))
+    parts = []
+    # the hook sees inner objects first: list the keys in file order
+    found = sorted(((_key_positions(text, key), key) for key in distinct[:_MAX_LISTED]),
+                   key=lambda item: item[0][:1])
+    for positions, key in found:
+        lines = sorted({text.count('\n', 0, pos) + 1 for pos in positions})
+        shown = ', '.join(map(str, lines[:5])) + (
+            f' ... ({len(lines)} lines in all)' if len(lines) > 5 else '')
+        where = f' (line{"s" if len(lines) > 1 else ""} {shown})' if lines else ''
+        parts.append(f'{key!r}{where}')
+    if len(distinct) > _MAX_LISTED:
+        parts.append(f'... and {len(distinct) - _MAX_LISTED} more')
+    return (f'{filename}: duplicate key(s) in a JSON object: '
+            f'{"; ".join(parts)}. A JSON reader keeps only the last value of a repeated key '
+            'and drops the others silently; every key must appear once per object (e.g. '
+            'each video or query once).')
+
+
+def _decode_message(filename: str, text: str, err: json.JSONDecodeError) -> str:
+    msg = (f'{filename}: invalid JSON at line {err.lineno}, column {err.colno}: '
+           f'{err.msg}')
+    stripped = text.strip()
+    if not stripped:
+        msg += ' (the file is empty)'
+    elif err.pos >= len(text.rstrip()) or (stripped[0] in '{[' and stripped[-1] not in '}]'):
+        msg += ' (the file is truncated: it ends before its last object or list is closed)'
+    return msg
+
+
+def load_json(filename: str, backend_args: Optional[dict] = None) -> Any:
+    """Parse a JSON file, refusing repeated keys; errors name the file.
+
+    Args:
+        filename (str): path or URI of the file (any mmengine file backend).
+        backend_args (dict, optional): arguments of the file backend, as for
+            ``mmengine.load``. Defaults to None.
+
+    Returns:
+        Any: the parsed JSON value (objects as ``dict`` in file order).
+
+    Raises:
+        JSONFileError: the file is not valid UTF-8 JSON (the message gives the line and
+            column, and says when the file is empty or truncated), or an object repeats a
+            key (the message names every repeated key and the lines where it appears).
+        FileNotFoundError: the file does not exist (raised by the backend).
+    """
+    filename = str(filename)
+    try:
+        text = get_text(filename, backend_args=backend_args)
+    except UnicodeDecodeError as err:
+        raise JSONFileError(f'{filename}: not a UTF-8 text file ({err})', filename) from None
+    duplicates: List[str] = []
+
+    def pairs_to_dict(pairs: list) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicates.append(key)
+                seen.add(key)
+        return obj
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs_to_dict)
+    except json.JSONDecodeError as err:
+        raise JSONFileError(_decode_message(filename, text, err), filename,
+                            lineno=err.lineno, colno=err.colno) from None
+    if duplicates:
+        raise JSONFileError(_duplicate_message(filename, text, duplicates), filename,
+                            duplicate_keys=duplicates)
+    return data

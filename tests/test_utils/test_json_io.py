@@ -1,0 +1,75 @@
+"""mmstvg.utils.load_json: the one JSON reader of annotation and submission files."""
+import json
+from pathlib import Path
+
+import pytest
+
+from mmstvg.utils import JSONFileError, load_json
+
+
+def _write(path, text: str) -> str:
+    Path(path).write_text(text)
+    return str(path)
+
+
+def test_reads_like_json(tmp_path):
+    content = {'b.mp4': {'bbox': [[1, 2, 3, 4]], 'st_frame': 1}, 'a.mp4': [1.5, None, True]}
+    path = _write(tmp_path / 'x.json', json.dumps(content))
+    out = load_json(path)
+    assert out == content and list(out) == ['b.mp4', 'a.mp4']  # file order kept
+    assert load_json(Path(path)) == content
+    assert load_json(path, backend_args=dict(backend='local')) == content
+    assert load_json(_write(tmp_path / 'l.json', '[1, {"a": 2}]')) == [1, {'a': 2}]
+
+
+def test_duplicate_top_level_key(tmp_path):
+    path = _write(tmp_path / 'ann.json',
+                  '{\n"a.mp4": {"st_frame": 1},\n"b.mp4": {},\n"a.mp4": {"st_frame": 2}\n}')
+    with pytest.raises(JSONFileError) as err:
+        load_json(path)
+    assert isinstance(err.value, ValueError)
+    assert str(err.value).startswith(f'{path}: duplicate key(s) in a JSON object: '
+                                     "'a.mp4' (lines 2, 4).")
+    assert err.value.filename == path and err.value.duplicate_keys == ['a.mp4']
+
+
+def test_duplicate_nested_keys_all_reported(tmp_path):
+    # a frame key twice in a submission entry, and a qid three times
+    path = _write(tmp_path / 'sub.json',
+                  '{"q": {"bbox": {"3": [0, 0, 1, 1], "3": [0, 0, 2, 2]}},\n'
+                  ' "q": {}, "q": {}}')
+    with pytest.raises(JSONFileError) as err:
+        load_json(path)
+    assert sorted(err.value.duplicate_keys) == ['3', 'q', 'q']
+    assert "'q' (lines 1, 2); '3' (line 1)" in str(err.value)
+
+
+@pytest.mark.parametrize('text,line,col,hint', [
+    ('{"a.mp4": {"bbox": [[1, 2', 1, 26, 'truncated'),
+    ('{"a": 1,\n "b": [1, 2,\n', 3, 1, 'truncated'),
+    ('{"a.mp4": {"st_frame": 1}', 1, 26, 'truncated'),
+    ('', 1, 1, 'the file is empty'),
+    ('{"a": 1,, "b": 2}', 1, 9, ''),
+])
+def test_invalid_json_names_file_line_and_column(tmp_path, text, line, col, hint):
+    path = _write(tmp_path / 'bad.json', text)
+    with pytest.raises(JSONFileError) as err:
+        load_json(path)
+    msg = str(err.value)
+    assert msg.startswith(f'{path}: invalid JSON at line {line}, column {col}: ')
+    assert (err.value.lineno, err.value.colno) == (line, col)
+    assert hint in msg
+    if not hint:
+        assert 'truncated' not in msg and 'empty' not in msg
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / 'bin.json'
+    path.write_bytes(b'\xff\xfe{')
+    with pytest.raises(JSONFileError, match=f'{path}: not a UTF-8 text file'):
+        load_json(str(path))
+
+
+def test_missing_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_json(str(tmp_path / 'nope.json'))
