@@ -15,7 +15,7 @@ mkdir -p "$WORK"
 
 echo "== 1/5 generate the synthetic STVG benchmark in $DATA"
 python tools/data/synthetic/generate.py --out-dir "$DATA" --num-train 1000 --num-val 200 \
-  --num-frames 64 --size 128 --fps 16 --seed 0 --workers 2
+  --num-test 1000 --num-frames 64 --size 128 --fps 16 --seed 0 --workers 2
 
 echo "== 2/5 train the baseline ($CFG)"
 python tools/train.py "$CFG" --work-dir "$WORK/baseline"

@@ -5,8 +5,8 @@
 # SlowFast for the dynamic branch, d = 64, N = 2 layers, no pre-training anywhere.
 # The paper's static branch starts from MDETR; trained from scratch for 1,000 iterations a
 # DETR decoder does not learn to localise (measured: the box losses stay at the "mean box"
-# plateau), so this config adds three training aids that are not in the paper (README):
-# MDETR's auxiliary decoding losses, box centres as offsets to the decoder attention's
+# plateau), so this config adds three training aids that the paper does not list (README):
+# MDETR's auxiliary decoding losses (the paper configs use them too), box centres as offsets to the decoder attention's
 # centroid, and the baseline's GT-box supervision of that attention.
 _base_ = [
     '../_base_/models/stvgformer_r101_slowfast.py', '../_base_/datasets/synth_stvg.py',

@@ -1,12 +1,13 @@
 from .runner_configs import set_synthetic_data_root
-from .tiny_models import (TINY_ROBERTA, TINY_VIDEO_BACKBONE, demo_grounding_inputs,
-                          get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
+from .tiny_models import (TINY_ROBERTA, TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE,
+                          demo_grounding_inputs, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
                           get_tiny_stvgformer_cfg)
 from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_video,
                      write_vfr_video)
 
 __all__ = [
-    'TINY_ROBERTA', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs', 'get_tiny_baseline_cfg',
-    'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg', 'set_synthetic_data_root',
-    'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames', 'write_test_video', 'write_vfr_video'
+    'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
+    'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
+    'set_synthetic_data_root', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
+    'write_test_video', 'write_vfr_video'
 ]

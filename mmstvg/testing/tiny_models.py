@@ -50,6 +50,23 @@ TINY_VIDEO_BACKBONE = dict(
                   norm_eval=False))
 
 
+def _tiny_pathway(**kwargs) -> dict:
+    return dict(type='resnet3d', depth=18, num_stages=2, conv1_stride_t=1, pool1_stride_t=1,
+                spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),
+                out_indices=(1, ), norm_eval=False, pretrained=None, **kwargs)
+
+
+# A randomly initialised SlowFast (mmaction2) with 1/8-width slow (8 base channels) and
+# 1/32-width fast (2) ResNet-18 pathways, first two stages: 16 + 4 output channels, stride 2.
+TINY_SLOWFAST_BACKBONE = dict(
+    type='mmaction.ResNet3dSlowFast', resample_rate=4, speed_ratio=4, channel_ratio=4,
+    pretrained=None,
+    slow_pathway=_tiny_pathway(base_channels=8, lateral=True, lateral_activate=(1, 1),
+                               conv1_kernel=(1, 7, 7), inflate=(0, 1)),
+    fast_pathway=_tiny_pathway(base_channels=2, lateral=False, conv1_kernel=(5, 7, 7),
+                               inflate=(1, 1)))
+
+
 def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
                             video_backbone: dict = TINY_VIDEO_BACKBONE,
                             clip_channels: int = 16, interaction: dict = dict(type='SDIB'),

@@ -87,8 +87,10 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
                                  tiny_synth_root, '--only', 'trivial', '--out',
                                  str(tmp_path / 'table.md')])
     assert len(rows) == 1 and 0 < rows[0]['m_tIoU'] <= 1
+    assert rows[0]['split'] == 'test' and rows[0]['ann_file'].endswith('anno_v2/test_v2.json')
     table = (tmp_path / 'table.md').read_text()
-    assert '| `trivial_centre-box_synth` | - |' in table and 'benchmark_suite.py' in table
+    assert '| `trivial_centre-box_synth` | - | 1 |' in table and 'benchmark_suite.py' in table
+    assert 'test_v2.json' in table
     assert json.loads((tmp_path / 'suite' / 'results.json').read_text()) == rows
     assert np.isfinite(rows[0]['test_s'])
     assert 'cut to' not in table                     # no --epochs: the configs' schedules
@@ -104,7 +106,7 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     # a reused row listed after a recomputed one stays in results.json
     gk = next(c for c in configs if 'gkcmn_r3d18-tiny_' in c)
     kept = dict(config=gk, name=osp.basename(gk)[:-3], epochs=2, m_tIoU=0.5, m_vIoU=0.25,
-                **{'vIoU@0.3': 0.5, 'vIoU@0.5': 0.25})
+                seed=0, split='test', **{'vIoU@0.3': 0.5, 'vIoU@0.5': 0.25})
     (tmp_path / 'suite' / 'results.json').write_text(json.dumps([kept]))
     third = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
                                   tiny_synth_root, '--only', 'trivial', 'gkcmn_r3d18-tiny_',
@@ -112,3 +114,59 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     assert [r['name'] for r in third] == ['trivial_centre-box_synth', kept['name']]
     saved = json.loads((tmp_path / 'suite' / 'results.json').read_text())
     assert sorted(r['name'] for r in saved) == sorted(r['name'] for r in third)
+
+
+def test_benchmark_suite_seeds_and_test_split(tiny_synth_root, tmp_path, monkeypatch):
+    """--seeds: one run per seed (its own work dir, ``randomness.seed`` in the dumped config),
+    one row each in results.json; the table scores the test split while training validates on
+    val; a config that does not train runs once; mean ± sample std over the seeds with n."""
+    calls = []
+
+    def fake_run(cmd, log_file):
+        calls.append(cmd)
+        cfg = Config.fromfile(cmd[1])
+        if cmd[0] == 'tools/train.py':
+            return ''
+        seed = cfg.randomness.seed
+        m_viou = 0.30 + 0.04 * seed                     # seeds 0, 1: 0.30, 0.34
+        return ('Epoch(test) [1/1]    m_tIoU: 0.5000  m_vIoU: '
+                f'{m_viou:.4f}  vIoU@0.3: 0.4000  vIoU@0.5: 0.2000')
+
+    monkeypatch.setattr(benchmark_suite, 'run', fake_run)
+    rows = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
+                                 tiny_synth_root, '--only', 'gkcmn_r3d18-tiny_', 'trivial',
+                                 '--seeds', '0', '1', '--epochs', '1', '--out',
+                                 str(tmp_path / 'table.md')])
+    assert [(r['name'][:8], r['seed']) for r in rows] == [
+        ('trivial_', 0), ('gkcmn_r3', 0), ('gkcmn_r3', 1)]
+    trains = [c for c in calls if c[0] == 'tools/train.py']
+    assert len(trains) == 2 and trains[0][1] != trains[1][1]
+    for seed, cmd in enumerate(trains):
+        cfg = Config.fromfile(cmd[1])
+        assert cfg.randomness.seed == seed and f'seed{seed}' in cmd[1]
+        assert cfg.train_cfg.max_epochs == 1
+        assert cfg.val_dataloader.dataset.ann_file == 'anno_v2/val_v2.json'
+        assert cfg.test_dataloader.dataset.ann_file == 'anno_v2/test_v2.json'
+    saved = json.loads((tmp_path / 'suite' / 'results.json').read_text())
+    assert [(r['name'][:8], r['seed']) for r in saved] == [
+        ('trivial_', 0), ('gkcmn_r3', 0), ('gkcmn_r3', 1)]
+    (entry, ) = [e for e in benchmark_suite.aggregate(rows) if e['name'].startswith('gkcmn')]
+    # mean of 0.30 and 0.34 = 0.32; sample std = |0.34 - 0.30| / sqrt(2) = 0.0283
+    assert entry['n'] == 2 and entry['m_vIoU'] == pytest.approx(0.32)
+    assert entry['m_vIoU_std'] == pytest.approx(0.04 / 2 ** 0.5)
+    assert entry['m_tIoU_std'] == pytest.approx(0.0)
+    table = (tmp_path / 'table.md').read_text()
+    assert '| 1 | 2 | 50.0 ± 0.0 | 32.0 ± 2.8 | 40.0 ± 0.0 | 20.0 ± 0.0 |' in table
+    assert 'sample standard deviation' in table
+    # rerun: every (config, seed, split, epochs) is reused, nothing runs
+    calls.clear()
+    again = benchmark_suite.main(['--work-dir', str(tmp_path / 'suite'), '--data-root',
+                                  tiny_synth_root, '--only', 'gkcmn_r3d18-tiny_', 'trivial',
+                                  '--seeds', '0', '1', '--epochs', '1', '--skip-existing',
+                                  '--out', ''])
+    assert again == rows and not calls
+    # no test split in the data root: a clear error naming the generator option
+    cfg = Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'))
+    cfg.test_dataloader.dataset.data_root = str(tmp_path)
+    with pytest.raises(FileNotFoundError, match='--num-test'):
+        benchmark_suite.use_test_split(cfg)

@@ -1,7 +1,8 @@
 """`tools/train.py configs/gkcmn/gkcmn_i3d_vidstg.py` runs a training step (and `tools/test.py`
 an evaluation) on a tiny generated VidSTG-format fixture: the 4 real test records of one
-video with its VidOR box file, random precomputed I3D feature maps (7x7x1024, one row per 4
-frames) and a tiny GloVe file, all written here."""
+video with its VidOR box file, random precomputed I3D feature maps (7x7, one row per 4 frames,
+as many channels as the config's feature extractor promises: 2048 for mmaction2's I3D R50)
+and a tiny GloVe file, all written here."""
 import json
 import os
 import os.path as osp
@@ -18,7 +19,7 @@ DATA = osp.join(REPO, 'tests', 'data', 'vidstg')
 VID = '11566930393'
 
 
-def _fixture(root):
+def _fixture(root, channels):
     records = json.load(open(osp.join(DATA, f'test_annotations_{VID}.json')))
     for split in ('train', 'val', 'test'):
         json.dump(records, open(osp.join(root, f'{split}_annotations.json'), 'w'))
@@ -28,7 +29,7 @@ def _fixture(root):
     os.makedirs(osp.join(root, 'features', 'i3d'))
     rows = (records[0]['frame_count'] + 3) // 4
     rng = np.random.default_rng(0)
-    feats = rng.standard_normal((rows, 7, 7, 1024), dtype=np.float32).astype(np.float16)
+    feats = rng.standard_normal((rows, 7, 7, channels), dtype=np.float32).astype(np.float16)
     np.save(osp.join(root, 'features', 'i3d', f'{VID}.npy'), feats)
     words = set()
     for r in records:
@@ -44,8 +45,9 @@ def _fixture(root):
 def test_gkcmn_vidstg_train_and_test(tmp_path):
     root = str(tmp_path / 'vidstg')
     os.makedirs(root)
-    glove = _fixture(root)
     cfg = Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_i3d_vidstg.py'))
+    assert cfg.feature_channels == cfg.model.interaction.visual_channels == 2048
+    glove = _fixture(root, cfg.feature_channels)
     cfg.model.text_encoder.glove_file = glove
     cfg.model.text_encoder.vocab_file = glove
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -1,12 +1,17 @@
-"""`tools/train.py` builds the full-size STVGFormer of the HC-STVG v2 config (ResNet-101,
-roberta-base-sized text encoder, SlowFast-R50, N = 6) and runs a training step on a tiny
+"""`tools/train.py` builds the full-size STVGFormer of the HC-STVG v2 configs (ResNet-101,
+roberta-base-sized text encoder, N = 6; the paper config reads precomputed SlowFast-R50 clip
+features, the online option runs SlowFast-R50) and runs a training step on a tiny
 HC-STVG-format fixture, with every pretrained file (RoBERTa `save_pretrained` directory,
-converted MDETR checkpoint, AVA SlowFast checkpoint) generated here with random weights."""
+converted MDETR checkpoint, AVA SlowFast checkpoint) and the clip feature files generated
+here with random weights / values."""
 import copy
+import json
+import os
 import os.path as osp
 import re
 import shutil
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -14,12 +19,26 @@ from mmengine.config import Config
 from .conftest import REPO
 from .test_train_test_tools import _run
 
-CFG = osp.join(REPO, 'configs/stvgformer/'
-               'stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py')
+CFGS = [osp.join(REPO, 'configs/stvgformer', name) for name in (
+    'stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py',
+    'stvgformer_r101-mdetr-pre-slowfast-online_8xb1-t48-10e_hcstvg-v2.py')]
+
+
+def _clip_features(root, out_dir, cfg):
+    """Random (rows, 7, 7, C) maps per video of the fixture, rows as the extractor writes."""
+    os.makedirs(out_dir)
+    stride, channels = cfg.feature_extractor.stride, cfg.feature_extractor.out_channels
+    rng = np.random.default_rng(0)
+    for rec_file in ('anno_v2/train_v2.json', 'anno_v2/val_v2.json'):
+        for name, rec in json.load(open(osp.join(root, rec_file))).items():
+            rows = -(-rec['img_num'] // stride)
+            feats = rng.standard_normal((rows, 7, 7, channels), dtype=np.float32)
+            np.save(osp.join(out_dir, osp.splitext(name)[0] + '.npy'), feats.astype(np.float16))
 
 
 @pytest.mark.slow
-def test_full_size_training_step(tiny_synth_root, tmp_path):
+@pytest.mark.parametrize('CFG', CFGS, ids=['clip-features', 'online'])
+def test_full_size_training_step(tiny_synth_root, tmp_path, CFG):
     from transformers import RobertaConfig, RobertaModel
 
     from mmstvg.registry import MODELS
@@ -39,7 +58,9 @@ def test_full_size_training_step(tiny_synth_root, tmp_path):
     # "pretrained" checkpoints in the formats the config expects, from a random model
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.init_cfg = None
-    model_cfg.video_backbone.init_cfg = None
+    online = model_cfg.video_backbone is not None
+    if online:
+        model_cfg.video_backbone.init_cfg = None
     model = MODELS.build(model_cfg)
     state = model.state_dict()
     static = {k: v for k, v in state.items()
@@ -56,11 +77,15 @@ def test_full_size_training_step(tiny_synth_root, tmp_path):
     del model, state, static, ava
 
     cfg.model.init_cfg.checkpoint = mdetr
-    cfg.model.video_backbone.init_cfg.checkpoint = ava_file
+    if online:
+        cfg.model.video_backbone.init_cfg.checkpoint = ava_file
+    else:
+        _clip_features(tiny_synth_root, str(tmp_path / 'clip_features'), cfg)
     loader = cfg.train_dataloader
     loader.num_workers = 0
     loader.persistent_workers = False
     loader.dataset.data_root = tiny_synth_root
+    loader.dataset.data_prefix.feature = str(tmp_path / 'clip_features')
     loader.dataset.indices = 1
     for t in loader.dataset.pipeline:
         if t.type == 'SampleSTVGFrames':
@@ -76,7 +101,8 @@ def test_full_size_training_step(tiny_synth_root, tmp_path):
     out = _run('tools/train.py', cfg_file, '--work-dir', str(tmp_path / 'work'),
                '--no-validate')
     log = open(next((tmp_path / 'work').rglob('*.log'))).read()
-    assert 'mdetr_r101_roberta_mmstvg.pth' in log and 'slowfast_ava.pth' in log, out[-2000:]
+    assert 'mdetr_r101_roberta_mmstvg.pth' in log, out[-2000:]
+    assert ('slowfast_ava.pth' in log) == online
     match = re.search(r'Epoch\(train\) \[1\]\[1/1\].*?loss: ([0-9.]+)', log)
     assert match, log[-3000:]
     assert 0 < float(match.group(1)) < 1e4

@@ -6,10 +6,12 @@ read: ``init_cfg`` entries are dropped and a ``pretrained`` text encoder is repl
 randomly initialised one of the same architecture), fed random frames and sentences at the
 config's sizes.
 
-    # STVGFormer at the paper's settings (T = 48 train / 96 test, bf16 AMP), on a GPU
+    # STVGFormer at the paper's settings (T = 48 train / 96 test, bf16 AMP, precomputed
+    # 7x7x2304 SlowFast clip features), on a GPU
     python tools/analysis_tools/benchmark_model.py \
         configs/stvgformer/stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py \
-        --device cuda --amp bf16 --impls naive sdpa fused --out work_dirs/bench_model.json
+        --feature-shape 7 7 2304 --device cuda --amp bf16 --impls naive sdpa fused \
+        --out work_dirs/bench_model.json
     # CPU smoke run of the synthetic model
     python tools/analysis_tools/benchmark_model.py \
         configs/stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py \
@@ -156,8 +158,9 @@ def main(argv=None):
     parser.add_argument('--batch-size', type=int, default=1, help='videos per GPU')
     parser.add_argument('--train-frames', type=int, default=48)
     parser.add_argument('--test-frames', type=int, default=96)
-    parser.add_argument('--img-size', type=int, nargs=2, default=[224, 224],
-                        help='training frame size H W')
+    parser.add_argument('--img-size', type=int, nargs=2, default=[224, 398],
+                        help='training frame size H W (short side 224 of a 16:9 video: the '
+                        'configs keep the aspect ratio in training as at test time)')
     parser.add_argument('--test-img-size', type=int, nargs=2, default=[224, 398],
                         help='test frame size H W (short side 224 of a 16:9 video)')
     parser.add_argument('--text-len', type=int, default=32)

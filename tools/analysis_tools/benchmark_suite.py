@@ -4,21 +4,33 @@ table (``docs/model_zoo/synthetic_benchmark.md``).
     python tools/analysis_tools/benchmark_suite.py                 # the configs' own 8 epochs
     python tools/analysis_tools/benchmark_suite.py --epochs 2 \
         --out docs/model_zoo/synthetic_benchmark.md               # a shorter, equal budget
+    # GKCMN, its five Table 3 ablations and BM, 2 seeds each, on the 1,000-query test split
+    python tools/analysis_tools/benchmark_suite.py --only configs/gkcmn/ --seeds 0 1 \
+        --epochs 8 --work-dir work_dirs/benchmark_gkcmn --out work_dirs/benchmark_gkcmn/table.md
 
 Every ``configs/*/*_synth.py`` is run (the trivial predictor is only tested): ``tools/train.py``
 then ``tools/test.py`` on the final checkpoint, in separate processes, one after the other,
-with the same data, schedule length and seed. ``--epochs`` rescales the shared schedule
-(warm-up kept, cosine decay to the new end). Results are appended to
-``WORK_DIR/results.json`` as they come (``--skip-existing`` reuses them), then rendered as a
-Markdown table with the command, the machine and the wall-clock times.
+with the same data and schedule length, once per seed of ``--seeds`` (``randomness.seed``;
+default: the configs' own seed). ``--epochs`` rescales the shared schedule (warm-up kept,
+cosine decay to the new end). Training validates on the configs' val split as usual; the
+table scores ``--test-split``: ``test`` (default) is ``anno_v2/test_v2.json`` of the data root
+(``tools/data/synthetic/generate.py --num-test 1000``: a larger split, so that the table does
+not move by several points with the generator's seed as the 200-query val split does),
+``val`` the configs' own test split (= val). One row per (config, seed) is appended to
+``WORK_DIR/results.json`` as it comes (``--skip-existing`` reuses rows of the same config,
+seed, split and epochs), then the Markdown table gives, per config, the mean and the sample
+standard deviation (n - 1 in the denominator) over the seeds, with n, followed by the
+per-seed rows, the command, the machine and the wall-clock times.
 """
 import argparse
+import copy
 import glob
 import json
 import os
 import os.path as osp
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -28,6 +40,7 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METRICS = ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')
+TEST_ANN_FILE = 'anno_v2/test_v2.json'
 
 
 def suite_configs() -> List[str]:
@@ -73,21 +86,41 @@ def run(cmd: List[str], log_file: str) -> str:
     return proc.stdout + proc.stderr
 
 
-def run_one(config: str, work_root: str, epochs: Optional[int],
-            data_root: Optional[str]) -> dict:
+def use_test_split(cfg: Config) -> str:
+    """Point ``cfg``'s test loader (not its val loader) at the synthetic test split with
+    ground truth; returns the annotation file."""
+    loader = copy.deepcopy(cfg.test_dataloader)  # configs alias it to the val loader
+    loader.dataset.ann_file = TEST_ANN_FILE
+    ann = osp.join(loader.dataset.data_root, TEST_ANN_FILE)
+    if not osp.isfile(osp.join(REPO, ann)) and not osp.isfile(ann):
+        raise FileNotFoundError(
+            f'no synthetic test split {ann}: generate it with tools/data/synthetic/'
+            'generate.py --num-test 1000 (same --out-dir and other parameters), or pass '
+            '--test-split val')
+    cfg.test_dataloader = loader
+    return ann
+
+
+def run_one(config: str, work_root: str, epochs: Optional[int], data_root: Optional[str],
+            seed: int = 0, split: str = 'test') -> dict:
+    """Train (if the config trains) and test ``config`` with ``randomness.seed = seed``,
+    scored on ``split``; returns the row (metrics in [0, 1], times in seconds)."""
     name = osp.splitext(osp.basename(config))[0]
-    work = osp.join(work_root, name)
-    os.makedirs(work, exist_ok=True)
     cfg = Config.fromfile(osp.join(REPO, config))
     if data_root:
         from mmstvg.testing import set_synthetic_data_root
         set_synthetic_data_root(cfg, data_root)
+    cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
+    work = osp.join(work_root, name, f'seed{seed}')
+    os.makedirs(work, exist_ok=True)
     trains = cfg.get('train_dataloader') is not None
     if trains and epochs:
         set_epochs(cfg, epochs)
+    ann = use_test_split(cfg) if split == 'test' else cfg.test_dataloader.dataset.ann_file
     cfg_file = osp.join(work, f'{name}.py')
     cfg.dump(cfg_file)
-    row = dict(config=config, name=name, epochs=cfg.train_cfg.max_epochs if trains else 0)
+    row = dict(config=config, name=name, seed=seed, split=split, ann_file=ann,
+               epochs=cfg.train_cfg.max_epochs if trains else 0)
     ckpt = []
     if trains:
         t0 = time.time()
@@ -102,28 +135,69 @@ def run_one(config: str, work_root: str, epochs: Optional[int],
     return row
 
 
+def row_key(row: dict) -> tuple:
+    """Rows of the same config, seed, split and budget are the same run (rows written before
+    seeds and splits were recorded: seed 0, the val split)."""
+    return (row['config'], row.get('seed', 0), row.get('split', 'val'), row.get('epochs'))
+
+
+def aggregate(rows: List[dict]) -> List[dict]:
+    """One entry per config (first-seen order): ``n`` and, per metric and time, the mean and
+    the sample standard deviation over its rows (None for n = 1)."""
+    groups: Dict[str, List[dict]] = {}
+    for r in rows:
+        groups.setdefault(r['config'], []).append(r)
+    out = []
+    for config, runs in groups.items():
+        entry = dict(config=config, name=runs[0]['name'], epochs=runs[0]['epochs'],
+                     n=len(runs), seeds=[r.get('seed') for r in runs])
+        for k in (*METRICS, 'train_s', 'test_s'):
+            vals = [r[k] for r in runs if r.get(k) is not None]
+            if vals:
+                entry[k] = statistics.mean(vals)
+                entry[k + '_std'] = statistics.stdev(vals) if len(vals) > 1 else None
+        out.append(entry)
+    return out
+
+
 def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
     def minutes(s):
         return '-' if s is None else f'{s / 60:.1f}'
+
+    def cell(entry, k):
+        if k not in entry:
+            return '-'
+        std = entry.get(k + '_std')
+        return f'{100 * entry[k]:.1f}' + ('' if std is None else f' ± {100 * std:.1f}')
+
+    splits = sorted({r.get('ann_file') or r.get('split', 'val') for r in rows})
     lines = [
         '# Synthetic benchmark: every model and ablation at one budget', '',
         f'Produced by `{command}` on {platform.node() or "?"} '
-        f'({os.cpu_count()} CPU cores), {time.strftime("%Y-%m-%d")}; validation split, '
-        'protocol of the configs (`dense`), metrics in %. Rows already in '
+        f'({os.cpu_count()} CPU cores), {time.strftime("%Y-%m-%d")}; scored on '
+        f'{", ".join(f"`{s}`" for s in splits)}, protocol of the configs (`dense`), metrics in '
+        '%. Each row: the mean ± the sample standard deviation (n - 1 in the denominator) '
+        'over its n seeds (a single value when n = 1); per-seed rows follow. Rows already in '
         '`WORK_DIR/results.json` are reused by `--skip-existing`.', '']
     if epochs:
         lines += [
-            f'Every schedule is cut to {epochs} epoch(s) so that the whole suite fits in a few '
-            'CPU hours; the configs\' own schedules are longer. One seed, one run per row: at '
-            'this budget a gap of a few points between two variants is not evidence that one '
-            'is better (rerun with a larger `--epochs` to compare). Results of the main models '
-            'at their full schedules are in the models page, generated from the metafiles.', '']
+            f'Every schedule is cut to {epochs} epoch(s); the configs\' own schedules may be '
+            'longer. A gap between two variants smaller than their spread is not evidence '
+            'that one is better. Results of the main models at their full schedules are in '
+            'the models page, generated from the metafiles.', '']
     lines += [
-        '| config | epochs | ' + ' | '.join(METRICS) + ' | train min | test min |',
-        '|---|---|' + '---|' * len(METRICS) + '---|---|']
+        '| config | epochs | n | ' + ' | '.join(METRICS) + ' | train min | test min |',
+        '|---|---|---|' + '---|' * len(METRICS) + '---|---|']
+    for e in aggregate(rows):
+        vals = ' | '.join(cell(e, k) for k in METRICS)
+        lines.append(f'| `{e["name"]}` | {e["epochs"] or "-"} | {e["n"]} | {vals} | '
+                     f'{minutes(e.get("train_s"))} | {minutes(e.get("test_s"))} |')
+    lines += ['', 'Per seed:', '',
+              '| config | seed | ' + ' | '.join(METRICS) + ' | train min | test min |',
+              '|---|---|' + '---|' * len(METRICS) + '---|---|']
     for r in rows:
         vals = ' | '.join(f'{100 * r[k]:.1f}' if k in r else '-' for k in METRICS)
-        lines.append(f'| `{r["name"]}` | {r["epochs"] or "-"} | {vals} | '
+        lines.append(f'| `{r["name"]}` | {r.get("seed", "-")} | {vals} | '
                      f'{minutes(r.get("train_s"))} | {minutes(r.get("test_s"))} |')
     return '\n'.join(lines) + '\n'
 
@@ -134,8 +208,14 @@ def main(argv=None):
     parser.add_argument('--data-root', help='synthetic benchmark (default: the configs\' '
                         'data/synth_stvg)')
     parser.add_argument('--epochs', type=int, help='override every schedule\'s length')
-    parser.add_argument('--only', nargs='+', help='run only configs whose name contains one '
-                        'of these strings')
+    parser.add_argument('--only', nargs='+', help='run only configs whose path contains one '
+                        'of these strings (e.g. configs/gkcmn/)')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        help='train and test every config once per seed (randomness.seed); '
+                        'default: the configs\' own seed')
+    parser.add_argument('--test-split', choices=('test', 'val'), default='test',
+                        help=f'split the table scores: test = {TEST_ANN_FILE} of the data '
+                        'root (default), val = the configs\' own test split')
     parser.add_argument('--skip-existing', action='store_true',
                         help='reuse the rows already in WORK_DIR/results.json')
     parser.add_argument('--out', default='docs/model_zoo/synthetic_benchmark.md')
@@ -144,22 +224,31 @@ def main(argv=None):
     results_file = osp.join(args.work_dir, 'results.json')
     done = {}
     if args.skip_existing and osp.isfile(results_file):
-        done = {r['config']: r for r in json.load(open(results_file))}
+        done = {row_key(r): r for r in json.load(open(results_file))}
     configs = [c for c in suite_configs()
                if not args.only or any(s in c for s in args.only)]
     rows = []
     for config in configs:
-        if config in done:
-            rows.append(done[config])
-            continue
-        print(f'[benchmark_suite] {config}', flush=True)
-        row = run_one(config, args.work_dir, args.epochs, args.data_root)
-        rows.append(row)
-        # every row known so far, including reused ones not reached yet: an interrupted
-        # invocation must not drop rows from the file
-        done[config] = row
-        with open(results_file, 'w') as f:
-            json.dump(list(done.values()), f, indent=2)
+        cfg = Config.fromfile(osp.join(REPO, config))
+        trains = cfg.get('train_dataloader') is not None
+        own_seed = cfg.get('randomness', {}).get('seed', 0)
+        # a config that does not train gives the same result for every seed: run it once
+        for seed in (args.seeds or [own_seed])[:None if trains else 1]:
+            cached = [r for k, r in done.items()
+                      if k[:3] == (config, seed, args.test_split)
+                      and (not trains or not args.epochs or k[3] == args.epochs)]
+            if cached:
+                rows.append(cached[0])
+                continue
+            print(f'[benchmark_suite] {config} seed={seed}', flush=True)
+            row = run_one(config, args.work_dir, args.epochs, args.data_root, seed,
+                          args.test_split)
+            rows.append(row)
+            # every row known so far, including reused ones not reached yet: an interrupted
+            # invocation must not drop rows from the file
+            done[row_key(row)] = row
+            with open(results_file, 'w') as f:
+                json.dump(list(done.values()), f, indent=2)
     # --skip-existing changes which rows are recomputed, not their values: leave it out of
     # the recorded command
     command = 'python tools/analysis_tools/benchmark_suite.py' + ''.join(

@@ -1,23 +1,39 @@
 """Extract clip-level feature maps of whole videos with any mmaction2 3-D backbone.
 
-GKCMN (§2.1, §3) reads the last convolutional map of I3D for clips of 8 frames taken every 4
-frames of 224x224 video (7x7 maps). This tool writes such maps for every video of a folder
-(or a list file), one ``<video stem>.npy`` (or one ``.h5`` holding every video) per video:
+One ``<video stem>.npy`` (or one ``.h5`` holding every video) per video of a folder (or a
+list file):
 
-    row r = the clip of ``--clip-len`` frames centred on original frame ``r * --stride``
-            (indices clamped to the video), shape (num_rows, h, w, C), float32 / float16,
+    row r = the clip of ``clip_len`` frames, ``frame_interval`` original frames apart, centred
+            on original frame ``r * stride`` (indices clamped to the video), run through the
+            backbone, averaged over time: shape (num_rows, h, w, C), float32 / float16,
 
-which is exactly what ``LoadSTVGFeatures(frame_stride=--stride)`` indexes (frame i reads row
-``i // stride``). The backbone comes from a config: either a top-level ``backbone = dict(...)``
-or an mmaction2 recognizer config's ``model.backbone``; ``--checkpoint`` loads a recognizer
-(``backbone.*`` keys) or a bare backbone checkpoint. Multi-pathway outputs (SlowFast) are
-averaged over time per pathway, pooled to the first pathway's spatial size and concatenated.
+which is exactly what ``LoadSTVGFeatures(frame_stride=stride)`` indexes (frame i reads row
+``i // stride``). Multi-pathway outputs (SlowFast) are averaged over time per pathway, pooled
+to the first pathway's spatial size and concatenated on channels; ``out_size`` then pools the
+map to a fixed (h, w).
 
-    python tools/data/extract_features.py configs/_base_/models/i3d_r50_feature.py \
+The config is either an extractor config (``configs/_base_/feature_extractors/``) with a
+``feature_extractor = dict(backbone=..., clip_len=..., frame_interval=..., stride=...,
+size=..., mean=..., std=..., out_size=..., out_channels=...)``, whose values are the
+defaults of the command-line options, or any config with a top-level ``backbone = dict(...)``
+or an mmaction2 recognizer's ``model.backbone`` (then the options' own defaults apply).
+``out_channels``, when given, is checked against the extracted maps (the training configs
+derive their model input channels from it). ``--checkpoint`` loads a recognizer or detector
+(``backbone.*`` keys) or a bare backbone checkpoint. The settings used are written to
+``OUT_DIR/feature_extractor.json``.
+
+    # GKCMN: I3D R50, clips of 8 frames every 4 frames, 224x224, 7x7x2048 maps
+    python tools/data/extract_features.py configs/_base_/feature_extractors/i3d_r50_k400.py \
         --videos data/vidstg/videos --out-dir data/vidstg/features/i3d \
         --checkpoint data/pretrained/i3d_r50_kinetics400.pth
+    # STVGFormer: SlowFast R50 4x16 (AVA), clips of 32 frames every 2nd frame, every 8 frames
+    python tools/data/extract_features.py \
+        configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py \
+        --videos data/hcstvg_v2/videos --out-dir data/hcstvg_v2/features/slowfast \
+        --checkpoint data/pretrained/slowfast_r50_4x16_ava.pth --fp16
 """
 import argparse
+import json
 import math
 import os
 import os.path as osp
@@ -37,11 +53,16 @@ def parse_args(argv=None):
                         help='folder of videos, or a text file with one video path per line')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument('--checkpoint', help='backbone or recognizer checkpoint')
-    parser.add_argument('--clip-len', type=int, default=8, help='frames per clip')
-    parser.add_argument('--stride', type=int, default=4, help='original frames between rows')
-    parser.add_argument('--size', type=int, default=224, help='frames are resized to size^2')
-    parser.add_argument('--mean', type=float, nargs=3, default=[123.675, 116.28, 103.53])
-    parser.add_argument('--std', type=float, nargs=3, default=[58.395, 57.12, 57.375])
+    # None: the config's `feature_extractor` value, else the default in brackets
+    parser.add_argument('--clip-len', type=int, help='frames per clip [8]')
+    parser.add_argument('--frame-interval', type=int,
+                        help='original frames between the frames of a clip [1]')
+    parser.add_argument('--stride', type=int, help='original frames between rows [4]')
+    parser.add_argument('--size', type=int, help='frames are resized to size^2 [224]')
+    parser.add_argument('--out-size', type=int, nargs=2, metavar=('H', 'W'),
+                        help='average-pool the maps to H x W [the backbone\'s own size]')
+    parser.add_argument('--mean', type=float, nargs=3, help='[123.675 116.28 103.53]')
+    parser.add_argument('--std', type=float, nargs=3, help='[58.395 57.12 57.375]')
     parser.add_argument('--batch-clips', type=int, default=16, help='clips per forward')
     parser.add_argument('--fp16', action='store_true', help='store float16')
     parser.add_argument('--h5', help='write every video into this .h5 file (key = stem) '
@@ -51,19 +72,50 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
-    """Build the backbone of ``config`` in mmaction2's scope and load ``checkpoint``."""
+DEFAULTS = dict(clip_len=8, frame_interval=1, stride=4, size=224, out_size=None,
+                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], out_channels=None)
+
+
+def load_config(config: str):
     from mmengine.config import Config
+    return Config.fromfile(config)
+
+
+def extractor_settings(config: str, args=None) -> dict:
+    """Clip sampling and output settings: the command line's, else the config's
+    ``feature_extractor`` values, else :data:`DEFAULTS`."""
+    cfg = load_config(config)
+    settings = dict(DEFAULTS)
+    extractor = cfg.get('feature_extractor') or {}
+    settings.update({k: extractor[k] for k in DEFAULTS if k in extractor})
+    for key in DEFAULTS:
+        value = getattr(args, key, None) if args is not None else None
+        if value is not None:
+            settings[key] = value
+    for key in ('clip_len', 'frame_interval', 'stride', 'size'):
+        if int(settings[key]) < 1:
+            raise ValueError(f'{config}: {key} must be >= 1, got {settings[key]}')
+        settings[key] = int(settings[key])
+    if settings['out_size'] is not None:
+        settings['out_size'] = tuple(int(v) for v in settings['out_size'])
+    return settings
+
+
+def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
+    """Build the backbone of ``config`` (``feature_extractor.backbone``, ``backbone`` or
+    ``model.backbone``) in mmaction2's scope, load ``checkpoint`` and set eval mode."""
     from mmengine.runner import load_checkpoint
 
     import mmstvg  # noqa: F401  (compat shims for mmaction2)
     from mmstvg.registry import MODELS
     from mmstvg.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(config)
-    backbone_cfg = cfg.get('backbone') or cfg.get('model', {}).get('backbone')
+    cfg = load_config(config)
+    backbone_cfg = (cfg.get('feature_extractor') or {}).get('backbone') or \
+        cfg.get('backbone') or cfg.get('model', {}).get('backbone')
     if backbone_cfg is None:
-        raise KeyError(f'{config}: neither `backbone` nor `model.backbone` is defined')
+        raise KeyError(f'{config}: none of `feature_extractor.backbone`, `backbone` and '
+                       '`model.backbone` is defined')
     backbone_cfg = backbone_cfg.to_dict() if hasattr(backbone_cfg, 'to_dict') else \
         dict(backbone_cfg)
     if not backbone_cfg['type'].startswith(('mmaction.', 'mmstvg.', 'mmdet.')):
@@ -105,16 +157,19 @@ def read_frames(path: str, size: int) -> np.ndarray:
     return np.stack(frames)
 
 
-def clip_indices(num_frames: int, clip_len: int, stride: int) -> np.ndarray:
-    """(num_rows, clip_len) frame indices: row r is centred on frame r * stride."""
+def clip_indices(num_frames: int, clip_len: int, stride: int,
+                 frame_interval: int = 1) -> np.ndarray:
+    """(num_rows, clip_len) frame indices: row r is the clip of ``clip_len`` frames
+    ``frame_interval`` apart centred on frame ``r * stride`` (clamped to the video)."""
     rows = math.ceil(num_frames / stride)
     centres = np.arange(rows) * stride
-    offsets = np.arange(clip_len) - clip_len // 2
+    offsets = (np.arange(clip_len) - clip_len // 2) * frame_interval
     return np.clip(centres[:, None] + offsets[None], 0, num_frames - 1)
 
 
-def pool_outputs(outs) -> torch.Tensor:
-    """Backbone output(s) (B, C_k, T_k, h_k, w_k) -> (B, C, h, w) (time averaged)."""
+def pool_outputs(outs, out_size=None) -> torch.Tensor:
+    """Backbone output(s) (B, C_k, T_k, h_k, w_k) -> (B, C, h, w): each averaged over time,
+    pooled to the first one's (h, w), concatenated, then pooled to ``out_size`` if given."""
     outs = outs if isinstance(outs, (tuple, list)) else (outs, )
     size = tuple(outs[0].shape[-2:])
     maps = []
@@ -123,23 +178,40 @@ def pool_outputs(outs) -> torch.Tensor:
         if tuple(o.shape[-2:]) != size:
             o = F.adaptive_avg_pool2d(o, size)
         maps.append(o)
-    return torch.cat(maps, dim=1)
+    out = torch.cat(maps, dim=1)
+    if out_size is not None and tuple(out.shape[-2:]) != tuple(out_size):
+        out = F.adaptive_avg_pool2d(out, tuple(out_size))
+    return out
 
 
 @torch.no_grad()
-def extract_video(model, path: str, args) -> np.ndarray:
-    frames = read_frames(path, args.size)
-    inds = clip_indices(len(frames), args.clip_len, args.stride)
-    mean = torch.tensor(args.mean).view(1, 3, 1, 1, 1)
-    std = torch.tensor(args.std).view(1, 3, 1, 1, 1)
+def extract_video(model, path: str, args, settings: dict = None) -> np.ndarray:
+    """(num_rows, h, w, C) clip feature maps of the video ``path`` (see module docstring)."""
+    settings = settings or extractor_settings(args.config, args)
+    frames = read_frames(path, settings['size'])
+    inds = clip_indices(len(frames), settings['clip_len'], settings['stride'],
+                        settings['frame_interval'])
+    mean = torch.tensor(settings['mean']).view(1, 3, 1, 1, 1)
+    std = torch.tensor(settings['std']).view(1, 3, 1, 1, 1)
     rows = []
     for start in range(0, len(inds), args.batch_clips):
         batch = torch.from_numpy(frames[inds[start:start + args.batch_clips]])  # B,T,H,W,3
         batch = batch.permute(0, 4, 1, 2, 3).float()
         batch = ((batch - mean) / std).to(args.device)
-        rows.append(pool_outputs(model(batch)).permute(0, 2, 3, 1).cpu())
+        out = pool_outputs(model(batch), settings['out_size'])
+        rows.append(out.permute(0, 2, 3, 1).cpu())
     feats = torch.cat(rows).numpy()
     return feats.astype(np.float16 if args.fp16 else np.float32)
+
+
+def check_channels(feats: np.ndarray, settings: dict, config: str) -> None:
+    """The maps have the ``out_channels`` the config promises (what the training configs
+    derive their input channels from)."""
+    expected = settings.get('out_channels')
+    if expected is not None and feats.shape[-1] != int(expected):
+        raise ValueError(f'{config}: the backbone gives {feats.shape[-1]}-channel maps but '
+                         f'`feature_extractor.out_channels` is {expected}; fix the config '
+                         '(the training configs read their input channels from it).')
 
 
 def main(argv=None):
@@ -152,9 +224,13 @@ def main(argv=None):
                        for v in videos]},
         {'--videos': videos + ([args.videos] if osp.isfile(args.videos) else []),
          'config': args.config, '--checkpoint': args.checkpoint})
+    settings = extractor_settings(args.config, args)
     model = build_backbone(args.config, args.checkpoint)
     model.to(args.device)
     os.makedirs(args.out_dir, exist_ok=True)
+    with open(osp.join(args.out_dir, 'feature_extractor.json'), 'w') as f:
+        json.dump(dict(settings, config=args.config, checkpoint=args.checkpoint,
+                       dtype='float16' if args.fp16 else 'float32'), f, indent=2)
     h5 = None
     if args.h5:
         import h5py
@@ -167,11 +243,12 @@ def main(argv=None):
                                    (h5 is None and osp.exists(out))):
             continue
         try:
-            feats = extract_video(model, path, args)
+            feats = extract_video(model, path, args, settings)
         except (RuntimeError, FileNotFoundError) as e:
             failed.append(f'{path}: {e}')
             print(f'[{i + 1}/{len(videos)}] FAILED {e}', file=sys.stderr)
             continue
+        check_channels(feats, settings, args.config)
         if h5 is not None:
             if stem in h5:
                 del h5[stem]

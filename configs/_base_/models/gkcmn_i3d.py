@@ -1,5 +1,7 @@
-# GKCMN (configs/gkcmn/README.md): I3D feature maps (7x7, 1024 channels, precomputed by
-# tools/data/extract_features.py), GloVe 300-d + 2 self-attention layers + Bi-GRU, Eq. 1
+# GKCMN (configs/gkcmn/README.md): I3D feature maps (7x7; precomputed by
+# tools/data/extract_features.py; the paper's Inception I3D has 1024 channels, mmaction2's
+# ResNet-50 I3D 2048: the feature configs set `visual_channels` from their extractor config's
+# `out_channels`), GloVe 300-d + 2 self-attention layers + Bi-GRU, Eq. 1
 # interaction, mixed serial/parallel conv net, Gaussian heatmap head (L = 16, gamma = 0.8),
 # temporal location head (c = 0.3); alpha_1..4 = 1.0, 2.0, 0.2, 0.1; d = 32 (paper §3).
 embed_dims = 32
@@ -16,7 +18,7 @@ model = dict(
         hidden_dims=256),
     interaction=dict(
         type='CrossModalInteraction',
-        visual_channels=1024,
+        visual_channels=2048,  # configs/_base_/feature_extractors/i3d_r50_k400.py
         text_channels=256,
         embed_dims=embed_dims),
     mixed_conv=dict(type='MixedConvNet', in_channels=2 * embed_dims),

@@ -1,6 +1,11 @@
 # STVGFormer (configs/stvgformer/README.md): ResNet-101 + RoBERTa-base static branch initialised
 # from MDETR, SlowFast-R50 (AVA) clip features for the dynamic branch, N = 6 layers everywhere,
-# d = 256, loss weights lambda_1..5 = 5, 2, 0.5, 5, 1 (paper §2.1).
+# d = 256, loss weights lambda_1..5 = 5, 2, 0.5, 5, 1 (paper §2.1). The clip features are
+# precomputed (paper §1.2: "from T uniformly sampled video clips by a pretrained 3D-CNN"):
+# tools/data/extract_features.py with configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py
+# (2048 + 256 channels), read by LoadSTVGFeatures; `video_backbone` is None. The online option
+# (SlowFast over the sampled frames) is
+# configs/stvgformer/stvgformer_r101-mdetr-pre-slowfast-online_8xb1-t48-10e_hcstvg-v2.py.
 embed_dims = 256
 num_layers = 6
 model = dict(
@@ -27,27 +32,7 @@ model = dict(
         out_channels=embed_dims,
         proj_norm=True,  # MDETR's FeatureResizer (FC + LayerNorm)
         pooling='mean'),
-    # SlowFast-R50 4x16 of mmaction2's AVA detector (spatial stride 16, 2048 + 256 channels).
-    video_backbone=dict(
-        type='VideoClipEncoder',
-        backbone=dict(
-            type='mmaction.ResNet3dSlowFast',
-            resample_rate=4,
-            speed_ratio=4,
-            channel_ratio=8,
-            pretrained=None,
-            slow_pathway=dict(
-                type='resnet3d', depth=50, lateral=True, conv1_kernel=(1, 7, 7),
-                dilations=(1, 1, 1, 1), conv1_stride_t=1, pool1_stride_t=1, inflate=(0, 0, 1, 1),
-                spatial_strides=(1, 2, 2, 1)),
-            fast_pathway=dict(
-                type='resnet3d', depth=50, lateral=False, base_channels=8,
-                conv1_kernel=(5, 7, 7), conv1_stride_t=1, pool1_stride_t=1,
-                spatial_strides=(1, 2, 2, 1))),
-        # mmaction2's AVA detector checkpoint: its `backbone.*` keys match this module's
-        # (mmaction's SlowFast ignores an init_cfg of its own).
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='data/pretrained/slowfast_r50_4x16_ava.pth')),
+    video_backbone=None,
     static_branch=dict(
         type='StaticBranch',
         embed_dims=embed_dims,
@@ -74,19 +59,27 @@ model = dict(
         loss_bbox=dict(type='mmdet.L1Loss', loss_weight=5.0),      # lambda_1
         loss_giou=dict(type='mmdet.GIoULoss', loss_weight=2.0),    # lambda_2
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=0.5)),  # lambda_3
-    # 2D-TAN head; d_m, depth and kernel are not given in the paper: 2D-TAN's values.
+    # 2D-TAN head; d_m, depth and kernel are not given in the paper (nor the paper's
+    # Aug. 2D-TAN [8] values): 2D-TAN's ActivityNet setting "64x64-K9L4" (microsoft/VideoX
+    # 2D-TAN/experiments/activitynet/2D-TAN-64x64-K9L4-pool.yaml: 512 channels, 4 convs of
+    # kernel 9), the published map size closest to T = 48 (2D-TAN's others: 16x16 and
+    # 128x128 maps, 8 convs of kernel 5).
     temporal_head=dict(
         type='TAN2DHead',
         in_channels=embed_dims,
         map_channels=512,
         num_convs=4,
-        kernel_size=5,
+        kernel_size=9,
         aux_hidden_dims=embed_dims,
         loss_tg=dict(type='ScaledIoUBCELoss', min_iou=0.0, max_iou=1.0,
                      loss_weight=5.0),                              # lambda_4
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=1.0)),  # lambda_5
     frame_chunk=96,
     pass_batch=2,
+    # MDETR's auxiliary decoding losses (the static head on every decoder layer): on by
+    # default in MDETR (ashkamath/mdetr main.py: `--no_aux_loss` disables them); the paper
+    # follows "the practice in MDETR" for training.
+    aux_loss=True,
     # Attention kernel of the static branch, STCMT and SDIB: 'naive' | 'sdpa' | 'fused'
     # (mmstvg/ops Triton kernels; falls back to 'sdpa' with a warning where no GPU is present).
     attn_impl='sdpa',

@@ -13,7 +13,14 @@ per sample. What it lacks for STVG, added here:
 4. ``Flip`` flips the frames IN PLACE, so a frame array referenced twice in ``imgs`` (a
    repeated frame index, e.g. from mmaction2's ``PyAVDecode`` or crop views of one array) is
    flipped twice, i.e. not at all; this subclass flips out of place;
-5. ``flip`` is recorded as a Python ``bool`` (``Flip`` stores ``np.bool_``).
+5. ``flip`` is recorded as a Python ``bool`` (``Flip`` stores ``np.bool_``);
+6. precomputed clip feature maps ``features`` (N, h, w, C) (``LoadSTVGFeatures``) are
+   mirrored along w with the frames, so that they stay aligned with them (STVGFormer's
+   static-to-dynamic interaction reads the static attention at the dynamic map's positions).
+   Mirroring a feature map is not the same as extracting features of mirrored frames (the
+   backbone's filters are not mirror-symmetric); it keeps the positions right, and the
+   pretrained video backbones were trained with horizontal flips. Per-frame feature vectors
+   (N, C) are left as they are.
 """
 import re
 from typing import Sequence, Tuple
@@ -49,10 +56,11 @@ class STVGFlip(Flip):
     - frame_in_span (np.ndarray, optional): (N,) bool; rows outside the span stay zero.
       Without it, rows that were all zero stay zero.
     - sentence (str, optional): the query text (``text_key``).
+    - features (np.ndarray, optional): (N, h, w, C) clip feature maps.
 
     Modified Keys:
 
-    - imgs, gt_bboxes, sentence (when flipped horizontally).
+    - imgs, gt_bboxes, sentence, features (when flipped horizontally).
 
     Added Keys:
 
@@ -125,6 +133,9 @@ class STVGFlip(Flip):
                 results['gt_bboxes'][keep_zero] = 0
             if isinstance(results.get(self.text_key), str):
                 results[self.text_key] = self.swap_words(results[self.text_key])
+            feats = results.get('features')
+            if feats is not None and np.ndim(feats) == 4:
+                results['features'] = np.ascontiguousarray(np.flip(feats, axis=2))
         return results
 
     def __repr__(self) -> str:

@@ -1,12 +1,17 @@
-"""Clip-level visual features for STVGFormer's dynamic branch (§1.2).
+"""Clip-level visual features computed online (an option; not the paper's path).
 
 The paper extracts ``F_c`` (T x H x W x c) from T uniformly sampled video clips with a
-SlowFast network pre-trained on AVA. Here the T sampled frames are fed to an mmaction2 3-D
+SlowFast network pre-trained on AVA (§1.2). That path is ``tools/data/extract_features.py``
+with ``configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py`` (one 32-frame clip per
+row) read by ``LoadSTVGFeatures``; the STVGFormer HC-STVG / VidSTG configs use it. This
+module is the online alternative: the T sampled frames are fed to an mmaction2 3-D
 backbone (``mmaction.ResNet3dSlowFast``, ``mmaction.ResNet3d``, ...) as one video
 (B, 3, T, H, W): with the temporal strides of the AVA SlowFast (none in the fast pathway, the
 slow pathway reads every ``resample_rate``-th frame), each sampled frame gets a feature whose
 temporal receptive field covers its neighbouring sampled frames, i.e. a clip centred on it —
-one forward pass instead of T. Every pathway's output is resampled to T time steps (nearest:
+one forward pass instead of T. It is not the paper's input: the frames a clip sees are the
+sparse sampled frames (their spacing differs between 48 training and 96 test frames per pass,
+and the slow pathway's stride is stretched accordingly). Every pathway's output is resampled to T time steps (nearest:
 a frame takes the feature of the slow clip it belongs to) and to a common spatial size, and
 the pathways are concatenated on channels. To use features of T separately extracted clips
 instead, drop the video backbone and load them with ``LoadSTVGFeatures``.
@@ -21,6 +26,7 @@ from typing import Optional, Sequence
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmstvg.registry import MODELS
 
@@ -37,6 +43,10 @@ class VideoClipEncoder(BaseModule):
         freeze (bool): keep the backbone fixed (no gradients, BN statistics frozen: eval mode
             even while the grounder trains). Defaults to False. (For activation
             checkpointing, set ``with_cp=True`` in the mmaction2 backbone's config.)
+        norm_eval (bool): keep the backbone's BatchNorm layers in eval mode while the grounder
+            trains (frozen running statistics of the pretrained network; their affine weights
+            still train unless ``freeze``). Batch statistics of one video's sampled frames
+            are a poor estimate of the pretrained ones. Defaults to False.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)``.
     """
 
@@ -45,6 +55,7 @@ class VideoClipEncoder(BaseModule):
                  spatial_size: Optional[Sequence[int]] = None,
                  frame_chunk: Optional[int] = None,
                  freeze: bool = False,
+                 norm_eval: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -52,6 +63,7 @@ class VideoClipEncoder(BaseModule):
         self.frame_chunk = frame_chunk
         self.out_channels = self._infer_channels()
         self.freeze = freeze
+        self.norm_eval = norm_eval
         if freeze:
             for p in self.backbone.parameters():
                 p.requires_grad = False
@@ -61,6 +73,10 @@ class VideoClipEncoder(BaseModule):
         super().train(mode)
         if self.freeze:
             self.backbone.eval()
+        elif mode and self.norm_eval:
+            for m in self.backbone.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
         return self
 
     @torch.no_grad()

@@ -5,10 +5,27 @@
   and a size branch predicts the distances (l, t, r, b) from each cell centre to the box
   sides, in cells (softplus, non-negative).
 - Targets (Eq. 5): a Gaussian ``exp(-((x - x_c)^2 + (y - y_c)^2) / (2σ^2))`` over the cell
-  indices, centred on the cell holding the box centre (peak exactly 1 there). ``σ``: a fixed
-  ``sigma`` (cells) if given, else box-adaptive as CenterNet: ``radius / 3`` with mmdet's
-  ``gaussian_radius(box size, min_overlap=delta)``; the paper's "δ is set to 0.9" is read as
-  this overlap. ``single_point=True`` ("w/o SK") puts a single 1 on the centre cell.
+  indices, centred on the cell holding the box centre (peak exactly 1 there). The paper only
+  says that "σ determines the size of kernels" and that γ (0.8) "determines the number of
+  positive samples" (the cells with target > γ, Eq. 6); how σ follows the box is not given.
+  ``sigma_mode`` (with ``sigma_ratio`` ρ, in cells of the L x L map, box side w' x h'):
+
+  - ``'box'`` (default): Eq. 5's single σ, proportional to the box size,
+    ``σ = ρ · sqrt(w' h')``. The positives are the cells within ``σ sqrt(2 ln(1/γ))``
+    = 0.668 σ of the peak; with ρ = 0.4 (default) that is 0.27 of the box size: a box of
+    a quarter of the L = 16 map (4 cells) gets the peak and its 4 neighbours, a 12-cell box
+    37 cells, a box under ~3.75 cells only its peak. ρ = 0.4 is the smallest value (to one
+    decimal) at which a quarter-map box gets more than one positive; the positives then
+    cover the central ~22 % of a square box and stay inside it.
+  - ``'box_xy'``: an elliptical kernel, ``σ_x = ρ w'``, ``σ_y = ρ h'`` (TTFNet-style;
+    Eq. 5 has one σ, so not the paper's form).
+  - ``'centernet'``: the earlier reading, ``σ = radius / 3`` with mmdet's
+    ``gaussian_radius(box size, min_overlap=delta)`` and the paper's otherwise undefined
+    "δ = 0.9" as that overlap. On the L = 16 map the radius stays under 1.4 cells, so σ is the
+    0.5 floor for every box and exactly one cell exceeds γ: Eq. 6's γ never adds a positive.
+
+  σ is at least 0.5 cells in every mode; a fixed ``sigma`` (cells) overrides the mode.
+  ``single_point=True`` ("w/o SK") puts a single 1 on the centre cell.
 - Size regression (Eq. 7): every cell whose centre lies inside the GT box (the centre cell
   for boxes smaller than a cell) regresses the box; GIoU (mmdet) between the decoded and the
   GT box, averaged over those cells.
@@ -38,8 +55,12 @@ class GaussianHeatmapHead(BaseModule):
         in_channels (int): channels of the input maps.
         feat_channels (int): hidden channels of both branches. Defaults to 32.
         map_size (int, optional): L; None keeps the input resolution (BM).
-        sigma (float, optional): fixed σ in cells; None: box-adaptive (see docstring).
-        delta (float): min overlap of the box-adaptive radius. Defaults to 0.9.
+        sigma (float, optional): fixed σ in cells; None: ``sigma_mode`` (see docstring).
+        sigma_mode (str): ``'box'`` (σ = ρ sqrt(w' h'), Eq. 5's single σ), ``'box_xy'``
+            (σ_x = ρ w', σ_y = ρ h') or ``'centernet'`` (radius / 3 with overlap ``delta``).
+            Defaults to ``'box'``.
+        sigma_ratio (float): ρ of the ``'box'`` modes. Defaults to 0.4.
+        delta (float): min overlap of the ``'centernet'`` radius. Defaults to 0.9.
         single_point (bool): single-point targets ("w/o SK"). Defaults to False.
         loss_heatmap (dict): Eq. 6 (α_1 as its weight).
         loss_bbox (dict): Eq. 7, mmdet's GIoU (α_2 as its weight).
@@ -51,6 +72,8 @@ class GaussianHeatmapHead(BaseModule):
                  feat_channels: int = 32,
                  map_size: Optional[int] = 16,
                  sigma: Optional[float] = None,
+                 sigma_mode: str = 'box',
+                 sigma_ratio: float = 0.4,
                  delta: float = 0.9,
                  single_point: bool = False,
                  loss_heatmap: dict = dict(type='ThresholdGaussianFocalLoss', alpha=2.0,
@@ -59,7 +82,13 @@ class GaussianHeatmapHead(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.map_size = map_size
+        if sigma_mode not in self.SIGMA_MODES:
+            raise ValueError(f'sigma_mode must be one of {self.SIGMA_MODES}, got {sigma_mode!r}')
+        if sigma_ratio <= 0:
+            raise ValueError(f'sigma_ratio must be > 0, got {sigma_ratio}')
         self.sigma = sigma
+        self.sigma_mode = sigma_mode
+        self.sigma_ratio = float(sigma_ratio)
         self.delta = delta
         self.single_point = single_point
 
@@ -74,6 +103,8 @@ class GaussianHeatmapHead(BaseModule):
         self.loss_bbox = MODELS.build(loss_bbox)
 
     input_kind = 'feature_maps'
+    SIGMA_MODES = ('box', 'box_xy', 'centernet')
+    MIN_SIGMA = 0.5
 
     def forward(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Predict.
@@ -121,6 +152,32 @@ class GaussianHeatmapHead(BaseModule):
                             dim=-1)
         return boxes
 
+    def get_sigmas(self, boxes: torch.Tensor, h: int, w: int) -> tuple:
+        """σ_x, σ_y of the Gaussian of every box (see module docstring).
+
+        Args:
+            boxes (Tensor): (K, 4) normalised xyxy.
+            h, w (int): map size.
+
+        Returns:
+            tuple: ``sigma_x``, ``sigma_y``, each (K, ) in cells (equal unless ``'box_xy'``).
+        """
+        bw = (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * w
+        bh = (boxes[:, 3] - boxes[:, 1]).clamp(min=0) * h
+        if self.sigma is not None:
+            sigma = boxes.new_full((boxes.shape[0], ), float(self.sigma))
+            return sigma, sigma
+        if self.sigma_mode == 'box':
+            sigma = (self.sigma_ratio * (bw * bh).sqrt()).clamp(min=self.MIN_SIGMA)
+            return sigma, sigma
+        if self.sigma_mode == 'box_xy':
+            return ((self.sigma_ratio * bw).clamp(min=self.MIN_SIGMA),
+                    (self.sigma_ratio * bh).clamp(min=self.MIN_SIGMA))
+        radius = [max(0.0, gaussian_radius((float(y), float(x)), min_overlap=self.delta))
+                  for y, x in zip(bh, bw)]
+        sigma = boxes.new_tensor([max(r / 3.0, self.MIN_SIGMA) for r in radius])
+        return sigma, sigma
+
     def get_targets(self, boxes: torch.Tensor, h: int, w: int) -> tuple:
         """Targets of K boxes.
 
@@ -140,15 +197,10 @@ class GaussianHeatmapHead(BaseModule):
             heatmap = boxes.new_zeros(k, h, w)
             heatmap[torch.arange(k), cy, cx] = 1
         else:
-            if self.sigma is not None:
-                sigma = boxes.new_full((k, ), float(self.sigma))
-            else:
-                sizes = [((float(b[3] - b[1]) * h), (float(b[2] - b[0]) * w)) for b in boxes]
-                radius = [max(0.0, gaussian_radius(s, min_overlap=self.delta)) for s in sizes]
-                sigma = boxes.new_tensor([max(r / 3.0, 0.5) for r in radius])
-            d2 = (xs - cx[:, None, None].to(boxes.dtype)) ** 2 + \
-                (ys - cy[:, None, None].to(boxes.dtype)) ** 2
-            heatmap = torch.exp(-d2 / (2 * sigma[:, None, None] ** 2))
+            sigma_x, sigma_y = self.get_sigmas(boxes, h, w)
+            heatmap = torch.exp(
+                -(xs - cx[:, None, None].to(boxes.dtype)) ** 2 / (2 * sigma_x[:, None, None] ** 2)
+                - (ys - cy[:, None, None].to(boxes.dtype)) ** 2 / (2 * sigma_y[:, None, None] ** 2))
         ltrb = self.encode_ltrb(boxes, h, w)
         reg_mask = (ltrb > 0).all(dim=1)
         centre = torch.zeros_like(reg_mask)

@@ -46,3 +46,19 @@ def test_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match='unsupported'):
         LoadSTVGFeatures()(_results(tmp_path / 'vid.pt'))
     assert 'frame_stride=1' in repr(LoadSTVGFeatures())
+
+
+def test_channel_count_checked_at_load_time(tmp_path):
+    """1024-channel (Inception I3D) maps in a config made for 2048-channel (ResNet-50 I3D)
+    maps fail when the file is read, naming it and the query."""
+    maps = np.zeros((5, 2, 2, 1024), np.float16)
+    np.save(tmp_path / 'vid.npy', maps)
+    with h5py.File(tmp_path / 'all.h5', 'w') as f:
+        f.create_dataset('vid', data=maps)
+    for path, kwargs in ((tmp_path / 'vid.npy', {}), (tmp_path / 'all.h5',
+                                                      dict(h5_key='{video_name}'))):
+        with pytest.raises(ValueError, match=rf"{path.name}.*'q1'.*1024 channels.*2048"):
+            LoadSTVGFeatures(channels=2048, **kwargs)(_results(path, inds=(0, 4)))
+        out = LoadSTVGFeatures(channels=1024, **kwargs)(_results(path, inds=(0, 4)))
+        assert out['features'].shape == (2, 2, 2, 1024)
+    assert 'channels=2048' in repr(LoadSTVGFeatures(channels=2048))

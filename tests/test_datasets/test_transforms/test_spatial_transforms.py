@@ -119,6 +119,21 @@ def test_no_flip_keeps_everything():
     assert not out['gt_bboxes'][[0, 5]].any() and out['gt_bboxes'][1:5].all()
 
 
+def test_flip_mirrors_clip_feature_maps():
+    """Precomputed (N, h, w, C) clip maps are mirrored with the frames (cell (y, x) of the
+    flipped map is cell (y, w - 1 - x) of the original); (N, C) vectors are not touched."""
+    maps = np.arange(2 * 2 * 3 * 2, dtype=np.float32).reshape(2, 2, 3, 2)
+    out = STVGFlip(flip_ratio=1.0)(dict(_results(), features=maps.copy()))
+    assert out['features'].shape == maps.shape
+    for x in range(3):
+        np.testing.assert_array_equal(out['features'][:, :, x], maps[:, :, 2 - x])
+    out = STVGFlip(flip_ratio=0.0)(dict(_results(), features=maps.copy()))
+    np.testing.assert_array_equal(out['features'], maps)
+    vecs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = STVGFlip(flip_ratio=1.0)(dict(_results(), features=vecs.copy()))
+    np.testing.assert_array_equal(out['features'], vecs)
+
+
 @pytest.mark.parametrize('src,dst', [
     ('The man on the LEFT walks to the Right', 'The man on the RIGHT walks to the Left'),
     ('the leftmost dog, left-hand side', 'the rightmost dog, right-hand side'),

@@ -3,27 +3,12 @@ import pytest
 import torch
 
 from mmstvg.registry import MODELS
-from mmstvg.testing import TINY_VIDEO_BACKBONE
+from mmstvg.testing import TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE
 from mmstvg.utils import register_all_modules
 
 register_all_modules()
 
-
-def _pathway(**kwargs):
-    return dict(type='resnet3d', depth=18, num_stages=2, conv1_stride_t=1, pool1_stride_t=1,
-                spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),
-                out_indices=(1, ), norm_eval=False, pretrained=None, **kwargs)
-
-
-TINY_SLOWFAST = dict(
-    type='VideoClipEncoder',
-    backbone=dict(
-        type='mmaction.ResNet3dSlowFast', resample_rate=4, speed_ratio=4, channel_ratio=4,
-        pretrained=None,
-        slow_pathway=_pathway(base_channels=8, lateral=True, lateral_activate=(1, 1),
-                              conv1_kernel=(1, 7, 7), inflate=(0, 1)),
-        fast_pathway=_pathway(base_channels=2, lateral=False, conv1_kernel=(5, 7, 7),
-                              inflate=(1, 1))))
+TINY_SLOWFAST = dict(type='VideoClipEncoder', backbone=TINY_SLOWFAST_BACKBONE)
 
 
 @pytest.mark.parametrize('cfg,channels', [(TINY_SLOWFAST, 16 + 4), (TINY_VIDEO_BACKBONE, 16)])
@@ -83,3 +68,20 @@ def test_pretrained_ava_style_checkpoint(tmp_path):
     enc.init_weights()
     for key, value in enc.state_dict().items():
         torch.testing.assert_close(value, state[key], msg=key)
+
+
+def test_norm_eval_keeps_pretrained_bn_statistics_while_training():
+    """norm_eval=True: a training-mode forward leaves every BN's running statistics as they
+    were (eval-mode BN), the weights still get gradients; without it they move."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+    torch.manual_seed(0)
+    x = torch.randn(1, 8, 3, 32, 32)
+    for norm_eval in (True, False):
+        enc = MODELS.build(dict(TINY_SLOWFAST, norm_eval=norm_eval)).train()
+        bns = [m for m in enc.backbone.modules() if isinstance(m, _BatchNorm)]
+        assert bns and all(m.training != norm_eval for m in bns)
+        before = [m.running_mean.clone() for m in bns]
+        enc(x).sum().backward()
+        moved = [not torch.equal(b, m.running_mean) for b, m in zip(before, bns)]
+        assert (not any(moved)) if norm_eval else all(moved)
+        assert all(p.grad is not None for p in enc.parameters() if p.requires_grad)

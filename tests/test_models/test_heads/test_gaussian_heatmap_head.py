@@ -16,6 +16,34 @@ def test_gaussian_target_peak_and_single_point():
     assert heat.sum() == 1 and heat[0, 6, 8] == 1
 
 
+def test_box_adaptive_kernel_positive_counts():
+    """Eq. 6 with γ = 0.8 on Eq. 5 targets: h > γ  <=>  d² < 2 σ² ln(1 / γ) = 0.4463 σ²
+    (d in cells from the peak cell); default σ = 0.4 sqrt(w' h') on the L = 16 map."""
+    head = GaussianHeatmapHead(in_channels=4, map_size=16)
+    gamma = head.loss_heatmap.gamma
+    assert gamma == 0.8
+    boxes = torch.tensor([[0.125, 0.125, 0.875, 0.875],   # 12 x 12 cells, σ = 4.8
+                          [0.375, 0.375, 0.625, 0.625],   # 4 x 4 cells, σ = 1.6
+                          [0.45, 0.45, 0.55, 0.55]])      # 1.6 x 1.6 cells, σ = 0.64
+    heat, _, _ = head.get_targets(boxes, 16, 16)
+    counts = (heat > gamma).flatten(1).sum(1).tolist()
+    # 12 cells: d² < 0.4463 * 23.04 = 10.28, the lattice points with x² + y² <= 10 around
+    #   the peak: 1 (d² = 0) + 4 (1) + 4 (2) + 4 (4) + 8 (5) + 4 (8) + 4 (9) + 8 (10) = 37
+    # 4 cells: d² < 0.4463 * 2.56 = 1.14: the peak and its 4 neighbours = 5
+    # 1.6 cells: d² < 0.4463 * 0.4096 = 0.18: the peak only
+    assert counts == [37, 5, 1]
+    assert heat[0, 8, 8] == 1 and heat[1, 8, 8] == 1
+    # elliptical variant: a 12 x 4 box, σ_x = 4.8, σ_y = 1.6: x²/23.04 + y²/2.56 < 0.4463
+    #   row y = 0: |x| <= 3 (7 cells); rows y = ±1: x² < 1.28, |x| <= 1 (3 + 3); |y| = 2: none
+    xy = GaussianHeatmapHead(in_channels=4, map_size=16, sigma_mode='box_xy')
+    heat, _, _ = xy.get_targets(torch.tensor([[0.125, 0.375, 0.875, 0.625]]), 16, 16)
+    assert int((heat > gamma).sum()) == 13
+    # the earlier CenterNet reading (radius with overlap δ = 0.9) collapses to one positive
+    cn = GaussianHeatmapHead(in_channels=4, map_size=16, sigma_mode='centernet')
+    heat, _, _ = cn.get_targets(boxes, 16, 16)
+    assert (heat > gamma).flatten(1).sum(1).tolist() == [1, 1, 1]
+
+
 def test_ltrb_round_trip_and_predict():
     head = GaussianHeatmapHead(in_channels=4, map_size=8)
     box = torch.tensor([[0.1, 0.2, 0.6, 0.9]])

@@ -1,10 +1,11 @@
 # Copyright (c) mmstvg contributors.
 """Generate the synthetic STVG benchmark (HC-STVG v2 layout) used by the CPU demo and tests.
 
-Example (the demo's set: 1,000 train + 200 val queries, 64 frames of 128x128 at 16 fps)::
+Example (the benchmark's set: 1,000 train + 200 val + 1,000 test queries, 64 frames of
+128x128 at 16 fps; the configs validate on val, the benchmark tables score test)::
 
-    python tools/data/synthetic/generate.py --out-dir data/synth_stvg \\
-        --num-train 1000 --num-val 200 --num-frames 64 --size 128 --fps 16 --seed 0 --workers 2
+    python tools/data/synthetic/generate.py --out-dir data/synth_stvg --num-train 1000 \\
+        --num-val 200 --num-test 1000 --num-frames 64 --size 128 --fps 16 --seed 0 --workers 2
 
 Re-running with the same parameters is a no-op (``meta.json`` records them and is written
 last); ``--force`` regenerates. Scene options of
