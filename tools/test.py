@@ -6,7 +6,7 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.utils import (register_all_modules, validate_cfg_options,
+from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
@@ -30,6 +30,9 @@ def parse_args():
                         help='directory (under the work dir / timestamp) where videos with '
                         'the predicted and GT tubes drawn are written')
     parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
+    parser.add_argument('--allow-partial-load', action='store_true',
+                        help='evaluate even if the checkpoint does not cover the whole model '
+                        '(missing, unexpected or mis-shaped weights are then only logged)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value pairs (xxx=yyy)')
@@ -87,6 +90,8 @@ def merge_args(cfg, args):
             not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint
+    if args.allow_partial_load:
+        cfg.allow_partial_load = True
     return cfg
 
 
@@ -95,7 +100,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(validate_config_path(args.config))
     validate_cfg_options(cfg, args.cfg_options)
-    cfg = merge_args(cfg, args)
+    cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
