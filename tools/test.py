@@ -6,7 +6,7 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.utils import (register_all_modules, validate_cfg_options,
+from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
@@ -31,6 +31,9 @@ def parse_args():
                         help='directory (under the work dir / timestamp) where videos with '
                         'the predicted and GT tubes drawn are written')
     parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
+    parser.add_argument('--allow-partial-load', action='store_true',
+                        help='evaluate even if the checkpoint does not cover the whole model '
+                        '(missing, unexpected or mis-shaped weights are then only logged)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value pairs (xxx=yyy)')
@@ -90,6 +93,8 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     check_outputs_not_inputs({'--submit': args.submit, '--dump': args.dump},
                              config_input_files(cfg, args.config, args.checkpoint))
+    if args.allow_partial_load:
+        cfg.allow_partial_load = True
     return cfg
 
 
@@ -98,7 +103,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(validate_config_path(args.config))
     validate_cfg_options(cfg, args.cfg_options)
-    cfg = merge_args(cfg, args)
+    cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

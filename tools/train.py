@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmstvg.engine import find_resumable_checkpoint
-from mmstvg.utils import (register_all_modules, validate_cfg_options,
+from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
@@ -112,7 +112,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(validate_config_path(args.config))
     validate_cfg_options(cfg, args.cfg_options)
-    cfg = merge_args(cfg, args)
+    cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

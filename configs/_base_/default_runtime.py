@@ -10,6 +10,11 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='m_vIoU', rule='greater',
                     max_keep_ckpts=3, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # every RNG (main process and DataLoader workers, persistent or not) reseeded from
+    # (seed, epoch) at each epoch start: a resumed run draws what an uninterrupted one does
+    epoch_seed=dict(type='EpochSeedHook'),
+    # a loaded checkpoint must cover the model (`allow_partial_load = True` to allow less)
+    checkpoint_coverage=dict(type='CheckpointCoverageHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
     visualization=dict(type='STVGVisualizationHook', draw=False))
 

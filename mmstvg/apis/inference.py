@@ -23,12 +23,12 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
 from mmstvg.evaluation.functional import densify_tube
 from mmstvg.registry import MODELS
 from mmstvg.utils import register_all_modules
-from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+from mmstvg.utils.checkpoint_safety import check_state_dict_coverage
 from mmstvg.utils.video_io import VideoInfo, probe_video
 
 
@@ -86,7 +86,8 @@ class STVGPrediction:
 def init_grounder(config: Union[str, Config],
                   checkpoint: Optional[str] = None,
                   device: str = 'cpu',
-                  cfg_options: Optional[dict] = None) -> torch.nn.Module:
+                  cfg_options: Optional[dict] = None,
+                  allow_partial_load: bool = False) -> torch.nn.Module:
     """Build a grounder from its config and load its weights.
 
     Args:
@@ -95,6 +96,15 @@ def init_grounder(config: Union[str, Config],
             keeps the initial weights (a weight-free predictor, or a smoke test).
         device (str): 'cpu', 'cuda', 'cuda:1' ...
         cfg_options (dict, optional): overrides merged into the config.
+        allow_partial_load (bool): accept a checkpoint that does not cover the whole model
+            (the differences are logged). Also set by ``allow_partial_load = True`` in the
+            config. Defaults to False.
+
+    Raises:
+        CorruptCheckpointError / UnsafeCheckpointError: the checkpoint cannot be read / is
+            refused by the safe loader.
+        IncompleteCheckpointError: the checkpoint misses weights of the model, has weights
+            of another shape, or weights the model does not have (unless allowed).
 
     Returns:
         nn.Module: the model in eval mode, on ``device``, with ``model.cfg`` set and its test
@@ -109,8 +119,11 @@ def init_grounder(config: Union[str, Config],
         model_cfg.pop('init_cfg', None)   # the checkpoint replaces any pretrained init
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        with explain_unsafe_checkpoint(checkpoint):
-            load_checkpoint(model, checkpoint, map_location='cpu')
+        ckpt = _load_checkpoint(checkpoint, map_location='cpu')   # what load_checkpoint does,
+        check_state_dict_coverage(                                # with the coverage checked
+            model, ckpt, checkpoint,
+            allow_partial=allow_partial_load or bool(cfg.get('allow_partial_load')))
+        _load_checkpoint_to_model(model, ckpt)
     model.cfg = cfg
     model.test_pipeline = Compose(_test_pipeline_cfg(cfg))
     return model.to(device).eval()

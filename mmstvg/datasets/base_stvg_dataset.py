@@ -42,6 +42,11 @@ failure is logged and counted instead, and ``None`` is returned, so that mmengin
 ``BaseDataset.__getitem__`` draws another index. In ``test_mode`` it always raises: an
 evaluation must never drop a query. (Run-time counts live in the process that ran the
 pipeline, i.e. in each DataLoader worker; the warnings are the record.)
+
+Random augmentations in DataLoader workers are reseeded per training epoch from (seed,
+epoch, rank, worker) by :class:`~mmstvg.engine.hooks.EpochSeedHook` through
+:meth:`BaseSTVGDataset.set_epoch_seed`, persistent workers included, so that a resumed run
+draws the same augmentations as an uninterrupted one.
 """
 import os.path as osp
 from collections import defaultdict
@@ -53,6 +58,7 @@ from mmengine.fileio import exists, join_path
 from mmengine.logging import MMLogger
 
 from mmstvg.utils.json_io import JSONFileError, load_json
+from mmstvg.utils.seeding import EpochSeed
 
 #: Reasons for rejecting a query (keys of ``BaseSTVGDataset.skipped``).
 MALFORMED = 'malformed'
@@ -219,6 +225,7 @@ class BaseSTVGDataset(BaseDataset):
         self.skipped_details: List[dict] = []
         self.num_clipped_boxes = 0
         self.num_queries_with_clipped_boxes = 0
+        self.epoch_seed = EpochSeed()
         data_prefix = dict(data_prefix)
         data_prefix.setdefault('video', '')
         super().__init__(
@@ -466,6 +473,14 @@ class BaseSTVGDataset(BaseDataset):
         return {reason: len(qids) for reason, qids in self.skipped.items()}
 
     # ------------------------------------------------------------------ run time
+    def set_epoch_seed(self, seed: int) -> None:
+        """Seed of the coming training epoch for the DataLoader workers (EpochSeedHook)."""
+        self.epoch_seed.set(seed)
+
+    def __getitem__(self, idx: int) -> Any:
+        self.epoch_seed.apply_in_worker()
+        return super().__getitem__(idx)
+
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on query ``idx``; failures name the video file and the qid.
 

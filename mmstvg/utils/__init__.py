@@ -1,9 +1,10 @@
 from .cli import load_config, validate_cfg_options, validate_config_path
 from .compat import apply_compat
+from .config_check import ConfigError, validate_config
 from .json_io import JSONFileError, load_json
 from .setup_env import register_all_modules
 
 __all__ = [
-    'JSONFileError', 'apply_compat', 'load_config', 'load_json', 'register_all_modules',
-    'validate_cfg_options', 'validate_config_path'
+    'ConfigError', 'JSONFileError', 'apply_compat', 'load_config', 'load_json',
+    'register_all_modules', 'validate_cfg_options', 'validate_config', 'validate_config_path'
 ]

@@ -4,12 +4,16 @@
 A config is Python and runs as code when loaded (mmengine's ``Config.fromfile``): load only
 configs you trust. What is checked here are mistakes, which mmengine would otherwise accept
 silently: ``--cfg-options`` with a misspelt key creates a new, unused entry (the run then
-ignores the override the user believes active).
+ignores the override the user believes active), and an override of a config variable
+(``max_epochs``, ``data_root``) changes none of the values computed from it. The checks of
+the merged config are in :mod:`mmstvg.utils.config_check`.
 """
 import difflib
 import os.path as osp
 import re
 from typing import Optional
+
+from .config_check import check_override_top_level
 
 CONFIG_SUFFIXES = ('.py', '.json', '.yaml', '.yml')
 _KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$')
@@ -28,15 +32,18 @@ def validate_cfg_options(cfg, options: Optional[dict]) -> None:
     """Check every ``--cfg-options`` key against the loaded config.
 
     A key is dotted identifiers (list items by index, as mmengine allows; no dunder names).
-    Its parent must exist in ``cfg`` and be a dict or a list (a new leaf key is allowed, e.g.
-    an argument the base config leaves at its default); a missing parent raises a ValueError
-    naming the closest existing key.
+    Its first part must be a top-level key that the runner or mmstvg reads (not a config
+    variable, not an unknown name: :func:`~mmstvg.utils.config_check.
+    check_override_top_level`). Its parent must exist in ``cfg`` and be a dict or a list (a
+    new leaf key is allowed, e.g. an argument the base config leaves at its default); a
+    missing parent raises a ValueError naming the closest existing key.
     """
     for key in (options or {}):
         if not _KEY.match(key) or any(p.startswith('__') for p in key.split('.')):
             raise ValueError(f'--cfg-options: invalid key {key!r} (expected dotted names, '
                              'e.g. model.backbone.depth or train_dataloader.batch_size)')
         parts = key.split('.')
+        check_override_top_level(cfg, parts[0])
         node, path = cfg, []
         for part in parts[:-1]:
             path.append(part)

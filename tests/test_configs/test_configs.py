@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmstvg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 from mmstvg.testing import TINY_ROBERTA
-from mmstvg.utils import register_all_modules
+from mmstvg.utils import register_all_modules, validate_config
 
 register_all_modules()
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -48,6 +48,16 @@ def test_config_builds(path):
     for name in ('val_evaluator', 'test_evaluator'):
         if cfg.get(name):
             assert METRICS.build(cfg[name]) is not None
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+def test_config_passes_start_up_validation(path):
+    """What tools/train.py and tools/test.py check before building the runner: every hook,
+    optimizer, scheduler and loop argument exists, no top-level key is a typo; and every
+    config has the hooks that make resume exact and refuse checkpoints missing weights."""
+    cfg = validate_config(Config.fromfile(path))
+    hooks = {h.type for h in cfg.default_hooks.values() if h}
+    assert {'EpochSeedHook', 'CheckpointCoverageHook'} <= hooks
 
 
 TRAIN_CONFIGS = [p for p in CONFIGS if 'trivial' not in osp.basename(p)]

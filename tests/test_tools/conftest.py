@@ -51,3 +51,14 @@ def tiny_synth_cfg(data_root: str, work_dir: str, max_epochs: int = 2) -> Config
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=0, deterministic=False)
     return cfg
+
+
+def use_shipped_loader_settings(cfg: Config) -> Config:
+    """Give ``cfg``'s dataloaders the worker settings of the shipped synthetic config
+    (``num_workers``, ``persistent_workers``), as a resume test must use."""
+    shipped = Config.fromfile(SYNTH_CFG)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(name):
+            for key in ('num_workers', 'persistent_workers'):
+                cfg[name][key] = shipped[name][key]
+    return cfg

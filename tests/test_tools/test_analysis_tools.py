@@ -76,7 +76,7 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     assert sum('gkcmn' in n for n in names) == 6 and sum('stvgformer' in n for n in names) == 5
     cfg = Config.fromfile(osp.join(REPO, configs[0]))
     benchmark_suite.set_epochs(cfg, 2)
-    assert cfg.train_cfg.max_epochs == 2 and cfg.param_scheduler[1].T_max == 2
+    assert cfg.train_cfg.max_epochs == 2             # the cosine decay ends there (no T_max)
     assert cfg.param_scheduler[0].end == 1           # the warm-up is kept
     log = ('11/28 - mmengine - INFO - Epoch(test) [5/5]    m_tIoU: 0.4000  m_vIoU: 0.0510  '
            'vIoU@0.3: 0.0000  vIoU@0.5: 0.0000  data_time: 0.1')

@@ -89,7 +89,11 @@ def test_demo_draws_the_predicted_tube(trained, tiny_synth_root, tmp_path):
         zoomed = np.repeat(np.repeat(original[f], zoom, 0), zoom, 1)
         under = _redness(zoomed[y1 - 2:y1 + 3, xs]).max(0)
         assert (edge > 50).mean() > 0.8, (f, box)
-        assert (edge > under + 30).mean() > 0.8, (f, box)   # not the video's own red
+        # not the video's own red: judged where the video is not red under the edge
+        plain = under < 50
+        if plain.sum() < 4:
+            continue
+        assert (edge[plain] > under[plain] + 30).mean() > 0.8, (f, box)
         checked += 1
     assert checked > 0
     assert top > 0   # the caption band sits above the frame

@@ -5,13 +5,16 @@ killed while saving leaves a truncated ``epoch_N.pth`` behind — and Checkpoint
 ``max_keep_ckpts`` may already have deleted the older ones. This backend writes to a temporary
 file in the same directory, flushes and fsyncs it, then ``os.replace``-s it onto the target
 (atomic on POSIX and Windows within one file system): a reader sees the old file or the new
-one, never a partial one.
+one, never a partial one. The file gets the permissions a plain ``open(path, 'wb')`` would
+give it: those of the file it replaces, or ``0o666`` less the umask for a new file
+(``tempfile`` creates its files ``0o600``, which would hide checkpoints from the group).
 
 Use it for checkpoints with ``CheckpointHook(backend_args=dict(backend='atomic_local'))``
 (``configs/_base_/default_runtime.py`` does).
 """
 import os
 import os.path as osp
+import stat
 import tempfile
 from pathlib import Path
 from typing import Union
@@ -19,15 +22,40 @@ from typing import Union
 from mmengine.fileio import LocalBackend, register_backend
 
 
+def current_umask() -> int:
+    """The process umask (read from /proc where it can be, without changing it)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)   # the portable way: set and restore
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(filepath: str) -> int:
+    """Permission bits ``open(filepath, 'wb')`` would leave the file with."""
+    try:
+        return stat.S_IMODE(os.stat(filepath).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~current_umask()
+
+
 def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to ``filepath`` atomically (temporary file + fsync + rename)."""
+    """Write ``data`` to ``filepath`` atomically (temporary file + fsync + rename), with the
+    permissions a plain write would give it."""
     filepath = str(filepath)
     directory = osp.dirname(osp.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
+    mode = _mode_for(filepath)
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filepath)}.', suffix='.tmp',
                                dir=directory)
     try:
         with os.fdopen(fd, 'wb') as f:
+            os.chmod(tmp, mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

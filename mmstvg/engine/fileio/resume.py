@@ -7,25 +7,42 @@ copy cut short) or a half-written ``last_checkpoint`` makes the resume fail. Her
 candidate (``last_checkpoint``'s target first, then ``epoch_*.pth`` / ``iter_*.pth``, newest
 first) is opened with torch's safe loader; the first that loads is used and every one skipped
 is logged with the reason.
+
+Only files that cannot be read at all (:class:`~mmstvg.utils.checkpoint_safety.
+CorruptCheckpointError`: empty, truncated, not a PyTorch file) are skipped. A file that reads
+but is refused by the safe loader (``UnsafeCheckpointError``) or is not a training checkpoint
+stops the run: skipping it would resume from an older checkpoint and then overwrite it.
 """
 import os.path as osp
 import re
 from glob import glob
 from typing import List, Optional, Tuple
 
-import torch
 from mmengine.logging import print_log
+
+from mmstvg.utils.checkpoint_safety import (CheckpointError, CorruptCheckpointError,
+                                            safe_torch_load)
 
 
 def is_loadable_checkpoint(path: str) -> Tuple[bool, str]:
-    """Whether ``path`` loads with ``torch.load(weights_only=True)`` and holds a
-    ``state_dict``; returns ``(ok, reason)``."""
+    """Whether ``path`` can be read at all; returns ``(ok, reason)``.
+
+    Returns ``(False, reason)`` only for a file that cannot be read (empty, truncated,
+    corrupt).
+
+    Raises:
+        UnsafeCheckpointError: the file reads but the safe loader refuses it.
+        CheckpointError: the file reads but is not a training checkpoint (it lacks
+            ``state_dict`` or ``meta``), so it cannot be resumed from.
+    """
     try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:   # truncated zip, bad pickle, refused global ...
-        return False, f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
-    if not isinstance(ckpt, dict) or 'state_dict' not in ckpt:
-        return False, 'no state_dict in the file'
+        ckpt = safe_torch_load(path, map_location='cpu')
+    except CorruptCheckpointError as e:
+        return False, str(e)
+    if not isinstance(ckpt, dict) or not {'state_dict', 'meta'} <= set(ckpt):
+        raise CheckpointError(
+            f'resume: {path} reads but is not a training checkpoint (it lacks state_dict or '
+            'meta); move it out of the work dir or resume from a checkpoint with --resume PATH')
     return True, ''
 
 
@@ -55,6 +72,9 @@ def _candidates(work_dir: str) -> List[str]:
 def find_resumable_checkpoint(work_dir: str, logger: str = 'current') -> Optional[str]:
     """The newest checkpoint of ``work_dir`` that loads, or None (logged).
 
+    Unreadable files are skipped (logged with the reason); see :func:`is_loadable_checkpoint`
+    for the files that stop the search with an error instead.
+
     Args:
         work_dir (str): the run's work directory.
         logger (str): mmengine logger for the messages.
@@ -67,8 +87,7 @@ def find_resumable_checkpoint(work_dir: str, logger: str = 'current') -> Optiona
         ok, reason = is_loadable_checkpoint(path)
         if ok:
             return path
-        print_log(f'resume: checkpoint {path} cannot be loaded ({reason}); trying an older '
-                  'one', logger=logger, level=30)
+        print_log(f'resume: {reason}; trying an older checkpoint', logger=logger, level=30)
     print_log(f'resume: no loadable checkpoint in {work_dir}; training starts from scratch',
               logger=logger, level=30)
     return None
