@@ -59,15 +59,17 @@ def _configs(tiles: List[Tuple[int, int, int, int]], names: Tuple[str, str]
 
 
 def _prune(names: Tuple[str, str], lengths: Tuple[str, str], big_d: str):
-    """``early_config_prune`` dropping tiles longer than the problem (the smallest tile always
-    stays), and 128-long tiles when the head dim / channels exceed 64 (shared memory)."""
+    """``early_config_prune`` keeping the tiles that fit the problem: each side at most the
+    length's next power of two and at least half of that, or 32 (fewer configs to compile and
+    time); no 128-long tile when the head dim / channels exceed 64 (shared memory). The
+    smallest tile stays when none fits."""
 
     def prune(configs, nargs, **kwargs):
         args = dict(nargs, **kwargs)
         caps = [_cap(int(args[n])) for n in lengths]
         wide = int(args[big_d]) > 64
         keep = [c for c in configs
-                if all(c.kwargs[k] <= cap for k, cap in zip(names, caps))
+                if all(min(cap // 2, 32) <= c.kwargs[k] <= cap for k, cap in zip(names, caps))
                 and not (wide and max(c.kwargs[k] for k in names) > 64)]
         if not keep:
             smallest = min(configs, key=lambda c: (c.kwargs[names[0]] * c.kwargs[names[1]],
@@ -93,12 +95,12 @@ def _autotune(tiles, names, lengths, big_d):
 
 
 # (BLOCK_M, BLOCK_N, num_warps, num_stages); the first is the interpreter's
-_ATTN_TILES = [(64, 64, 4, 2), (128, 64, 8, 2), (128, 32, 4, 3), (64, 32, 4, 3),
-               (32, 32, 4, 2), (16, 64, 4, 2), (16, 16, 2, 2)]
-_KV_TILES = [(64, 64, 4, 2), (64, 128, 8, 2), (32, 128, 4, 3), (32, 64, 4, 3),
-             (32, 32, 4, 2), (64, 16, 4, 2), (16, 16, 2, 2)]
+_ATTN_TILES = [(64, 64, 4, 2), (128, 64, 8, 2), (64, 32, 4, 3), (32, 32, 4, 2),
+               (16, 64, 4, 2), (16, 16, 2, 2)]
+_KV_TILES = [(64, 64, 4, 2), (64, 128, 8, 2), (32, 64, 4, 3), (32, 32, 4, 2), (16, 64, 4, 2),
+             (16, 16, 2, 2)]
 # (BLOCK_L, BLOCK_S, num_warps, num_stages)
-_POOL_TILES = [(32, 16, 4, 2), (16, 32, 4, 2), (32, 64, 8, 2), (16, 16, 2, 2)]
+_POOL_TILES = [(32, 32, 4, 2), (32, 64, 4, 2), (32, 128, 8, 2), (16, 64, 4, 2), (16, 16, 2, 2)]
 
 
 @triton.jit

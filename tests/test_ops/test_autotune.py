@@ -28,21 +28,30 @@ def _all(tiles):
 def test_prune_keeps_the_tiles_that_fit():
     prune = ta._prune(NAMES, LENGTHS, 'D')
     full = _all(ta._ATTN_TILES)
-    # one query (decoder / SDIB cross-attention): 16-row tiles only
-    assert _tiles(prune(full, dict(LQ=1, LK=196, D=32))) == [(16, 16), (16, 64)]
-    # STCMT video->text: 32 keys, so no 64-key tile
-    assert _tiles(prune(full, dict(LQ=9408, LK=32, D=32))) == [
-        (16, 16), (32, 32), (64, 32), (128, 32)]
-    # everything fits a long problem with a 32-wide head
-    assert len(prune(full, dict(LQ=350, LK=350, D=32))) == len(full)
+    # one query (decoder / SDIB cross-attention) over 81 keys: nothing left to time
+    assert _tiles(prune(full, dict(LQ=1, LK=81, D=32))) == [(16, 64)]
+    # STCMT video->text: 32 keys
+    assert _tiles(prune(full, dict(LQ=9408, LK=32, D=32))) == [(32, 32), (64, 32)]
+    # STCMT temporal (48 x 48): tiles of 32 to 64
+    assert _tiles(prune(full, dict(LQ=48, LK=48, D=32))) == [(32, 32), (64, 32), (64, 64)]
+    # STCMT spatial (196 x 196)
+    assert _tiles(prune(full, dict(LQ=196, LK=196, D=32))) == [
+        (32, 32), (64, 32), (64, 64), (128, 64)]
     # head dim 80 -> 128-wide tiles: no 128-long tile (shared memory)
-    assert max(max(t) for t in _tiles(prune(full, dict(LQ=500, LK=500, D=80)))) == 64
+    assert _tiles(prune(full, dict(LQ=500, LK=500, D=80))) == [(32, 32), (64, 32), (64, 64)]
     # nothing fits: the smallest tile stays
     big = _all([(128, 64, 8, 2), (64, 64, 4, 2)])
     assert _tiles(prune(big, dict(LQ=1, LK=1, D=16))) == [(64, 64)]
-    # duplicates after the caps are timed once
+    # duplicates are timed once
     dup = _all([(16, 16, 2, 2), (16, 16, 2, 2)])
     assert len(prune(dup, dict(LQ=8, LK=8, D=16))) == 1
+    # the pooled kernel: 32 text tokens, 196 positions per frame of 256 channels (so no
+    # 128-position tile)
+    pool = ta._prune(('BLOCK_L', 'BLOCK_S'), ('L', 'S'), 'C')(
+        [triton.Config(dict(BLOCK_L=a, BLOCK_S=b)) for a, b, _, _ in ta._POOL_TILES],
+        dict(L=32, S=196, C=256))
+    assert sorted((c.kwargs['BLOCK_L'], c.kwargs['BLOCK_S']) for c in pool) == [
+        (16, 64), (32, 32), (32, 64)]
 
 
 def test_interpreter_runs_one_config_and_the_gpu_several(monkeypatch):

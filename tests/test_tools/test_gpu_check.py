@@ -44,6 +44,7 @@ def test_cpu_dry_run_writes_the_full_report(tmp_path):
     assert len(checks) == len(stages.kernel_cases(cpu=True))
     assert all(c['passed'] and c['fwd_rel_err'] <= c['tol_fwd'] for c in checks)
     assert any(c.get('weights_rel_err') is not None for c in checks)
+    assert {c['tiles'] for c in checks} == {'fixed', 'autotuned'}
     # attention: every case x impl, training (fwd+bwd) and test (fwd) settings
     att = saved['stages']['attention']['results']
     assert {(r['direction'], r['impl']) for r in att} == {
@@ -77,8 +78,8 @@ def _att(case, impl, ms, setting='train', direction='fwd+bwd'):
                 roofline=roof, shape={})
 
 
-_kern = dict(name='odd', op='flash', dtype='bf16', shape=[3, 2, 37, 29, 24], tol_fwd=1.5e-2,
-             tol_bwd=3e-2)
+_kern = dict(name='odd', op='flash', dtype='bf16', shape=[3, 2, 37, 29, 24], tiles='fixed',
+             tol_fwd=1.5e-2, tol_bwd=3e-2)
 
 
 def test_targets_and_markdown_from_hand_made_numbers():
@@ -121,8 +122,8 @@ def test_targets_and_markdown_from_hand_made_numbers():
     # the attention table gives the speed-ups against naive and sdpa
     assert '| STCMT spatial self-attn | fused | 2.000 | 2.000 | 0.750 | 1.000 |' in md
     assert 'status: built; build_s: 150.0' in md
-    assert '| bf16 | flash | odd | 3x2x37x29x24 | 1.000e-03 | - | 2.000e-03 | 0.015 / 0.03 ' \
-           '| PASS |' in md
+    assert '| bf16 | flash | odd | 3x2x37x29x24 | fixed | 1.000e-03 | - | 2.000e-03 | ' \
+           '0.015 / 0.03 | PASS |' in md
     assert '| nan | - | - | 0.015 / 0.03 | FAIL |' in md
     lines = md.splitlines()
     for i, line in enumerate(lines):   # every table row has as many cells as its header

@@ -85,6 +85,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--wheels', default=osp.join(REPO, '.whl'))
     p.add_argument('--stages', nargs='+', default=['env', 'model'])
+    p.add_argument('--no-mmcv', action='store_true',
+                   help='no mmcv at all, as before the build there (for the GPU-only stages)')
     args = p.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix='gpu_check_carried_')
     venv, site, out = (osp.join(tmp, n) for n in ('venv', 'site', 'out'))
@@ -100,14 +102,15 @@ def main(argv=None) -> int:
     # mmcv stands in for the one built there
     pure = [w for w in wheels if w.endswith('-none-any.whl')]
     stand_ins = {_norm(osp.basename(w).split('-')[0]) for w in set(wheels) - set(pure)}
-    linked = link_distributions(with_requirements(device_distributions()) | stand_ins |
-                                {'mmcv'}, farm)
+    mmcv = set() if args.no_mmcv else {'mmcv'}
+    linked = link_distributions(with_requirements(device_distributions()) | stand_ins | mmcv,
+                                farm)
     os.makedirs(site)
     if pure:
         subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
                         '--no-deps', '--no-compile', '--target', site, *pure], check=True)
     print(f'[check_carried] {len(linked)} distributions of the image linked, {len(pure)} wheels '
-          f'installed, stand-ins: {sorted(stand_ins | {"mmcv"})}', flush=True)
+          f'installed, stand-ins: {sorted(stand_ins | mmcv)}', flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([site, REPO]))
     proc = subprocess.run([py, osp.join(HERE, 'gpu_check.py'), '--cpu', '--out', out,
                            '--stages', *args.stages], env=env, cwd=REPO)

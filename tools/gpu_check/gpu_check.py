@@ -329,10 +329,11 @@ def render_markdown(report: dict) -> str:
         for r in kern:
             grads = [v for k, v in r.items() if k.endswith('_rel_err') and k[0] == 'd']
             rows.append([r['dtype'], r['op'], r['name'], 'x'.join(map(str, r['shape'])),
+                         r.get('tiles'),
                          r['fwd_rel_err'], r.get('weights_rel_err'),
                          max(grads) if grads else None, f'{r["tol_fwd"]:g} / {r["tol_bwd"]:g}',
                          'PASS' if r['passed'] else 'FAIL'])
-        out += _table(['dtype', 'op', 'case', 'shape', 'fwd', 'weights', 'grad (max)',
+        out += _table(['dtype', 'op', 'case', 'shape', 'tiles', 'fwd', 'weights', 'grad (max)',
                        'tol fwd / bwd', 'result'], rows)
     other = [r for r in st.get('kernels', {}).get('results', []) if 'summary' in r]
     for r in other:
