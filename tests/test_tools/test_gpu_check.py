@@ -115,6 +115,8 @@ def test_targets_and_markdown_from_hand_made_numbers():
                   stages=st, targets=targets)
     md = gpu_check.render_markdown(report)
     assert 'CPU dry run' not in md and 'NVIDIA H200' in md
+    short = gpu_check.render_markdown(report, summary_only=True)
+    assert md.startswith(short) and '## Targets' in short and '## Attention' not in short
     assert '| fused >= 1.0x sdpa | STCMT spatial self-attn (train, fwd+bwd) | 0.750 | 1.000 ' \
            '| FAIL |' in md
     assert '| fused >= 1.5x naive | STCMT spatial self-attn (train, fwd+bwd) | 2.000 | 1.500 ' \

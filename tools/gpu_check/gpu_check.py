@@ -295,7 +295,9 @@ def _table(header: List[str], rows: List[List]) -> List[str]:
     return lines + ['']
 
 
-def render_markdown(report: dict) -> str:
+def render_markdown(report: dict, summary_only: bool = False) -> str:
+    """The report in Markdown; ``summary_only``: the header, targets, stages and mmcv (what
+    the console shows last)."""
     env = report['environment']
     out = ['# GPU verification report (tools/gpu_check)', '']
     if report['dry_run']:
@@ -321,6 +323,8 @@ def render_markdown(report: dict) -> str:
         for k in ('build_s', 'jobs', 'wheel', 'wheel_bytes', 'install_s', 'returned_as', 'note',
                   'import_error')
         if k in mm), '']
+    if summary_only:
+        return '\n'.join(out)
     st = report['stages']
     kern = [r for r in st.get('kernels', {}).get('results', []) if 'fwd_rel_err' in r]
     if kern:
@@ -472,7 +476,9 @@ def main(argv=None) -> dict:
     log.close()
     if not args.cpu:   # all in report.json; the device tool returns at most 8 files
         shutil.rmtree(work, ignore_errors=True)
-    print('\n' + md)
+    # last on the console (the device tool returns the output's tail): the summary
+    print('\n' + render_markdown(report, summary_only=True))
+    print(f'[gpu_check] full report: {osp.join(out, "report.md")} and report.json')
     return report
 
 
