@@ -64,9 +64,10 @@ def with_requirements(names: set) -> set:
     return seen
 
 
-def link_distributions(names: set, dest: str) -> List[str]:
+def link_distributions(names: set, dest: str, bin_dir: str) -> List[str]:
     """Symlink into ``dest`` the files (top-level entries) of the distributions installed in
-    this environment whose normalised names are in ``names``; returns the linked names."""
+    this environment whose normalised names are in ``names``, and their programs into
+    ``bin_dir``; returns the linked names."""
     linked = []
     for dist in md.distributions():
         name = _norm(dist.metadata['Name'] or '')
@@ -77,6 +78,12 @@ def link_distributions(names: set, dest: str) -> List[str]:
             src, dst = osp.join(root, top), osp.join(dest, top)
             if osp.exists(src) and not osp.lexists(dst):
                 os.symlink(src, dst)
+        for f in dist.files:   # its programs (ninja for the mmcv build) beside the python
+            src = osp.normpath(osp.join(root, str(f)))
+            if osp.basename(osp.dirname(src)) == 'bin' and osp.isfile(src):
+                dst = osp.join(bin_dir, osp.basename(src))
+                if not osp.lexists(dst):
+                    os.symlink(src, dst)
         linked.append(name)
     return linked
 
@@ -86,7 +93,11 @@ def main(argv=None) -> int:
     p.add_argument('--wheels', default=osp.join(REPO, '.whl'))
     p.add_argument('--stages', nargs='+', default=['env', 'model'])
     p.add_argument('--no-mmcv', action='store_true',
-                   help='no mmcv at all, as before the build there (for the GPU-only stages)')
+                   help='no mmcv: as there, the model stage builds it from the sdist in .whl/ '
+                   'and installs it into the carried site (minutes of compiling here)')
+    p.add_argument('--jobs', type=int, default=2, help='compile jobs of that build')
+    p.add_argument('--budget', type=float, default=900.0,
+                   help="the kit's time budget (--no-mmcv: allow for the build here)")
     args = p.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix='gpu_check_carried_')
     venv, site, out = (osp.join(tmp, n) for n in ('venv', 'site', 'out'))
@@ -104,7 +115,7 @@ def main(argv=None) -> int:
     stand_ins = {_norm(osp.basename(w).split('-')[0]) for w in set(wheels) - set(pure)}
     mmcv = set() if args.no_mmcv else {'mmcv'}
     linked = link_distributions(with_requirements(device_distributions()) | stand_ins | mmcv,
-                                farm)
+                                farm, osp.dirname(py))
     os.makedirs(site)
     if pure:
         subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
@@ -113,9 +124,12 @@ def main(argv=None) -> int:
           f'installed, stand-ins: {sorted(stand_ins | mmcv)}', flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([site, REPO]))
     proc = subprocess.run([py, osp.join(HERE, 'gpu_check.py'), '--cpu', '--out', out,
+                           '--wheels', args.wheels, '--site', site, '--jobs', str(args.jobs),
+                           '--budget', str(args.budget),
                            '--stages', *args.stages], env=env, cwd=REPO)
     with open(osp.join(out, 'report.json')) as f:
         report = json.load(f)
+    print(f'[check_carried] mmcv: {report["mmcv"]}')
     for n, s in report['stages'].items():
         for e in s.get('errors', []):
             print(f'[check_carried] {n}: {e["unit"]}: {e["error"]}')
