@@ -213,3 +213,13 @@ def test_scripts_parse_and_keep_wheels_out_of_git():
     text = open(osp.join(KIT, 'prepare_wheels.sh')).read()
     assert '--python-version 3.12' in text and '--no-deps' in text
     assert re.search(r'64 \* 1024 \* 1024', text)
+
+
+def test_carried_wheels_complement_the_gpu_image():
+    import check_carried
+    image = check_carried.device_distributions()
+    assert {'torch', 'triton', 'transformers', 'opencv-python-headless', 'numpy'} <= image
+    carried = {check_carried._norm(n) for n in _pins(osp.join(KIT, 'wheels.txt'))}
+    # nothing the image has is carried again, except setuptools for its version (< 82)
+    assert carried & image == {'setuptools'}
+    assert not {'mmengine', 'mmcv', 'mmdet', 'mmaction2', 'addict', 'yapf'} & image
