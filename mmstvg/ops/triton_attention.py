@@ -18,8 +18,16 @@ interpreter is chosen when ``@triton.jit`` runs, i.e. at import time.
 
 Both accumulate in float32 whatever the input precision (fp32/fp16/bf16). Fully masked query
 rows give zeros (see :mod:`mmstvg.ops.reference`).
+
+Block sizes: on a GPU the forward, the two backward kernels and the pooled kernel are
+autotuned (``triton.autotune``) over a few tile shapes, keyed on the sequence lengths and the
+head dim (the dtype is part of Triton's key); configs larger than the problem are pruned
+before timing. Triton's interpreter gets only the first config of each list (no timing on
+CPU). ``MMSTVG_AUTOTUNE=0`` (read at import) launches every kernel with the fixed size
+heuristic of :func:`_blocks` instead; ``tools/gpu_check`` times both.
 """
-from typing import Optional, Tuple
+import os
+from typing import List, Optional, Tuple
 
 import torch
 import triton
@@ -28,10 +36,71 @@ import triton.language as tl
 from .reference import pooled_attention_ref
 
 LOG2E = 1.4426950408889634
+INTERPRET = os.environ.get('TRITON_INTERPRET', '0') not in ('', '0')
+AUTOTUNE = os.environ.get('MMSTVG_AUTOTUNE', '1') not in ('', '0')
 
 
 def _block_d(d: int) -> int:
     return max(16, triton.next_power_of_2(d))
+
+
+def _cap(n: int) -> int:
+    """Largest useful tile along a length ``n``: its next power of two (at least 16)."""
+    return max(16, triton.next_power_of_2(n))
+
+
+def _configs(tiles: List[Tuple[int, int, int, int]], names: Tuple[str, str]
+             ) -> List[triton.Config]:
+    """``triton.Config`` per ``(block_a, block_b, num_warps, num_stages)``; the interpreter
+    keeps the first one only, so it never times configs."""
+    cfgs = [triton.Config({names[0]: a, names[1]: b}, num_warps=w, num_stages=st)
+            for a, b, w, st in tiles]
+    return cfgs[:1] if INTERPRET else cfgs
+
+
+def _prune(names: Tuple[str, str], lengths: Tuple[str, str], big_d: str):
+    """``early_config_prune`` keeping the tiles that fit the problem: each side at most the
+    length's next power of two and at least half of that, or 32 (fewer configs to compile and
+    time); no 128-long tile when the head dim / channels exceed 64 (shared memory). The
+    smallest tile stays when none fits."""
+
+    def prune(configs, nargs, **kwargs):
+        args = dict(nargs, **kwargs)
+        caps = [_cap(int(args[n])) for n in lengths]
+        wide = int(args[big_d]) > 64
+        keep = [c for c in configs
+                if all(min(cap // 2, 32) <= c.kwargs[k] <= cap for k, cap in zip(names, caps))
+                and not (wide and max(c.kwargs[k] for k in names) > 64)]
+        if not keep:
+            smallest = min(configs, key=lambda c: (c.kwargs[names[0]] * c.kwargs[names[1]],
+                                                   c.num_warps))
+            keep = [smallest]
+        # identical tiles after capping would be timed twice: keep one of each
+        seen, out = set(), []
+        for c in keep:
+            sig = (tuple(c.kwargs[k] for k in names), c.num_warps, c.num_stages)
+            if sig not in seen:
+                seen.add(sig)
+                out.append(c)
+        return out
+
+    return prune
+
+
+def _autotune(tiles, names, lengths, big_d):
+    """``triton.autotune`` over ``tiles`` keyed on ``lengths`` and ``big_d``."""
+    return triton.autotune(configs=_configs(tiles, names), key=list(lengths) + [big_d],
+                           prune_configs_by=dict(early_config_prune=_prune(names, lengths,
+                                                                           big_d)))
+
+
+# (BLOCK_M, BLOCK_N, num_warps, num_stages); the first is the interpreter's
+_ATTN_TILES = [(64, 64, 4, 2), (128, 64, 8, 2), (64, 32, 4, 3), (32, 32, 4, 2),
+               (16, 64, 4, 2), (16, 16, 2, 2)]
+_KV_TILES = [(64, 64, 4, 2), (64, 128, 8, 2), (32, 64, 4, 3), (32, 32, 4, 2), (16, 64, 4, 2),
+             (16, 16, 2, 2)]
+# (BLOCK_L, BLOCK_S, num_warps, num_stages)
+_POOL_TILES = [(32, 32, 4, 2), (32, 64, 4, 2), (32, 128, 8, 2), (16, 64, 4, 2), (16, 16, 2, 2)]
 
 
 @triton.jit
@@ -210,10 +279,26 @@ def _precision(dtype: torch.dtype) -> str:
 
 
 def _blocks(lq: int, lk: int, d: int) -> Tuple[int, int, int]:
+    """Fixed tiles ``(BLOCK_M, BLOCK_N, BLOCK_D)`` (``MMSTVG_AUTOTUNE=0``, and the kernels that
+    are not autotuned)."""
     bd = _block_d(d)
     bm = 16 if lq <= 16 else (32 if bd > 64 else 64)
     bn = 16 if lk <= 16 else (32 if bd > 64 else 64)
     return bm, bn, bd
+
+
+_fwd_tuned = _autotune(_ATTN_TILES, ('BLOCK_M', 'BLOCK_N'), ('LQ', 'LK'), 'D')(_fwd_kernel)
+_bwd_kv_tuned = _autotune(_KV_TILES, ('BLOCK_M', 'BLOCK_N'), ('LQ', 'LK'), 'D')(_bwd_kv_kernel)
+_bwd_q_tuned = _autotune(_ATTN_TILES, ('BLOCK_M', 'BLOCK_N'), ('LQ', 'LK'), 'D')(_bwd_q_kernel)
+
+
+def _launch(kernel, tuned, grid, args, fixed: dict, **constexprs) -> None:
+    """Launch ``tuned`` (autotuned; ``grid(meta)`` reads the chosen tiles) or, with
+    ``MMSTVG_AUTOTUNE=0``, ``kernel`` with the ``fixed`` tiles."""
+    if AUTOTUNE:
+        tuned[grid](*args, **constexprs)
+    else:
+        kernel[grid(fixed)](*args, **constexprs, **fixed)
 
 
 class _FlashAttention(torch.autograd.Function):
@@ -230,9 +315,10 @@ class _FlashAttention(torch.autograd.Function):
         bm, bn, bd = _blocks(lq, lk, d)
         prec = _precision(q.dtype)
         qk_scale = scale * LOG2E
-        _fwd_kernel[(triton.cdiv(lq, bm), b * h)](
-            q, k, v, kpm_t, o, lse, qk_scale, h, lq, lk, d, HAS_MASK=has_mask,
-            PRECISION=prec, BLOCK_M=bm, BLOCK_N=bn, BLOCK_D=bd)
+        _launch(_fwd_kernel, _fwd_tuned, lambda m: (triton.cdiv(lq, m['BLOCK_M']), b * h),
+                (q, k, v, kpm_t, o, lse, qk_scale, h, lq, lk, d),
+                dict(BLOCK_M=bm, BLOCK_N=bn), HAS_MASK=has_mask, PRECISION=prec,
+                BLOCK_D=bd)
         probs = None
         if return_probs:
             probs = torch.empty((b, lq, lk), device=q.device, dtype=q.dtype)
@@ -266,14 +352,14 @@ class _FlashAttention(torch.autograd.Function):
         dq = torch.empty_like(q)
         dk = torch.empty_like(k)
         dv = torch.empty_like(v)
-        _bwd_kv_kernel[(triton.cdiv(lk, bn), b * h)](
-            q, k, v, kpm_t, do, lse, delta, dp_t, dk, dv, qk_scale, scale, h, lq, lk, d,
-            HAS_MASK=has_mask, HAS_DP=has_dp, PRECISION=prec,
-            BLOCK_M=bm, BLOCK_N=bn, BLOCK_D=bd)
-        _bwd_q_kernel[(triton.cdiv(lq, bm), b * h)](
-            q, k, v, kpm_t, do, lse, delta, dp_t, dq, qk_scale, scale, h, lq, lk, d,
-            HAS_MASK=has_mask, HAS_DP=has_dp, PRECISION=prec,
-            BLOCK_M=bm, BLOCK_N=bn, BLOCK_D=bd)
+        flags = dict(HAS_MASK=has_mask, HAS_DP=has_dp, PRECISION=prec, BLOCK_D=bd)
+        _launch(_bwd_kv_kernel, _bwd_kv_tuned,
+                lambda m: (triton.cdiv(lk, m['BLOCK_N']), b * h),
+                (q, k, v, kpm_t, do, lse, delta, dp_t, dk, dv, qk_scale, scale, h, lq, lk, d),
+                dict(BLOCK_M=bm, BLOCK_N=bn), **flags)
+        _launch(_bwd_q_kernel, _bwd_q_tuned, lambda m: (triton.cdiv(lq, m['BLOCK_M']), b * h),
+                (q, k, v, kpm_t, do, lse, delta, dp_t, dq, qk_scale, scale, h, lq, lk, d),
+                dict(BLOCK_M=bm, BLOCK_N=bn), **flags)
         return dq, dk, dv, None, None, None
 
 
@@ -348,6 +434,10 @@ def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C,
              out.to(OUT.dtype.element_ty), mask=row_ok[:, None] & c_ok[None, :])
 
 
+_pooled_fwd_tuned = _autotune(_POOL_TILES, ('BLOCK_L', 'BLOCK_S'), ('L', 'S'),
+                              'C')(_pooled_fwd_kernel)
+
+
 class _PooledAttention(torch.autograd.Function):
 
     @staticmethod
@@ -361,10 +451,11 @@ class _PooledAttention(torch.autograd.Function):
         o = torch.empty_like(q)
         block_c = max(16, triton.next_power_of_2(c))
         block_l = min(32, max(16, triton.next_power_of_2(l)))
-        _pooled_fwd_kernel[(triton.cdiv(l, block_l), b * h)](
-            q, x, smask_t, kpm_t, o, scale, h, l, t, s, c,
-            HAS_SMASK=smask is not None, HAS_KPM=kpm is not None,
-            BLOCK_L=block_l, BLOCK_S=16, BLOCK_C=block_c)
+        _launch(_pooled_fwd_kernel, _pooled_fwd_tuned,
+                lambda m: (triton.cdiv(l, m['BLOCK_L']), b * h),
+                (q, x, smask_t, kpm_t, o, scale, h, l, t, s, c),
+                dict(BLOCK_L=block_l, BLOCK_S=16), HAS_SMASK=smask is not None,
+                HAS_KPM=kpm is not None, BLOCK_C=block_c)
         ctx.save_for_backward(q, x)
         ctx.masks = (smask, kpm, scale)
         return o

@@ -15,6 +15,7 @@ precision and a large device-to-device copy).
         --setting tiny --impls naive sdpa
 
 Imports torch and mmstvg.ops only, so it runs on a bare GPU machine with torch + triton.
+``parse_args`` / ``run`` / ``print_table`` are the library interface (``tools/gpu_check``).
 Timing: median of ``--iters`` runs after ``--warmup`` runs, CUDA events on GPU
 (``time.perf_counter`` on CPU); inputs are random normal, rotated among 4 sets so repeated
 runs do not read a warm cache.
@@ -27,7 +28,7 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import torch
 
@@ -160,7 +161,7 @@ def run_case(case: dict, s: dict, impl: str, dtype: torch.dtype, device: str, ti
                 bytes_per_s=io / (ms * 1e-3))
 
 
-def main(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--dtype', choices=list(DTYPES), default='bf16')
@@ -171,30 +172,43 @@ def main(argv=None):
     parser.add_argument('--iters', type=int, default=50)
     parser.add_argument('--out', help='write all numbers to this JSON file')
     args = parser.parse_args(argv)
-    dtype = DTYPES[args.dtype]
     if args.device == 'cpu' and 'fused' in args.impls and \
             os.environ.get('TRITON_INTERPRET', '0') in ('', '0'):
         parser.error("'fused' needs --device cuda (or TRITON_INTERPRET=1, too slow to time)")
+    return args
+
+
+def run(args: argparse.Namespace, on_row: Optional[Callable[[dict, dict], None]] = None
+        ) -> dict:
+    """Measure the roofline, then every attention case of ``args.setting`` for each impl;
+    ``on_row(row, report)`` is called after each measurement (for callers that save as they
+    go; ``report`` holds the device and roofline).
+    Returns the report (as saved by ``--out``)."""
+    dtype = DTYPES[args.dtype]
     timer = Timer(args.device)
     s = SETTINGS[args.setting]
     roof = measure_roofline(args.device, dtype, timer)
     name = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'
-    rows = []
-    for case in attention_cases(s):
-        for impl in args.impls:
-            rows.append(run_case(case, s, impl, dtype, args.device, timer, args.warmup,
-                                 args.iters, not args.no_backward))
     report = dict(device=name, dtype=args.dtype, setting=args.setting, settings=s,
                   backward=not args.no_backward, roofline=roof, torch=torch.__version__,
-                  results=rows)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-    print(f'device: {name}  dtype: {args.dtype}  setting: {args.setting}  '
-          f'{"fwd+bwd" if not args.no_backward else "fwd"}  roofline: '
+                  results=[])
+    for case in attention_cases(s):
+        for impl in args.impls:
+            row = run_case(case, s, impl, dtype, args.device, timer, args.warmup, args.iters,
+                           not args.no_backward)
+            report['results'].append(row)
+            if on_row is not None:
+                on_row(row, report)
+    return report
+
+
+def print_table(report: dict) -> None:
+    """The report as a table, speed-ups against the first impl."""
+    roof, rows = report['roofline'], report['results']
+    print(f'device: {report["device"]}  dtype: {report["dtype"]}  setting: '
+          f'{report["setting"]}  {"fwd+bwd" if report["backward"] else "fwd"}  roofline: '
           f'{roof["matmul_flops"] / 1e12:.1f} TFLOP/s, {roof["copy_bytes_per_s"] / 1e9:.0f} GB/s')
-    first = args.impls[0]
+    first = rows[0]['impl'] if rows else ''
     header = f'{"attention":38s} {"impl":6s} {"ms":>9s} {"x " + first:>8s} {"peak MiB":>9s} ' \
              f'{"%FLOP":>6s} {"%BW":>6s}'
     print(header)
@@ -205,6 +219,16 @@ def main(argv=None):
         print(f'{r["case"]:38s} {r["impl"]:6s} {r["ms"]:9.3f} {speedup:8.2f} {peak:>9s} '
               f'{100 * r["flops_per_s"] / roof["matmul_flops"]:6.1f} '
               f'{100 * r["bytes_per_s"] / roof["copy_bytes_per_s"]:6.1f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    report = run(args)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=2)
+    print_table(report)
     return report
 
 

@@ -19,6 +19,8 @@ config's sizes.
         --img-size 64 64 --test-img-size 64 112 --batch-size 1 --iters 2 --warmup 1
 
 Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
+``parse_args`` / ``build_model`` / ``run`` / ``print_table`` are the library interface
+(``tools/gpu_check``).
 """
 import argparse
 import copy
@@ -100,12 +102,14 @@ def benchmark(model, impl, args):
     vocab = vocab.config.vocab_size if vocab is not None else 64
     feats = args.feature_shape
 
-    def batch(frames, size, seed):
-        inputs, samples = demo_grounding_inputs(args.batch_size, frames, tuple(size),
+    def batch(frames, size, seed, passes=1):
+        inputs, samples = demo_grounding_inputs(args.batch_size, frames * passes, tuple(size),
                                                 text_len=args.text_len,
                                                 vocab_size=min(vocab, 1000), seed=seed)
+        for s in samples:   # P interleaved passes of T frames (SampleSTVGFrames(multi_pass))
+            s.set_metainfo(dict(num_passes=passes))
         if feats is not None:
-            inputs['features'] = torch.randn(args.batch_size, frames, *feats)
+            inputs['features'] = torch.randn(args.batch_size, frames * passes, *feats)
         return to_device(inputs, device), to_device(samples, device)
 
     def autocast():
@@ -134,7 +138,8 @@ def benchmark(model, impl, args):
     state.clear()   # free the optimiser state and gradients before measuring inference
     model.zero_grad(set_to_none=True)
     model.eval()
-    test_inputs, test_samples = batch(args.test_frames, args.test_img_size, 1)
+    test_inputs, test_samples = batch(args.test_frames, args.test_img_size, 1,
+                                      getattr(args, 'test_passes', 1))
 
     def infer():
         with torch.no_grad(), autocast():
@@ -149,7 +154,7 @@ def benchmark(model, impl, args):
     return result
 
 
-def main(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -158,6 +163,9 @@ def main(argv=None):
     parser.add_argument('--batch-size', type=int, default=1, help='videos per GPU')
     parser.add_argument('--train-frames', type=int, default=48)
     parser.add_argument('--test-frames', type=int, default=96)
+    parser.add_argument('--test-passes', type=int, default=1,
+                        help='inference passes of --test-frames frames per video (multi-pass '
+                        'test: a 600-frame HC-STVG video at 96 frames per pass takes 7)')
     parser.add_argument('--img-size', type=int, nargs=2, default=[224, 398],
                         help='training frame size H W (short side 224 of a 16:9 video: the '
                         'configs keep the aspect ratio in training as at test time)')
@@ -172,27 +180,45 @@ def main(argv=None):
     parser.add_argument('--out', help='write the numbers to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (key=value)')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def build_model(args: argparse.Namespace) -> torch.nn.Module:
+    """The config's model with random weights (see :func:`strip_pretrained`) on
+    ``args.device``."""
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
     check_outputs_not_inputs({'--out': args.out}, {'config': args.config})
     model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg).to(args.device)
+    return MODELS.build(model_cfg).to(args.device)
+
+
+def run(args: argparse.Namespace, on_row=None, model=None) -> dict:
+    """Benchmark ``model`` (built from ``args.config`` if None) for each of ``args.impls``;
+    ``on_row(row, report)`` is called after each. Returns the report (as saved by ``--out``)."""
+    model = build_model(args) if model is None else model
     params = sum(p.numel() for p in model.parameters())
     name = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'
-    rows = [benchmark(model, impl, args) for impl in args.impls]
     report = dict(device=name, config=args.config, amp=args.amp, params=params,
                   torch=torch.__version__, settings={k: v for k, v in vars(args).items()
                                                      if k not in ('out', 'cfg_options')},
-                  results=rows)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-    print(f'device: {name}  amp: {args.amp}  params: {params / 1e6:.1f} M  '
-          f'train: B={args.batch_size} T={args.train_frames} {args.img_size}  '
-          f'test: T={args.test_frames} {args.test_img_size}')
+                  results=[])
+    for impl in args.impls:
+        row = benchmark(model, impl, args)
+        report['results'].append(row)
+        if on_row is not None:
+            on_row(row, report)
+    return report
+
+
+def print_table(report: dict) -> None:
+    """The report as a table, ratios against the first impl."""
+    st, rows = report['settings'], report['results']
+    print(f'device: {report["device"]}  amp: {report["amp"]}  params: '
+          f'{report["params"] / 1e6:.1f} M  train: B={st["batch_size"]} '
+          f'T={st["train_frames"]} {st["img_size"]}  test: T={st["test_frames"]} x '
+          f'{st.get("test_passes", 1)} passes {st["test_img_size"]}')
     base = rows[0]
     print(f'{"attn_impl":10s} {"train s/iter":>12s} {"x":>6s} {"train MiB":>10s} '
           f'{"infer s/video":>13s} {"x":>6s} {"infer MiB":>10s}')
@@ -202,6 +228,16 @@ def main(argv=None):
               f'{r.get("train_peak_mib", float("nan")):10.0f} {r["infer_video_s"]:13.4f} '
               f'{base["infer_video_s"] / r["infer_video_s"]:6.2f} '
               f'{r.get("infer_peak_mib", float("nan")):10.0f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    report = run(args)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=2)
+    print_table(report)
     return report
 
 
