@@ -48,10 +48,10 @@ from typing import Collection, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from mmstvg.structures.span import span_hull, span_intersection, temporal_iou
 from .box_iou import elementwise_box_iou
 from .frame_sampling import tubedetr_clip as _tubedetr_clip
 from .frame_sampling import tubedetr_sample_frames
-from .temporal import span_hull, span_intersection, temporal_iou
 from .tube_interpolation import interpolate_tube_boxes, merge_tube_keyframes
 
 PROTOCOLS = ('sampled', 'dense', 'hcstvg_official')

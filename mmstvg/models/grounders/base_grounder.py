@@ -9,7 +9,10 @@ A grounder maps a batch of (video, sentence) pairs to tubes. ``forward`` dispatc
 - ``'tensor'``: raw head outputs.
 
 The mapping from the pipeline's pixel space back to the original video (resize, crop, flip)
-and from sampled frame positions back to original frame indices lives here, once.
+and from sampled frame positions back to original frame indices lives here, once
+(:meth:`BaseGrounder.predict_tubes`), as do the heads' training targets
+(:meth:`BaseGrounder.get_targets`); heads share one interface
+(``mmstvg/models/heads/base_grounding_head.py``), so a grounder never asks which head it has.
 """
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Sequence, Union
@@ -21,7 +24,7 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
-from mmstvg.structures import STVGDataSample
+from mmstvg.structures import STVGDataSample, positions_to_span
 
 SampleList = List[STVGDataSample]
 
@@ -100,28 +103,29 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return torch.as_tensor(wh, dtype=ref.dtype, device=ref.device)[:, None]
 
     @classmethod
-    def frame_targets(cls, data_samples: SampleList, frame_mask: torch.Tensor,
-                      ref: torch.Tensor) -> tuple:
-        """Per-frame training targets of a batch.
+    def get_targets(cls, data_samples: SampleList,
+                    frame_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Per-frame training targets of a batch, the ``targets`` every head's
+        ``loss_by_feat`` reads (``mmstvg/models/heads/base_grounding_head.py``).
 
         Args:
             data_samples (list): samples with ``gt_tube.frame_bboxes`` ((N_i, 4) pipeline
                 pixels) and ``gt_tube.frame_in_span`` ((N_i, ) bool).
             frame_mask (Tensor): (B, N) bool, real frames.
-            ref (Tensor): gives the dtype and device of the boxes.
 
         Returns:
-            tuple: ``gt_boxes`` (B, N, 4) normalised xyxy and ``in_span`` (B, N) bool (in the
-            GT span and not padding).
+            dict: ``gt_boxes`` (B, N, 4) float32 normalised xyxy, ``in_span`` (B, N) bool (in
+            the GT span and not padding) and ``frame_mask`` (B, N) bool.
         """
         b, n = frame_mask.shape
-        gt_boxes = ref.new_zeros(b, n, 4)
+        gt_boxes = torch.zeros(b, n, 4, device=frame_mask.device)
         in_span = torch.zeros_like(frame_mask)
         for i, sample in enumerate(data_samples):
             k = sample.gt_tube.frame_in_span.shape[0]
             gt_boxes[i, :k] = sample.gt_tube.frame_bboxes.to(gt_boxes)
             in_span[i, :k] = sample.gt_tube.frame_in_span.to(in_span)
-        return gt_boxes / cls.img_wh(data_samples, gt_boxes), in_span & frame_mask
+        return dict(gt_boxes=gt_boxes / cls.img_wh(data_samples, gt_boxes),
+                    in_span=in_span & frame_mask, frame_mask=frame_mask)
 
     @staticmethod
     def boxes_to_original(boxes: torch.Tensor, metainfo: dict) -> torch.Tensor:
@@ -165,35 +169,6 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return boxes
 
     @staticmethod
-    def positions_to_span(start_pos: int, end_pos: int, frame_inds: Sequence[int],
-                          clip: Sequence[int]) -> tuple:
-        """Turn a run of sampled positions into a half-open span of original frames.
-
-        Sampled frame ``k`` stands for the frames up to half-way to its neighbours (the
-        first and last ones extend to the clip's edges), so a run of positions
-        ``[start_pos, end_pos]`` (inclusive) covers
-        ``[mid(k_{s-1}, k_s), mid(k_e, k_{e+1}))``.
-
-        Args:
-            start_pos (int): first sampled position of the run.
-            end_pos (int): last sampled position of the run (inclusive).
-            frame_inds (Sequence[int]): (N,) sorted original frame index of each position.
-            clip (Sequence[int]): [start, end) of the clip.
-
-        Returns:
-            tuple[int, int]: the span [start, end) in original frames.
-        """
-        inds = [int(i) for i in frame_inds]
-        n = len(inds)
-        start = int(clip[0]) if start_pos == 0 else \
-            (inds[start_pos - 1] + inds[start_pos] + 1) // 2
-        end = int(clip[1]) if end_pos == n - 1 else \
-            (inds[end_pos] + inds[end_pos + 1] + 1) // 2
-        start = min(start, inds[start_pos])
-        end = max(end, inds[end_pos] + 1)
-        return start, end
-
-    @staticmethod
     def merge_repeated_frames(frame_ids: Sequence[int],
                               bboxes: torch.Tensor) -> tuple:
         """Average the boxes of frames sampled more than once (multi-pass sampling repeats
@@ -225,3 +200,35 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         if score is not None:
             tube.score = float(score)
         return tube
+
+    def predict_tubes(self, data_samples: SampleList, boxes: torch.Tensor,
+                      spans: Sequence[tuple], num_passes: int = 1) -> SampleList:
+        """Fill ``pred_tube`` of every sample from the heads' decoded outputs.
+
+        Args:
+            data_samples (list): the samples (metainfo ``frame_inds``, ``clip``, shapes).
+            boxes (Tensor): (B * P, T, 4) normalised xyxy boxes (the spatial head's
+                ``predict_by_feat``); sample ``k``'s passes are rows ``k * P ... k * P + P - 1``
+                and pass ``p`` holds positions ``p, p + P, ...`` of the sample.
+            spans (Sequence[tuple]): per sample ``(i, j, score)``, the first and last of its
+                T segments (the temporal head's ``predict_by_feat``); segment ``s`` holds
+                positions ``s * P ... s * P + P - 1``.
+            num_passes (int): P.
+
+        Returns:
+            list: ``data_samples``, with ``pred_tube`` in original frames and pixels.
+        """
+        p = num_passes
+        for k, (sample, (i, j, score)) in enumerate(zip(data_samples, spans)):
+            meta = sample.metainfo
+            frame_inds = [int(f) for f in meta['frame_inds']]
+            start, end = i * p, j * p + p - 1
+            span = positions_to_span(start, end, frame_inds, meta['clip'])
+            # position t * P + q of the sample <- pass q, position t
+            sample_boxes = boxes[k * p:(k + 1) * p].transpose(0, 1).reshape(-1, 4)
+            wh = self.img_wh([sample], sample_boxes)[0]
+            tube_boxes = self.boxes_to_original(sample_boxes[start:end + 1] * wh, meta)
+            frame_ids, tube_boxes = self.merge_repeated_frames(frame_inds[start:end + 1],
+                                                               tube_boxes)
+            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
+        return data_samples

@@ -11,10 +11,9 @@ It is deliberately simple (no transformer decoder, no proposals) and serves as t
 reference point that the published models must beat, and as the proof that the whole data /
 training / evaluation path works end to end.
 """
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 
 from mmstvg.registry import MODELS
 from .base_grounder import BaseGrounder, SampleList
@@ -30,8 +29,12 @@ class BaselineGrounder(BaseGrounder):
         text_encoder (dict): text encoder config (``HFTextEncoder``).
         neck (dict): spatial fusion config (``TextGuidedPooling``).
         temporal_neck (dict): temporal mixing config (``TemporalConvNeck``).
-        bbox_head (dict): box head config (``TubeBoxHead``).
-        span_head (dict): in-span head config (``SpanScoreHead``).
+        bbox_head (dict): box head config (``TubeBoxHead``; any spatial head that reads
+            ``queries`` or ``seq``).
+        span_head (dict): in-span head config (``SpanScoreHead``; any temporal head that
+            reads ``seq``). Both heads get ``queries`` = ``seq`` = the per-frame target
+            features (B, N, C), ``ref_centers`` (the neck's soft-argmax) and ``frame_mask``;
+            there are no fused feature maps.
         loss_attn (dict, optional): supervision of the neck's spatial attention by the GT box
             on in-span frames (``SpatialAttentionLoss``); None disables it.
         frame_chunk (int, optional): run the backbone on at most this many frames at a time
@@ -77,43 +80,36 @@ class BaselineGrounder(BaseGrounder):
                 ``text`` = dict(input_ids (B, L), attention_mask (B, L)).
 
         Returns:
-            dict: ``boxes`` (B, N, 4) normalised cxcywh, ``span_logits`` (B, N),
-            ``attn`` (B, N, h, w).
+            dict: ``spatial`` (the box head's outputs: ``boxes`` (B, N, 4) normalised
+            cxcywh), ``temporal`` (the span head's: ``span_logits`` (B, N)) and ``attn``
+            (B, N, h, w).
         """
         imgs, frame_mask = inputs['imgs'], inputs['frame_mask']
         b, n = imgs.shape[:2]
         text = self.text_encoder(**inputs['text'])
         fmaps = self.extract_frame_feats(imgs.flatten(0, 1))
         spatial = self.neck(fmaps, text['sentence'], n)
-        feats = self.temporal_neck(spatial['feats'], spatial['centers'], text['sentence'],
-                                   frame_mask)
-        return dict(
-            boxes=self.bbox_head(feats, spatial['centers']),
-            span_logits=self.span_head(feats),
-            attn=spatial['attn'])
+        frame_feats = self.temporal_neck(spatial['feats'], spatial['centers'],
+                                         text['sentence'], frame_mask)
+        # the per-frame target features serve as the frames' queries and as the sequence
+        feats = dict(queries=frame_feats, seq=frame_feats, ref_centers=spatial['centers'],
+                     frame_mask=frame_mask)
+        return dict(spatial=self.bbox_head(feats), temporal=self.span_head(feats),
+                    attn=spatial['attn'])
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         out = self._forward(inputs, data_samples)
-        frame_mask = inputs['frame_mask']
-        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, out['boxes'])
-        losses = self.bbox_head.loss(out['boxes'], gt_boxes, in_span)
-        losses.update(self.span_head.loss(out['span_logits'], in_span, frame_mask))
+        targets = self.get_targets(data_samples, inputs['frame_mask'])
+        losses = self.bbox_head.loss_by_feat(out['spatial'], targets)
+        losses.update(self.span_head.loss_by_feat(out['temporal'], targets))
         if self.loss_attn is not None:
+            in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
             losses['loss_attn'] = self.loss_attn(out['attn'][in_span], gt_boxes[in_span])
         return losses
 
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
-        boxes = bbox_cxcywh_to_xyxy(out['boxes']) * self.img_wh(data_samples, out['boxes'])
-        for i, sample in enumerate(data_samples):
-            meta = sample.metainfo
-            frame_inds: List[int] = [int(f) for f in meta['frame_inds']]
-            n = len(frame_inds)
-            start, end, score = self.span_head.predict(out['span_logits'][i, :n])
-            span = self.positions_to_span(start, end, frame_inds, meta['clip'])
-            frame_ids, tube_boxes = self.merge_repeated_frames(
-                frame_inds[start:end + 1],
-                self.boxes_to_original(boxes[i, start:end + 1], meta))
-            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
-        return data_samples
+        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
+        spans = self.span_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
+        return self.predict_tubes(data_samples, boxes, spans)

@@ -17,12 +17,11 @@ with ``mixed_conv=None``, a single-point heatmap head at the feature-map resolut
 up-sampling, no Gaussian kernel) and a per-step in-span head (``SpanScoreHead`` on the
 spatially pooled features, span = best contiguous run) in place of the temporal location head.
 """
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 
 from mmstvg.registry import MODELS
-from ..heads import SpanScoreHead
 from .base_grounder import BaseGrounder, SampleList
 
 
@@ -33,8 +32,11 @@ class GKCMN(BaseGrounder):
     Args:
         text_encoder (dict): sentence encoder (``GloVeTextEncoder`` or ``HFTextEncoder``).
         interaction (dict): cross-modal interaction (``CrossModalInteraction``).
-        spatial_head (dict): spatial location head (``GaussianHeatmapHead``).
-        temporal_head (dict): ``TemporalLocationHead`` or, for BM, ``SpanScoreHead``.
+        spatial_head (dict): spatial location head (``GaussianHeatmapHead``; any spatial
+            head, ``mmstvg/models/heads/base_spatial_head.py``).
+        temporal_head (dict): ``TemporalLocationHead`` or, for BM, ``SpanScoreHead`` (any
+            temporal head, e.g. STVGFormer's ``TAN2DHead``). Both heads get the same
+            features: ``maps`` (M_mix), ``seq`` (M_mix pooled over space), ``frame_mask``.
         mixed_conv (dict, optional): ``MixedConvNet``; None (BM, "w/o MN") skips it.
         video_encoder (dict, optional): encoder of the frames into clip feature maps
             (``VideoClipEncoder``); None: precomputed ``inputs['features']``
@@ -59,7 +61,6 @@ class GKCMN(BaseGrounder):
         self.mixed_conv = MODELS.build(mixed_conv) if mixed_conv else None
         self.spatial_head = MODELS.build(spatial_head)
         self.temporal_head = MODELS.build(temporal_head)
-        self.per_step_temporal = isinstance(self.temporal_head, SpanScoreHead)
 
     def extract_feats(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Clip feature maps V, (B, C, T, h, w)."""
@@ -85,58 +86,36 @@ class GKCMN(BaseGrounder):
                 ``frame_mask`` (B, T) bool, ``text`` = dict(input_ids, attention_mask).
 
         Returns:
-            dict: ``spatial`` (the spatial head's outputs) and ``temporal`` (the temporal
-            head's outputs; for BM the (B, T) in-span logits).
+            dict: ``feats``, the features handed to both heads (``maps`` = M_mix
+            (B, D, T, h, w), ``seq`` = M_mix pooled over space (B, T, D), ``frame_mask``),
+            and the heads' outputs ``spatial`` and ``temporal``.
         """
         frame_mask = inputs['frame_mask']
         text = self.text_encoder(**inputs['text'])
-        feats = self.extract_feats(inputs)
+        maps = self.extract_feats(inputs)
         # Padded steps are zeroed before and after every stage. (The 3-D convolutions inside
         # the mixed conv net still see their intermediate values at padded steps next to the
         # last real ones; GKCMN's pipelines sample a fixed number of steps per query, so
         # batches have no padded steps in practice.)
-        step_mask = frame_mask[:, None, :, None, None].to(feats.dtype)
-        fused = self.interaction(feats * step_mask, text['tokens'], text['mask']) * step_mask
+        step_mask = frame_mask[:, None, :, None, None].to(maps.dtype)
+        fused = self.interaction(maps * step_mask, text['tokens'], text['mask']) * step_mask
         if self.mixed_conv is not None:
             fused = self.mixed_conv(fused) * step_mask
-        spatial = self.spatial_head(fused)
-        if self.per_step_temporal:
-            temporal = self.temporal_head(fused.mean((3, 4)).transpose(1, 2))
-        else:
-            temporal = self.temporal_head(fused, frame_mask)
-        return dict(spatial=spatial, temporal=temporal)
+        feats = dict(maps=fused, seq=fused.mean((3, 4)).transpose(1, 2), frame_mask=frame_mask)
+        return dict(feats=feats, spatial=self.spatial_head(feats),
+                    temporal=self.temporal_head(feats))
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         """Eq. 10 (the alphas are the heads' loss weights)."""
         out = self._forward(inputs, data_samples)
-        frame_mask = inputs['frame_mask']
-        ref = frame_mask.new_zeros((), dtype=torch.float32)
-        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, ref)
-        losses = dict(self.spatial_head.loss(out['spatial'], gt_boxes, in_span))
-        losses.update(self.temporal_head.loss(out['temporal'], in_span, frame_mask))
+        targets = self.get_targets(data_samples, inputs['frame_mask'])
+        losses = dict(self.spatial_head.loss_by_feat(out['spatial'], targets))
+        losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
         return losses
-
-    def _span_positions(self, temporal, index: int, n: int) -> tuple:
-        """Inclusive sampled positions (i, j) of sample ``index``'s span, and its score."""
-        if self.per_step_temporal:
-            return self.temporal_head.predict(temporal[index, :n])
-        out_i = {k: v[index] for k, v in temporal.items() if k in ('conf', 'offsets')}
-        start, end, score = self.temporal_head.predict_span(out_i, n)
-        i, j = self.temporal_head.span_to_positions(start, end, n)
-        return i, j, score
 
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
-        boxes, _ = self.spatial_head.predict(out['spatial'])  # (B, T, 4) normalised xyxy
-        boxes = boxes * self.img_wh(data_samples, boxes)
-        for k, sample in enumerate(data_samples):
-            meta = sample.metainfo
-            frame_inds: List[int] = [int(f) for f in meta['frame_inds']]
-            n = len(frame_inds)
-            i, j, score = self._span_positions(out['temporal'], k, n)
-            span = self.positions_to_span(i, j, frame_inds, meta['clip'])
-            frame_ids, tube_boxes = self.merge_repeated_frames(
-                frame_inds[i:j + 1], self.boxes_to_original(boxes[k, i:j + 1], meta))
-            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
-        return data_samples
+        boxes, _ = self.spatial_head.predict_by_feat(out['spatial'])
+        spans = self.temporal_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
+        return self.predict_tubes(data_samples, boxes, spans)

@@ -25,7 +25,6 @@ from typing import Dict, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 
 from mmstvg.registry import MODELS
 from ..layers import STCMTLayer, set_attn_impl
@@ -44,11 +43,16 @@ class STVGFormer(BaseGrounder):
         static_branch (dict): ``StaticBranch`` config.
         dynamic_branch (dict): ``STCMT`` config (its ``in_channels`` = clip feature channels).
         bbox_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
-            branch's object queries) or any head with ``input_kind = 'feature_maps'``, such
-            as GKCMN's ``GaussianHeatmapHead``, which then reads the last dynamic feature maps
-            (B, d, T, h, w) (``docs/advanced_guides/swap_components.md``; no static in-span
-            loss, and ``aux_loss`` / ``box_reference`` need the query head).
-        temporal_head (dict): dynamic head config (``TAN2DHead``).
+            branch's object queries) or any spatial head, such as GKCMN's
+            ``GaussianHeatmapHead``, which reads the last dynamic feature maps
+            (``docs/advanced_guides/swap_components.md``; ``aux_loss`` / ``box_reference``
+            need a head on the queries).
+        temporal_head (dict): dynamic head config (``TAN2DHead``, on the pooled dynamic
+            features; or any temporal head, such as GKCMN's ``TemporalLocationHead`` on the
+            dynamic maps). Both heads get the same features: ``queries`` (the normed last
+            decoder queries, (B, T, d)), ``ref_centers`` (with ``box_reference``), ``maps``
+            (the last dynamic maps, (B, d, T, h, w)), ``seq`` (their spatial mean, (B, T, d))
+            and ``frame_mask``.
         video_backbone (dict, optional): clip encoder applied to the sampled frames
             (``VideoClipEncoder``). None: the dynamic branch reads precomputed clip features
             ``inputs['features']`` ((B, T, h, w, c), or (B, T, c) for h = w = 1).
@@ -120,7 +124,6 @@ class STVGFormer(BaseGrounder):
                 MODELS.build(dict(interaction, embed_dims=d))
                 for _ in range(self.static_branch.num_layers))
         self.bbox_head = MODELS.build(bbox_head)
-        self.box_from_maps = getattr(self.bbox_head, 'input_kind', 'query') == 'feature_maps'
         self.temporal_head = MODELS.build(temporal_head)
         self.frame_chunk = frame_chunk
         self.pass_batch = max(1, int(pass_batch))
@@ -128,9 +131,10 @@ class STVGFormer(BaseGrounder):
         if box_reference not in (None, 'attention'):
             raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
         self.box_reference = box_reference
-        if self.box_from_maps and (aux_loss or box_reference):
+        if self.bbox_head.in_key != 'queries' and (aux_loss or box_reference):
             raise ValueError('aux_loss and box_reference act on the object queries: they need '
-                             'a query head, not a feature-map head')
+                             'a spatial head that reads them (in_key="queries"), not one on '
+                             f'{self.bbox_head.in_key!r}')
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         if attn_impl is not None:
             set_attn_impl(self, attn_impl)
@@ -213,11 +217,12 @@ class STVGFormer(BaseGrounder):
                 video backbone, ``features`` (B, T, h, w, c).
 
         Returns:
-            dict: ``boxes`` (B, T, 4) normalised cxcywh, ``span_logits`` (B, T) (static
-            in-span scores), ``score_map`` (B, T, T) proposal logits, ``map_mask``
-            (B, T, T) bool, ``aux_logits`` (B, T) (dynamic in-span scores); in training with
-            ``aux_loss``, ``aux_outputs``: the static head's outputs for the earlier decoder
-            layers.
+            dict: ``feats`` (the features handed to both heads, see ``__init__``),
+            ``spatial`` and ``temporal`` (the heads' outputs; for the paper's heads
+            ``boxes`` (B, T, 4) normalised cxcywh and ``span_logits`` (B, T) static in-span
+            scores, ``score_map`` (B, T, T) proposal logits, ``map_mask`` (B, T, T) bool and
+            ``aux_logits`` (B, T) dynamic in-span scores); in training with ``aux_loss``,
+            ``aux_spatial``: the spatial head's outputs for the earlier decoder layers.
         """
         imgs, frame_mask = inputs['imgs'], inputs['frame_mask']
         b, t = frame_mask.shape
@@ -254,36 +259,30 @@ class STVGFormer(BaseGrounder):
                 query = q.reshape(b * t, 1, -1)
             layer_queries.append(query)
         query = self.static_branch.decoder_norm(query).view(b, t, -1)
-        if self.box_from_maps:   # e.g. GKCMN's heatmap head on the dynamic maps
-            spatial = self.bbox_head(dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3))
-            boxes, _ = self.bbox_head.predict(spatial)
-            out = dict(spatial=spatial, boxes=bbox_xyxy_to_cxcywh(boxes))
-        else:
-            out = dict(self.bbox_head(query, layer_refs[-1]))
+        feats = dict(queries=query, ref_centers=layer_refs[-1],
+                     maps=dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3),
+                     seq=STCMTLayer.spatial_mean(dyn, dyn_mask), frame_mask=frame_mask)
+        out = dict(feats=feats, spatial=self.bbox_head(feats))
         if self.loss_attn is not None and self.training:
             out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
         if self.aux_loss and self.training:
-            out['aux_outputs'] = [
-                self.bbox_head(self.static_branch.decoder_norm(q).view(b, t, -1), r)
+            out['aux_spatial'] = [
+                self.bbox_head(dict(feats, queries=self.static_branch.decoder_norm(q).view(
+                    b, t, -1), ref_centers=r))
                 for q, r in zip(layer_queries[:-1], layer_refs[:-1])]
-        out.update(self.temporal_head(STCMTLayer.spatial_mean(dyn, dyn_mask), frame_mask))
+        out['temporal'] = self.temporal_head(feats)
         return out
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         """Eqs. 4-6 (weights in the heads' loss configs)."""
         out = self._forward(inputs, data_samples)
-        frame_mask = inputs['frame_mask']
-        gt_boxes, in_span = self.frame_targets(data_samples, frame_mask, out['boxes'])
-        if self.box_from_maps:
-            losses = dict(self.bbox_head.loss(out['spatial'], gt_boxes, in_span))
-        else:
-            losses = self.bbox_head.loss(out['boxes'], out['span_logits'], gt_boxes, in_span,
-                                         frame_mask)
-        for i, aux in enumerate(out.get('aux_outputs', [])):
-            aux_losses = self.bbox_head.loss(aux['boxes'], aux['span_logits'], gt_boxes,
-                                             in_span, frame_mask)
+        targets = self.get_targets(data_samples, inputs['frame_mask'])
+        losses = dict(self.bbox_head.loss_by_feat(out['spatial'], targets))
+        for i, aux in enumerate(out.get('aux_spatial', [])):
+            aux_losses = self.bbox_head.loss_by_feat(aux, targets)
             losses.update({f'd{i}.{k}': v for k, v in aux_losses.items()})
         if self.loss_attn is not None:
+            in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
             # the last layer's map, and every earlier one's when aux_loss is on
             maps = out['attn_maps'] if self.aux_loss else out['attn_maps'][-1:]
             for i, attn in enumerate(maps):
@@ -291,7 +290,7 @@ class STVGFormer(BaseGrounder):
                 a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
                 key = 'loss_attn' if i == len(maps) - 1 else f'd{i}.loss_attn'
                 losses[key] = self.loss_attn(a, gt_boxes[in_span])
-        losses.update(self.temporal_head.loss(out, in_span, frame_mask))
+        losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
         return losses
 
     # ---------------------------------------------------------------- inference
@@ -310,8 +309,13 @@ class STVGFormer(BaseGrounder):
         return out
 
     def _run_passes(self, inputs: Dict[str, torch.Tensor], index: int, sample,
-                    num_frames: int, num_passes: int) -> Dict[str, torch.Tensor]:
-        """Run all passes of one sample, ``pass_batch`` at a time; outputs are (P, ...)."""
+                    num_frames: int, num_passes: int) -> Dict[str, object]:
+        """Run all passes of one sample, ``pass_batch`` at a time.
+
+        Returns:
+            dict: ``spatial`` and ``temporal``, the heads' outputs for the (P, T) passes,
+            and ``frame_mask`` (P, T).
+        """
         batch = self._pass_inputs(inputs, index, num_frames, num_passes)
         outs = []
         for s in range(0, num_passes, self.pass_batch):
@@ -320,30 +324,12 @@ class STVGFormer(BaseGrounder):
             for key in ('imgs', 'features'):
                 if key in batch:
                     chunk[key] = batch[key][s:s + self.pass_batch]
-            outs.append(self._forward(chunk, [sample] * chunk['frame_mask'].shape[0]))
-        return {k: torch.cat([o[k] for o in outs]) for k in ('boxes', 'score_map')}
-
-    def _make_tube(self, sample, boxes: torch.Tensor, score_map: torch.Tensor):
-        """Merge the passes of one sample into its ``pred_tube``.
-
-        Args:
-            sample (STVGDataSample): the data sample.
-            boxes (Tensor): (P, T, 4) normalised cxcywh boxes of every pass.
-            score_map (Tensor): (P, T, T) proposal logits of every pass.
-        """
-        meta = sample.metainfo
-        frame_inds = [int(f) for f in meta['frame_inds']]
-        num_passes, num_frames = boxes.shape[:2]
-        prob = score_map.float().sigmoid().mean(0)
-        seg_start, seg_end, score = self.temporal_head.predict_span(prob, num_frames)
-        start, end = seg_start * num_passes, seg_end * num_passes + num_passes - 1
-        span = self.positions_to_span(start, end, frame_inds, meta['clip'])
-        # position k * P + p of the sample <- pass p, position k
-        boxes = boxes.transpose(0, 1).reshape(-1, 4)
-        wh = boxes.new_tensor([meta['img_shape'][1], meta['img_shape'][0]] * 2)
-        boxes = self.boxes_to_original(bbox_cxcywh_to_xyxy(boxes[start:end + 1]) * wh, meta)
-        frame_ids, tube_boxes = self.merge_repeated_frames(frame_inds[start:end + 1], boxes)
-        return self.make_pred_tube(span, frame_ids, tube_boxes, score)
+            out = self._forward(chunk, [sample] * chunk['frame_mask'].shape[0])
+            outs.append(dict(spatial=out['spatial'], temporal=out['temporal']))
+        return dict(frame_mask=batch['frame_mask'],
+                    **{part: {k: torch.cat([o[part][k] for o in outs])
+                              for k in outs[0][part]}
+                       for part in ('spatial', 'temporal')})
 
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: SampleList) -> SampleList:
@@ -353,15 +339,19 @@ class STVGFormer(BaseGrounder):
             if n % p:
                 raise ValueError(f'query {s.metainfo.get("qid")!r}: {n} frames do not split '
                                  f'into {p} passes')
-        if all(p == 1 for p in passes):
+        single = all(p == 1 for p in passes)
+        if single:
             out = self._forward(inputs, data_samples)
-            for i, sample in enumerate(data_samples):
-                n = lengths[i]
-                sample.pred_tube = self._make_tube(sample, out['boxes'][i:i + 1, :n],
-                                                   out['score_map'][i:i + 1, :n, :n])
-            return data_samples
+            frame_mask = inputs['frame_mask']
         for i, sample in enumerate(data_samples):
-            t = lengths[i] // passes[i]
-            out = self._run_passes(inputs, i, sample, t, passes[i])
-            sample.pred_tube = self._make_tube(sample, out['boxes'], out['score_map'])
+            if single:
+                rows = slice(i, i + 1)
+            else:
+                out = self._run_passes(inputs, i, sample, lengths[i] // passes[i], passes[i])
+                frame_mask, rows = out['frame_mask'], slice(None)
+            spatial = {k: v[rows] for k, v in out['spatial'].items()}
+            temporal = {k: v[rows] for k, v in out['temporal'].items()}
+            boxes, _ = self.bbox_head.predict_by_feat(spatial)
+            spans = self.temporal_head.predict_by_feat(temporal, frame_mask[rows], passes[i])
+            self.predict_tubes([sample], boxes, spans, passes[i])
         return data_samples

@@ -39,17 +39,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.utils import gaussian_radius
-from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
+from .base_spatial_head import BaseSpatialHead
 
 
 @MODELS.register_module()
-class GaussianHeatmapHead(BaseModule):
+class GaussianHeatmapHead(BaseSpatialHead):
     """Gaussian heatmap + ltrb size head.
 
-    ``input_kind = 'feature_maps'``: a grounder feeds it per-frame feature maps
-    (B, C, T, h, w) (GKCMN's fused maps; STVGFormer's dynamic maps when it is swapped in).
+    Reads the per-frame feature maps ``feats['maps']`` (B, C, T, h, w) (GKCMN's fused maps;
+    STVGFormer's dynamic maps when it is swapped in).
 
     Args:
         in_channels (int): channels of the input maps.
@@ -64,6 +64,7 @@ class GaussianHeatmapHead(BaseModule):
         single_point (bool): single-point targets ("w/o SK"). Defaults to False.
         loss_heatmap (dict): Eq. 6 (α_1 as its weight).
         loss_bbox (dict): Eq. 7, mmdet's GIoU (α_2 as its weight).
+        in_key (str, optional): the features read; ``'maps'`` by default.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -79,8 +80,9 @@ class GaussianHeatmapHead(BaseModule):
                  loss_heatmap: dict = dict(type='ThresholdGaussianFocalLoss', alpha=2.0,
                                            beta=4.0, gamma=0.8, loss_weight=1.0),
                  loss_bbox: dict = dict(type='mmdet.GIoULoss', loss_weight=2.0),
+                 in_key: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_key=in_key, init_cfg=init_cfg)
         self.map_size = map_size
         if sigma_mode not in self.SIGMA_MODES:
             raise ValueError(f'sigma_mode must be one of {self.SIGMA_MODES}, got {sigma_mode!r}')
@@ -102,21 +104,22 @@ class GaussianHeatmapHead(BaseModule):
         self.loss_heatmap = MODELS.build(loss_heatmap)
         self.loss_bbox = MODELS.build(loss_bbox)
 
-    input_kind = 'feature_maps'
+    default_in_key = 'maps'
     SIGMA_MODES = ('box', 'box_xy', 'centernet')
     MIN_SIGMA = 0.5
 
-    def forward(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Predict.
 
         Args:
-            feats (Tensor): (B, C, T, h, w).
+            feats (dict): the grounder's features; reads ``feats[in_key]`` (B, C, T, h, w).
 
         Returns:
             dict: ``heatmap`` (B, T, L, L) logits, ``ltrb`` (B, T, 4, L, L) in cells.
         """
-        b, c, t, h, w = feats.shape
-        x = feats.transpose(1, 2).reshape(b * t, c, h, w)
+        maps = self.get_input(feats)
+        b, c, t, h, w = maps.shape
+        x = maps.transpose(1, 2).reshape(b * t, c, h, w)
         if self.map_size is not None and (h, w) != (self.map_size, self.map_size):
             x = F.interpolate(x, size=(self.map_size, self.map_size), mode='bilinear',
                               align_corners=False)
@@ -209,18 +212,19 @@ class GaussianHeatmapHead(BaseModule):
         reg_mask[empty] = centre[empty]
         return heatmap, ltrb, reg_mask
 
-    def loss(self, out: Dict[str, torch.Tensor], gt_boxes: torch.Tensor,
-             valid: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss_by_feat(self, out: Dict[str, torch.Tensor],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Eqs. 6-7.
 
         Args:
             out (dict): :meth:`forward`'s outputs.
-            gt_boxes (Tensor): (B, T, 4) normalised xyxy.
-            valid (Tensor): (B, T) bool, frames with a GT box (in span, not padding).
+            targets (dict): ``gt_boxes`` (B, T, 4) normalised xyxy and ``in_span`` (B, T)
+                bool, frames with a GT box (in span, not padding).
 
         Returns:
             dict: ``loss_heatmap``, ``loss_bbox``.
         """
+        gt_boxes, valid = targets['gt_boxes'], targets['in_span']
         heatmap, ltrb = out['heatmap'][valid], out['ltrb'][valid]   # (K, L, L), (K, 4, L, L)
         if heatmap.shape[0] == 0:
             zero = out['heatmap'].sum() * 0 + out['ltrb'].sum() * 0
@@ -235,7 +239,8 @@ class GaussianHeatmapHead(BaseModule):
         loss_bbox = self.loss_bbox(pred, gt, avg_factor=max(int(reg_mask.sum()), 1))
         return dict(loss_heatmap=loss_heatmap, loss_bbox=loss_bbox)
 
-    def predict(self, out: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
+    def predict_by_feat(self,
+                        out: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Decode every frame: (B, T, 4) normalised xyxy boxes and (B, T) peak scores."""
         heatmap = out['heatmap'].sigmoid()
         b, t, h, w = heatmap.shape

@@ -9,20 +9,20 @@ followed by ReLU and the map mask as in 2D-TAN, and a 1x1 convolution give the s
 auxiliary per-clip in-span logits ``S_aux``. At inference the best-scoring valid proposal is the
 predicted moment.
 """
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmdet.models.layers import MLP
-from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
-from ..utils import gt_span_positions
+from mmstvg.structures import mask_to_positions, span_overlaps
+from .base_temporal_head import BaseTemporalHead
 
 
 @MODELS.register_module()
-class TAN2DHead(BaseModule):
-    """2D temporal adjacent network head on the dynamic branch's features.
+class TAN2DHead(BaseTemporalHead):
+    """2D temporal adjacent network head on the pooled dynamic features (``feats['seq']``).
 
     Args:
         in_channels (int): channels ``d`` of the pooled dynamic feature.
@@ -33,6 +33,7 @@ class TAN2DHead(BaseModule):
         aux_num_layers (int): depth of the auxiliary MLP (3 in the paper).
         loss_tg (dict): temporal grounding loss config (``lambda_4``).
         loss_aux (dict): temporal attentive loss config on ``S_aux`` (``lambda_5``).
+        in_key (str, optional): the features read; ``'seq'`` by default.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -45,8 +46,9 @@ class TAN2DHead(BaseModule):
                  aux_num_layers: int = 3,
                  loss_tg: dict = dict(type='ScaledIoUBCELoss', loss_weight=5.0),
                  loss_aux: dict = dict(type='TemporalAttentiveLoss', loss_weight=1.0),
+                 in_key: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_key=in_key, init_cfg=init_cfg)
         self.input_fc = nn.Linear(in_channels, map_channels)
         self.convs = nn.ModuleList(
             nn.Conv2d(map_channels, map_channels, kernel_size, padding=kernel_size // 2)
@@ -111,64 +113,75 @@ class TAN2DHead(BaseModule):
             Tensor: (B, T, T) float IoU; 0 where ``i > j`` and for samples with start -1.
         """
         pos = torch.arange(num_frames, device=starts.device)
-        i = pos[None, :, None]
-        j1 = pos[None, None, :] + 1
-        s = starts.long()[:, None, None]
-        e1 = ends.long()[:, None, None] + 1
-        inter = (torch.minimum(j1, e1) - torch.maximum(i, s)).clamp(min=0)
-        union = (j1 - i) + (e1 - s) - inter
-        iou = inter.float() / union.clamp(min=1).float()
-        keep = (i < j1) & (s >= 0)
+        i = pos[None, :, None].expand(1, num_frames, num_frames)
+        j1 = pos[None, None, :].expand(1, num_frames, num_frames) + 1
+        proposals = torch.stack([i, j1], -1)                             # (1, T, T, 2)
+        gt = torch.stack([starts.long(), ends.long() + 1], -1)[:, None, None]  # (B, 1, 1, 2)
+        iou = span_overlaps(proposals, gt)
+        keep = (i < j1) & (gt[..., 0] >= 0)
         return iou.masked_fill(~keep, 0)
 
-    def forward(self, feats: torch.Tensor,
-                frame_mask: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Score every proposal.
 
         Args:
-            feats (Tensor): (B, T, C) spatially mean-pooled dynamic feature ``F_d``.
-            frame_mask (Tensor, optional): (B, T) bool, real frames (padding only at the end);
-                all frames when None.
+            feats (dict): the grounder's features: ``feats[in_key]`` (B, T, C), the spatially
+                mean-pooled dynamic feature ``F_d``, and ``frame_mask`` (B, T) bool, real
+                frames (padding only at the end; all frames when absent).
 
         Returns:
             dict: ``score_map`` (B, T, T) logits ``[b, i, j]`` (meaningful where ``map_mask``),
             ``map_mask`` (B, T, T) bool and ``aux_logits`` (B, T).
         """
-        b, t, _ = feats.shape
+        x_seq = self.get_input(feats)
+        frame_mask = feats.get('frame_mask')
+        b, t, _ = x_seq.shape
         if frame_mask is None:
-            frame_mask = torch.ones(b, t, dtype=torch.bool, device=feats.device)
+            frame_mask = torch.ones(b, t, dtype=torch.bool, device=x_seq.device)
         frame_mask = frame_mask.bool()
         map_mask = self.get_map_mask(frame_mask)
-        weight = map_mask[:, None].to(feats.dtype)
-        x = self.build_2d_map(self.input_fc(feats), frame_mask)
+        weight = map_mask[:, None].to(x_seq.dtype)
+        x = self.build_2d_map(self.input_fc(x_seq), frame_mask)
         for conv in self.convs:
             x = conv(x).relu() * weight
         score_map = self.pred(x).squeeze(1)
-        aux_logits = self.aux_mlp(feats).squeeze(-1)
+        aux_logits = self.aux_mlp(x_seq).squeeze(-1)
         return dict(score_map=score_map, map_mask=map_mask, aux_logits=aux_logits)
 
-    def loss(self, out_dict: Dict[str, torch.Tensor], in_span: torch.Tensor,
-             frame_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss_by_feat(self, outs: Dict[str, torch.Tensor],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Dynamic-branch losses ``L_d`` (Eq. 5).
 
         Args:
-            out_dict (dict): output of :meth:`forward`.
-            in_span (Tensor): (B, T) bool, frame inside the GT span.
-            frame_mask (Tensor): (B, T) bool, real frames.
+            outs (dict): output of :meth:`forward`.
+            targets (dict): ``in_span`` (B, T) bool, frame inside the GT span, and
+                ``frame_mask`` (B, T) bool, real frames.
 
         Returns:
             dict: ``loss_tg`` and ``loss_dynamic_aux``.
         """
-        score_map = out_dict['score_map']
-        frame_mask = frame_mask.bool()
+        score_map = outs['score_map']
+        in_span, frame_mask = targets['in_span'], targets['frame_mask'].bool()
         pos = in_span.bool() & frame_mask
-        starts, ends, has = gt_span_positions(in_span, frame_mask)
+        starts, ends, has = mask_to_positions(in_span, frame_mask)
         starts = torch.where(has, starts, -1)
         ends = torch.where(has, ends, -1)
         iou = self.iou_map(starts, ends, pos.shape[1]).to(score_map.dtype)
         return dict(
-            loss_tg=self.loss_tg(score_map, iou, out_dict['map_mask']),
-            loss_dynamic_aux=self.loss_aux(out_dict['aux_logits'], pos, frame_mask))
+            loss_tg=self.loss_tg(score_map, iou, outs['map_mask']),
+            loss_dynamic_aux=self.loss_aux(outs['aux_logits'], pos, frame_mask))
+
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+                        num_passes: int = 1) -> List[Tuple[int, int, float]]:
+        """Best proposal of every sample, on the mean probability map of its passes.
+
+        Returns:
+            list[tuple]: ``(i, j, score)`` per sample (positions inclusive, score the mean
+            probability of the proposal).
+        """
+        probs = self.group_passes(outs['score_map'].float().sigmoid(), num_passes)
+        lengths = frame_mask[::num_passes].sum(1).tolist()
+        return [self.predict_span(p, n) for p, n in zip(probs, lengths)]
 
     @staticmethod
     def predict_span(prob_map: torch.Tensor, valid_len: int) -> Tuple[int, int, float]:

@@ -46,24 +46,23 @@ both offsets and divided by their number N_c (``offset_pos_only=False`` uses eve
 candidate instead). A sample without positives (or without a GT span) contributes nothing.
 
 Inference: the candidate of highest predicted confidence among the real steps, its bounds
-shifted by its predicted offsets and clipped to ``[0, valid_len]``; :meth:`span_to_positions`
+shifted by its predicted offsets and clipped to ``[0, valid_len]``; :func:`~mmstvg.structures.span_to_positions`
 turns that float span into inclusive integer positions for the grounder.
 """
-import math
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmdet.models.layers import DetrTransformerEncoderLayer
-from mmengine.model import BaseModule
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mmstvg.registry import MODELS
-from ..utils import gt_span_positions
+from mmstvg.structures import mask_to_positions, span_overlaps, span_to_positions
+from .base_temporal_head import BaseTemporalHead
 
 
 @MODELS.register_module()
-class TemporalLocationHead(BaseModule):
+class TemporalLocationHead(BaseTemporalHead):
     """GKCMN temporal location head: embedding layer, confidence head, boundary head.
 
     Args:
@@ -87,8 +86,11 @@ class TemporalLocationHead(BaseModule):
         normalize_offsets (bool): regress offsets divided by the candidate's length.
         offset_pos_only (bool): offset loss on candidates with IoU >= c only (else on every
             valid candidate of the samples that have a GT span).
+        in_key (str, optional): the features read; ``'maps'`` by default.
         init_cfg (dict, optional): initialisation config.
     """
+
+    default_in_key = 'maps'
 
     def __init__(self,
                  in_channels: int,
@@ -108,8 +110,9 @@ class TemporalLocationHead(BaseModule):
                  pred_kernel_size: int = 1,
                  normalize_offsets: bool = False,
                  offset_pos_only: bool = True,
+                 in_key: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_key=in_key, init_cfg=init_cfg)
         assert len(anchor_scales) > 0 and all(int(s) >= 1 for s in anchor_scales)
         for k in (*branch_kernel_sizes, fuse_kernel_size, pred_kernel_size):
             assert k % 2 == 1, f'kernel sizes must be odd, got {k}'
@@ -213,26 +216,10 @@ class TemporalLocationHead(BaseModule):
         Returns:
             tuple: spans (B, 2) float (``(0, 0)`` where absent) and has_span (B,) bool.
         """
-        first, last, has = gt_span_positions(in_span, frame_mask)
+        first, last, has = mask_to_positions(in_span, frame_mask)
         spans = torch.stack([first, last + 1], -1).float()
         spans = torch.where(has[:, None], spans, torch.zeros_like(spans))
         return spans, has
-
-    @staticmethod
-    def temporal_iou(spans: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-        """IoU of ``[start, end)`` intervals (broadcasting over leading dims).
-
-        Args:
-            spans (Tensor): (..., 2) float.
-            gt (Tensor): (..., 2) float, broadcastable to ``spans``.
-
-        Returns:
-            Tensor: (...) IoU in [0, 1]; 0 where the union is empty.
-        """
-        inter = (torch.minimum(spans[..., 1], gt[..., 1]) -
-                 torch.maximum(spans[..., 0], gt[..., 0])).clamp(min=0)
-        union = (spans[..., 1] - spans[..., 0]) + (gt[..., 1] - gt[..., 0]) - inter
-        return torch.where(union > 0, inter / union.clamp(min=1e-6), torch.zeros_like(inter))
 
     def get_targets(self, in_span: torch.Tensor,
                     frame_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -255,7 +242,7 @@ class TemporalLocationHead(BaseModule):
         gt = gt[:, None, None, :]
         cand_mask = self.candidate_mask(frame_mask)
         valid = cand_mask & has[:, None, None]
-        iou = self.temporal_iou(anchors, gt).masked_fill(~valid, 0)
+        iou = span_overlaps(anchors, gt).masked_fill(~valid, 0)
         pos = valid & (iou >= self.conf_thr)
         conf_target = iou.masked_fill(iou < self.conf_thr, 0)
         offset_target = gt - anchors
@@ -296,14 +283,13 @@ class TemporalLocationHead(BaseModule):
                 x = layer(x, query_pos=None, key_padding_mask=~frame_mask)
         return x * frame_mask[..., None].to(x.dtype)
 
-    def forward(self, feats: torch.Tensor,
-                frame_mask: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Predict confidences and offsets of every candidate.
 
         Args:
-            feats (Tensor): (B, C, T, h, w) multi-modal feature ``M_mix``.
-            frame_mask (Tensor, optional): (B, T) bool, real steps (padding only at the end);
-                all steps when None.
+            feats (dict): the grounder's features: ``feats[in_key]`` (B, C, T, h, w), the
+                multi-modal feature ``M_mix``, and ``frame_mask`` (B, T) bool, real steps
+                (padding only at the end; all steps when absent).
 
         Returns:
             dict: ``conf`` (B, T, S) predicted IoU in [0, 1], ``offsets`` (B, T, S, 2)
@@ -311,33 +297,35 @@ class TemporalLocationHead(BaseModule):
             ``normalize_offsets``) and ``emb`` (B, T, d) the embedding; meaningful on real
             steps only.
         """
-        b, _, t = feats.shape[:3]
+        maps = self.get_input(feats)
+        frame_mask = feats.get('frame_mask')
+        b, _, t = maps.shape[:3]
         if frame_mask is None:
-            frame_mask = torch.ones(b, t, dtype=torch.bool, device=feats.device)
+            frame_mask = torch.ones(b, t, dtype=torch.bool, device=maps.device)
         frame_mask = frame_mask.bool()
         lengths = frame_mask.sum(1)
-        mask1 = frame_mask[:, None].to(feats.dtype)
-        emb = self.embed(feats, frame_mask)
+        mask1 = frame_mask[:, None].to(maps.dtype)
+        emb = self.embed(maps, frame_mask)
         h_conf = self._run_gru(self.conf_gru, emb, lengths).transpose(1, 2)
         conf = self.conf_conv(h_conf * mask1).sigmoid().transpose(1, 2)
         h_reg = self._run_gru(self.reg_gru, emb, lengths).transpose(1, 2)
         offsets = self.reg_conv(h_reg * mask1).transpose(1, 2).reshape(b, t, self.num_scales, 2)
         return dict(conf=conf, offsets=offsets, emb=emb)
 
-    def loss(self, out_dict: Dict[str, torch.Tensor], in_span: torch.Tensor,
-             frame_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss_by_feat(self, outs: Dict[str, torch.Tensor],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Temporal losses ``L^t_con`` (Eq. 8) and ``L^t_reg`` (Eq. 9).
 
         Args:
-            out_dict (dict): output of :meth:`forward`.
-            in_span (Tensor): (B, T) bool, step inside the GT span.
-            frame_mask (Tensor): (B, T) bool, real steps.
+            outs (dict): output of :meth:`forward`.
+            targets (dict): ``in_span`` (B, T) bool, step inside the GT span, and
+                ``frame_mask`` (B, T) bool, real steps.
 
         Returns:
             dict: ``loss_conf`` and ``loss_offset``.
         """
-        conf, offsets = out_dict['conf'], out_dict['offsets']
-        tg = self.get_targets(in_span, frame_mask)
+        conf, offsets = outs['conf'], outs['offsets']
+        tg = self.get_targets(targets['in_span'], targets['frame_mask'])
         cand = tg['cand_mask'].to(conf.dtype)
         loss_conf = self.loss_conf(conf, tg['conf_target'].to(conf.dtype), weight=cand,
                                    avg_factor=cand.sum().clamp(min=1))
@@ -352,6 +340,24 @@ class TemporalLocationHead(BaseModule):
         return dict(loss_conf=loss_conf, loss_offset=loss_offset)
 
     # ------------------------------------------------------------------ inference
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+                        num_passes: int = 1) -> List[Tuple[int, int, float]]:
+        """Best refined candidate of every sample as inclusive positions
+        (:func:`~mmstvg.structures.span_to_positions`); with several passes, their
+        confidences and offsets are averaged per step first.
+
+        Returns:
+            list[tuple]: ``(i, j, score)`` per sample, ``score`` the candidate's confidence.
+        """
+        conf = self.group_passes(outs['conf'], num_passes)
+        offsets = self.group_passes(outs['offsets'], num_passes)
+        lengths = frame_mask[::num_passes].sum(1).tolist()
+        results = []
+        for conf_i, offsets_i, n in zip(conf, offsets, lengths):
+            start, end, score = self.predict_span((conf_i, offsets_i), n)
+            results.append((*span_to_positions(start, end, n), score))
+        return results
+
     def predict_span(self,
                      out_i: Union[Dict[str, torch.Tensor], Tuple[torch.Tensor, torch.Tensor]],
                      valid_len: int) -> Tuple[float, float, float]:
@@ -386,25 +392,3 @@ class TemporalLocationHead(BaseModule):
             start, end = anchor.tolist()
         return float(start), float(end), float(scores[k])
 
-    @staticmethod
-    def span_to_positions(start: float, end: float, valid_len: int) -> Tuple[int, int]:
-        """Float span ``[start, end)`` in steps -> inclusive sampled positions ``(i, j)``.
-
-        Positions are the steps whose centre ``k + 0.5`` lies in ``[start, end)`` (integer
-        bounds give ``(start, end - 1)``); when none does, the step holding the span's midpoint.
-
-        Args:
-            start (float): span start in steps.
-            end (float): span end in steps.
-            valid_len (int): number of real steps (clamped to >= 1).
-
-        Returns:
-            tuple: ``(i, j)`` python ints, ``0 <= i <= j < valid_len``.
-        """
-        n = max(int(valid_len), 1)
-        i = math.ceil(start - 0.5)
-        j = math.ceil(end - 0.5) - 1
-        i, j = max(i, 0), min(j, n - 1)
-        if j < i:
-            i = j = min(max(int(math.floor((start + end) / 2)), 0), n - 1)
-        return i, j

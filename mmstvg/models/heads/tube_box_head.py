@@ -3,19 +3,19 @@
 Boxes inside the model are normalised cxcywh (DETR convention); the centre is predicted as a
 correction to a reference centre (the neck's soft-argmax), in logit space.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
-from mmengine.model import BaseModule
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 
 from mmstvg.registry import MODELS
+from .base_spatial_head import BaseSpatialHead, add_ref_centers, cxcywh_box_losses
 
 
 @MODELS.register_module()
-class TubeBoxHead(BaseModule):
-    """Regress one box per frame.
+class TubeBoxHead(BaseSpatialHead):
+    """Regress one box per frame from per-frame features (``feats['queries']``).
 
     Args:
         in_channels (int): per-frame feature channels.
@@ -23,6 +23,7 @@ class TubeBoxHead(BaseModule):
         num_layers (int): MLP depth (>= 2).
         loss_bbox (dict): L1 loss config on normalised cxcywh (``mmdet.L1Loss``).
         loss_giou (dict): GIoU loss config on normalised xyxy (``mmdet.GIoULoss``).
+        in_key (str, optional): the features read; ``'queries'`` by default.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -32,8 +33,9 @@ class TubeBoxHead(BaseModule):
                  num_layers: int = 3,
                  loss_bbox: dict = dict(type='mmdet.L1Loss', loss_weight=5.0),
                  loss_giou: dict = dict(type='mmdet.GIoULoss', loss_weight=2.0),
+                 in_key: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_key=in_key, init_cfg=init_cfg)
         layers, dims = [], in_channels
         for _ in range(num_layers - 1):
             layers += [nn.Linear(dims, hidden_dims), nn.ReLU(inplace=True)]
@@ -43,41 +45,37 @@ class TubeBoxHead(BaseModule):
         self.loss_bbox = MODELS.build(loss_bbox)
         self.loss_giou = MODELS.build(loss_giou)
 
-    def forward(self, feats: torch.Tensor,
-                ref_centers: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Predict boxes.
 
         Args:
-            feats (Tensor): (B, N, C) per-frame features.
-            ref_centers (Tensor, optional): (B, N, 2) reference centres, normalised.
+            feats (dict): the grounder's features: ``feats[in_key]`` (B, N, C) per-frame
+                features and optionally ``ref_centers`` (B, N, 2) normalised reference
+                centres.
 
         Returns:
-            Tensor: (B, N, 4) normalised cxcywh boxes in (0, 1).
+            dict: ``boxes`` (B, N, 4) normalised cxcywh boxes in (0, 1).
         """
-        out = self.mlp(feats)
-        if ref_centers is not None:
-            ref = torch.logit(ref_centers.clamp(1e-4, 1 - 1e-4))
-            out = torch.cat([out[..., :2] + ref, out[..., 2:]], -1)
-        return out.sigmoid()
+        out = add_ref_centers(self.mlp(self.get_input(feats)), feats.get('ref_centers'))
+        return dict(boxes=out.sigmoid())
 
-    def loss(self, pred_boxes: torch.Tensor, gt_boxes: torch.Tensor,
-             valid: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss_by_feat(self, outs: Dict[str, torch.Tensor],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Box losses on the frames where the target is annotated.
 
         Args:
-            pred_boxes (Tensor): (B, N, 4) normalised cxcywh.
-            gt_boxes (Tensor): (B, N, 4) normalised xyxy.
-            valid (Tensor): (B, N) bool, frames inside the GT span (and not padding).
+            outs (dict): :meth:`forward`'s outputs.
+            targets (dict): ``gt_boxes`` (B, N, 4) normalised xyxy and ``in_span`` (B, N)
+                bool, frames inside the GT span (and not padding).
 
         Returns:
             dict: ``loss_bbox`` and ``loss_giou``.
         """
-        pred = pred_boxes[valid]
-        gt = gt_boxes[valid]
-        num = max(int(valid.sum()), 1)
-        if pred.numel() == 0:  # keep the graph connected when no frame is annotated
-            zero = pred_boxes.sum() * 0
-            return dict(loss_bbox=zero, loss_giou=zero)
-        return dict(
-            loss_bbox=self.loss_bbox(pred, bbox_xyxy_to_cxcywh(gt), avg_factor=num),
-            loss_giou=self.loss_giou(bbox_cxcywh_to_xyxy(pred), gt, avg_factor=num))
+        return cxcywh_box_losses(outs['boxes'], targets['gt_boxes'], targets['in_span'],
+                                 self.loss_bbox, self.loss_giou)
+
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor]
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(B, N, 4) normalised xyxy boxes and (B, N) scores (all 1: the head has none)."""
+        boxes = bbox_cxcywh_to_xyxy(outs['boxes'])
+        return boxes, boxes.new_ones(boxes.shape[:-1])

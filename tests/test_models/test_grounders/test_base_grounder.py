@@ -15,15 +15,6 @@ def test_boxes_to_original_undoes_resize_crop_flip():
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
 
 
-def test_positions_to_span_midpoints():
-    inds = [0, 4, 8, 12]
-    # one sampled frame in the middle stands for [2, 6)
-    assert BaseGrounder.positions_to_span(1, 1, inds, (0, 16)) == (2, 6)
-    # first/last positions extend to the clip edges
-    assert BaseGrounder.positions_to_span(0, 3, inds, (0, 16)) == (0, 16)
-    assert BaseGrounder.positions_to_span(2, 3, inds, (0, 15)) == (6, 15)
-
-
 def test_boxes_to_original_resize_crop_resize():
     # original 100x200 (H, W) -> resize x2 (200x400) -> crop [40, 20, 240, 120] (200 wide,
     # 100 high) -> resize x0.5 to 50x100. Total scale_factor = 2 * 0.5 = 1.

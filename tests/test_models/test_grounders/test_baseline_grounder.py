@@ -20,11 +20,12 @@ def test_forward_shapes():
     model = _build()
     inputs, samples = demo_grounding_inputs(batch_size=2, num_frames=8, img_shape=(64, 64))
     out = model(inputs, samples, mode='tensor')
-    assert out['boxes'].shape == (2, 8, 4)
-    assert out['span_logits'].shape == (2, 8)
+    boxes = out['spatial']['boxes']
+    assert boxes.shape == (2, 8, 4)
+    assert out['temporal']['span_logits'].shape == (2, 8)
     assert out['attn'].shape == (2, 8, 4, 4)  # stride 16 on 64x64
     assert torch.allclose(out['attn'].flatten(2).sum(-1), torch.ones(2, 8), atol=1e-5)
-    assert ((out['boxes'] > 0) & (out['boxes'] < 1)).all()
+    assert ((boxes > 0) & (boxes < 1)).all()
 
 
 def test_loss_decreases():

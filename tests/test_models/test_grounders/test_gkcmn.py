@@ -49,7 +49,7 @@ def test_gkcmn_losses_training_and_prediction():
 def test_bm_has_no_mixed_conv_nor_location_heads():
     torch.manual_seed(0)
     model = MODELS.build(get_tiny_gkcmn_cfg(bm=True))
-    assert model.mixed_conv is None and model.per_step_temporal
+    assert model.mixed_conv is None and model.temporal_head.in_key == 'seq'
     inputs, samples = _inputs()
     losses = model(inputs, samples, mode='loss')
     assert 'loss_span' in losses and 'loss_conf' not in losses

@@ -30,10 +30,15 @@ def test_forward_shapes_with_video_backbone():
     model = MODELS.build(get_tiny_stvgformer_cfg())
     inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
     out = model(inputs, samples, mode='tensor')
-    assert out['boxes'].shape == (2, 8, 4)
-    assert out['span_logits'].shape == out['aux_logits'].shape == (2, 8)
-    assert out['score_map'].shape == out['map_mask'].shape == (2, 8, 8)
-    assert ((out['boxes'] > 0) & (out['boxes'] < 1)).all()
+    spatial, temporal = out['spatial'], out['temporal']
+    assert spatial['boxes'].shape == (2, 8, 4)
+    assert spatial['span_logits'].shape == temporal['aux_logits'].shape == (2, 8)
+    assert temporal['score_map'].shape == temporal['map_mask'].shape == (2, 8, 8)
+    assert ((spatial['boxes'] > 0) & (spatial['boxes'] < 1)).all()
+    # the features both heads get
+    feats = out['feats']
+    assert feats['queries'].shape == feats['seq'].shape == (2, 8, 32)
+    assert feats['maps'].shape[:3] == (2, 32, 8)
 
 
 def test_few_steps_lower_the_loss():
@@ -72,20 +77,21 @@ def test_interaction_off_equals_plain_branches():
                                     text['mask'].repeat_interleave(t, 0))
         dyn, _ = plain.dynamic_branch(plain.extract_clip_feats(inputs), text['tokens'],
                                       text['mask'], inputs['frame_mask'])
-        boxes = plain.bbox_head(query.view(2, t, -1))['boxes']
-        score_map = plain.temporal_head(dyn.mean(2), inputs['frame_mask'])['score_map']
-    for key in a:
+        boxes = plain.bbox_head(dict(queries=query.view(2, t, -1)))['boxes']
+        score_map = plain.temporal_head(dict(seq=dyn.mean(2),
+                                             frame_mask=inputs['frame_mask']))['score_map']
+    for key in ('spatial', 'temporal'):
         torch.testing.assert_close(a[key], b[key])
-    torch.testing.assert_close(a['boxes'], boxes)
-    torch.testing.assert_close(a['score_map'], score_map)
+    torch.testing.assert_close(a['spatial']['boxes'], boxes)
+    torch.testing.assert_close(a['temporal']['score_map'], score_map)
     # and with the interaction on, the outputs differ
     on = _feature_model()
     on.load_state_dict(off.state_dict(), strict=False)
     on.eval()
     with torch.no_grad():
         c = on(inputs, samples, mode='tensor')
-    assert not torch.allclose(c['boxes'], a['boxes'])
-    assert not torch.allclose(c['score_map'], a['score_map'])
+    assert not torch.allclose(c['spatial']['boxes'], a['spatial']['boxes'])
+    assert not torch.allclose(c['temporal']['score_map'], a['temporal']['score_map'])
 
 
 def test_padded_text_changes_nothing():
@@ -100,7 +106,7 @@ def test_padded_text_changes_nothing():
     with torch.no_grad():
         a = model(inputs, samples, mode='tensor')
         b = model(padded, samples, mode='tensor')
-    for key in ('boxes', 'score_map', 'aux_logits', 'span_logits'):
+    for key in ('spatial', 'temporal'):
         torch.testing.assert_close(a[key], b[key], atol=1e-4, rtol=1e-4)
 
 
@@ -134,13 +140,13 @@ def test_predict_multi_pass_merges_passes():
                        imgs=inputs['imgs'][:, p::2], features=inputs['features'][:, p::2],
                        text=inputs['text'])
             passes.append(model(pin, [sample], mode='tensor'))
-        prob = torch.stack([o['score_map'][0].sigmoid() for o in passes]).mean(0)
+        prob = torch.stack([o['temporal']['score_map'][0].sigmoid() for o in passes]).mean(0)
         i, j, _ = model.temporal_head.predict_span(prob, 4)
         result = model(inputs, [sample], mode='predict')[0].pred_tube
     # segment k of the clip holds frames 2k (pass 0) and 2k + 1 (pass 1)
     assert result.frame_ids.tolist() == list(range(2 * i, 2 * j + 2))
     assert result.span.tolist() == [2 * i, 2 * j + 2]
-    box = passes[1]['boxes'][0, i]  # frame 2i + 1, normalised cxcywh of a 48 x 48 frame
+    box = passes[1]['spatial']['boxes'][0, i]  # frame 2i + 1, normalised cxcywh of a 48 x 48 frame
     expected = torch.stack([box[0] - box[2] / 2, box[1] - box[3] / 2,
                             box[0] + box[2] / 2, box[1] + box[3] / 2]) * 48
     torch.testing.assert_close(result.bboxes[1], expected, atol=1e-4, rtol=1e-4)
@@ -175,7 +181,9 @@ def test_aux_decoder_losses():
     assert 'd2.loss_bbox' not in losses
     model.eval()
     with torch.no_grad():
-        assert 'aux_outputs' not in model(inputs, samples, mode='tensor')
+        assert 'aux_spatial' not in model(inputs, samples, mode='tensor')
+    model.train()
+    assert len(model(inputs, samples, mode='tensor')['aux_spatial']) == 2
 
 
 def test_attention_centroid_by_hand():
@@ -208,9 +216,9 @@ def test_training_aids_attention_reference_and_supervision():
     model.eval()
     with torch.no_grad():
         out = model(inputs, samples, mode='tensor')
-    assert ((out['boxes'][..., :2] - 0.5).abs() > 1e-3).any()  # not the plain sigmoid(0)
-    torch.testing.assert_close(out['boxes'][..., 2:], torch.full_like(out['boxes'][..., 2:],
-                                                                      0.5))
+    boxes = out['spatial']['boxes']
+    assert ((boxes[..., :2] - 0.5).abs() > 1e-3).any()  # not the plain sigmoid(0)
+    torch.testing.assert_close(boxes[..., 2:], torch.full_like(boxes[..., 2:], 0.5))
     with pytest.raises(ValueError, match='box_reference'):
         MODELS.build(dict(cfg, box_reference='centre'))
 
@@ -223,7 +231,7 @@ def test_gkcmn_heatmap_head_swapped_in_by_config():
                               map_size=None), aux_loss=False)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
-    assert model.box_from_maps
+    assert model.bbox_head.in_key == 'maps'
     inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
     losses = model(inputs, samples, mode='loss')
     assert {'loss_heatmap', 'loss_bbox', 'loss_tg', 'loss_dynamic_aux'} == set(losses)
@@ -240,5 +248,5 @@ def test_gkcmn_heatmap_head_swapped_in_by_config():
         preds = model(inputs, copy.deepcopy(samples), mode='predict')
     tube = preds[0].pred_tube
     assert tube.bboxes.shape[1] == 4 and len(tube.frame_ids) == tube.bboxes.shape[0]
-    with pytest.raises(ValueError, match='query head'):
+    with pytest.raises(ValueError, match='reads them'):
         MODELS.build(dict(cfg, aux_loss=True))

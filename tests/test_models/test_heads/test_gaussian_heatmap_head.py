@@ -51,7 +51,7 @@ def test_ltrb_round_trip_and_predict():
     decoded = head.decode_ltrb(ltrb)[0]                       # (8, 8, 4)
     torch.testing.assert_close(decoded[reg[0]], box.expand(int(reg.sum()), 4))
     out = dict(heatmap=torch.logit(heat.clamp(1e-4, 1 - 1e-4))[None], ltrb=ltrb[None])
-    boxes, scores = head.predict(out)
+    boxes, scores = head.predict_by_feat(out)
     torch.testing.assert_close(boxes[0, 0], box[0])
     assert scores.shape == (1, 1)
 
@@ -59,22 +59,23 @@ def test_ltrb_round_trip_and_predict():
 def test_loss_only_valid_frames_and_training():
     torch.manual_seed(0)
     head = GaussianHeatmapHead(in_channels=4, feat_channels=8, map_size=8, sigma=1.0)
-    feats = torch.randn(1, 4, 3, 4, 4)
+    feats = dict(maps=torch.randn(1, 4, 3, 4, 4))
     gt = torch.tensor([[[0.1, 0.1, 0.5, 0.5], [0.2, 0.2, 0.6, 0.6], [0, 0, 0, 0]]])
     valid = torch.tensor([[True, True, False]])
+    targets = dict(gt_boxes=gt, in_span=valid, frame_mask=torch.ones_like(valid))
     out = head(feats)
     assert out['heatmap'].shape == (1, 3, 8, 8) and out['ltrb'].shape == (1, 3, 4, 8, 8)
-    losses = head.loss(out, gt, valid)
+    losses = head.loss_by_feat(out, targets)
     out2 = dict(heatmap=out['heatmap'].clone(), ltrb=out['ltrb'].clone())
     out2['heatmap'][0, 2] += 5      # the out-of-span frame does not count
-    torch.testing.assert_close(head.loss(out2, gt, valid)['loss_heatmap'],
+    torch.testing.assert_close(head.loss_by_feat(out2, targets)['loss_heatmap'],
                                losses['loss_heatmap'])
     optim = torch.optim.Adam(head.parameters(), lr=1e-2)
     first = None
     for _ in range(15):
-        total = sum(head.loss(head(feats), gt, valid).values())
+        total = sum(head.loss(feats, targets).values())
         first = float(total) if first is None else first
         optim.zero_grad()
         total.backward()
         optim.step()
-    assert float(sum(head.loss(head(feats), gt, valid).values())) < first
+    assert float(sum(head.loss(feats, targets).values())) < first

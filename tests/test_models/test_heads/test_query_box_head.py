@@ -23,7 +23,7 @@ def test_build_shapes_and_mdetr_names():
     assert 'box_mlp.layers.3.weight' not in keys
     assert head.box_mlp.layers[0].in_features == 8 and head.box_mlp.layers[2].out_features == 4
     assert head.span_fc.in_features == 8 and head.span_fc.out_features == 1
-    out = head(torch.randn(2, 5, 8))
+    out = head(dict(queries=torch.randn(2, 5, 8)))
     assert out['boxes'].shape == (2, 5, 4) and out['span_logits'].shape == (2, 5)
     assert ((out['boxes'] > 0) & (out['boxes'] < 1)).all()
 
@@ -38,7 +38,8 @@ def test_loss_hand_computed():
     span_logits = torch.tensor([[0.0, 0.0, 0.0, 100.0]])
     in_span = torch.tensor([[True, True, False, True]])
     frame_mask = torch.tensor([[True, True, True, False]])
-    losses = head.loss(boxes, span_logits, gt, in_span, frame_mask)
+    losses = head.loss_by_feat(dict(boxes=boxes, span_logits=span_logits),
+                               dict(gt_boxes=gt, in_span=in_span, frame_mask=frame_mask))
     assert set(losses) == {'loss_bbox', 'loss_giou', 'loss_static_aux'}
     # L1: |w|,|h| off by .2 on frame 1 -> .4 summed over coords, / 2 frames, x5
     assert losses['loss_bbox'].item() == pytest.approx(5 * 0.4 / 2, abs=1e-5)
@@ -50,9 +51,9 @@ def test_loss_hand_computed():
 
 def test_loss_without_span_keeps_graph():
     head = _head()
-    out = head(torch.randn(1, 3, 8))
-    losses = head.loss(out['boxes'], out['span_logits'], torch.rand(1, 3, 4),
-                       torch.zeros(1, 3, dtype=torch.bool), torch.ones(1, 3, dtype=torch.bool))
+    losses = head.loss(dict(queries=torch.randn(1, 3, 8)),
+                       dict(gt_boxes=torch.rand(1, 3, 4), in_span=torch.zeros(1, 3, dtype=torch.bool),
+                            frame_mask=torch.ones(1, 3, dtype=torch.bool)))
     assert all(v.item() == 0 for v in losses.values())
     sum(losses.values()).backward()
     assert head.box_mlp.layers[0].weight.grad is not None
@@ -69,9 +70,8 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        out = head(query)
-        return sum(head.loss(out['boxes'], out['span_logits'], gt, in_span,
-                             frame_mask).values())
+        return sum(head.loss(dict(queries=query),
+                             dict(gt_boxes=gt, in_span=in_span, frame_mask=frame_mask)).values())
 
     first = total()
     for _ in range(20):
@@ -88,6 +88,6 @@ def test_reference_centres_are_offsets_in_logit_space():
         head.box_mlp.layers[-1].weight.zero_()
         head.box_mlp.layers[-1].bias.zero_()
     ref = torch.tensor([[[0.2, 0.7], [0.9, 0.1]]])
-    boxes = head(torch.randn(1, 2, 8), ref)['boxes']
+    boxes = head(dict(queries=torch.randn(1, 2, 8), ref_centers=ref))['boxes']
     torch.testing.assert_close(boxes[..., :2], ref)
     torch.testing.assert_close(boxes[..., 2:], torch.full((1, 2, 2), 0.5))

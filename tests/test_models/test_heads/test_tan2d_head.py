@@ -12,6 +12,10 @@ register_all_modules()
 LN3 = math.log(3)
 
 
+def _tg(in_span, frame_mask):
+    return dict(in_span=in_span, frame_mask=frame_mask)
+
+
 def _head(**kwargs):
     cfg = dict(type='TAN2DHead', in_channels=8, map_channels=6, num_convs=2, kernel_size=3,
                aux_hidden_dims=8)
@@ -60,7 +64,7 @@ def test_forward_shapes_and_mask():
     assert isinstance(head, TAN2DHead)
     assert len(head.aux_mlp.layers) == 3
     frame_mask = torch.tensor([[True] * 5, [True] * 3 + [False] * 2])
-    out = head(torch.randn(2, 5, 8), frame_mask)
+    out = head(dict(seq=torch.randn(2, 5, 8), frame_mask=frame_mask))
     assert out['score_map'].shape == (2, 5, 5)
     assert out['aux_logits'].shape == (2, 5)
     mm = out['map_mask']
@@ -76,14 +80,14 @@ def test_padding_does_not_change_results():
     in_span = torch.tensor([[False, True, True, False, True, True]])
     n = 4
     frame_mask = torch.arange(6)[None] < n
-    padded = head(feats, frame_mask)
-    short = head(feats[:, :n], torch.ones(1, n, dtype=torch.bool))
+    padded = head(dict(seq=feats, frame_mask=frame_mask))
+    short = head(dict(seq=feats[:, :n], frame_mask=torch.ones(1, n, dtype=torch.bool)))
     valid = padded['map_mask'][0, :n, :n]
     assert torch.allclose(padded['score_map'][0, :n, :n][valid],
                           short['score_map'][0][valid], atol=1e-5)
     assert torch.allclose(padded['aux_logits'][:, :n], short['aux_logits'], atol=1e-6)
-    lp = head.loss(padded, in_span, frame_mask)
-    ls = head.loss(short, in_span[:, :n], torch.ones(1, n, dtype=torch.bool))
+    lp = head.loss_by_feat(padded, _tg(in_span, frame_mask))
+    ls = head.loss_by_feat(short, _tg(in_span[:, :n], torch.ones(1, n, dtype=torch.bool)))
     for k in ('loss_tg', 'loss_dynamic_aux'):
         assert lp[k].item() == pytest.approx(ls[k].item(), abs=1e-5)
 
@@ -94,7 +98,8 @@ def test_loss_hand_computed():
     out = dict(score_map=torch.tensor([[[LN3, LN3], [7.0, 0.0]]]),
                map_mask=torch.tensor([[[True, True], [False, True]]]),
                aux_logits=torch.tensor([[0.0, LN3]]))
-    losses = head.loss(out, torch.tensor([[True, False]]), torch.tensor([[True, True]]))
+    losses = head.loss_by_feat(out, _tg(torch.tensor([[True, False]]),
+                                        torch.tensor([[True, True]])))
     tg = (-math.log(0.75) - 0.5 * (math.log(0.75) + math.log(0.25)) + math.log(2)) / 3
     assert losses['loss_tg'].item() == pytest.approx(tg, abs=1e-5)
     assert losses['loss_dynamic_aux'].item() == pytest.approx(math.log(4), abs=1e-5)
@@ -103,8 +108,8 @@ def test_loss_hand_computed():
 def test_loss_without_span_is_finite():
     head = _head()
     frame_mask = torch.ones(2, 4, dtype=torch.bool)
-    out = head(torch.randn(2, 4, 8), frame_mask)
-    losses = head.loss(out, torch.zeros(2, 4, dtype=torch.bool), frame_mask)
+    out = head(dict(seq=torch.randn(2, 4, 8), frame_mask=frame_mask))
+    losses = head.loss_by_feat(out, _tg(torch.zeros(2, 4, dtype=torch.bool), frame_mask))
     assert losses['loss_dynamic_aux'].item() == 0
     # all-zero IoU targets still train the map: BCE(s, 0) = softplus(s), x5 by default
     expected = 5 * torch.nn.functional.softplus(out['score_map'][out['map_mask']]).mean()
@@ -141,7 +146,8 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        return sum(head.loss(head(feats, frame_mask), in_span, frame_mask).values())
+        return sum(head.loss(dict(seq=feats, frame_mask=frame_mask),
+                             _tg(in_span, frame_mask)).values())
 
     first = total()
     for _ in range(20):
@@ -150,3 +156,20 @@ def test_few_adam_steps_lower_the_loss():
         loss.backward()
         opt.step()
     assert total().item() < 0.8 * first.item()
+
+
+def test_predict_by_feat_averages_passes():
+    head = _head()
+    # two samples of one pass each, then the same maps as two passes of one sample
+    p0 = torch.tensor([[0.9, 0.1], [0.0, 0.2]])
+    p1 = torch.tensor([[0.1, 0.3], [0.0, 0.8]])
+    out = dict(score_map=torch.logit(torch.stack([p0, p1])))
+    mask = torch.ones(2, 2, dtype=torch.bool)
+    (i0, j0, s0), (i1, j1, s1) = head.predict_by_feat(out, mask)
+    assert (i0, j0, i1, j1) == (0, 0, 1, 1)
+    assert s0 == pytest.approx(0.9) and s1 == pytest.approx(0.8)
+    # mean map [[.5, .2], [-, .5]]: tie between (0, 0) and (1, 1), the first wins
+    [(i, j, s)] = head.predict_by_feat(out, mask, num_passes=2)
+    assert (i, j) == (0, 0) and s == pytest.approx(0.5)
+    mask[1, 1] = False  # a padded step is never part of a span
+    assert head.predict_by_feat(out, mask)[1][:2] == (0, 0)

@@ -3,6 +3,7 @@ import torch
 
 from mmstvg.models.heads.temporal_location_head import TemporalLocationHead
 from mmstvg.registry import MODELS
+from mmstvg.structures import span_to_positions
 from mmstvg.utils import register_all_modules
 
 register_all_modules()
@@ -28,6 +29,10 @@ def _head(**kwargs):
     return MODELS.build(cfg)
 
 
+def _tg(in_span, frame_mask):
+    return dict(in_span=in_span, frame_mask=frame_mask)
+
+
 def _mask(lengths, t):
     return torch.arange(t)[None] < torch.tensor(lengths)[:, None]
 
@@ -37,7 +42,7 @@ def test_build_and_forward_shapes():
     assert isinstance(head, TemporalLocationHead)
     assert len(head.attn_layers) == 2
     frame_mask = _mask([7, 5], 7)
-    out = head(torch.randn(2, C, 7, 3, 3), frame_mask)
+    out = head(dict(maps=torch.randn(2, C, 7, 3, 3), frame_mask=frame_mask))
     assert out['conf'].shape == (2, 7, 3)
     assert out['offsets'].shape == (2, 7, 3, 2)
     assert out['emb'].shape == (2, 7, 16)
@@ -46,7 +51,8 @@ def test_build_and_forward_shapes():
     cm = head.candidate_mask(frame_mask)
     assert cm.shape == (2, 7, 3) and cm.dtype == torch.bool
     assert cm[0].all() and cm[1, :5].all() and not cm[1, 5:].any()
-    assert head(torch.randn(1, C, 4, 2, 2))['conf'].shape == (1, 4, 3)  # no mask: all real
+    # no mask: all real
+    assert head(dict(maps=torch.randn(1, C, 4, 2, 2)))['conf'].shape == (1, 4, 3)
 
 
 def test_candidates_by_hand():
@@ -97,7 +103,7 @@ def test_loss_by_hand():
     out = dict(conf=torch.full((2, 4, 2), 0.5), offsets=torch.zeros(2, 4, 2, 2))
     one = dict(type='mmdet.SmoothL1Loss', loss_weight=1.0)
     head = _head(anchor_scales=(2, 3), conf_thr=0.4, loss_conf=one, loss_offset=one)
-    losses = head.loss(out, in_span, frame_mask)
+    losses = head.loss_by_feat(out, _tg(in_span, frame_mask))
     # conf targets of sample 0: [0, 0, 0, 2/3, 1, 2/3, 0, 0]; sample 1: four zeros
     conf = (10 * 0.125 + 2 * 0.5 * (1 / 6) ** 2) / 12
     assert losses['loss_conf'].item() == pytest.approx(conf, abs=1e-6)
@@ -105,16 +111,17 @@ def test_loss_by_hand():
     assert losses['loss_offset'].item() == pytest.approx((0.5 + 0 + 0.5) / 3, abs=1e-6)
     head_all = _head(anchor_scales=(2, 3), conf_thr=0.4, loss_conf=one, loss_offset=one,
                      offset_pos_only=False)
-    losses = head_all.loss(out, in_span, frame_mask)
+    losses = head_all.loss_by_feat(out, _tg(in_span, frame_mask))
     assert losses['loss_offset'].item() == pytest.approx(7 / 8, abs=1e-6)
     # default weights alpha_3 = 0.2, alpha_4 = 0.1
-    losses = _head(anchor_scales=(2, 3), conf_thr=0.4).loss(out, in_span, frame_mask)
+    losses = _head(anchor_scales=(2, 3), conf_thr=0.4).loss_by_feat(out, _tg(in_span, frame_mask))
     assert losses['loss_conf'].item() == pytest.approx(0.2 * conf, abs=1e-6)
     assert losses['loss_offset'].item() == pytest.approx(0.1 / 3, abs=1e-6)
     # no GT anywhere: zero offset loss that still backpropagates
     offsets = torch.zeros(1, 4, 2, 2, requires_grad=True)
-    losses = head.loss(dict(conf=torch.full((1, 4, 2), 0.5), offsets=offsets),
-                       torch.zeros(1, 4, dtype=torch.bool), torch.ones(1, 4, dtype=torch.bool))
+    losses = head.loss_by_feat(dict(conf=torch.full((1, 4, 2), 0.5), offsets=offsets),
+                               _tg(torch.zeros(1, 4, dtype=torch.bool),
+                                   torch.ones(1, 4, dtype=torch.bool)))
     assert losses['loss_offset'].item() == 0
     assert losses['loss_conf'].item() == pytest.approx(0.125, abs=1e-6)
     sum(losses.values()).backward()
@@ -140,7 +147,10 @@ def test_predict_recovers_gt_from_perfect_targets(normalize):
         assert start == pytest.approx(first, abs=1e-5)
         assert end == pytest.approx(last + 1, abs=1e-5)
         assert score == pytest.approx(tg['iou'][0].max().item())
-        assert head.span_to_positions(start, end, n) == (first, last)
+        assert span_to_positions(start, end, n) == (first, last)
+        [(i, j, s)] = head.predict_by_feat(
+            {k: v[None] for k, v in out.items()}, frame_mask)
+        assert (i, j, s) == (first, last, score)
         tuple_out = head.predict_span((out['conf'], out['offsets']), n)
         assert tuple_out == (start, end, score)
 
@@ -160,17 +170,6 @@ def test_predict_span_hand():
     assert head.predict_span((conf, torch.zeros(4, 2, 2)), 4)[:2] == (2.0, 4.0)
 
 
-def test_span_to_positions():
-    f = TemporalLocationHead.span_to_positions
-    assert f(3.0, 7.0, 10) == (3, 6)
-    assert f(3.5, 5.5, 10) == (3, 4)
-    assert f(0.0, 10.0, 8) == (0, 7)
-    assert f(2.6, 2.9, 10) == (2, 2)
-    assert f(-1.0, 0.2, 5) == (0, 0)
-    i, j = f(4.2, 6.7, 10)
-    assert (i, j) == (4, 6) and isinstance(i, int) and isinstance(j, int)
-
-
 @pytest.mark.parametrize('kernels', [dict(), dict(fuse_kernel_size=3, pred_kernel_size=3)])
 def test_padding_does_not_change_results(kernels):
     torch.manual_seed(0)
@@ -183,17 +182,18 @@ def test_padding_does_not_change_results(kernels):
     batch = torch.cat([other, padded_feats])
     frame_mask = _mask([n + pad, n], n + pad)
     with torch.no_grad():
-        short = head(feats, torch.ones(1, n, dtype=torch.bool))
-        padded = head(batch, frame_mask)
-        alone = head(other)
+        short = head(dict(maps=feats, frame_mask=torch.ones(1, n, dtype=torch.bool)))
+        padded = head(dict(maps=batch, frame_mask=frame_mask))
+        alone = head(dict(maps=other))
     for k in ('conf', 'offsets', 'emb'):
         assert torch.allclose(padded[k][1, :n], short[k][0], atol=1e-5), k
         assert torch.allclose(padded[k][0], alone[k][0], atol=1e-5), k
     in_span = torch.zeros(2, n + pad, dtype=torch.bool)
     in_span[:, 1:3] = True
     in_span[1, n:] = True  # in-span flags on padded steps are ignored
-    lp = head.loss({k: v[1:] for k, v in padded.items()}, in_span[1:], frame_mask[1:])
-    ls = head.loss(short, in_span[1:, :n], torch.ones(1, n, dtype=torch.bool))
+    lp = head.loss_by_feat({k: v[1:] for k, v in padded.items()},
+                           _tg(in_span[1:], frame_mask[1:]))
+    ls = head.loss_by_feat(short, _tg(in_span[1:, :n], torch.ones(1, n, dtype=torch.bool)))
     for k in ('loss_conf', 'loss_offset'):
         assert lp[k].item() == pytest.approx(ls[k].item(), abs=1e-6)
 
@@ -210,9 +210,9 @@ def test_without_attention():
     frame_mask = _mask([6, 4], 6)
     in_span = torch.zeros(2, 6, dtype=torch.bool)
     in_span[:, 1:4] = True
-    out = head(torch.randn(2, C, 6, 3, 3), frame_mask)
+    out = head(dict(maps=torch.randn(2, C, 6, 3, 3), frame_mask=frame_mask))
     assert out['conf'].shape == (2, 6, 3) and out['offsets'].shape == (2, 6, 3, 2)
-    losses = head.loss(out, in_span, frame_mask)
+    losses = head.loss_by_feat(out, _tg(in_span, frame_mask))
     sum(losses.values()).backward()
     start, end, _ = head.predict_span({k: v[1] for k, v in out.items()}, 4)
     assert 0 <= start < end <= 4
@@ -228,7 +228,8 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        return sum(head.loss(head(feats, frame_mask), in_span, frame_mask).values())
+        return sum(head.loss(dict(maps=feats, frame_mask=frame_mask),
+                             _tg(in_span, frame_mask)).values())
 
     first = total().item()
     for _ in range(25):
