@@ -1,0 +1,58 @@
+"""Any spatial head and any temporal head combine by config (issue 15): the swap configs
+build from their files, train (a few steps lower the loss) and predict tubes."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmstvg.models.heads import (BaseSpatialHead, BaseTemporalHead, TAN2DHead,
+                                 TemporalLocationHead)
+from mmstvg.registry import MODELS
+from mmstvg.testing.grounder_outputs import golden_inputs
+from mmstvg.utils import register_all_modules
+
+register_all_modules()
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+CASES = [
+    # GKCMN's temporal location head on STVGFormer's dynamic maps
+    ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-gkcmn-temporal-head_1xb8-t32-8e_synth.py',
+     TemporalLocationHead, {'loss_conf', 'loss_offset'}, {'loss_tg', 'loss_dynamic_aux'}),
+    # STVGFormer's 2D-TAN head on GKCMN's pooled fused maps
+    ('configs/gkcmn/gkcmn_r3d18-tiny-tan2d-head_1xb8-t32-8e_synth.py',
+     TAN2DHead, {'loss_tg', 'loss_dynamic_aux'}, {'loss_conf', 'loss_offset'}),
+]
+
+
+@pytest.mark.parametrize('config,head_type,new_losses,old_losses', CASES,
+                         ids=['stvgformer-gkcmn-temporal', 'gkcmn-tan2d'])
+def test_swapped_temporal_head_trains_and_predicts(config, head_type, new_losses, old_losses):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    assert isinstance(model.temporal_head, head_type)
+    spatial = getattr(model, 'bbox_head', None) or model.spatial_head
+    assert isinstance(spatial, BaseSpatialHead)
+    assert isinstance(model.temporal_head, BaseTemporalHead)
+    inputs, samples = golden_inputs(num_frames=8, img_shape=(48, 48))
+    losses = model(inputs, samples, mode='loss')
+    assert new_losses <= set(losses) and not old_losses & set(losses)
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    totals = []
+    for _ in range(6):
+        loss = sum(model(inputs, samples, mode='loss').values())
+        totals.append(loss.item())
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    with torch.no_grad():
+        totals.append(sum(model(inputs, samples, mode='loss').values()).item())
+    assert totals[-1] < totals[0], totals
+    model.eval()
+    with torch.no_grad():
+        results = model(inputs, samples, mode='predict')
+    for s in results:
+        start, end = s.pred_tube.span.tolist()
+        assert 0 <= start < end <= s.metainfo['num_frames']
+        assert s.pred_tube.bboxes.shape == (len(s.pred_tube.frame_ids), 4)
