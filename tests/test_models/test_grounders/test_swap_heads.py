@@ -56,3 +56,22 @@ def test_swapped_temporal_head_trains_and_predicts(config, head_type, new_losses
         start, end = s.pred_tube.span.tolist()
         assert 0 <= start < end <= s.metainfo['num_frames']
         assert s.pred_tube.bboxes.shape == (len(s.pred_tube.frame_ids), 4)
+
+
+def test_in_key_points_a_head_at_another_feature():
+    """GKCMN has no per-frame queries: a query head says so by name, and runs on the pooled
+    sequence once the config sets its ``in_key``."""
+    from mmstvg.testing import get_tiny_gkcmn_cfg
+    inputs, samples = golden_inputs(num_frames=8, img_shape=(8, 8))
+    inputs['features'] = torch.randn(2, 8, 3, 3, 16)
+    cfg = get_tiny_gkcmn_cfg()
+    cfg['spatial_head'] = dict(type='QueryBoxHead', in_channels=16, hidden_dims=8)
+    model = MODELS.build(cfg)
+    with pytest.raises(KeyError, match="QueryBoxHead reads the features 'queries'.*'maps'"):
+        model(inputs, samples, mode='loss')
+    cfg['spatial_head']['in_key'] = 'seq'
+    model = MODELS.build(cfg)
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_bbox', 'loss_giou', 'loss_static_aux', 'loss_conf'} <= set(losses)
+    with pytest.raises(ValueError, match='in_key must be one of'):
+        MODELS.build(dict(cfg['spatial_head'], in_key='frames'))
