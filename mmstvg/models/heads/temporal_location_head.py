@@ -46,8 +46,9 @@ both offsets and divided by their number N_c (``offset_pos_only=False`` uses eve
 candidate instead). A sample without positives (or without a GT span) contributes nothing.
 
 Inference: the candidate of highest predicted confidence among the real steps, its bounds
-shifted by its predicted offsets and clipped to ``[0, valid_len]``; :func:`~mmstvg.structures.span_to_positions`
-turns that float span into inclusive integer positions for the grounder.
+shifted by its predicted offsets and clipped to ``[0, valid_len]``;
+:func:`~mmstvg.structures.span_to_positions` turns that float span into inclusive integer
+positions for the grounder (:meth:`TemporalLocationHead.predict_by_feat`).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 

@@ -17,7 +17,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 CASES = [
     # GKCMN's temporal location head on STVGFormer's dynamic maps
-    ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-gkcmn-temporal-head_1xb8-t32-8e_synth.py',
+    ('configs/stvgformer/'
+     'stvgformer_r18-c16-slowfast-tiny-gkcmn-temporal-head_1xb8-t32-8e_synth.py',
      TemporalLocationHead, {'loss_conf', 'loss_offset'}, {'loss_tg', 'loss_dynamic_aux'}),
     # STVGFormer's 2D-TAN head on GKCMN's pooled fused maps
     ('configs/gkcmn/gkcmn_r3d18-tiny-tan2d-head_1xb8-t32-8e_synth.py',

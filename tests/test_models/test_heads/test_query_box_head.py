@@ -52,7 +52,8 @@ def test_loss_hand_computed():
 def test_loss_without_span_keeps_graph():
     head = _head()
     losses = head.loss(dict(queries=torch.randn(1, 3, 8)),
-                       dict(gt_boxes=torch.rand(1, 3, 4), in_span=torch.zeros(1, 3, dtype=torch.bool),
+                       dict(gt_boxes=torch.rand(1, 3, 4),
+                            in_span=torch.zeros(1, 3, dtype=torch.bool),
                             frame_mask=torch.ones(1, 3, dtype=torch.bool)))
     assert all(v.item() == 0 for v in losses.values())
     sum(losses.values()).backward()

@@ -42,6 +42,6 @@ def test_predict_by_feat_valid_length_and_passes():
     assert (s1, e1) == (0, 1) and abs(m1 - 0.9) < 1e-6
     # two passes of one sample: the mean probabilities [.5, .85, .5, .55] - .5 give the run
     # [1, 3] (.35 + 0 + .05), mean (.85 + .5 + .55) / 3
-    [(s, e, m)] = head.predict_by_feat(dict(span_logits=logits), torch.ones(2, 4, dtype=torch.bool),
-                                       num_passes=2)
+    [(s, e, m)] = head.predict_by_feat(dict(span_logits=logits),
+                                       torch.ones(2, 4, dtype=torch.bool), num_passes=2)
     assert (s, e) == (1, 3) and abs(m - (0.85 + 0.5 + 0.55) / 3) < 1e-6
