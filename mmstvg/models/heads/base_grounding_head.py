@@ -23,6 +23,7 @@ Targets (``targets``, :meth:`~mmstvg.models.grounders.BaseGrounder.get_targets`)
 - ``in_span`` (B, T) bool: step inside the GT span (and real).
 - ``frame_mask`` (B, T) bool: real steps.
 """
+from abc import ABCMeta, abstractmethod
 from typing import Dict, Optional
 
 import torch
@@ -31,7 +32,7 @@ from mmengine.model import BaseModule
 FEATURE_KEYS = ('maps', 'seq', 'queries')
 
 
-class BaseGroundingHead(BaseModule):
+class BaseGroundingHead(BaseModule, metaclass=ABCMeta):
     """Common base of :class:`BaseSpatialHead` and :class:`BaseTemporalHead`.
 
     Args:
@@ -61,10 +62,14 @@ class BaseGroundingHead(BaseModule):
                            '`in_key` to one of those in the config if the head accepts them')
         return value
 
+    @abstractmethod
+    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Head outputs (a dict of batch-first tensors) from the grounder's features."""
+
+    @abstractmethod
     def loss_by_feat(self, outs: Dict[str, torch.Tensor],
                      targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Losses from :meth:`forward`'s outputs and the batch targets (module docstring)."""
-        raise NotImplementedError
 
     def loss(self, feats: Dict[str, torch.Tensor],
              targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

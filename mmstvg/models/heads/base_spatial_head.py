@@ -1,6 +1,6 @@
 """Base class of the spatial heads: one box per frame (see ``base_grounding_head.py`` for the
 features a grounder passes and the targets)."""
-from abc import ABCMeta, abstractmethod
+from abc import abstractmethod
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -10,22 +10,14 @@ from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from .base_grounding_head import BaseGroundingHead
 
 
-class BaseSpatialHead(BaseGroundingHead, metaclass=ABCMeta):
+class BaseSpatialHead(BaseGroundingHead):
     """A head that predicts one box (and a confidence) per frame.
 
-    Subclasses implement :meth:`forward`, :meth:`loss_by_feat` and :meth:`predict_by_feat`.
+    Subclasses implement :meth:`forward`, :meth:`loss_by_feat` (box losses on the frames
+    inside the GT span) and :meth:`predict_by_feat`.
     """
 
     default_in_key = 'queries'
-
-    @abstractmethod
-    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Head outputs (a dict of batch-first tensors) from the grounder's features."""
-
-    @abstractmethod
-    def loss_by_feat(self, outs: Dict[str, torch.Tensor],
-                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Box losses on the frames inside the GT span."""
 
     @abstractmethod
     def predict_by_feat(self, outs: Dict[str, torch.Tensor]

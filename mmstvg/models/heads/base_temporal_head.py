@@ -1,6 +1,6 @@
 """Base class of the temporal heads: one span per sample (see ``base_grounding_head.py`` for
 the features a grounder passes and the targets)."""
-from abc import ABCMeta, abstractmethod
+from abc import abstractmethod
 from typing import Dict, List, Tuple
 
 import torch
@@ -8,22 +8,14 @@ import torch
 from .base_grounding_head import BaseGroundingHead
 
 
-class BaseTemporalHead(BaseGroundingHead, metaclass=ABCMeta):
+class BaseTemporalHead(BaseGroundingHead):
     """A head that predicts the span of the described action.
 
-    Subclasses implement :meth:`forward`, :meth:`loss_by_feat` and :meth:`predict_by_feat`.
+    Subclasses implement :meth:`forward`, :meth:`loss_by_feat` (temporal losses from the GT
+    span, ``targets['in_span']``) and :meth:`predict_by_feat`.
     """
 
     default_in_key = 'seq'
-
-    @abstractmethod
-    def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Head outputs (a dict of batch-first tensors) from the grounder's features."""
-
-    @abstractmethod
-    def loss_by_feat(self, outs: Dict[str, torch.Tensor],
-                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Temporal losses from the GT span (``targets['in_span']``)."""
 
     @abstractmethod
     def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
