@@ -331,6 +331,14 @@ class STVGFormer(BaseGrounder):
                               for k in outs[0][part]}
                        for part in ('spatial', 'temporal')})
 
+    def _decode(self, out: Dict[str, object], frame_mask: torch.Tensor, samples: SampleList,
+                num_passes: int = 1) -> SampleList:
+        """Decode the heads' outputs (``num_passes`` consecutive rows per sample) into the
+        samples' ``pred_tube``."""
+        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
+        spans = self.temporal_head.predict_by_feat(out['temporal'], frame_mask, num_passes)
+        return self.predict_tubes(samples, boxes, spans, num_passes)
+
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: SampleList) -> SampleList:
         passes = [int(s.metainfo.get('num_passes', 1) or 1) for s in data_samples]
@@ -339,19 +347,10 @@ class STVGFormer(BaseGrounder):
             if n % p:
                 raise ValueError(f'query {s.metainfo.get("qid")!r}: {n} frames do not split '
                                  f'into {p} passes')
-        single = all(p == 1 for p in passes)
-        if single:
+        if all(p == 1 for p in passes):
             out = self._forward(inputs, data_samples)
-            frame_mask = inputs['frame_mask']
+            return self._decode(out, inputs['frame_mask'], data_samples)
         for i, sample in enumerate(data_samples):
-            if single:
-                rows = slice(i, i + 1)
-            else:
-                out = self._run_passes(inputs, i, sample, lengths[i] // passes[i], passes[i])
-                frame_mask, rows = out['frame_mask'], slice(None)
-            spatial = {k: v[rows] for k, v in out['spatial'].items()}
-            temporal = {k: v[rows] for k, v in out['temporal'].items()}
-            boxes, _ = self.bbox_head.predict_by_feat(spatial)
-            spans = self.temporal_head.predict_by_feat(temporal, frame_mask[rows], passes[i])
-            self.predict_tubes([sample], boxes, spans, passes[i])
+            out = self._run_passes(inputs, i, sample, lengths[i] // passes[i], passes[i])
+            self._decode(out, out['frame_mask'], [sample], passes[i])
         return data_samples
