@@ -73,7 +73,9 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     configs = benchmark_suite.suite_configs()
     names = [osp.basename(c) for c in configs]
     assert names[0].startswith('baseline') and any('wo-interaction' in n for n in names)
-    assert sum('gkcmn' in n for n in names) == 6 and sum('stvgformer' in n for n in names) == 5
+    # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 2 head swaps
+    assert sum(n.startswith('gkcmn_') for n in names) == 7
+    assert sum(n.startswith('stvgformer_') for n in names) == 6
     cfg = Config.fromfile(osp.join(REPO, configs[0]))
     benchmark_suite.set_epochs(cfg, 2)
     assert cfg.train_cfg.max_epochs == 2             # the cosine decay ends there (no T_max)
