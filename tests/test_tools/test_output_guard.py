@@ -60,7 +60,7 @@ def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, t
     def args(**kw):
         base = dict(launcher='none', work_dir=None, show=False, show_dir=None, submit=None,
                     dump=None, cfg_options=None, checkpoint=ckpt, config=TRIVIAL_CFG,
-                    wait_time=0)
+                    wait_time=0, allow_partial_load=False)
         return argparse.Namespace(**dict(base, **kw))
 
     with pytest.raises(OverwriteInputError, match='--submit .* is the input annotation'):
