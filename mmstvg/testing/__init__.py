@@ -1,4 +1,6 @@
+from .random_weights import ROBERTA_BASE, strip_pretrained
 from .runner_configs import set_synthetic_data_root
+from .scripts import import_script
 from .tiny_models import (TINY_ROBERTA, TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE,
                           demo_grounding_inputs, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
                           get_tiny_stvgformer_cfg)
@@ -6,8 +8,8 @@ from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_vid
                      write_vfr_video)
 
 __all__ = [
-    'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
-    'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
-    'set_synthetic_data_root', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
-    'write_test_video', 'write_vfr_video'
+    'ROBERTA_BASE', 'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE',
+    'demo_grounding_inputs', 'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg',
+    'get_tiny_stvgformer_cfg', 'import_script', 'set_synthetic_data_root', 'strip_pretrained',
+    'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames', 'write_test_video', 'write_vfr_video'
 ]

@@ -1,6 +1,5 @@
 """tools/analysis_tools/eval_submission.py: annotation parsing through the mmstvg datasets,
 hand-computed scores, and the dump -> re-score round trip with STVGMetric."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -14,6 +13,7 @@ from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
 from mmstvg.structures import STVGDataSample
+from mmstvg.testing import import_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -30,11 +30,7 @@ BOX_A = [10.0, 20.0, 40.0, 60.0]
 
 
 def load_tool():
-    path = osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py')
-    spec = importlib.util.spec_from_file_location('eval_submission', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script(osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py'))
 
 
 @pytest.fixture

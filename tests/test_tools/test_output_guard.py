@@ -2,7 +2,6 @@
 files refuses, before any work, an output that is one of its inputs (under any name: '..',
 symbolic or hard link) or another of its outputs; the input is left untouched."""
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,6 +9,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from mmstvg.testing import import_script
 from mmstvg.utils.path_guard import (OverwriteInputError, check_outputs_not_inputs,
                                      config_input_files)
 
@@ -19,11 +19,7 @@ TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
 
 
 def _load(rel_path: str):
-    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script(osp.join(REPO, rel_path))
 
 
 def _file(path, content='{"x.mp4": {}}'):
@@ -60,7 +56,7 @@ def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, t
     def args(**kw):
         base = dict(launcher='none', work_dir=None, show=False, show_dir=None, submit=None,
                     dump=None, cfg_options=None, checkpoint=ckpt, config=TRIVIAL_CFG,
-                    wait_time=0)
+                    wait_time=0, allow_partial_load=False)
         return argparse.Namespace(**dict(base, **kw))
 
     with pytest.raises(OverwriteInputError, match='--submit .* is the input annotation'):
