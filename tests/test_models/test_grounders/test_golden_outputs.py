@@ -9,23 +9,13 @@ import os.path as osp
 import pytest
 import torch
 
+from mmstvg.testing import import_script
 from mmstvg.testing.grounder_outputs import grounder_outputs
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(osp.dirname(HERE)))
-GOLDEN = osp.join(ROOT, 'tests', 'data', 'grounder_golden')
-
-
-def _cases():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('golden_generate',
-                                                  osp.join(GOLDEN, 'generate.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.CASES, mod.golden_file
-
-
-CASES, golden_file = _cases()
+_generate = import_script('tests/data/grounder_golden/generate.py')
+CASES, golden_file = _generate.CASES, _generate.golden_file
 
 
 @pytest.mark.parametrize('config,num_passes', CASES,
