@@ -10,8 +10,8 @@ so a frame index means the same frame everywhere.
   :class:`VideoInfo`. Timestamps come from the demuxed packets (fast: nothing is decoded) or,
   with ``decode=True``, from the decoded frames (the count is then the number of decodable
   frames).
-- :func:`iter_frames` / :func:`decode_frames`: the frames at chosen indices, RGB ``uint8``,
-  decoded sequentially with PyAV (from a path or an open container, e.g. mmaction2's
+- :func:`iter_frames` / :func:`decode_frames` / :func:`read_video`: the frames at chosen
+  indices (or all of them), RGB ``uint8``, decoded sequentially with PyAV (from a path or an open container, e.g. mmaction2's
   ``PyAVInit``); :func:`decode_frames` also accepts a ``decord.VideoReader`` (mmaction2's
   ``DecordInit``) or ``backend='decord'``.
 - :func:`check_frame_coverage` and :func:`check_video_against_annotation`: the one place
@@ -444,18 +444,44 @@ def iter_frames(video, frame_inds: Optional[Sequence[int]] = None,
 
     Yields:
         tuple[int, np.ndarray]: ``(frame_idx, (H, W, 3) uint8 RGB)``.
+
+    Raises:
+        FileNotFoundError: missing file. VideoReadError: not a video, or the stream cannot
+        be decoded (the message names the file and the frame).
     """
-    if frame_inds is None:
-        with _container_of(video, multi_thread) as container:
-            for idx, frame in enumerate(container.decode(video=0)):
-                yield idx, frame.to_ndarray(format='rgb24')
+    wanted = None if frame_inds is None else sorted(set(int(i) for i in frame_inds))
+    if wanted is not None and not wanted:
         return
-    wanted = sorted(set(int(i) for i in frame_inds))
-    if not wanted:
-        return
+    av = _import_av()
+    name = str(video) if isinstance(video, (str, os.PathLike)) else '<video>'
+    idx = -1
     with _container_of(video, multi_thread) as container:
-        for idx, frame in _decode_wanted(container, wanted):
-            yield idx, frame.to_ndarray(format='rgb24')
+        frames = enumerate(container.decode(video=0)) if wanted is None else \
+            _decode_wanted(container, wanted)
+        try:
+            for idx, frame in frames:
+                yield idx, frame.to_ndarray(format='rgb24')
+        except av.error.FFmpegError as e:
+            raise VideoReadError(f'failed to decode {name} after frame {idx}: {e}') from e
+
+
+def read_video(video, frame_inds: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Decode the frames of a video (every frame by default) into one array.
+
+    Args:
+        video (str | av.container.InputContainer): a file or an open container.
+        frame_inds (Sequence[int], optional): see :func:`iter_frames`.
+
+    Returns:
+        np.ndarray: (T, H, W, 3) uint8 RGB.
+
+    Raises:
+        FileNotFoundError: missing file. VideoReadError: undecodable, or no frame decoded.
+    """
+    frames = [img for _, img in iter_frames(video, frame_inds)]
+    if not frames:
+        raise VideoReadError(f'no decodable frame in {video}')
+    return np.stack(frames)
 
 
 def _is_decord_reader(video) -> bool:
