@@ -1,3 +1,4 @@
+from .annotations import dump_json, hcstvg_v1_record
 from .runner_configs import set_synthetic_data_root
 from .tiny_models import (TINY_ROBERTA, TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE,
                           demo_grounding_inputs, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
@@ -6,7 +7,7 @@ from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_vid
                      write_vfr_video)
 
 __all__ = [
-    'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
+    'dump_json', 'hcstvg_v1_record',     'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
     'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
     'set_synthetic_data_root', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
     'write_test_video', 'write_vfr_video'

@@ -20,7 +20,8 @@ so a frame index means the same frame everywhere.
   ``tools/data/check_dataset.py`` both call them, so the data gate and the pipeline agree.
 - :class:`VideoWriter` (H.264 mp4 / mkv / avi / mov) and :func:`write_gif`: frames at a
   constant rate, or each at its own presentation time (``timestamps``: the source timing of a
-  variable-frame-rate video is kept).
+  variable-frame-rate video is kept); :class:`OutputFile`: a video, GIF or image by the
+  output suffix; :func:`output_timing`: the clock (rate or per-frame times) of an output.
 """
 import os
 import os.path as osp
@@ -272,6 +273,31 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
                      width=int(width), timestamps=timestamps, duration=float(duration),
                      is_vfr=is_vfr, time_base=time_base, decoded=decode,
                      container=header)
+
+
+def output_timing(info: Optional[VideoInfo] = None, fps: Optional[float] = None,
+                  fallback_fps: Optional[float] = None
+                  ) -> Tuple[Optional[float], Optional[np.ndarray]]:
+    """The clock to show or write frames of a video with.
+
+    An explicit ``fps`` wins (constant rate); else the timing of a probed video file: each
+    frame's presentation time when its rate varies, else its average rate; else
+    ``fallback_fps`` (e.g. an annotation's ``fps``).
+
+    Args:
+        info (VideoInfo, optional): :func:`probe_video` of the source file.
+        fps (float, optional): the requested constant frame rate.
+        fallback_fps (float, optional): the rate when neither of the above gives one.
+
+    Returns:
+        tuple: ``fps`` (float or None) and ``times`` ((num_frames,) seconds per original
+        frame, or None: frame ``i`` is at ``i / fps``).
+    """
+    if fps:
+        return float(fps), None
+    if info is not None:
+        return info.fps, info.timestamps if info.is_vfr else None
+    return (float(fallback_fps) if fallback_fps else None), None
 
 
 # ----------------------------------------------------------------------------- tolerance
@@ -770,6 +796,71 @@ def gif_durations_ms(num_frames: int, fps: Optional[float] = None,
     ends = np.round(np.cumsum(seconds) * 100).astype(np.int64)   # 1/100 s
     durations = np.diff(np.concatenate([[0], ends])) * 10
     return [max(int(d), 10) for d in durations]
+
+
+class OutputFile:
+    """Frames written to ``path``, the kind chosen by its suffix (:func:`output_kind`).
+
+    - video (``.mp4``, ``.mkv``, ``.avi``, ``.mov``): frames streamed to
+      :class:`VideoWriter`;
+    - ``.gif``: frames held in memory, written by :func:`write_gif` on :meth:`close`;
+    - an image suffix: no frame is kept; :meth:`close` writes the image it is given (e.g. a
+      key-frame montage) with ``mmcv.imwrite``.
+
+    Frames get a presentation time each (seconds, any origin: the output starts at 0 s and
+    keeps their spacing, e.g. a variable-frame-rate source's) or none (constant ``fps``).
+    An unknown suffix raises ``ValueError`` here, before any frame is drawn.
+
+    Args:
+        path (str): output file; its folder is created.
+        fps (float): frame rate (nominal when times are given). Must be > 0.
+        codec, options: video encoder and its options, see :class:`VideoWriter`.
+        gif_backend (str): see :func:`write_gif`. Defaults to ``'auto'``.
+        time_base (Fraction, optional): time base of the written timestamps (video).
+    """
+
+    def __init__(self, path: str, fps: float, codec: str = 'libx264',
+                 options: Optional[Dict[str, str]] = None, gif_backend: str = 'auto',
+                 time_base: Optional[Fraction] = None) -> None:
+        self.path = path
+        self.kind = output_kind(path)
+        self.fps = fps
+        self.gif_backend = gif_backend
+        self._writer = VideoWriter(path, fps, codec, options, time_base=time_base) \
+            if self.kind == 'video' else None
+        self._frames: List[np.ndarray] = []
+        self._times: List[Optional[float]] = []
+        self._t0: Optional[float] = None
+
+    def write(self, img: np.ndarray, time: Optional[float] = None) -> None:
+        """Add one (H, W, 3) uint8 RGB frame, at ``time`` seconds (optional)."""
+        if time is not None:
+            self._t0 = float(time) if self._t0 is None else self._t0
+            time = float(time) - self._t0
+        if self._writer is not None:
+            self._writer.write(img, time)
+        elif self.kind == 'gif':
+            self._frames.append(img)
+            self._times.append(time)
+
+    def close(self, image: Optional[np.ndarray] = None) -> None:
+        """Finish the file: flush the video, write the GIF, or write ``image`` (RGB) for an
+        image output."""
+        if self._writer is not None:
+            self._writer.close()
+        elif self.kind == 'gif' and self._frames:
+            write_gif(self.path, self._frames, self.fps, backend=self.gif_backend,
+                      timestamps=None if None in self._times else self._times)
+        elif self.kind == 'image' and image is not None:
+            import mmcv
+            mmcv.imwrite(np.ascontiguousarray(image[..., ::-1]), self.path)
+
+    def __enter__(self) -> 'OutputFile':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
 
 def write_gif(path: str, frames: Sequence[np.ndarray], fps: Optional[float] = None,

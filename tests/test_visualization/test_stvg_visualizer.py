@@ -1,8 +1,9 @@
 """STVGVisualizer: boxes on the right frames, interpolation, mp4 / GIF / PNG outputs."""
+import os
 import os.path as osp
-from fractions import Fraction
 
 import av
+import mmcv
 import numpy as np
 import pytest
 import torch
@@ -10,30 +11,22 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import VISUALIZERS
 from mmstvg.structures import STVGDataSample
-from mmstvg.utils.video_io import write_gif
+from mmstvg.testing import ramp_frames, write_test_video
+from mmstvg.utils.video_io import probe_video, write_gif
 from mmstvg.visualization import GT_COLOR, PRED_COLOR, STVGVisualizer
 
 H, W, T, FPS = 96, 128, 12, 8
 GRAY = 128
 
 
-def _write_video(path, num_frames=T, height=H, width=W, fps=FPS):
+def _write_video(path, num_frames=T):
     """A gray H.264 test video (frame i has a faint brightness ramp, no box colours)."""
-    with av.open(path, mode='w') as container:
-        stream = container.add_stream('libx264', rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
-        for i in range(num_frames):
-            img = np.full((height, width, 3), GRAY + i, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_test_video(path, num_frames, (H, W), FPS,
+                            frames=ramp_frames(num_frames, (H, W), base=GRAY, step=1))
 
 
 def _count_frames(path):
-    with av.open(path) as container:
-        return sum(1 for _ in container.decode(video=0))
+    return probe_video(path, decode=True).num_frames
 
 
 def _sample(sentence='the man in red walks to the left', clip=(0, T)):
@@ -155,6 +148,36 @@ def test_vis_backend_receives_montage(tmp_path):
     assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'val_video_7.png'))
     # 3 key frames spread over the hull [2, 10) of the spans, in one row
     assert montage.shape[1] == 3 * W + 2 * 4
+
+
+def test_vis_backends_receive_the_drawn_video(tmp_path):
+    """Without out_file the drawn frames go to the backends too: as a clip to a backend with
+    ``add_video`` (mmaction2's), frame by frame to mmengine's (``add_image``)."""
+    vis = STVGVisualizer(name='test_backend_video_vis', save_dir=str(tmp_path),
+                         vis_backends=[dict(type='LocalVisBackend'),
+                                       dict(type='mmaction.LocalVisBackend', name='clips')],
+                         min_size=None, backend_max_frames=4)
+    montage = vis.add_datasample('clip', _frames(), _sample(), step=3)
+    # mmengine's backend: the montage and T / 4 strided frames (0, 3, 6, 9) as images
+    images = sorted(os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
+    assert images == ['clip_3.png'] + [f'clip_frame_{k}_3.png' for k in range(4)]
+    frame = mmcv.imread(osp.join(tmp_path, 'vis_data', 'vis_image', 'clip_frame_1_3.png'),
+                        channel_order='rgb')
+    assert frame.shape[1] == W and frame.shape[0] > H   # the caption / timeline bands
+    drawn = dict(vis.draw_frames(_frames(), _sample()))
+    np.testing.assert_array_equal(frame, drawn[3])      # frame 3, drawn as draw_frames does
+    assert montage.shape[0] == frame.shape[0]
+    # mmaction2's backend: the clip through add_video (one PNG per frame by default)
+    clip_dir = osp.join(tmp_path, 'vis_data', 'clip', 'frames_3')
+    assert sorted(os.listdir(clip_dir)) == [f'{k}.png' for k in range(4)]
+    # max_frames given by the call wins; backend_video=False: the montage only
+    vis.add_datasample('all', _frames(), _sample(), step=0, max_frames=T)
+    assert len(os.listdir(osp.join(tmp_path, 'vis_data', 'all', 'frames_0'))) == T
+    vis.backend_video = False
+    vis.add_datasample('montage_only', _frames(), _sample(), step=0)
+    assert not any(f.startswith('montage_only_frame') for f in
+                   os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
+    assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'montage_only_0.png'))
 
 
 def test_frame_range_without_num_frames_and_odd_sizes(tmp_path):
