@@ -1,14 +1,18 @@
 from .annotations import dump_json, hcstvg_v1_record
 from .runner_configs import set_synthetic_data_root
-from .tiny_models import (TINY_ROBERTA, TINY_SLOWFAST_BACKBONE, TINY_VIDEO_BACKBONE,
-                          demo_grounding_inputs, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
+from .tiny_models import (BASELINE_CONFIG, BM_CONFIG, GKCMN_CONFIG, STVGFORMER_CONFIG,
+                          STVGFORMER_HEATMAP_CONFIG, TINY_ROBERTA, TINY_SLOWFAST_BACKBONE,
+                          TINY_VIDEO_BACKBONE, demo_grounding_inputs, get_config_file,
+                          get_model_cfg, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
                           get_tiny_stvgformer_cfg)
 from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_video,
                      write_vfr_video)
 
 __all__ = [
-    'dump_json', 'hcstvg_v1_record',     'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
-    'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
-    'set_synthetic_data_root', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
+    'dump_json', 'hcstvg_v1_record', 'set_synthetic_data_root', 'BASELINE_CONFIG',
+    'BM_CONFIG', 'GKCMN_CONFIG', 'STVGFORMER_CONFIG', 'STVGFORMER_HEATMAP_CONFIG',
+    'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
+    'get_config_file', 'get_model_cfg', 'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg',
+    'get_tiny_stvgformer_cfg', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
     'write_test_video', 'write_vfr_video'
 ]

@@ -22,7 +22,7 @@ def test_forward_shapes():
     out = model(inputs, samples, mode='tensor')
     assert out['boxes'].shape == (2, 8, 4)
     assert out['span_logits'].shape == (2, 8)
-    assert out['attn'].shape == (2, 8, 4, 4)  # stride 16 on 64x64
+    assert out['attn'].shape == (2, 8, 8, 8)  # the config's 2-stage ResNet: stride 8
     assert torch.allclose(out['attn'].flatten(2).sum(-1), torch.ones(2, 8), atol=1e-5)
     assert ((out['boxes'] > 0) & (out['boxes'] < 1)).all()
 
