@@ -1,5 +1,5 @@
 from .annotations import dump_json, hcstvg_v1_record
-from .runner_configs import set_synthetic_data_root
+from .runner_configs import generate_tiny_synth, set_synthetic_data_root, tiny_synth_cfg
 from .tiny_models import (BASELINE_CONFIG, BM_CONFIG, GKCMN_CONFIG, STVGFORMER_CONFIG,
                           STVGFORMER_HEATMAP_CONFIG, TINY_ROBERTA, TINY_SLOWFAST_BACKBONE,
                           TINY_VIDEO_BACKBONE, demo_grounding_inputs, get_config_file,
@@ -9,7 +9,8 @@ from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_vid
                      write_vfr_video)
 
 __all__ = [
-    'dump_json', 'hcstvg_v1_record', 'set_synthetic_data_root', 'BASELINE_CONFIG',
+    'dump_json', 'hcstvg_v1_record', 'set_synthetic_data_root', 'generate_tiny_synth',
+    'tiny_synth_cfg', 'BASELINE_CONFIG',
     'BM_CONFIG', 'GKCMN_CONFIG', 'STVGFORMER_CONFIG', 'STVGFORMER_HEATMAP_CONFIG',
     'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
     'get_config_file', 'get_model_cfg', 'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg',
