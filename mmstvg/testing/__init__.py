@@ -5,6 +5,7 @@ from .tiny_models import (BASELINE_CONFIG, BM_CONFIG, GKCMN_CONFIG, STVGFORMER_C
                           TINY_VIDEO_BACKBONE, demo_grounding_inputs, get_config_file,
                           get_model_cfg, get_tiny_baseline_cfg, get_tiny_gkcmn_cfg,
                           get_tiny_stvgformer_cfg)
+from .tools import REPO_ROOT, load_tool_script
 from .videos import (VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_video,
                      write_vfr_video)
 
@@ -15,5 +16,5 @@ __all__ = [
     'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE', 'TINY_VIDEO_BACKBONE', 'demo_grounding_inputs',
     'get_config_file', 'get_model_cfg', 'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg',
     'get_tiny_stvgformer_cfg', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames',
-    'write_test_video', 'write_vfr_video'
+    'write_test_video', 'write_vfr_video', 'REPO_ROOT', 'load_tool_script'
 ]

@@ -11,9 +11,9 @@ so a frame index means the same frame everywhere.
   with ``decode=True``, from the decoded frames (the count is then the number of decodable
   frames).
 - :func:`iter_frames` / :func:`decode_frames` / :func:`read_video`: the frames at chosen
-  indices (or all of them), RGB ``uint8``, decoded sequentially with PyAV (from a path or an open container, e.g. mmaction2's
-  ``PyAVInit``); :func:`decode_frames` also accepts a ``decord.VideoReader`` (mmaction2's
-  ``DecordInit``) or ``backend='decord'``.
+  indices (or all of them), RGB ``uint8``, decoded sequentially with PyAV (from a path or an
+  open container, e.g. mmaction2's ``PyAVInit``); :func:`decode_frames` also accepts a
+  ``decord.VideoReader`` (mmaction2's ``DecordInit``) or ``backend='decord'``.
 - :func:`check_frame_coverage` and :func:`check_video_against_annotation`: the one place
   where the tolerance between a video and its annotation is decided (frames clamped past the
   end, frame count, frame rate, frame size). The decode transforms and

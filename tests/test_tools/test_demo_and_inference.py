@@ -8,22 +8,11 @@ import pytest
 
 from mmstvg.datasets.synthetic import read_video
 
-from .conftest import REPO, tiny_synth_cfg
+from .conftest import REPO
 from .test_train_test_tools import _run
 
 pytestmark = pytest.mark.slow
 DEMO = osp.join(REPO, 'demo', 'demo_video.py')
-
-
-@pytest.fixture(scope='module')
-def trained(tiny_synth_root, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('demo_ckpt')
-    cfg = tiny_synth_cfg(tiny_synth_root, str(tmp / 'work'), max_epochs=1)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg_file = str(tmp / 'tiny.py')
-    cfg.dump(cfg_file)
-    _run('tools/train.py', cfg_file)
-    return cfg_file, str(tmp / 'work' / 'epoch_1.pth')
 
 
 def _redness(px):

@@ -1,7 +1,6 @@
 """demo/demo_video.py with a weight-free predictor (fast): every argument checked before the
 model is loaded, and the source timing kept (variable frame rates) in the drawn video, the
 GIF and the prediction JSON."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmstvg.testing import VFR_TIMESTAMPS, write_test_video, write_vfr_video
+from mmstvg.testing import (VFR_TIMESTAMPS, load_tool_script, write_test_video,
+                            write_vfr_video)
 from mmstvg.utils.path_guard import OverwriteInputError
 from mmstvg.utils.video_io import probe_video
 
@@ -19,11 +19,7 @@ TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
 
 
 def _load_demo():
-    spec = importlib.util.spec_from_file_location('demo_video_under_test',
-                                                  osp.join(REPO, 'demo', 'demo_video.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_script('demo/demo_video.py', 'demo_video_under_test')
 
 
 @pytest.fixture

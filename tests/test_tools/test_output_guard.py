@@ -2,7 +2,6 @@
 files refuses, before any work, an output that is one of its inputs (under any name: '..',
 symbolic or hard link) or another of its outputs; the input is left untouched."""
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,20 +9,13 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from mmstvg.testing import load_tool_script
 from mmstvg.utils.path_guard import (OverwriteInputError, check_outputs_not_inputs,
                                      config_input_files)
 
 from .conftest import REPO, tiny_synth_cfg
 
 TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
-
-
-def _load(rel_path: str):
-    name = 'tool_' + osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _file(path, content='{"x.mp4": {}}'):
@@ -50,7 +42,7 @@ def test_same_file_under_any_name(tmp_path):
 
 
 def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, tmp_path):
-    tool = _load('tools/test.py')
+    tool = load_tool_script('tools/test.py')
     cfg = tiny_synth_cfg(tiny_synth_root, str(tmp_path / 'w'))
     ann = osp.join(tiny_synth_root, 'anno_v2', 'val_v2.json')
     before = open(ann).read()
@@ -60,7 +52,7 @@ def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, t
     def args(**kw):
         base = dict(launcher='none', work_dir=None, show=False, show_dir=None, submit=None,
                     dump=None, cfg_options=None, checkpoint=ckpt, config=TRIVIAL_CFG,
-                    wait_time=0)
+                    wait_time=0, allow_partial_load=False)
         return argparse.Namespace(**dict(base, **kw))
 
     with pytest.raises(OverwriteInputError, match='--submit .* is the input annotation'):
@@ -75,7 +67,7 @@ def test_analysis_and_conversion_tools(tmp_path):
     video, pred, ann = (str(tmp_path / n) for n in ('v.mp4', 'pred.json', 'ann.json'))
     for path in (video, pred, ann):
         _file(path)
-    vis = _load('tools/analysis_tools/visualize_tube.py')
+    vis = load_tool_script('tools/analysis_tools/visualize_tube.py')
     with pytest.raises(OverwriteInputError, match='--out .* is the input --video'):
         vis.main(['--video', video, '--pred', pred, '--out', video])
     with pytest.raises(ValueError, match='suffix'):
@@ -83,14 +75,14 @@ def test_analysis_and_conversion_tools(tmp_path):
     with pytest.raises(ValueError, match='max-frames'):
         vis.main(['--video', video, '--pred', pred, '--out', str(tmp_path / 'o.mp4'),
                   '--max-frames', '0'])
-    ev = _load('tools/analysis_tools/eval_submission.py')
+    ev = load_tool_script('tools/analysis_tools/eval_submission.py')
     with pytest.raises(OverwriteInputError, match='--per-query .* is the input --pred'):
         ev.main(['--ann', ann, '--pred', pred, '--protocol', 'dense', '--per-query', pred])
-    conv = _load('tools/model_converters/mdetr2mmstvg.py')
+    conv = load_tool_script('tools/model_converters/mdetr2mmstvg.py')
     ckpt = _file(tmp_path / 'mdetr.pth', 'x')
     with pytest.raises(OverwriteInputError, match='dst .* is the input src'):
         conv.main([ckpt, ckpt])
-    logs = _load('tools/analysis_tools/analyze_logs.py')
+    logs = load_tool_script('tools/analysis_tools/analyze_logs.py')
     log = _file(tmp_path / 'scalars.json', '')
     with pytest.raises(OverwriteInputError, match='--out .* is the input json_logs'):
         logs.main(['plot_curve', log, '--out', log])
@@ -100,7 +92,7 @@ def test_analysis_and_conversion_tools(tmp_path):
 
 def test_data_tools(tmp_path):
     # generate.py into a folder that holds another dataset with the same file names
-    gen = _load('tools/data/synthetic/generate.py')
+    gen = load_tool_script('tools/data/synthetic/generate.py')
     anno = tmp_path / 'hcstvg' / 'anno_v2'
     anno.mkdir(parents=True)
     real = _file(anno / 'train_v2.json', json.dumps({'55_vfjywN5CN0Y.mp4': {}}))
@@ -108,7 +100,7 @@ def test_data_tools(tmp_path):
         gen.main(['--out-dir', str(tmp_path / 'hcstvg'), '--num-train', '1', '--num-val', '1'])
     assert json.loads(open(real).read()) == {'55_vfjywN5CN0Y.mp4': {}}
     # extract_features: an output over an input, or two videos with one output name
-    ext = _load('tools/data/extract_features.py')
+    ext = load_tool_script('tools/data/extract_features.py')
     videos = tmp_path / 'videos'
     videos.mkdir()
     for name in ('a.mp4', 'a.mkv'):
@@ -121,7 +113,7 @@ def test_data_tools(tmp_path):
         ext.main([TRIVIAL_CFG, '--videos', str(videos), '--out-dir', str(tmp_path),
                   '--h5', 'f.h5', '--checkpoint', ckpt])
     # check_dataset --out over the config
-    check = _load('tools/data/check_dataset.py')
+    check = load_tool_script('tools/data/check_dataset.py')
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(Config.fromfile(TRIVIAL_CFG).pretty_text)
     before = cfg.read_text()

@@ -1,23 +1,15 @@
 """tools/analysis_tools/visualize_tube.py: a submission entry drawn on its video."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 import pytest
 
-from mmstvg.testing import dump_json, hcstvg_v1_record, write_test_video
+from mmstvg.testing import dump_json, hcstvg_v1_record, load_tool_script, write_test_video
 from mmstvg.utils.video_io import read_video
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 T, H, W = 10, 64, 96
 
 
 def _load_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'visualize_tube.py')
-    spec = importlib.util.spec_from_file_location('visualize_tube_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_script('tools/analysis_tools/visualize_tube.py', 'visualize_tube_tool')
 
 
 def _write_video(path):

@@ -1,5 +1,4 @@
 """The synthetic benchmark on disk: layout, determinism, videos, GT boxes, tokenizer, CLI."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,8 +9,7 @@ from synthetic_test_helpers import TINY
 
 from mmstvg.datasets.synthetic import (ANN_FILES, PALETTE, QUERY_FILE, generate_synthetic_stvg,
                                        make_query, read_video)
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmstvg.testing import load_tool_script
 
 
 def _load(path):
@@ -151,11 +149,7 @@ def test_tokenizer_round_trip(tiny_synth):
 
 
 def _load_cli():
-    path = osp.join(ROOT, 'tools', 'data', 'synthetic', 'generate.py')
-    spec = importlib.util.spec_from_file_location('synthetic_generate_cli', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_script('tools/data/synthetic/generate.py', 'synthetic_generate_cli')
 
 
 def test_cli_is_idempotent(tmp_path):

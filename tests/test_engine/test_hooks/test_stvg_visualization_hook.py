@@ -3,7 +3,6 @@ import os
 import os.path as osp
 from unittest.mock import Mock
 
-import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
 

@@ -1,7 +1,4 @@
 """STVGMetric on hand-built data samples (as mmengine's Evaluator passes them: dicts)."""
-import importlib.util
-import os.path as osp
-
 import mmengine
 import numpy as np
 import pytest
@@ -11,17 +8,13 @@ from mmengine.structures import BaseDataElement
 from mmstvg.evaluation import STVGMetric
 from mmstvg.registry import METRICS
 from mmstvg.structures import STVGDataSample
+from mmstvg.testing import load_tool_script
 
 BOX = [0.0, 0.0, 10.0, 10.0]
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def load_eval_submission():
-    path = osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py')
-    spec = importlib.util.spec_from_file_location('eval_submission', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_script('tools/analysis_tools/eval_submission.py')
 
 
 def make_sample(qid, gt_span, pred_span=None, pred_ids=None, pred_boxes=None,
