@@ -29,8 +29,9 @@ Output timing: drawn from a video FILE without an explicit ``fps``, the output k
 source timing: its frame rate, or, for a variable-frame-rate video, every frame's presentation
 time (frames thinned by ``max_frames`` keep the duration). Otherwise frames are written at a
 constant ``fps`` (the metainfo's, else ``default_fps``), divided by the frame stride. Video
-probing, decoding, timing and writing are :mod:`mmstvg.utils.video_io`, the drawing
-primitives :mod:`mmstvg.visualization.draw_tube`; this module plans and draws.
+probing, decoding, timing and writing are :mod:`mmstvg.utils.video_io`, the choice of frames
+:mod:`mmstvg.visualization.frame_plan`, the drawing primitives
+:mod:`mmstvg.visualization.draw_tube`; this module draws a query with them.
 """
 import math
 from contextlib import nullcontext
@@ -49,6 +50,7 @@ from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_B
                         TIMELINE_CLIP_COLOR, adaptive_scale, draw_tube_frame, layout_segments,
                         make_montage, render_caption, render_timeline_band, timeline_height,
                         timeline_info_segments, tube_boxes_at_frames, tube_from_element)
+from .frame_plan import plan_frames, select_keyframes
 
 VideoType = Union[str, np.ndarray, Sequence[np.ndarray]]
 
@@ -167,75 +169,12 @@ class STVGVisualizer(Visualizer):
             return info.num_frames, info
         return len(video), None
 
-    def plan_frames(self,
-                    data_sample: Optional[BaseDataElement],
+    def plan_frames(self, data_sample: Optional[BaseDataElement],
                     video_num_frames: Optional[int] = None,
                     frame_range: Optional[Sequence[int]] = None,
                     max_frames: Optional[int] = None) -> Tuple[Tuple[int, int], np.ndarray]:
-        """The frames to draw.
-
-        Args:
-            data_sample (BaseDataElement, optional): gives ``num_frames`` (metainfo) and the
-                spans (fallback range: their hull with the ``clip``).
-            video_num_frames (int, optional): frames of the video itself.
-            frame_range (Sequence[int], optional): half-open ``[first, last + 1)`` to draw.
-                Defaults to the whole video: ``[0, video_num_frames)``, else ``[0,
-                metainfo['num_frames'])``, else the hull of the clip and the spans.
-            max_frames (int, optional): draw every ``ceil(len(range) / max_frames)``-th frame
-                of the range so that at most ``max_frames`` are drawn. None draws all.
-
-        Returns:
-            tuple: ``frame_range`` (the range the timeline covers) and ``frame_inds`` (F,)
-            int64 sorted original frames to draw.
-        """
-        if frame_range is None:
-            num_frames = video_num_frames
-            if num_frames is None and data_sample is not None:
-                num_frames = data_sample.metainfo.get('num_frames', None)
-            if num_frames is not None:
-                frame_range = (0, int(num_frames))
-            else:
-                spans = []
-                if data_sample is not None:
-                    if data_sample.metainfo.get('clip', None) is not None:
-                        spans.append(tuple(data_sample.metainfo['clip']))
-                    for key in ('gt_tube', 'pred_tube'):
-                        tube = tube_from_element(data_sample.get(key, None))
-                        if tube is not None:
-                            spans.append(tube['span'])
-                if not spans:
-                    raise ValueError('STVGVisualizer: cannot tell which frames to draw; pass '
-                                     'frame_range or set metainfo num_frames')
-                frame_range = (min(s[0] for s in spans), max(s[1] for s in spans))
-        start, end = max(int(frame_range[0]), 0), int(frame_range[1])
-        if video_num_frames is not None:
-            end = min(end, int(video_num_frames))
-        if end <= start:
-            raise ValueError(f'STVGVisualizer: empty frame range [{start}, {end})')
-        stride = 1
-        if max_frames is not None:
-            if isinstance(max_frames, bool) or int(max_frames) != max_frames or \
-                    max_frames < 1:
-                raise ValueError(f'STVGVisualizer: max_frames must be an integer >= 1 (None: '
-                                 f'every frame), got {max_frames!r}')
-            stride = max(int(math.ceil((end - start) / float(max_frames))), 1)
-        return (start, end), np.arange(start, end, stride, dtype=np.int64)
-
-    def select_keyframes(self, frame_inds: np.ndarray, gt: Optional[dict],
-                         pred: Optional[dict]) -> np.ndarray:
-        """Up to ``num_keyframes`` of ``frame_inds`` for the montage: evenly spread over the
-        hull of the GT and predicted spans (over all ``frame_inds`` when neither exists or
-        the hull holds no drawn frame)."""
-        spans = [t['span'] for t in (gt, pred) if t is not None]
-        cand = frame_inds
-        if spans:
-            lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-            inside = frame_inds[(frame_inds >= lo) & (frame_inds < hi)]
-            if inside.size:
-                cand = inside
-        num = min(max(self.num_keyframes, 1), cand.size)
-        pos = np.linspace(0, cand.size - 1, num).round().astype(np.int64)
-        return np.unique(cand[pos])
+        """The frames to draw: see :func:`~mmstvg.visualization.frame_plan.plan_frames`."""
+        return plan_frames(data_sample, video_num_frames, frame_range, max_frames)
 
     # ------------------------------------------------------------------ drawing
     def draw_frames(self,
@@ -270,6 +209,15 @@ class STVGVisualizer(Visualizer):
                                                        frame_range, max_frames), fps, times)
 
     @staticmethod
+    def _tubes(data_sample: Optional[BaseDataElement], draw_gt: bool,
+               draw_pred: bool) -> Tuple[Optional[dict], Optional[dict]]:
+        """The GT and predicted tubes to draw (:func:`tube_from_element`), or None."""
+        if data_sample is None:
+            return None, None
+        return (tube_from_element(data_sample.get('gt_tube', None)) if draw_gt else None,
+                tube_from_element(data_sample.get('pred_tube', None)) if draw_pred else None)
+
+    @staticmethod
     def _meta(data_sample: Optional[BaseDataElement], key: str, default=None):
         if data_sample is None:
             return default
@@ -279,10 +227,7 @@ class STVGVisualizer(Visualizer):
                      draw_gt: bool, draw_pred: bool, frame_range: Tuple[int, int],
                      frame_inds: np.ndarray, fps: Optional[float],
                      times: Optional[np.ndarray] = None) -> Iterator[Tuple[int, np.ndarray]]:
-        gt = tube_from_element(data_sample.get('gt_tube', None)) \
-            if (draw_gt and data_sample is not None) else None
-        pred = tube_from_element(data_sample.get('pred_tube', None)) \
-            if (draw_pred and data_sample is not None) else None
+        gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
         gt_boxes = tube_boxes_at_frames(gt['span'], gt['frame_ids'], gt['bboxes'],
                                         frame_inds) if gt is not None else None
         pred_boxes = tube_boxes_at_frames(pred['span'], pred['frame_ids'], pred['bboxes'],
@@ -440,11 +385,9 @@ class STVGVisualizer(Visualizer):
         fps, times = output_timing(info, fps, self._meta(data_sample, 'fps'))
         stride = int(frame_inds[1] - frame_inds[0]) if frame_inds.size > 1 else 1
         out_fps = float(fps or self.default_fps) / stride
-        gt = tube_from_element(data_sample.get('gt_tube', None)) \
-            if (draw_gt and data_sample is not None) else None
-        pred = tube_from_element(data_sample.get('pred_tube', None)) \
-            if (draw_pred and data_sample is not None) else None
-        keyframes = set(int(f) for f in self.select_keyframes(frame_inds, gt, pred))
+        gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
+        keyframes = set(int(f) for f in select_keyframes(frame_inds, gt, pred,
+                                                        self.num_keyframes))
 
         output = nullcontext() if out_file is None else OutputFile(
             out_file, out_fps, self.video_codec, self.video_options, self.gif_backend,
