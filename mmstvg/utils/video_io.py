@@ -93,6 +93,8 @@ class VideoInfo:
         container (dict): what the container's header says, ``num_frames`` (None when it
             does not record it, e.g. mkv) and ``fps``: what the decode transforms compare
             with the annotation (:func:`container_meta`).
+        codec (str, optional): the stream's codec (FFmpeg's name, e.g. ``'h264'``).
+        pix_fmt (str, optional): its pixel format (e.g. ``'yuv420p'``).
     """
     path: str
     num_frames: int
@@ -105,6 +107,8 @@ class VideoInfo:
     time_base: Optional[Fraction] = None
     decoded: bool = False
     container: Optional[dict] = None
+    codec: Optional[str] = None
+    pix_fmt: Optional[str] = None
 
     def frame_time(self, frame: Union[int, Sequence[int], np.ndarray]):
         """Presentation time (s) of frame(s) ``frame``; ``num_frames`` gives the end of the
@@ -230,6 +234,7 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         stream = container.streams.video[0]
         time_base = stream.time_base
         height, width = stream.codec_context.height, stream.codec_context.width
+        codec, pix_fmt = stream.codec_context.name, stream.codec_context.pix_fmt
         pts: List[Optional[int]] = []
         last_duration, latest = None, None
         try:
@@ -272,7 +277,7 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
     return VideoInfo(path=path, num_frames=num, fps=float(rate), height=int(height),
                      width=int(width), timestamps=timestamps, duration=float(duration),
                      is_vfr=is_vfr, time_base=time_base, decoded=decode,
-                     container=header)
+                     container=header, codec=codec, pix_fmt=pix_fmt)
 
 
 def output_timing(info: Optional[VideoInfo] = None, fps: Optional[float] = None,

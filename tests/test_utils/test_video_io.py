@@ -22,6 +22,7 @@ def test_probe_constant_rate(tmp_path, suffix, decode):
     info = probe_video(path, decode=decode)
     assert (info.num_frames, info.height, info.width) == (13, 30, 44)
     assert info.fps == pytest.approx(12.5) and not info.is_vfr
+    assert (info.codec, info.pix_fmt) == ('mpeg4' if suffix == '.avi' else 'h264', 'yuv420p')
     np.testing.assert_allclose(info.timestamps, np.arange(13) / 12.5, atol=1e-3)
     assert info.duration == pytest.approx(13 / 12.5, abs=1e-3)
     assert info.frame_time(13) == pytest.approx(info.duration)
