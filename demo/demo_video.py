@@ -23,19 +23,16 @@ With the checkpoint of the synthetic demo (``make demo``):
         work_dirs/synthetic_demo/baseline/epoch_8.pth --out work_dirs/demo/val_00000.mp4
 """
 import argparse
-import json
-import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-from mmengine.structures import BaseDataElement  # noqa: E402
+import mmengine
+from mmengine.structures import BaseDataElement
 
-from mmstvg.apis import inference_grounder, init_grounder  # noqa: E402
-from mmstvg.structures import STVGDataSample  # noqa: E402
-from mmstvg.utils.path_guard import check_outputs_not_inputs  # noqa: E402
-from mmstvg.utils.video_io import VIDEO_SUFFIXES, output_kind, probe_video  # noqa: E402
-from mmstvg.visualization import STVGVisualizer  # noqa: E402
+from mmstvg.apis import inference_grounder, init_grounder
+from mmstvg.structures import STVGDataSample
+from mmstvg.utils.path_guard import check_outputs_not_inputs
+from mmstvg.utils.video_io import VIDEO_SUFFIXES, output_kind, probe_video
+from mmstvg.visualization import STVGVisualizer
 
 
 def parse_args(argv=None):
@@ -108,9 +105,7 @@ def main(argv=None):
                            max_frames=args.max_frames)
     info = pred.to_dict()
     info['canvas'] = vis.canvas_geometry(pred.size, pred.sentence)
-    os.makedirs(osp.dirname(osp.abspath(out_json)), exist_ok=True)
-    with open(out_json, 'w', encoding='utf-8') as f:
-        json.dump(info, f, indent=2, ensure_ascii=False)
+    mmengine.dump(info, out_json, indent=2, ensure_ascii=False)
     s0, s1 = pred.span_seconds
     print(f'"{pred.sentence}": frames [{pred.span[0]}, {pred.span[1]}) = {s0:.2f}-{s1:.2f} s '
           f'of {pred.num_frames} frames at {pred.fps:g} fps'

@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.structures import BaseDataElement
 
 from mmstvg.structures import STVGDataSample
-from .tools import REPO_ROOT
+from .scripts import REPO
 
 TINY_ROBERTA = dict(
     model_type='roberta', vocab_size=64, hidden_size=32, num_hidden_layers=1,
@@ -37,7 +37,7 @@ def get_config_file(fname: str) -> str:
     Raises:
         FileNotFoundError: no such config (or mmstvg is not installed from its sources).
     """
-    path = osp.join(REPO_ROOT, 'configs', fname)
+    path = osp.join(REPO, 'configs', fname)
     if not osp.isfile(path):
         raise FileNotFoundError(f'config {fname} not found at {path} (the tests need the '
                                 'mmstvg source tree)')

@@ -1,4 +1,5 @@
 """Every config parses, its components resolve in the registries, and its model builds."""
+import ast
 import glob
 import os.path as osp
 
@@ -77,3 +78,37 @@ def test_auto_scale_lr_matches_the_configured_batch(path):
         assert cfg.auto_scale_lr.base_batch_size == gpus * per_gpu
     else:
         assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size
+
+
+def _base_files(path):
+    tree = ast.parse(open(path).read())
+    return next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                and getattr(n.targets[0], 'id', None) == '_base_')
+
+
+TRIVIAL = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines', 'trivial_centre-box_*.py')))
+
+
+@pytest.mark.parametrize('path', TRIVIAL, ids=osp.basename)
+def test_trivial_configs_inherit_the_one_trivial_primitive(path):
+    """The trivial predictor is defined once (``_base_/models/trivial_centre_box.py``); each
+    dataset's config only picks its dataset and tests that dataset's split with it."""
+    primitive = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'models', 'trivial_centre_box.py'))
+    cfg = Config.fromfile(path)
+    bases = _base_files(path)
+    assert '../_base_/models/trivial_centre_box.py' in bases
+    assert 'TrivialGrounder' not in open(path).read()   # no copy of the model
+    assert cfg.model == primitive.model == dict(type='TrivialGrounder', box_ratio=(0.5, 0.5))
+    assert cfg.test_dataloader.dataset.pipeline == primitive.trivial_test_pipeline
+    assert cfg.test_pipeline == primitive.trivial_test_pipeline
+    assert cfg.test_cfg == dict(type='TestLoop')
+    assert cfg.train_dataloader is None and cfg.val_dataloader is None
+    # the rest of the test split is the dataset base's
+    ds_base = [b for b in bases if '/datasets/' in b]
+    assert len(ds_base) == 1
+    data = Config.fromfile(osp.join(osp.dirname(path), ds_base[0]))
+    expected = dict(data.test_dataloader.to_dict(), dataset=dict(
+        data.test_dataloader.dataset.to_dict(), pipeline=primitive.trivial_test_pipeline))
+    assert cfg.test_dataloader.to_dict() == expected
+    assert cfg.test_evaluator == data.test_evaluator

@@ -13,12 +13,11 @@ from mmengine.config import Config
 import mmstvg  # noqa: F401  (compat shims, before mmaction is imported)
 from mmstvg.datasets import HCSTVGDataset
 from mmstvg.datasets.base_stvg_dataset import STVGPipelineError
-from mmstvg.testing import dump_json, hcstvg_v1_record, write_test_video
+from mmstvg.testing import dump_json, hcstvg_v1_record, import_script, write_test_video
 from mmstvg.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
-import check_dataset  # noqa: E402
+check_dataset = import_script('tools/data/check_dataset.py')
 
 H, W, T, FPS = 48, 64, 16, 8.
 # name -> (frames, (H, W), fps, what check_dataset and the pipeline find, or None)

@@ -1,6 +1,7 @@
 """tools/analysis_tools/eval_submission.py: annotation parsing through the mmstvg datasets,
 hand-computed scores, and the dump -> re-score round trip with STVGMetric."""
 import json
+import os.path as osp
 
 import mmengine
 import numpy as np
@@ -12,8 +13,9 @@ from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
 from mmstvg.structures import STVGDataSample
-from mmstvg.testing import load_tool_script
+from mmstvg.testing import import_script
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # HC-STVG v1 layout: xywh boxes, 1-based st_frame, img_num frames in 20 s.
 # a.mp4: st_frame 3, 4 boxes -> mmstvg span [2, 6), xyxy [10, 20, 40, 60]
@@ -28,7 +30,7 @@ BOX_A = [10.0, 20.0, 40.0, 60.0]
 
 
 def load_tool():
-    return load_tool_script('tools/analysis_tools/eval_submission.py')
+    return import_script(osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py'))
 
 
 @pytest.fixture

@@ -1,19 +1,19 @@
 """tools/analysis_tools: FLOPs/params, log curves, dataset browsing, the benchmark suite."""
 import json
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 from mmengine.config import Config
 
+from mmstvg.testing import import_script
+
 from .conftest import REPO, tiny_synth_cfg
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import analyze_logs  # noqa: E402
-import benchmark_suite  # noqa: E402
-import browse_dataset  # noqa: E402
-import get_flops  # noqa: E402
+analyze_logs = import_script('tools/analysis_tools/analyze_logs.py')
+benchmark_suite = import_script('tools/analysis_tools/benchmark_suite.py')
+browse_dataset = import_script('tools/analysis_tools/browse_dataset.py')
+get_flops = import_script('tools/analysis_tools/get_flops.py')
 
 
 @pytest.mark.parametrize('config', [

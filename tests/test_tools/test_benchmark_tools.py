@@ -3,15 +3,15 @@ report every attention case / kernel. Their numbers are not asserted: timings be
 docs/benchmarks.md, not in tests."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 
+from mmstvg.testing import import_script, strip_pretrained
+
 from .conftest import REPO
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import benchmark_attention  # noqa: E402
-import benchmark_model  # noqa: E402
+benchmark_attention = import_script('tools/analysis_tools/benchmark_attention.py')
+benchmark_model = import_script('tools/analysis_tools/benchmark_model.py')
 
 
 def test_benchmark_attention_cpu(tmp_path):
@@ -53,11 +53,17 @@ def test_benchmark_model_cpu(tmp_path):
     assert saved['params'] > 0
 
 
-def test_strip_pretrained_replaces_weights_with_random_twins():
+def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):
     cfg = dict(type='X', init_cfg=dict(type='Pretrained', checkpoint='missing.pth'),
                text_encoder=dict(type='HFTextEncoder', pretrained='no/such/dir'),
                layers=[dict(type='Y', init_cfg=dict(type='Pretrained'))])
-    out = benchmark_model.strip_pretrained(cfg)
+    out = strip_pretrained(cfg)
     assert 'init_cfg' not in out and 'init_cfg' not in out['layers'][0]
     assert out['text_encoder']['config']['hidden_size'] == 768
     assert 'pretrained' not in out['text_encoder']
+    # a local model folder's config.json gives the architecture
+    (tmp_path / 'config.json').write_text(json.dumps(dict(model_type='roberta', hidden_size=8)))
+    out = strip_pretrained(dict(type='HFTextEncoder', pretrained=str(tmp_path)))
+    assert out == dict(type='HFTextEncoder', config=dict(model_type='roberta', hidden_size=8))
+    # the benchmark and the FLOP counter use this one function
+    assert benchmark_model.strip_pretrained is strip_pretrained

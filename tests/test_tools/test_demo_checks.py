@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmstvg.testing import (VFR_TIMESTAMPS, load_tool_script, write_test_video,
-                            write_vfr_video)
+from mmstvg.testing import VFR_TIMESTAMPS, import_script, write_test_video, write_vfr_video
 from mmstvg.utils.path_guard import OverwriteInputError
 from mmstvg.utils.video_io import probe_video
 
@@ -19,7 +18,7 @@ TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
 
 
 def _load_demo():
-    return load_tool_script('demo/demo_video.py', 'demo_video_under_test')
+    return import_script(osp.join(REPO, 'demo', 'demo_video.py'))
 
 
 @pytest.fixture

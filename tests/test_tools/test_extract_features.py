@@ -6,20 +6,18 @@ import glob
 import json
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmstvg.testing import TINY_SLOWFAST_BACKBONE
+from mmstvg.testing import TINY_SLOWFAST_BACKBONE, import_script
 
 from .conftest import REPO
 from .test_train_test_tools import _run
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
-import extract_features  # noqa: E402
+extract_features = import_script('tools/data/extract_features.py')
 
 BACKBONE = """backbone = dict(type='mmaction.ResNet3d', depth=18, base_channels=8, num_stages=2,
     out_indices=(1, ), spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),

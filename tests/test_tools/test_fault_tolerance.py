@@ -28,14 +28,13 @@ from mmengine.config import Config
 
 from mmstvg.datasets.synthetic import read_video, write_video
 from mmstvg.engine.fileio.atomic_local_backend import atomic_write
-from mmstvg.testing import dump_json
+from mmstvg.testing import dump_json, import_script
 from mmstvg.utils import validate_cfg_options
 
 from .conftest import REPO, generate_tiny_synth, tiny_synth_cfg, use_shipped_loader_settings
 
 pytestmark = pytest.mark.slow
-sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
-import check_dataset  # noqa: E402
+check_dataset = import_script('tools/data/check_dataset.py')
 
 
 def _env():

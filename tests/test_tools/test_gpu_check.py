@@ -13,12 +13,13 @@ import time
 import pytest
 from packaging.requirements import Requirement
 
+from mmstvg.testing import import_script
+
 from .conftest import REPO
 
 KIT = osp.join(REPO, 'tools', 'gpu_check')
-sys.path.insert(0, KIT)
-import gpu_check  # noqa: E402
-import stages  # noqa: E402
+gpu_check = import_script(osp.join(KIT, 'gpu_check.py'))
+stages = import_script(osp.join(KIT, 'stages.py'))
 
 REPORT_KEYS = {'schema', 'dry_run', 'created', 'wall_s', 'budget_s', 'environment', 'mmcv',
                'stages', 'targets', 'summary'}
@@ -216,7 +217,7 @@ def test_scripts_parse_and_keep_wheels_out_of_git():
 
 
 def test_carried_wheels_complement_the_gpu_image():
-    import check_carried
+    check_carried = import_script(osp.join(KIT, 'check_carried.py'))
     image = check_carried.device_distributions()
     assert {'torch', 'triton', 'transformers', 'opencv-python-headless', 'numpy'} <= image
     carried = {check_carried._norm(n) for n in _pins(osp.join(KIT, 'wheels.txt'))}

@@ -9,13 +9,17 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmstvg.testing import load_tool_script
+from mmstvg.testing import import_script
 from mmstvg.utils.path_guard import (OverwriteInputError, check_outputs_not_inputs,
                                      config_input_files)
 
 from .conftest import REPO, tiny_synth_cfg
 
 TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
+
+
+def _load(rel_path: str):
+    return import_script(osp.join(REPO, rel_path))
 
 
 def _file(path, content='{"x.mp4": {}}'):
@@ -42,7 +46,7 @@ def test_same_file_under_any_name(tmp_path):
 
 
 def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, tmp_path):
-    tool = load_tool_script('tools/test.py')
+    tool = _load('tools/test.py')
     cfg = tiny_synth_cfg(tiny_synth_root, str(tmp_path / 'w'))
     ann = osp.join(tiny_synth_root, 'anno_v2', 'val_v2.json')
     before = open(ann).read()
@@ -67,7 +71,7 @@ def test_analysis_and_conversion_tools(tmp_path):
     video, pred, ann = (str(tmp_path / n) for n in ('v.mp4', 'pred.json', 'ann.json'))
     for path in (video, pred, ann):
         _file(path)
-    vis = load_tool_script('tools/analysis_tools/visualize_tube.py')
+    vis = _load('tools/analysis_tools/visualize_tube.py')
     with pytest.raises(OverwriteInputError, match='--out .* is the input --video'):
         vis.main(['--video', video, '--pred', pred, '--out', video])
     with pytest.raises(ValueError, match='suffix'):
@@ -75,14 +79,14 @@ def test_analysis_and_conversion_tools(tmp_path):
     with pytest.raises(ValueError, match='max-frames'):
         vis.main(['--video', video, '--pred', pred, '--out', str(tmp_path / 'o.mp4'),
                   '--max-frames', '0'])
-    ev = load_tool_script('tools/analysis_tools/eval_submission.py')
+    ev = _load('tools/analysis_tools/eval_submission.py')
     with pytest.raises(OverwriteInputError, match='--per-query .* is the input --pred'):
         ev.main(['--ann', ann, '--pred', pred, '--protocol', 'dense', '--per-query', pred])
-    conv = load_tool_script('tools/model_converters/mdetr2mmstvg.py')
+    conv = _load('tools/model_converters/mdetr2mmstvg.py')
     ckpt = _file(tmp_path / 'mdetr.pth', 'x')
     with pytest.raises(OverwriteInputError, match='dst .* is the input src'):
         conv.main([ckpt, ckpt])
-    logs = load_tool_script('tools/analysis_tools/analyze_logs.py')
+    logs = _load('tools/analysis_tools/analyze_logs.py')
     log = _file(tmp_path / 'scalars.json', '')
     with pytest.raises(OverwriteInputError, match='--out .* is the input json_logs'):
         logs.main(['plot_curve', log, '--out', log])
@@ -92,7 +96,7 @@ def test_analysis_and_conversion_tools(tmp_path):
 
 def test_data_tools(tmp_path):
     # generate.py into a folder that holds another dataset with the same file names
-    gen = load_tool_script('tools/data/synthetic/generate.py')
+    gen = _load('tools/data/synthetic/generate.py')
     anno = tmp_path / 'hcstvg' / 'anno_v2'
     anno.mkdir(parents=True)
     real = _file(anno / 'train_v2.json', json.dumps({'55_vfjywN5CN0Y.mp4': {}}))
@@ -100,7 +104,7 @@ def test_data_tools(tmp_path):
         gen.main(['--out-dir', str(tmp_path / 'hcstvg'), '--num-train', '1', '--num-val', '1'])
     assert json.loads(open(real).read()) == {'55_vfjywN5CN0Y.mp4': {}}
     # extract_features: an output over an input, or two videos with one output name
-    ext = load_tool_script('tools/data/extract_features.py')
+    ext = _load('tools/data/extract_features.py')
     videos = tmp_path / 'videos'
     videos.mkdir()
     for name in ('a.mp4', 'a.mkv'):
@@ -113,7 +117,7 @@ def test_data_tools(tmp_path):
         ext.main([TRIVIAL_CFG, '--videos', str(videos), '--out-dir', str(tmp_path),
                   '--h5', 'f.h5', '--checkpoint', ckpt])
     # check_dataset --out over the config
-    check = load_tool_script('tools/data/check_dataset.py')
+    check = _load('tools/data/check_dataset.py')
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(Config.fromfile(TRIVIAL_CFG).pretty_text)
     before = cfg.read_text()

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from mmstvg.testing import dump_json, hcstvg_v1_record, load_tool_script, write_test_video
+from mmstvg.testing import dump_json, hcstvg_v1_record, import_script, write_test_video
 from mmstvg.utils.video_io import read_video
 
 T, H, W = 10, 64, 96
 
 
 def _load_tool():
-    return load_tool_script('tools/analysis_tools/visualize_tube.py', 'visualize_tube_tool')
+    return import_script('tools/analysis_tools/visualize_tube.py')
 
 
 def _write_video(path):

@@ -13,12 +13,12 @@ their own step, one panel per key.
 """
 import argparse
 import json
-import os
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List
 
 import numpy as np
+from mmengine.utils import mkdir_or_exist
 
 
 def load_log(path: str) -> Dict[str, List[tuple]]:
@@ -70,7 +70,7 @@ def plot_curve(logs: List[str], keys: List[str], out: str, legend=None, title=No
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    mkdir_or_exist(osp.dirname(osp.abspath(out)))
     fig.savefig(out, dpi=100)
     plt.close(fig)
     return out

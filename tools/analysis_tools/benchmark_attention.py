@@ -21,19 +21,16 @@ Timing: median of ``--iters`` runs after ``--warmup`` runs, CUDA events on GPU
 runs do not read a warm cache.
 """
 import argparse
-import json
 import math
 import os
-import os.path as osp
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List, Optional
 
+import mmengine
 import torch
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-from mmstvg.ops import attention, masked_spatial_mean, pooled_attention  # noqa: E402
+from mmstvg.ops import attention, masked_spatial_mean, pooled_attention
 
 DTYPES = dict(fp32=torch.float32, fp16=torch.float16, bf16=torch.bfloat16)
 
@@ -225,9 +222,7 @@ def main(argv=None):
     args = parse_args(argv)
     report = run(args)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(report, args.out, indent=2)
     print_table(report)
     return report
 

@@ -24,45 +24,19 @@ Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
 """
 import argparse
 import copy
-import json
-import os
-import os.path as osp
 import statistics
 import time
 
+import mmengine
 import torch
 from mmengine.config import DictAction
 
 from mmstvg.registry import MODELS
-from mmstvg.testing import demo_grounding_inputs
+from mmstvg.testing import demo_grounding_inputs, strip_pretrained
 from mmstvg.utils import load_config, register_all_modules
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 
-# RoBERTa-base's architecture, for a random text encoder when the weights are absent.
-ROBERTA_BASE = dict(model_type='roberta', vocab_size=50265, hidden_size=768,
-                    num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-                    max_position_embeddings=514, type_vocab_size=1, pad_token_id=1)
 AMP = dict(none=None, bf16=torch.bfloat16, fp16=torch.float16)
-
-
-def strip_pretrained(cfg):
-    """Drop every ``init_cfg`` and swap a ``pretrained`` HF text encoder for its random
-    twin (RoBERTa-base dims unless the path holds a config)."""
-    if isinstance(cfg, dict):
-        cfg.pop('init_cfg', None)
-        if cfg.get('type') == 'HFTextEncoder' and cfg.get('pretrained'):
-            path = cfg.pop('pretrained')
-            if osp.isfile(osp.join(path, 'config.json')):
-                with open(osp.join(path, 'config.json')) as f:
-                    cfg['config'] = json.load(f)
-            else:
-                cfg['config'] = dict(ROBERTA_BASE)
-        for v in cfg.values():
-            strip_pretrained(v)
-    elif isinstance(cfg, (list, tuple)):
-        for v in cfg:
-            strip_pretrained(v)
-    return cfg
 
 
 def sync(device):
@@ -234,9 +208,7 @@ def main(argv=None):
     args = parse_args(argv)
     report = run(args)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        mmengine.dump(report, args.out, indent=2)
     print_table(report)
     return report
 

@@ -25,7 +25,6 @@ per-seed rows, the command, the machine and the wall-clock times.
 import argparse
 import copy
 import glob
-import json
 import os
 import os.path as osp
 import platform
@@ -36,7 +35,9 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+import mmengine
 from mmengine.config import Config
+from mmengine.utils import mkdir_or_exist
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METRICS = ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')
@@ -112,7 +113,7 @@ def run_one(config: str, work_root: str, epochs: Optional[int], data_root: Optio
         set_synthetic_data_root(cfg, data_root)
     cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
     work = osp.join(work_root, name, f'seed{seed}')
-    os.makedirs(work, exist_ok=True)
+    mkdir_or_exist(work)
     trains = cfg.get('train_dataloader') is not None
     if trains and epochs:
         set_epochs(cfg, epochs)
@@ -220,11 +221,11 @@ def main(argv=None):
                         help='reuse the rows already in WORK_DIR/results.json')
     parser.add_argument('--out', default='docs/model_zoo/synthetic_benchmark.md')
     args = parser.parse_args(argv)
-    os.makedirs(args.work_dir, exist_ok=True)
+    mkdir_or_exist(args.work_dir)
     results_file = osp.join(args.work_dir, 'results.json')
     done = {}
     if args.skip_existing and osp.isfile(results_file):
-        done = {row_key(r): r for r in json.load(open(results_file))}
+        done = {row_key(r): r for r in mmengine.load(results_file)}
     configs = [c for c in suite_configs()
                if not args.only or any(s in c for s in args.only)]
     rows = []
@@ -247,15 +248,14 @@ def main(argv=None):
             # every row known so far, including reused ones not reached yet: an interrupted
             # invocation must not drop rows from the file
             done[row_key(row)] = row
-            with open(results_file, 'w') as f:
-                json.dump(list(done.values()), f, indent=2)
+            mmengine.dump(list(done.values()), results_file, indent=2)
     # --skip-existing changes which rows are recomputed, not their values: leave it out of
     # the recorded command
     command = 'python tools/analysis_tools/benchmark_suite.py' + ''.join(
         f' {a}' for a in (argv if argv is not None else sys.argv[1:]) if a != '--skip-existing')
     table = render(rows, command, args.epochs)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
         with open(args.out, 'w') as f:
             f.write(table)
     print(table)

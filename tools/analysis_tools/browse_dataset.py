@@ -11,19 +11,17 @@ the GT span, the (possibly flipped) sentence above, and ``--frames`` of them are
 boxes are the ones the model is trained on (pipeline pixels), not the annotation's.
 """
 import argparse
-import os
 import os.path as osp
-import sys
 
 import numpy as np
 from mmengine.config import DictAction
+from mmengine.utils import mkdir_or_exist
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-import mmstvg.visualization.draw_tube as dt  # noqa: E402
-from mmstvg.registry import DATASETS  # noqa: E402
-from mmstvg.utils import load_config, register_all_modules  # noqa: E402
-from mmstvg.utils.video_io import VideoWriter  # noqa: E402
-from mmstvg.visualization import draw_tube_frame, make_montage  # noqa: E402
+import mmstvg.visualization.draw_tube as dt
+from mmstvg.registry import DATASETS
+from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.video_io import VideoWriter
+from mmstvg.visualization import draw_tube_frame, make_montage
 
 
 def render_sample(packed: dict, num_frames: int, zoom: int = 1):
@@ -70,7 +68,7 @@ def main(argv=None):
     if not loader:
         raise KeyError(f'the config has no {args.split}_dataloader')
     dataset = DATASETS.build(loader['dataset'])
-    os.makedirs(args.out_dir, exist_ok=True)
+    mkdir_or_exist(args.out_dir)
     written = []
     for i in range(min(args.num_samples, len(dataset))):
         packed = dataset[i]

@@ -4,28 +4,23 @@
         [--text-len 16] [--batch-size 1]
 
 The model is built from the config with random weights (no file is read: ``init_cfg`` is
-dropped and a ``pretrained`` text encoder is replaced by its random twin, as in
-``benchmark_model.py``) and traced on random preprocessed inputs of the given size through
-its ``'tensor'`` forward (backbones, text encoder, transformers and heads; no
-post-processing). FLOPs follow fvcore's convention (one fused multiply-add = 1 FLOP), as
-mmengine's ``FlopAnalyzer`` counts them.
+dropped and a ``pretrained`` text encoder is replaced by its random twin:
+:func:`mmstvg.testing.strip_pretrained`, as in ``benchmark_model.py``) and traced on random
+preprocessed inputs of the given size through its ``'tensor'`` forward (backbones, text
+encoder, transformers and heads; no post-processing). FLOPs follow fvcore's convention (one
+fused multiply-add = 1 FLOP), as mmengine's ``FlopAnalyzer`` counts them.
 """
 import argparse
 import copy
-import os.path as osp
-import sys
 
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_model import strip_pretrained  # noqa: E402
-
-from mmstvg.registry import MODELS  # noqa: E402
-from mmstvg.testing import demo_grounding_inputs  # noqa: E402
-from mmstvg.utils import load_config, register_all_modules  # noqa: E402
+from mmstvg.registry import MODELS
+from mmstvg.testing import demo_grounding_inputs, strip_pretrained
+from mmstvg.utils import load_config, register_all_modules
 
 
 class TensorForward(nn.Module):

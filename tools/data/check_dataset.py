@@ -20,22 +20,18 @@ pipeline.
 """
 import argparse
 import copy
-import json
-import os
 import os.path as osp
 import sys
 
+import mmengine
 from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError  # noqa: E402
-from mmstvg.datasets.dataset_check import (check_dataset, decode_policy,  # noqa: E402
-                                           empty_dataset_report)
-from mmstvg.registry import DATASETS  # noqa: E402
-from mmstvg.utils import load_config, register_all_modules  # noqa: E402
-from mmstvg.utils.path_guard import (check_outputs_not_inputs,  # noqa: E402
-                                     config_input_files)
+from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
+from mmstvg.datasets.dataset_check import check_dataset, decode_policy, empty_dataset_report
+from mmstvg.registry import DATASETS
+from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
 
 
 def dataset_cfg_of(cfg, split: str):
@@ -109,9 +105,7 @@ def main(argv=None):
         for p in r['problems']:
             print(f'  {p["reason"]:18s} qid={p["qid"]} file={p["file"]}: {p["message"]}')
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2, default=str)
+        mmengine.dump(report, args.out, indent=2, default=str)
         print(f'report written to {args.out}')
     return report
 

@@ -33,12 +33,12 @@ derive their model input channels from it). ``--checkpoint`` loads a recognizer 
         --checkpoint data/pretrained/slowfast_r50_4x16_ava.pth --fp16
 """
 import argparse
-import json
 import math
 import os
 import os.path as osp
 import sys
 
+import mmengine
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -225,10 +225,9 @@ def main(argv=None):
     settings = extractor_settings(args.config, args)
     model = build_backbone(args.config, args.checkpoint)
     model.to(args.device)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'feature_extractor.json'), 'w') as f:
-        json.dump(dict(settings, config=args.config, checkpoint=args.checkpoint,
-                       dtype='float16' if args.fp16 else 'float32'), f, indent=2)
+    mmengine.dump(dict(settings, config=args.config, checkpoint=args.checkpoint,
+                       dtype='float16' if args.fp16 else 'float32'),
+                  osp.join(args.out_dir, 'feature_extractor.json'), indent=2)
     h5 = None
     if args.h5:
         import h5py

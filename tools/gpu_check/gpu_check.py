@@ -424,8 +424,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.run_stage:   # child process of one stage
-        sys.path.insert(0, HERE)
-        from stages import run_stage
+        from stages import run_stage   # the kit's folder is sys.path[0] of this script
         sys.exit(run_stage(args.run_stage, args.stage_out, args.deadline, args.cpu))
     t_start = time.time()
     budget = args.budget or (900.0 if args.cpu else 450.0)

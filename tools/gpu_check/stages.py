@@ -93,9 +93,9 @@ class Recorder:
 
 
 def _import_tool(name: str):
-    if ANALYSIS not in sys.path:
-        sys.path.insert(0, ANALYSIS)
-    return __import__(name)
+    """The module of ``tools/analysis_tools/<name>.py``."""
+    from mmstvg.testing import import_script
+    return import_script(osp.join(ANALYSIS, f'{name}.py'))
 
 
 def _cuda_ok() -> bool:
@@ -442,11 +442,10 @@ STAGE_FUNCS = dict(env=stage_env, kernels=stage_kernels, attention=stage_attenti
 
 
 def run_stage(name: str, out: str, deadline: float, cpu: bool) -> int:
-    """Entry of a stage process; returns its exit code."""
+    """Entry of a stage process (started by ``gpu_check.run_stage_process`` with the
+    repository on ``PYTHONPATH``); returns its exit code."""
     if cpu:
         os.environ.setdefault('TRITON_INTERPRET', '1')
-    if REPO not in sys.path:
-        sys.path.insert(0, REPO)
     rec = Recorder(out, name, deadline)
     try:
         if name == 'fixed-tiles':   # MMSTVG_AUTOTUNE=0 is set by the parent process

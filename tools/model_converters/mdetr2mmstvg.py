@@ -17,12 +17,12 @@ that fails *and* ``--unsafe-load`` is given is it read with ``weights_only=False
 run arbitrary code from the file: use it only on a checkpoint from a source you trust.
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
 
 import torch
+from mmengine.utils import mkdir_or_exist
 
 from mmstvg.models.utils import convert_mdetr
 from mmstvg.utils.path_guard import check_outputs_not_inputs
@@ -80,8 +80,7 @@ def main(argv=None):
         source_weights='model_ema' if args.use_ema else 'model',
         num_queries_keep=args.num_queries_keep,
         skipped_keys=list(skipped))
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
+    mkdir_or_exist(osp.dirname(args.dst))
     torch.save(dict(state_dict=converted, meta=meta), args.dst)
     print(f'converted {len(converted)} keys, skipped {len(skipped)} MDETR keys '
           f'-> {args.dst}')

@@ -39,6 +39,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.models.utils import gaussian_radius
+from mmdet.structures.bbox import bbox2distance, distance2bbox
 from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
@@ -137,20 +138,16 @@ class GaussianHeatmapHead(BaseModule):
     def encode_ltrb(cls, boxes: torch.Tensor, h: int, w: int) -> torch.Tensor:
         """(K, 4) normalised xyxy -> (K, 4, h, w) distances (in cells) of every cell centre
         to the box sides."""
-        xs, ys = cls.cell_centres(h, w, boxes.device, boxes.dtype)
-        x1, y1 = boxes[:, 0, None, None] * w, boxes[:, 1, None, None] * h
-        x2, y2 = boxes[:, 2, None, None] * w, boxes[:, 3, None, None] * h
-        return torch.stack([xs - x1, ys - y1, x2 - xs, y2 - ys], dim=1)
+        points = torch.stack(cls.cell_centres(h, w, boxes.device, boxes.dtype), dim=-1)
+        scale = boxes.new_tensor([w, h, w, h])
+        return bbox2distance(points, (boxes * scale)[:, None, None]).permute(0, 3, 1, 2)
 
     @classmethod
     def decode_ltrb(cls, ltrb: torch.Tensor) -> torch.Tensor:
         """(..., 4, h, w) distances -> (..., h, w, 4) normalised xyxy boxes."""
         h, w = ltrb.shape[-2:]
-        xs, ys = cls.cell_centres(h, w, ltrb.device, ltrb.dtype)
-        boxes = torch.stack([(xs - ltrb[..., 0, :, :]) / w, (ys - ltrb[..., 1, :, :]) / h,
-                             (xs + ltrb[..., 2, :, :]) / w, (ys + ltrb[..., 3, :, :]) / h],
-                            dim=-1)
-        return boxes
+        points = torch.stack(cls.cell_centres(h, w, ltrb.device, ltrb.dtype), dim=-1)
+        return distance2bbox(points, ltrb.movedim(-3, -1)) / ltrb.new_tensor([w, h, w, h])
 
     def get_sigmas(self, boxes: torch.Tensor, h: int, w: int) -> tuple:
         """σ_x, σ_y of the Gaussian of every box (see module docstring).

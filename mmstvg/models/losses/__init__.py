@@ -1,9 +1,11 @@
-from .scaled_iou_bce_loss import ScaledIoUBCELoss
-from .spatial_attention_loss import SpatialAttentionLoss
-from .temporal_attentive_loss import TemporalAttentiveLoss
-from .threshold_gaussian_focal_loss import ThresholdGaussianFocalLoss
+from .scaled_iou_bce_loss import ScaledIoUBCELoss, scaled_iou_bce_loss
+from .spatial_attention_loss import SpatialAttentionLoss, spatial_attention_loss
+from .temporal_attentive_loss import TemporalAttentiveLoss, temporal_attentive_loss
+from .threshold_gaussian_focal_loss import (ThresholdGaussianFocalLoss,
+                                            threshold_gaussian_focal_loss)
 
 __all__ = [
     'ScaledIoUBCELoss', 'SpatialAttentionLoss', 'TemporalAttentiveLoss',
-    'ThresholdGaussianFocalLoss'
+    'ThresholdGaussianFocalLoss', 'scaled_iou_bce_loss', 'spatial_attention_loss',
+    'temporal_attentive_loss', 'threshold_gaussian_focal_loss'
 ]

@@ -9,7 +9,7 @@ from synthetic_test_helpers import TINY
 
 from mmstvg.datasets.synthetic import (ANN_FILES, PALETTE, QUERY_FILE, generate_synthetic_stvg,
                                        make_query, read_video)
-from mmstvg.testing import load_tool_script
+from mmstvg.testing import import_script
 from mmstvg.utils.video_io import probe_video
 
 
@@ -146,7 +146,7 @@ def test_tokenizer_round_trip(tiny_synth):
 
 
 def _load_cli():
-    return load_tool_script('tools/data/synthetic/generate.py', 'synthetic_generate_cli')
+    return import_script('tools/data/synthetic/generate.py')
 
 
 def test_cli_is_idempotent(tmp_path):

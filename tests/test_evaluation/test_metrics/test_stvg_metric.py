@@ -1,4 +1,6 @@
 """STVGMetric on hand-built data samples (as mmengine's Evaluator passes them: dicts)."""
+import os.path as osp
+
 import mmengine
 import numpy as np
 import pytest
@@ -8,13 +10,14 @@ from mmengine.structures import BaseDataElement
 from mmstvg.evaluation import STVGMetric
 from mmstvg.registry import METRICS
 from mmstvg.structures import STVGDataSample
-from mmstvg.testing import load_tool_script
+from mmstvg.testing import import_script
 
 BOX = [0.0, 0.0, 10.0, 10.0]
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def load_eval_submission():
-    return load_tool_script('tools/analysis_tools/eval_submission.py')
+    return import_script(osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py'))
 
 
 def make_sample(qid, gt_span, pred_span=None, pred_ids=None, pred_boxes=None,

@@ -56,6 +56,27 @@ def test_ltrb_round_trip_and_predict():
     assert scores.shape == (1, 1)
 
 
+def test_ltrb_encode_decode_hand_computed():
+    # 4 x 4 map; the box [0.25, 0, 0.75, 0.5] spans cells x in [1, 3], y in [0, 2]
+    box = torch.tensor([[0.25, 0.0, 0.75, 0.5]])
+    ltrb = GaussianHeatmapHead.encode_ltrb(box, 4, 4)               # (1, 4, 4, 4)
+    assert ltrb.shape == (1, 4, 4, 4)
+    # cell (row 0, col 1), centre (1.5, 0.5): l = 0.5, t = 0.5, r = 1.5, b = 1.5
+    assert ltrb[0, :, 0, 1].tolist() == [0.5, 0.5, 1.5, 1.5]
+    # cell (row 3, col 3), centre (3.5, 3.5): l = 2.5, t = 3.5, r = -0.5, b = -1.5
+    assert ltrb[0, :, 3, 3].tolist() == [2.5, 3.5, -0.5, -1.5]
+    # regression cells: centres strictly inside, cols 1-2 x rows 0-1
+    _, _, reg = GaussianHeatmapHead(in_channels=4, map_size=4).get_targets(box, 4, 4)
+    assert reg[0].nonzero().tolist() == [[0, 1], [0, 2], [1, 1], [1, 2]]
+    # decode: l = t = 0.5, r = b = 1 everywhere on a 2 x 2 map, any leading dims
+    dist = torch.tensor([0.5, 0.5, 1.0, 1.0])[None, None, :, None, None].expand(2, 3, 4, 2, 2)
+    boxes = GaussianHeatmapHead.decode_ltrb(dist)                    # (2, 3, 2, 2, 4)
+    assert boxes.shape == (2, 3, 2, 2, 4)
+    # centre (0.5, 0.5) -> (0, 0, 1.5, 1.5) cells; centre (0.5, 1.5) -> (0, 1, 1.5, 2.5)
+    assert boxes[1, 2, 0, 0].tolist() == [0.0, 0.0, 0.75, 0.75]
+    assert boxes[1, 2, 1, 0].tolist() == [0.0, 0.5, 0.75, 1.25]
+
+
 def test_loss_only_valid_frames_and_training():
     torch.manual_seed(0)
     head = GaussianHeatmapHead(in_channels=4, feat_channels=8, map_size=8, sigma=1.0)

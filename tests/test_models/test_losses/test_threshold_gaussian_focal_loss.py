@@ -22,4 +22,4 @@ def test_hand_computed_3x3():
                                torch.tensor(expected, dtype=torch.float32))
     # gamma decides the positives: with gamma = 0.95 the 0.9 corner is a negative
     strict = ThresholdGaussianFocalLoss(alpha=2, beta=4, gamma=0.95)
-    assert not torch.isclose(strict(pred, target, 2), loss(pred, target, 2))
+    assert not torch.isclose(strict(pred, target, avg_factor=2), loss(pred, target, avg_factor=2))
