@@ -1,11 +1,19 @@
-"""Tiny model configs and demo inputs for tests (random init, no hub, seconds on a CPU)."""
+"""Tiny model configs and demo inputs for tests (random init, no hub, seconds on a CPU).
+
+The model configs are those of the real synthetic configs under ``configs/`` (as mmdet's
+``get_detector_cfg``), with sizes overridden: a test builds what the configs build (types,
+losses, loss weights, options), so a changed config is tested, not a hand-written copy.
+"""
 import copy
-from typing import List, Tuple
+import os.path as osp
+from typing import List, Optional, Tuple
 
 import torch
+from mmengine.config import Config
 from mmengine.structures import BaseDataElement
 
 from mmstvg.structures import STVGDataSample
+from .scripts import REPO
 
 TINY_ROBERTA = dict(
     model_type='roberta', vocab_size=64, hidden_size=32, num_hidden_layers=1,
@@ -13,32 +21,69 @@ TINY_ROBERTA = dict(
     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=1)
 
 
+#: The configs whose models the tiny builders shrink.
+BASELINE_CONFIG = 'baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py'
+STVGFORMER_CONFIG = 'stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py'
+#: STVGFormer with GKCMN's heatmap head on the dynamic maps (a component swap by config).
+STVGFORMER_HEATMAP_CONFIG = \
+    'stvgformer/stvgformer_r18-c16-slowfast-tiny-heatmap-head_1xb8-t32-8e_synth.py'
+GKCMN_CONFIG = 'gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'
+BM_CONFIG = 'gkcmn/bm_r3d18-tiny_1xb8-t32-8e_synth.py'
+
+
+def get_config_file(fname: str) -> str:
+    """Path of ``configs/<fname>`` of the mmstvg source tree.
+
+    Raises:
+        FileNotFoundError: no such config (or mmstvg is not installed from its sources).
+    """
+    path = osp.join(REPO, 'configs', fname)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config {fname} not found at {path} (the tests need the '
+                                'mmstvg source tree)')
+    return path
+
+
+def get_model_cfg(fname: str, overrides: Optional[dict] = None) -> dict:
+    """The ``model`` of ``configs/<fname>`` (a deep copy), with ``overrides`` merged.
+
+    Args:
+        fname (str): config path relative to ``configs/``.
+        overrides (dict, optional): dotted keys below ``model`` (``'neck.embed_dims'``) to
+            values, merged as ``--cfg-options`` are (a dict value is merged into the
+            config's dict; ``_delete_=True`` in it replaces the dict, None removes a
+            component).
+
+    Returns:
+        dict: the model config.
+    """
+    cfg = Config.fromfile(get_config_file(fname))
+    if overrides:
+        cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
+    return copy.deepcopy(cfg.model.to_dict())
+
+
+def _replace(value: Optional[dict]) -> Optional[dict]:
+    """A component config that replaces the config's one instead of being merged into it."""
+    return None if value is None else dict(value, _delete_=True)
+
+
 def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> dict:
-    """A ``BaselineGrounder`` config small enough for unit tests (~0.2 M parameters).
+    """The ``BaselineGrounder`` of :data:`BASELINE_CONFIG` with a random tiny RoBERTa and
+    ``embed_dims`` channels (~0.2 M parameters).
 
     Args:
         text_encoder (dict, optional): replaces the random tiny RoBERTa.
-        embed_dims (int): width of necks and heads.
+        embed_dims (int): width of the text features, necks and heads.
     """
     text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
-    text_channels = embed_dims
-    text_encoder = dict(text_encoder, out_channels=text_channels)
-    return dict(
-        type='BaselineGrounder',
-        data_preprocessor=dict(
-            type='STVGDataPreprocessor', mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375]),
-        backbone=dict(type='mmdet.ResNet', depth=18, base_channels=8, num_stages=3,
-                      strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, ),
-                      norm_eval=False, init_cfg=None),
-        text_encoder=text_encoder,
-        neck=dict(type='TextGuidedPooling', in_channels=32, text_channels=text_channels,
-                  embed_dims=embed_dims),
-        temporal_neck=dict(type='TemporalConvNeck', in_channels=embed_dims,
-                           text_channels=text_channels, embed_dims=embed_dims),
-        bbox_head=dict(type='TubeBoxHead', in_channels=embed_dims, hidden_dims=embed_dims),
-        span_head=dict(type='SpanScoreHead', in_channels=embed_dims, hidden_dims=embed_dims),
-        loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0))
+    return get_model_cfg(BASELINE_CONFIG, {
+        'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims)),
+        'neck.text_channels': embed_dims, 'neck.embed_dims': embed_dims,
+        'temporal_neck.in_channels': embed_dims, 'temporal_neck.text_channels': embed_dims,
+        'temporal_neck.embed_dims': embed_dims,
+        'bbox_head.in_channels': embed_dims, 'bbox_head.hidden_dims': embed_dims,
+        'span_head.in_channels': embed_dims, 'span_head.hidden_dims': embed_dims})
 
 
 TINY_VIDEO_BACKBONE = dict(
@@ -70,68 +115,63 @@ TINY_SLOWFAST_BACKBONE = dict(
 def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
                             video_backbone: dict = TINY_VIDEO_BACKBONE,
                             clip_channels: int = 16, interaction: dict = dict(type='SDIB'),
-                            text_encoder: dict = None) -> dict:
-    """An ``STVGFormer`` config small enough for unit tests.
+                            text_encoder: dict = None, config: str = STVGFORMER_CONFIG) -> dict:
+    """The ``STVGFormer`` of ``config`` (:data:`STVGFORMER_CONFIG`, or a variant of it such
+    as :data:`STVGFORMER_HEATMAP_CONFIG`), shrunk for unit tests.
 
     Args:
         embed_dims (int): ``d``.
         num_layers (int): ``N`` (encoder, decoder and STCMT layers).
-        video_backbone (dict, optional): clip encoder; None reads ``inputs['features']``
-            with ``clip_channels`` channels.
+        video_backbone (dict, optional): clip encoder (replaces the config's SlowFast);
+            None reads ``inputs['features']`` with ``clip_channels`` channels.
         clip_channels (int): channels of the clip features.
-        interaction (dict, optional): ``SDIB`` config or None.
+        interaction (dict, optional): merged into the config's ``SDIB``; None: none.
         text_encoder (dict, optional): replaces the random tiny RoBERTa.
+        config (str): the config (relative to ``configs/``).
     """
     text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
     heads = embed_dims // 16
-    return dict(
-        type='STVGFormer',
-        data_preprocessor=dict(
-            type='STVGDataPreprocessor', mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375]),
-        image_backbone=dict(type='mmdet.ResNet', depth=18, base_channels=8, num_stages=3,
-                            strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, ),
-                            norm_eval=False, init_cfg=None),
-        image_channels=32,
-        text_encoder=dict(text_encoder, out_channels=embed_dims),
-        video_backbone=video_backbone,
-        static_branch=dict(type='StaticBranch', embed_dims=embed_dims,
-                           num_encoder_layers=num_layers, num_decoder_layers=num_layers,
-                           num_heads=heads, feedforward_channels=2 * embed_dims, dropout=0.0),
-        dynamic_branch=dict(type='STCMT', in_channels=clip_channels, embed_dims=embed_dims,
-                            num_layers=num_layers,
-                            layer_cfg=dict(type='STCMTLayer', num_heads=heads,
-                                           feedforward_channels=2 * embed_dims, dropout=0.0)),
-        interaction=None if interaction is None else dict(interaction, num_heads=heads,
-                                                          dropout=0.0),
-        bbox_head=dict(type='QueryBoxHead', in_channels=embed_dims, hidden_dims=embed_dims),
-        temporal_head=dict(type='TAN2DHead', in_channels=embed_dims, map_channels=embed_dims,
-                           num_convs=2, kernel_size=3, aux_hidden_dims=embed_dims))
+    layer = dict(num_heads=heads, feedforward_channels=2 * embed_dims)
+    cfg = get_model_cfg(config, {
+        'image_backbone.base_channels': 8, 'image_channels': 32,
+        'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims)),
+        'video_backbone': _replace(video_backbone),
+        'static_branch': dict(embed_dims=embed_dims, num_encoder_layers=num_layers,
+                              num_decoder_layers=num_layers, **layer),
+        'dynamic_branch': dict(in_channels=clip_channels, embed_dims=embed_dims,
+                               num_layers=num_layers, layer_cfg=layer),
+        'interaction': None if interaction is None else dict(interaction, num_heads=heads),
+        'temporal_head': dict(in_channels=embed_dims, map_channels=embed_dims,
+                              aux_hidden_dims=embed_dims, kernel_size=3)})
+    bbox_head = cfg['bbox_head']   # a query head or a feature-map head
+    bbox_head['in_channels'] = embed_dims
+    for key, dims in (('hidden_dims', embed_dims), ('feat_channels', embed_dims // 2)):
+        if key in bbox_head:
+            bbox_head[key] = dims
+    return cfg
 
 
 def get_tiny_gkcmn_cfg(feature_channels: int = 16, embed_dims: int = 8, bm: bool = False,
                        vocab_size: int = 64) -> dict:
-    """A ``GKCMN`` (or, with ``bm=True``, BM) config for unit tests, reading precomputed
-    feature maps ``inputs['features']`` (B, T, h, w, ``feature_channels``)."""
-    cfg = dict(
-        type='GKCMN',
-        data_preprocessor=dict(type='STVGDataPreprocessor'),
-        text_encoder=dict(type='GloVeTextEncoder', vocab_size=vocab_size, embed_dims=16,
-                          num_attn_layers=1, num_heads=2, hidden_dims=16),
-        interaction=dict(type='CrossModalInteraction', visual_channels=feature_channels,
-                         text_channels=16, embed_dims=embed_dims),
-        mixed_conv=dict(type='MixedConvNet', in_channels=2 * embed_dims),
-        spatial_head=dict(type='GaussianHeatmapHead', in_channels=2 * embed_dims,
-                          feat_channels=embed_dims, map_size=8),
-        temporal_head=dict(type='TemporalLocationHead', in_channels=2 * embed_dims,
-                           embed_dims=embed_dims, num_attn_layers=1, num_heads=2,
-                           anchor_scales=(2, 4, 8)))
+    """The ``GKCMN`` of :data:`GKCMN_CONFIG` (with ``bm=True``: BM, :data:`BM_CONFIG`),
+    shrunk for unit tests and reading precomputed feature maps ``inputs['features']``
+    (B, T, h, w, ``feature_channels``) instead of encoding the frames."""
+    text_dims = 16
+    overrides = {
+        'video_encoder': None,
+        'text_encoder': dict(vocab_size=vocab_size, embed_dims=text_dims, num_attn_layers=1,
+                             num_heads=2, hidden_dims=text_dims),
+        'interaction': dict(visual_channels=feature_channels, text_channels=text_dims,
+                            embed_dims=embed_dims),
+        'spatial_head': dict(in_channels=2 * embed_dims, feat_channels=embed_dims)}
     if bm:
-        cfg.update(mixed_conv=None,
-                   spatial_head=dict(cfg['spatial_head'], map_size=None, single_point=True),
-                   temporal_head=dict(type='SpanScoreHead', in_channels=2 * embed_dims,
-                                      hidden_dims=embed_dims))
-    return cfg
+        overrides['temporal_head'] = dict(in_channels=2 * embed_dims, hidden_dims=embed_dims)
+        return get_model_cfg(BM_CONFIG, overrides)
+    overrides.update({
+        'mixed_conv.in_channels': 2 * embed_dims, 'spatial_head.map_size': 8,
+        'temporal_head': dict(in_channels=2 * embed_dims, embed_dims=embed_dims,
+                              num_attn_layers=1, num_heads=2, anchor_scales=(2, 4, 8))})
+    return get_model_cfg(GKCMN_CONFIG, overrides)
 
 
 def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,

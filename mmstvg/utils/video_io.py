@@ -10,17 +10,18 @@ so a frame index means the same frame everywhere.
   :class:`VideoInfo`. Timestamps come from the demuxed packets (fast: nothing is decoded) or,
   with ``decode=True``, from the decoded frames (the count is then the number of decodable
   frames).
-- :func:`iter_frames` / :func:`decode_frames`: the frames at chosen indices, RGB ``uint8``,
-  decoded sequentially with PyAV (from a path or an open container, e.g. mmaction2's
-  ``PyAVInit``); :func:`decode_frames` also accepts a ``decord.VideoReader`` (mmaction2's
-  ``DecordInit``) or ``backend='decord'``.
+- :func:`iter_frames` / :func:`decode_frames` / :func:`read_video`: the frames at chosen
+  indices (or all of them), RGB ``uint8``, decoded sequentially with PyAV (from a path or an
+  open container, e.g. mmaction2's ``PyAVInit``); :func:`decode_frames` also accepts a
+  ``decord.VideoReader`` (mmaction2's ``DecordInit``) or ``backend='decord'``.
 - :func:`check_frame_coverage` and :func:`check_video_against_annotation`: the one place
   where the tolerance between a video and its annotation is decided (frames clamped past the
   end, frame count, frame rate, frame size). The decode transforms and
   ``tools/data/check_dataset.py`` both call them, so the data gate and the pipeline agree.
 - :class:`VideoWriter` (H.264 mp4 / mkv / avi / mov) and :func:`write_gif`: frames at a
   constant rate, or each at its own presentation time (``timestamps``: the source timing of a
-  variable-frame-rate video is kept).
+  variable-frame-rate video is kept); :class:`OutputFile`: a video, GIF or image by the
+  output suffix; :func:`output_timing`: the clock (rate or per-frame times) of an output.
 """
 import os
 import os.path as osp
@@ -92,6 +93,8 @@ class VideoInfo:
         container (dict): what the container's header says, ``num_frames`` (None when it
             does not record it, e.g. mkv) and ``fps``: what the decode transforms compare
             with the annotation (:func:`container_meta`).
+        codec (str, optional): the stream's codec (FFmpeg's name, e.g. ``'h264'``).
+        pix_fmt (str, optional): its pixel format (e.g. ``'yuv420p'``).
     """
     path: str
     num_frames: int
@@ -104,6 +107,8 @@ class VideoInfo:
     time_base: Optional[Fraction] = None
     decoded: bool = False
     container: Optional[dict] = None
+    codec: Optional[str] = None
+    pix_fmt: Optional[str] = None
 
     def frame_time(self, frame: Union[int, Sequence[int], np.ndarray]):
         """Presentation time (s) of frame(s) ``frame``; ``num_frames`` gives the end of the
@@ -229,6 +234,7 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         stream = container.streams.video[0]
         time_base = stream.time_base
         height, width = stream.codec_context.height, stream.codec_context.width
+        codec, pix_fmt = stream.codec_context.name, stream.codec_context.pix_fmt
         pts: List[Optional[int]] = []
         last_duration, latest = None, None
         try:
@@ -271,7 +277,32 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
     return VideoInfo(path=path, num_frames=num, fps=float(rate), height=int(height),
                      width=int(width), timestamps=timestamps, duration=float(duration),
                      is_vfr=is_vfr, time_base=time_base, decoded=decode,
-                     container=header)
+                     container=header, codec=codec, pix_fmt=pix_fmt)
+
+
+def output_timing(info: Optional[VideoInfo] = None, fps: Optional[float] = None,
+                  fallback_fps: Optional[float] = None
+                  ) -> Tuple[Optional[float], Optional[np.ndarray]]:
+    """The clock to show or write frames of a video with.
+
+    An explicit ``fps`` wins (constant rate); else the timing of a probed video file: each
+    frame's presentation time when its rate varies, else its average rate; else
+    ``fallback_fps`` (e.g. an annotation's ``fps``).
+
+    Args:
+        info (VideoInfo, optional): :func:`probe_video` of the source file.
+        fps (float, optional): the requested constant frame rate.
+        fallback_fps (float, optional): the rate when neither of the above gives one.
+
+    Returns:
+        tuple: ``fps`` (float or None) and ``times`` ((num_frames,) seconds per original
+        frame, or None: frame ``i`` is at ``i / fps``).
+    """
+    if fps:
+        return float(fps), None
+    if info is not None:
+        return info.fps, info.timestamps if info.is_vfr else None
+    return (float(fallback_fps) if fallback_fps else None), None
 
 
 # ----------------------------------------------------------------------------- tolerance
@@ -444,18 +475,44 @@ def iter_frames(video, frame_inds: Optional[Sequence[int]] = None,
 
     Yields:
         tuple[int, np.ndarray]: ``(frame_idx, (H, W, 3) uint8 RGB)``.
+
+    Raises:
+        FileNotFoundError: missing file. VideoReadError: not a video, or the stream cannot
+        be decoded (the message names the file and the frame).
     """
-    if frame_inds is None:
-        with _container_of(video, multi_thread) as container:
-            for idx, frame in enumerate(container.decode(video=0)):
-                yield idx, frame.to_ndarray(format='rgb24')
+    wanted = None if frame_inds is None else sorted(set(int(i) for i in frame_inds))
+    if wanted is not None and not wanted:
         return
-    wanted = sorted(set(int(i) for i in frame_inds))
-    if not wanted:
-        return
+    av = _import_av()
+    name = str(video) if isinstance(video, (str, os.PathLike)) else '<video>'
+    idx = -1
     with _container_of(video, multi_thread) as container:
-        for idx, frame in _decode_wanted(container, wanted):
-            yield idx, frame.to_ndarray(format='rgb24')
+        frames = enumerate(container.decode(video=0)) if wanted is None else \
+            _decode_wanted(container, wanted)
+        try:
+            for idx, frame in frames:
+                yield idx, frame.to_ndarray(format='rgb24')
+        except av.error.FFmpegError as e:
+            raise VideoReadError(f'failed to decode {name} after frame {idx}: {e}') from e
+
+
+def read_video(video, frame_inds: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Decode the frames of a video (every frame by default) into one array.
+
+    Args:
+        video (str | av.container.InputContainer): a file or an open container.
+        frame_inds (Sequence[int], optional): see :func:`iter_frames`.
+
+    Returns:
+        np.ndarray: (T, H, W, 3) uint8 RGB.
+
+    Raises:
+        FileNotFoundError: missing file. VideoReadError: undecodable, or no frame decoded.
+    """
+    frames = [img for _, img in iter_frames(video, frame_inds)]
+    if not frames:
+        raise VideoReadError(f'no decodable frame in {video}')
+    return np.stack(frames)
 
 
 def _is_decord_reader(video) -> bool:
@@ -744,6 +801,71 @@ def gif_durations_ms(num_frames: int, fps: Optional[float] = None,
     ends = np.round(np.cumsum(seconds) * 100).astype(np.int64)   # 1/100 s
     durations = np.diff(np.concatenate([[0], ends])) * 10
     return [max(int(d), 10) for d in durations]
+
+
+class OutputFile:
+    """Frames written to ``path``, the kind chosen by its suffix (:func:`output_kind`).
+
+    - video (``.mp4``, ``.mkv``, ``.avi``, ``.mov``): frames streamed to
+      :class:`VideoWriter`;
+    - ``.gif``: frames held in memory, written by :func:`write_gif` on :meth:`close`;
+    - an image suffix: no frame is kept; :meth:`close` writes the image it is given (e.g. a
+      key-frame montage) with ``mmcv.imwrite``.
+
+    Frames get a presentation time each (seconds, any origin: the output starts at 0 s and
+    keeps their spacing, e.g. a variable-frame-rate source's) or none (constant ``fps``).
+    An unknown suffix raises ``ValueError`` here, before any frame is drawn.
+
+    Args:
+        path (str): output file; its folder is created.
+        fps (float): frame rate (nominal when times are given). Must be > 0.
+        codec, options: video encoder and its options, see :class:`VideoWriter`.
+        gif_backend (str): see :func:`write_gif`. Defaults to ``'auto'``.
+        time_base (Fraction, optional): time base of the written timestamps (video).
+    """
+
+    def __init__(self, path: str, fps: float, codec: str = 'libx264',
+                 options: Optional[Dict[str, str]] = None, gif_backend: str = 'auto',
+                 time_base: Optional[Fraction] = None) -> None:
+        self.path = path
+        self.kind = output_kind(path)
+        self.fps = fps
+        self.gif_backend = gif_backend
+        self._writer = VideoWriter(path, fps, codec, options, time_base=time_base) \
+            if self.kind == 'video' else None
+        self._frames: List[np.ndarray] = []
+        self._times: List[Optional[float]] = []
+        self._t0: Optional[float] = None
+
+    def write(self, img: np.ndarray, time: Optional[float] = None) -> None:
+        """Add one (H, W, 3) uint8 RGB frame, at ``time`` seconds (optional)."""
+        if time is not None:
+            self._t0 = float(time) if self._t0 is None else self._t0
+            time = float(time) - self._t0
+        if self._writer is not None:
+            self._writer.write(img, time)
+        elif self.kind == 'gif':
+            self._frames.append(img)
+            self._times.append(time)
+
+    def close(self, image: Optional[np.ndarray] = None) -> None:
+        """Finish the file: flush the video, write the GIF, or write ``image`` (RGB) for an
+        image output."""
+        if self._writer is not None:
+            self._writer.close()
+        elif self.kind == 'gif' and self._frames:
+            write_gif(self.path, self._frames, self.fps, backend=self.gif_backend,
+                      timestamps=None if None in self._times else self._times)
+        elif self.kind == 'image' and image is not None:
+            import mmcv
+            mmcv.imwrite(np.ascontiguousarray(image[..., ::-1]), self.path)
+
+    def __enter__(self) -> 'OutputFile':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
 
 def write_gif(path: str, frames: Sequence[np.ndarray], fps: Optional[float] = None,

@@ -31,6 +31,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmengine.structures import BaseDataElement
 
 from mmstvg.evaluation.functional.temporal import temporal_iou
 from mmstvg.evaluation.functional.tube_interpolation import interpolate_tube_boxes
@@ -65,6 +66,43 @@ def adaptive_scale(img_shape: Sequence[int],
         float: the scale.
     """
     return float(min(max(min(img_shape[:2]) / base, min_scale), max_scale))
+
+
+def _to_numpy(value) -> np.ndarray:
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def tube_from_element(tube: Optional[BaseDataElement]) -> Optional[dict]:
+    """``dict(span, frame_ids, bboxes)`` (numpy) of a ``gt_tube`` / ``pred_tube`` element.
+
+    A tube without ``frame_ids`` (the GT tube: one box per frame of the span) gets
+    ``frame_ids = span[0] + arange(len(bboxes))``.
+
+    Args:
+        tube (BaseDataElement, optional): with ``span`` (2,), ``bboxes`` (K, 4) and
+            optionally ``frame_ids`` (K,).
+
+    Returns:
+        dict or None: ``span`` (tuple of 2 ints), ``frame_ids`` (K,) int64 and ``bboxes``
+        (K, 4) float64; None when ``tube`` is None or has no ``span``.
+    """
+    if tube is None or tube.get('span', None) is None:
+        return None
+    span = _to_numpy(tube.span).reshape(-1)
+    span = (int(span[0]), int(span[1]))
+    bboxes = tube.get('bboxes', None)
+    bboxes = np.zeros((0, 4)) if bboxes is None else _to_numpy(bboxes)
+    bboxes = bboxes.astype(np.float64).reshape(-1, 4)
+    frame_ids = tube.get('frame_ids', None)
+    if frame_ids is None:
+        frame_ids = span[0] + np.arange(bboxes.shape[0], dtype=np.int64)
+    frame_ids = _to_numpy(frame_ids).astype(np.int64).reshape(-1)
+    if frame_ids.shape[0] != bboxes.shape[0]:
+        raise ValueError(f'a tube needs one box per frame id, got {frame_ids.shape[0]} frame '
+                         f'ids and {bboxes.shape[0]} boxes')
+    return dict(span=span, frame_ids=frame_ids, bboxes=bboxes)
 
 
 def tube_boxes_at_frames(span: Sequence[int], frame_ids, bboxes,

@@ -21,17 +21,20 @@ Outputs of :meth:`STVGVisualizer.add_datasample` (as mmdet's ``DetLocalVisualize
   (H.264 ``libx264`` / ``yuv420p`` by default), frames streamed to the encoder; any other
   suffix is an error raised before anything is drawn;
 - no ``out_file``: the montage of a few key frames goes to every vis backend through
-  ``add_image`` (``LocalVisBackend`` saves ``vis_data/vis_image/<name>_<step>.png``).
+  ``add_image`` (``LocalVisBackend`` saves ``vis_data/vis_image/<name>_<step>.png``), and
+  the drawn frames (at most ``backend_max_frames``) through :meth:`STVGVisualizer.add_video`
+  (a backend's ``add_video``, as mmaction2's, else ``add_image`` per frame).
 
 Output timing: drawn from a video FILE without an explicit ``fps``, the output keeps the
 source timing: its frame rate, or, for a variable-frame-rate video, every frame's presentation
 time (frames thinned by ``max_frames`` keep the duration). Otherwise frames are written at a
 constant ``fps`` (the metainfo's, else ``default_fps``), divided by the frame stride. Video
-decoding and writing are :mod:`mmstvg.utils.video_io`; this module only draws.
+probing, decoding, timing and writing are :mod:`mmstvg.utils.video_io`, the choice of frames
+:mod:`mmstvg.visualization.frame_plan`, the drawing primitives
+:mod:`mmstvg.visualization.draw_tube`; this module draws a query with them.
 """
 import math
-import os
-import os.path as osp
+from contextlib import nullcontext
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
@@ -41,52 +44,15 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmstvg.registry import VISUALIZERS
-from mmstvg.utils.video_io import (VideoInfo, VideoWriter, iter_frames, output_kind,
-                                   probe_video, write_gif)
+from mmstvg.utils.video_io import (OutputFile, VideoInfo, iter_frames, output_kind,
+                                   output_timing, probe_video)
 from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_BG_COLOR,
                         TIMELINE_CLIP_COLOR, adaptive_scale, draw_tube_frame, layout_segments,
                         make_montage, render_caption, render_timeline_band, timeline_height,
-                        timeline_info_segments, tube_boxes_at_frames)
+                        timeline_info_segments, tube_boxes_at_frames, tube_from_element)
+from .frame_plan import plan_frames, select_keyframes
 
 VideoType = Union[str, np.ndarray, Sequence[np.ndarray]]
-
-
-# ----------------------------------------------------------------------------- tubes
-def _to_numpy(value) -> np.ndarray:
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def tube_from_element(tube: Optional[BaseDataElement]) -> Optional[dict]:
-    """``dict(span, frame_ids, bboxes)`` (numpy) of a ``gt_tube`` / ``pred_tube`` element.
-
-    A tube without ``frame_ids`` (the GT tube: one box per frame of the span) gets
-    ``frame_ids = span[0] + arange(len(bboxes))``.
-
-    Args:
-        tube (BaseDataElement, optional): with ``span`` (2,), ``bboxes`` (K, 4) and
-            optionally ``frame_ids`` (K,).
-
-    Returns:
-        dict or None: ``span`` (tuple of 2 ints), ``frame_ids`` (K,) int64 and ``bboxes``
-        (K, 4) float64; None when ``tube`` is None or has no ``span``.
-    """
-    if tube is None or tube.get('span', None) is None:
-        return None
-    span = _to_numpy(tube.span).reshape(-1)
-    span = (int(span[0]), int(span[1]))
-    bboxes = tube.get('bboxes', None)
-    bboxes = np.zeros((0, 4)) if bboxes is None else _to_numpy(bboxes)
-    bboxes = bboxes.astype(np.float64).reshape(-1, 4)
-    frame_ids = tube.get('frame_ids', None)
-    if frame_ids is None:
-        frame_ids = span[0] + np.arange(bboxes.shape[0], dtype=np.int64)
-    frame_ids = _to_numpy(frame_ids).astype(np.int64).reshape(-1)
-    if frame_ids.shape[0] != bboxes.shape[0]:
-        raise ValueError(f'a tube needs one box per frame id, got {frame_ids.shape[0]} frame '
-                         f'ids and {bboxes.shape[0]} boxes')
-    return dict(span=span, frame_ids=frame_ids, bboxes=bboxes)
 
 
 # ----------------------------------------------------------------------------- visualizer
@@ -97,7 +63,8 @@ class STVGVisualizer(Visualizer):
     Args:
         name (str): instance name. Defaults to ``'visualizer'``.
         vis_backends (list[dict], optional): vis backend configs (they receive the key-frame
-            montage as an image). Defaults to None.
+            montage as an image and the drawn frames, see :meth:`add_video`). Defaults to
+            None.
         save_dir (str, optional): save folder of the backends. Defaults to None.
         gt_color, pred_color (tuple): RGB colours of the GT / predicted box and span.
             Defaults to green ``(0, 255, 0)`` / red ``(255, 0, 0)``.
@@ -131,6 +98,10 @@ class STVGVisualizer(Visualizer):
         video_options (dict): encoder options. Defaults to ``dict(crf='23',
             preset='veryfast')`` (x264).
         gif_backend (str): ``'auto'`` (PIL, else PyAV), ``'pil'`` or ``'pyav'``.
+        backend_video (bool): without an ``out_file``, also send the drawn frames to the vis
+            backends (:meth:`add_video`), not only the montage. Defaults to True.
+        backend_max_frames (int, optional): frames drawn for the vis backends when the
+            call gives no ``max_frames`` (evenly strided; None: every frame). Defaults to 32.
         fig_save_cfg, fig_show_cfg (dict): see :class:`mmengine.visualization.Visualizer`.
     """
 
@@ -156,6 +127,8 @@ class STVGVisualizer(Visualizer):
                  video_codec: str = 'libx264',
                  video_options: Optional[dict] = None,
                  gif_backend: str = 'auto',
+                 backend_video: bool = True,
+                 backend_max_frames: Optional[int] = 32,
                  fig_save_cfg: dict = dict(frameon=False),
                  fig_show_cfg: dict = dict(frameon=False)) -> None:
         super().__init__(
@@ -184,85 +157,24 @@ class STVGVisualizer(Visualizer):
         self.video_options = dict(crf='23', preset='veryfast') if video_options is None \
             else dict(video_options)
         self.gif_backend = gif_backend
+        self.backend_video = backend_video
+        self.backend_max_frames = backend_max_frames
 
     # ------------------------------------------------------------------ planning
     @staticmethod
-    def _video_info(video: VideoType) -> Tuple[Optional[int], Optional[VideoInfo]]:
+    def _probe(video: VideoType) -> Tuple[int, Optional[VideoInfo]]:
         """``(num_frames, VideoInfo of a file or None)`` of the video itself."""
         if isinstance(video, str):
             info = probe_video(video)
             return info.num_frames, info
         return len(video), None
 
-    def plan_frames(self,
-                    data_sample: Optional[BaseDataElement],
+    def plan_frames(self, data_sample: Optional[BaseDataElement],
                     video_num_frames: Optional[int] = None,
                     frame_range: Optional[Sequence[int]] = None,
                     max_frames: Optional[int] = None) -> Tuple[Tuple[int, int], np.ndarray]:
-        """The frames to draw.
-
-        Args:
-            data_sample (BaseDataElement, optional): gives ``num_frames`` (metainfo) and the
-                spans (fallback range: their hull with the ``clip``).
-            video_num_frames (int, optional): frames of the video itself.
-            frame_range (Sequence[int], optional): half-open ``[first, last + 1)`` to draw.
-                Defaults to the whole video: ``[0, video_num_frames)``, else ``[0,
-                metainfo['num_frames'])``, else the hull of the clip and the spans.
-            max_frames (int, optional): draw every ``ceil(len(range) / max_frames)``-th frame
-                of the range so that at most ``max_frames`` are drawn. None draws all.
-
-        Returns:
-            tuple: ``frame_range`` (the range the timeline covers) and ``frame_inds`` (F,)
-            int64 sorted original frames to draw.
-        """
-        if frame_range is None:
-            num_frames = video_num_frames
-            if num_frames is None and data_sample is not None:
-                num_frames = data_sample.metainfo.get('num_frames', None)
-            if num_frames is not None:
-                frame_range = (0, int(num_frames))
-            else:
-                spans = []
-                if data_sample is not None:
-                    if data_sample.metainfo.get('clip', None) is not None:
-                        spans.append(tuple(data_sample.metainfo['clip']))
-                    for key in ('gt_tube', 'pred_tube'):
-                        tube = tube_from_element(data_sample.get(key, None))
-                        if tube is not None:
-                            spans.append(tube['span'])
-                if not spans:
-                    raise ValueError('STVGVisualizer: cannot tell which frames to draw; pass '
-                                     'frame_range or set metainfo num_frames')
-                frame_range = (min(s[0] for s in spans), max(s[1] for s in spans))
-        start, end = max(int(frame_range[0]), 0), int(frame_range[1])
-        if video_num_frames is not None:
-            end = min(end, int(video_num_frames))
-        if end <= start:
-            raise ValueError(f'STVGVisualizer: empty frame range [{start}, {end})')
-        stride = 1
-        if max_frames is not None:
-            if isinstance(max_frames, bool) or int(max_frames) != max_frames or \
-                    max_frames < 1:
-                raise ValueError(f'STVGVisualizer: max_frames must be an integer >= 1 (None: '
-                                 f'every frame), got {max_frames!r}')
-            stride = max(int(math.ceil((end - start) / float(max_frames))), 1)
-        return (start, end), np.arange(start, end, stride, dtype=np.int64)
-
-    def select_keyframes(self, frame_inds: np.ndarray, gt: Optional[dict],
-                         pred: Optional[dict]) -> np.ndarray:
-        """Up to ``num_keyframes`` of ``frame_inds`` for the montage: evenly spread over the
-        hull of the GT and predicted spans (over all ``frame_inds`` when neither exists or
-        the hull holds no drawn frame)."""
-        spans = [t['span'] for t in (gt, pred) if t is not None]
-        cand = frame_inds
-        if spans:
-            lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-            inside = frame_inds[(frame_inds >= lo) & (frame_inds < hi)]
-            if inside.size:
-                cand = inside
-        num = min(max(self.num_keyframes, 1), cand.size)
-        pos = np.linspace(0, cand.size - 1, num).round().astype(np.int64)
-        return np.unique(cand[pos])
+        """The frames to draw: see :func:`~mmstvg.visualization.frame_plan.plan_frames`."""
+        return plan_frames(data_sample, video_num_frames, frame_range, max_frames)
 
     # ------------------------------------------------------------------ drawing
     def draw_frames(self,
@@ -290,22 +202,20 @@ class STVGVisualizer(Visualizer):
             tuple[int, np.ndarray]: ``(frame_idx, canvas)``; every canvas of one call has the
             same size (caption band + frame + timeline band, see ``draw_tube``).
         """
-        video_num_frames, info = self._video_info(video)
+        video_num_frames, info = self._probe(video)
+        fps, times = output_timing(info, fps, self._meta(data_sample, 'fps'))
         yield from self._draw_frames(video, data_sample, draw_gt, draw_pred,
                                      *self.plan_frames(data_sample, video_num_frames,
-                                                       frame_range, max_frames),
-                                     **self._clock(data_sample, info, fps))
+                                                       frame_range, max_frames), fps, times)
 
-    def _clock(self, data_sample: Optional[BaseDataElement], info: Optional[VideoInfo],
-               fps: Optional[float]) -> dict:
-        """``fps`` and ``times`` (per original frame, seconds; None: ``frame / fps``) of the
-        drawing: an explicit ``fps`` wins, then the timing of a video file (its timestamps
-        when its frame rate varies, else its rate), then the metainfo ``fps``."""
-        if fps:
-            return dict(fps=float(fps), times=None)
-        if info is not None:
-            return dict(fps=info.fps, times=info.timestamps if info.is_vfr else None)
-        return dict(fps=self._meta(data_sample, 'fps'), times=None)
+    @staticmethod
+    def _tubes(data_sample: Optional[BaseDataElement], draw_gt: bool,
+               draw_pred: bool) -> Tuple[Optional[dict], Optional[dict]]:
+        """The GT and predicted tubes to draw (:func:`tube_from_element`), or None."""
+        if data_sample is None:
+            return None, None
+        return (tube_from_element(data_sample.get('gt_tube', None)) if draw_gt else None,
+                tube_from_element(data_sample.get('pred_tube', None)) if draw_pred else None)
 
     @staticmethod
     def _meta(data_sample: Optional[BaseDataElement], key: str, default=None):
@@ -317,10 +227,7 @@ class STVGVisualizer(Visualizer):
                      draw_gt: bool, draw_pred: bool, frame_range: Tuple[int, int],
                      frame_inds: np.ndarray, fps: Optional[float],
                      times: Optional[np.ndarray] = None) -> Iterator[Tuple[int, np.ndarray]]:
-        gt = tube_from_element(data_sample.get('gt_tube', None)) \
-            if (draw_gt and data_sample is not None) else None
-        pred = tube_from_element(data_sample.get('pred_tube', None)) \
-            if (draw_pred and data_sample is not None) else None
+        gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
         gt_boxes = tube_boxes_at_frames(gt['span'], gt['frame_ids'], gt['bboxes'],
                                         frame_inds) if gt is not None else None
         pred_boxes = tube_boxes_at_frames(pred['span'], pred['frame_ids'], pred['bboxes'],
@@ -435,7 +342,9 @@ class STVGVisualizer(Visualizer):
         - ``out_file`` given: write it (video, GIF or montage image, by suffix; see the
           module docstring); the vis backends are not used.
         - otherwise: the key-frame montage is recorded by every vis backend
-          (``add_image(name, montage, step)``).
+          (``add_image(name, montage, step)``), and, with ``backend_video``, the drawn
+          frames too (:meth:`add_video`; at most ``backend_max_frames`` unless
+          ``max_frames`` is given).
         - ``show``: display the montage (needs a display).
 
         Args:
@@ -466,63 +375,67 @@ class STVGVisualizer(Visualizer):
             np.ndarray or None: the (H', W', 3) uint8 RGB key-frame montage (None when no
             frame could be drawn).
         """
-        kind = output_kind(out_file) if out_file is not None else None  # before any work
-        video_num_frames, info = self._video_info(video)
+        if out_file is not None:
+            output_kind(out_file)   # an unknown suffix raises before any work
+        video_num_frames, info = self._probe(video)
+        if out_file is None and max_frames is None and self.backend_video:
+            max_frames = self.backend_max_frames   # the drawn frames go to the backends
         frame_range, frame_inds = self.plan_frames(data_sample, video_num_frames,
                                                    frame_range, max_frames)
-        clock = self._clock(data_sample, info, fps)
+        fps, times = output_timing(info, fps, self._meta(data_sample, 'fps'))
         stride = int(frame_inds[1] - frame_inds[0]) if frame_inds.size > 1 else 1
-        out_fps = float(clock['fps'] or self.default_fps) / stride
-        times = clock['times']   # source timing (per original frame), or None
+        out_fps = float(fps or self.default_fps) / stride
+        gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
+        keyframes = set(int(f) for f in select_keyframes(frame_inds, gt, pred,
+                                                        self.num_keyframes))
 
-        gt = tube_from_element(data_sample.get('gt_tube', None)) \
-            if (draw_gt and data_sample is not None) else None
-        pred = tube_from_element(data_sample.get('pred_tube', None)) \
-            if (draw_pred and data_sample is not None) else None
-        keyframes = set(int(f) for f in self.select_keyframes(frame_inds, gt, pred))
-
-        writer = None
-        gif_frames: List[np.ndarray] = []
-        gif_times: List[float] = []
-        if kind == 'video':
-            writer = VideoWriter(out_file, out_fps, self.video_codec, self.video_options,
-                                 time_base=info.time_base if times is not None else None)
-        key_canvases: List[np.ndarray] = []
-        last, t0 = None, None
-        try:
+        output = nullcontext() if out_file is None else OutputFile(
+            out_file, out_fps, self.video_codec, self.video_options, self.gif_backend,
+            info.time_base if times is not None else None)
+        with output:
+            key_canvases, drawn, last = [], [], None
             for frame_idx, canvas in self._draw_frames(video, data_sample, draw_gt, draw_pred,
-                                                       frame_range, frame_inds, **clock):
+                                                       frame_range, frame_inds, fps, times):
                 last = canvas
                 if frame_idx in keyframes:
                     key_canvases.append(canvas)
-                time = None
-                if times is not None and frame_idx < len(times):
-                    # the output starts at 0 s and keeps the source's frame spacing
-                    t0 = float(times[frame_idx]) if t0 is None else t0
-                    time = float(times[frame_idx]) - t0
-                if writer is not None:
-                    writer.write(canvas, time)
-                elif kind == 'gif':
-                    gif_frames.append(canvas)
-                    gif_times.append(time)
-        finally:
-            if writer is not None:
-                writer.close()
-        if last is None:
-            return None
-        if not key_canvases:
-            key_canvases = [last]
-        montage = make_montage(key_canvases, ncols=self.montage_cols)
-
-        if show:
-            self.show(montage, win_name=name, wait_time=wait_time)
-        if out_file is not None:
-            if kind == 'gif':
-                write_gif(out_file, gif_frames, out_fps, backend=self.gif_backend,
-                          timestamps=None if None in gif_times else gif_times)
-            elif kind == 'image':
-                os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-                cv2.imwrite(out_file, montage[..., ::-1])
-        else:
-            self.add_image(name, montage, step)
+                if out_file is not None:
+                    output.write(canvas, float(times[frame_idx]) if times is not None and
+                                 frame_idx < len(times) else None)
+                elif self.backend_video:
+                    drawn.append(canvas)
+            if last is None:
+                return None
+            montage = make_montage(key_canvases or [last], ncols=self.montage_cols)
+            if show:
+                self.show(montage, win_name=name, wait_time=wait_time)
+            if out_file is not None:
+                output.close(montage)
+                return montage
+        self.add_image(name, montage, step)
+        if drawn:
+            self.add_video(name, np.stack(drawn), step, out_fps)
         return montage
+
+    @master_only
+    def add_video(self, name: str, frames: np.ndarray, step: int = 0,
+                  fps: float = 4.) -> None:
+        """Record drawn frames with every vis backend (as mmaction2's ``ActionVisualizer``).
+
+        A backend with ``add_video`` (mmaction2's ``LocalVisBackend``,
+        ``TensorboardVisBackend``, ``WandbVisBackend``) gets the clip; any other
+        (mmengine's) gets each frame through ``add_image`` as ``<name>_frame_<k>``
+        (``LocalVisBackend``: ``vis_data/vis_image/<name>_frame_<k>_<step>.png``).
+
+        Args:
+            name (str): identifier of the clip.
+            frames (np.ndarray): (T, H, W, 3) uint8 RGB drawn frames.
+            step (int): global step. Defaults to 0.
+            fps (float): frame rate of the clip. Defaults to 4.
+        """
+        for backend in self._vis_backends.values():
+            if hasattr(backend, 'add_video'):
+                backend.add_video(name, frames, step=step, fps=fps)
+            else:
+                for k, frame in enumerate(frames):
+                    backend.add_image(f'{name}_frame_{k}', frame, step)

@@ -15,6 +15,7 @@ import mmstvg  # noqa: F401  (compat shims, before mmaction is imported)
 from mmstvg.datasets import HCSTVGDataset, SynthSTVGDataset, VidSTGDataset
 from mmstvg.datasets.base_stvg_dataset import (EmptyDatasetError, InvalidAnnotationError,
                                                STVGPipelineError)
+from mmstvg.testing import dump_json, hcstvg_v1_record, write_test_video
 
 DATA = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'vidstg')
 TEST4 = osp.join(DATA, 'test_annotations_11566930393.json')
@@ -25,12 +26,6 @@ GOOD = {
     'good.mp4': {'bbox': [[10, 20, 30, 40]], 'st_frame': 1, 'img_num': 100,
                  'caption': 'A man walks.', 'width': 640, 'height': 360},
 }
-
-
-def _write(path, content) -> str:
-    with open(path, 'w') as f:
-        json.dump(content, f)
-    return str(path)
 
 
 @pytest.fixture
@@ -50,24 +45,17 @@ def log_messages():
     logger.removeHandler(handler)
 
 
-def _v1(**changes):
-    rec = {'bbox': [[10, 20, 30, 40], [12, 22, 30, 40]], 'st_frame': 5, 'img_num': 100,
-           'caption': 'The woman turns.', 'width': 640, 'height': 360}
-    rec.update(changes)
-    return {k: v for k, v in rec.items() if v is not None}
-
-
 # (name, record, reason, words the message must contain)
 HCSTVG_CASES = [
-    ('missing_key', _v1(bbox=None), 'malformed', 'bbox'),
-    ('wrong_type', _v1(st_frame='5'), 'malformed', 'st_frame'),
-    ('bad_box', _v1(bbox=[[1, 2, 3]]), 'malformed', 'bbox[0]'),
-    ('empty_bbox', _v1(bbox=[]), 'malformed', 'empty'),
-    ('span_past_video', _v1(st_frame=100), 'malformed', 'ends after'),
-    ('empty_sentence', _v1(caption='   '), 'empty_sentence', 'empty sentence'),
-    ('outside', _v1(bbox=[[10, 20, 30, 40], [700, 20, 30, 40]]), 'box_outside_frame',
+    ('missing_key', hcstvg_v1_record(bbox=None), 'malformed', 'bbox'),
+    ('wrong_type', hcstvg_v1_record(st_frame='5'), 'malformed', 'st_frame'),
+    ('bad_box', hcstvg_v1_record(bbox=[[1, 2, 3]]), 'malformed', 'bbox[0]'),
+    ('empty_bbox', hcstvg_v1_record(bbox=[]), 'malformed', 'empty'),
+    ('span_past_video', hcstvg_v1_record(st_frame=100), 'malformed', 'ends after'),
+    ('empty_sentence', hcstvg_v1_record(caption='   '), 'empty_sentence', 'empty sentence'),
+    ('outside', hcstvg_v1_record(bbox=[[10, 20, 30, 40], [700, 20, 30, 40]]), 'box_outside_frame',
      'frame 5'),
-    ('degenerate', _v1(bbox=[[10, 20, 0, 40], [12, 22, 30, 40]]), 'degenerate_box',
+    ('degenerate', hcstvg_v1_record(bbox=[[10, 20, 0, 40], [12, 22, 30, 40]]), 'degenerate_box',
      'degenerate'),
 ]
 
@@ -76,7 +64,7 @@ HCSTVG_CASES = [
                          ids=[c[0] for c in HCSTVG_CASES])
 def test_hcstvg_invalid_record(tmp_path, log_messages, name, record, reason, words):
     qid = f'{name}.mp4'
-    ann = _write(tmp_path / 'train.json', {**GOOD, qid: record})
+    ann = dump_json(tmp_path / 'train.json', {**GOOD, qid: record})
     with pytest.raises(InvalidAnnotationError) as err:
         HCSTVGDataset(ann)
     assert isinstance(err.value, ValueError)
@@ -95,7 +83,7 @@ def test_hcstvg_invalid_record(tmp_path, log_messages, name, record, reason, wor
 def test_hcstvg_v2_count_mismatch(tmp_path):
     rec = {'bbox': [[10, 20, 30, 40]] * 3, 'st_frame': 5, 'ed_frame': 8, 'img_num': 100,
            'English': 'A man sits.', 'img_size': [360, 640, 3]}
-    ann = _write(tmp_path / 'val_v2.json', {'bad.mp4': rec})
+    ann = dump_json(tmp_path / 'val_v2.json', {'bad.mp4': rec})
     with pytest.raises(ValueError, match=r'val_v2.json.*bad.mp4.*3 boxes.*ed_frame=8'):
         HCSTVGDataset(ann)
     # its only query skipped: nothing is left, which is an error naming the file
@@ -105,14 +93,14 @@ def test_hcstvg_v2_count_mismatch(tmp_path):
 
 
 def test_hcstvg_not_a_dict(tmp_path):
-    ann = _write(tmp_path / 'bad.json', [1, 2])
+    ann = dump_json(tmp_path / 'bad.json', [1, 2])
     with pytest.raises(ValueError, match='bad.json'):
         HCSTVGDataset(ann, skip_invalid=True)
 
 
 def test_partially_outside_boxes_are_clipped_and_logged(tmp_path, log_messages):
-    rec = _v1(bbox=[[-5, 20, 30, 40], [630, 350, 20, 20]])
-    ann = _write(tmp_path / 'train.json', {'clip.mp4': rec})
+    rec = hcstvg_v1_record(bbox=[[-5, 20, 30, 40], [630, 350, 20, 20]])
+    ann = dump_json(tmp_path / 'train.json', {'clip.mp4': rec})
     ds = HCSTVGDataset(ann)
     np.testing.assert_array_equal(ds[0]['gt_bboxes'], [[0, 20, 25, 60], [630, 350, 640, 360]])
     assert ds.num_clipped_boxes == 2 and ds.skipped_counts() == {}
@@ -123,7 +111,7 @@ def test_check_video_exists(tmp_path):
     videos = tmp_path / 'videos'
     videos.mkdir()
     (videos / 'good.mp4').write_bytes(b'x')
-    ann = _write(tmp_path / 'train.json', {**GOOD, 'gone.mp4': _v1()})
+    ann = dump_json(tmp_path / 'train.json', {**GOOD, 'gone.mp4': hcstvg_v1_record()})
     assert len(HCSTVGDataset(ann, data_prefix=dict(video=str(videos)))) == 2
     with pytest.raises(ValueError, match=r'gone\.mp4.*does not exist') as err:
         HCSTVGDataset(ann, data_prefix=dict(video=str(videos)), check_video_exists=True)
@@ -139,7 +127,7 @@ def _v2_synth(sentence):
             'English': sentence, 'img_size': [64, 64, 3], 'fps': 16.0}
 
 
-@pytest.mark.parametrize('dataset_type,record', [(HCSTVGDataset, _v1()),
+@pytest.mark.parametrize('dataset_type,record', [(HCSTVGDataset, hcstvg_v1_record()),
                                                  (SynthSTVGDataset, _v2_synth('A man.'))],
                          ids=['hcstvg', 'synthetic'])
 def test_duplicate_video_key_is_refused(tmp_path, dataset_type, record):
@@ -159,7 +147,7 @@ def test_duplicate_video_key_is_refused(tmp_path, dataset_type, record):
 
 @pytest.mark.parametrize('cut', [0, 40, -1])
 def test_truncated_annotation_file_names_the_file(tmp_path, cut):
-    text = json.dumps({**GOOD, 'b.mp4': _v1()}, indent=1)
+    text = json.dumps({**GOOD, 'b.mp4': hcstvg_v1_record()}, indent=1)
     ann = str(tmp_path / 'train.json')
     with open(ann, 'w') as f:
         f.write(text[:cut])
@@ -175,7 +163,7 @@ def test_truncated_annotation_file_names_the_file(tmp_path, cut):
                                                   (VidSTGDataset, [])],
                          ids=['hcstvg', 'vidstg'])
 def test_empty_split_is_an_error(tmp_path, dataset_type, content):
-    ann = _write(tmp_path / 'test.json', content)
+    ann = dump_json(tmp_path / 'test.json', content)
     with pytest.raises(EmptyDatasetError) as err:
         dataset_type(ann, data_prefix=dict(vidor_anno=VIDOR), skip_invalid=True)
     assert str(err.value).endswith(f'no valid query left in {ann}: the file holds no query')
@@ -183,7 +171,8 @@ def test_empty_split_is_an_error(tmp_path, dataset_type, content):
 
 
 def test_every_query_skipped_is_an_error(tmp_path, log_messages):
-    ann = _write(tmp_path / 'test.json', {'a.mp4': _v1(caption=' '), 'b.mp4': _v1(bbox=[])})
+    ann = dump_json(tmp_path / 'test.json', {'a.mp4': hcstvg_v1_record(caption=' '),
+                                             'b.mp4': hcstvg_v1_record(bbox=[])})
     with pytest.raises(EmptyDatasetError) as err:
         HCSTVGDataset(ann, skip_invalid=True)
     assert f'no valid query left in {ann}: all 2 queries were skipped' in str(err.value)
@@ -194,7 +183,7 @@ def test_every_query_skipped_is_an_error(tmp_path, log_messages):
 
 
 def test_metainfo_names_the_annotation_file(tmp_path):
-    ann = _write(tmp_path / 'train.json', GOOD)
+    ann = dump_json(tmp_path / 'train.json', GOOD)
     assert HCSTVGDataset(ann).metainfo['ann_file'] == ann
 
 
@@ -202,7 +191,7 @@ def test_metainfo_names_the_annotation_file(tmp_path):
 def _vidstg(tmp_path, edit) -> str:
     records = json.load(open(TEST4))
     edit(records)
-    return _write(tmp_path / 'test_annotations.json', records)
+    return dump_json(tmp_path / 'test_annotations.json', records)
 
 
 def _gt(records, i, begin, end):
@@ -255,7 +244,7 @@ def test_vidstg_qids_stable_when_a_record_is_skipped(tmp_path):
 
 
 def test_vidstg_not_a_list(tmp_path):
-    ann = _write(tmp_path / 'bad.json', {'vid': VID})
+    ann = dump_json(tmp_path / 'bad.json', {'vid': VID})
     with pytest.raises(ValueError, match='bad.json'):
         VidSTGDataset(ann, load_boxes=False)
 
@@ -265,7 +254,7 @@ def test_vidstg_corrupt_box_file(tmp_path):
     vidor.mkdir()
     data = json.load(open(osp.join(VIDOR, VID + '.json')))
     data['trajectories'][100][0].pop('bbox')
-    _write(vidor / f'{VID}.json', data)
+    dump_json(vidor / f'{VID}.json', data)
     with pytest.raises(ValueError, match=rf'{VID}\.json.*lacks') as err:
         VidSTGDataset(TEST4, data_prefix=dict(vidor_anno=str(vidor)))
     assert TEST4 in str(err.value)
@@ -277,19 +266,6 @@ def test_vidstg_corrupt_box_file(tmp_path):
 
 
 # ------------------------------------------------------------------------------ run time
-def _tiny_video(path: str, num_frames: int = 4) -> None:
-    import av
-    with av.open(path, 'w') as container:
-        stream = container.add_stream('mpeg4', rate=10)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, 'yuv420p'
-        for i in range(num_frames):
-            img = np.full((32, 32, 3), 40 * i, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 @pytest.fixture
 def video_dataset_args(tmp_path):
     """An HC-STVG file of 3 queries: a corrupt, a missing and a valid video."""
@@ -297,9 +273,9 @@ def video_dataset_args(tmp_path):
     videos = tmp_path / 'videos'
     videos.mkdir()
     (videos / 'corrupt.mp4').write_bytes(b'not a video' * 10)
-    _tiny_video(str(videos / 'valid.mp4'))
-    ann = _write(tmp_path / 'train.json', {
-        'corrupt.mp4': _v1(), 'missing.mp4': _v1(), 'valid.mp4': _v1()})
+    write_test_video(str(videos / 'valid.mp4'), num_frames=4, size=(32, 32))
+    ann = dump_json(tmp_path / 'train.json', {
+        name: hcstvg_v1_record() for name in ('corrupt.mp4', 'missing.mp4', 'valid.mp4')})
     return dict(ann_file=ann, data_prefix=dict(video=str(videos)), pipeline=[PyAVInit()]), videos
 
 

@@ -8,15 +8,9 @@ import pytest
 
 from mmstvg.datasets import HCSTVGDataset
 from mmstvg.registry import DATASETS
+from mmstvg.testing import dump_json
 
 DATA = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'hcstvg')
-
-
-def _write(tmp_path, name: str, content) -> str:
-    path = str(tmp_path / name)
-    with open(path, 'w') as f:
-        json.dump(content, f)
-    return path
 
 
 V1 = {
@@ -41,7 +35,7 @@ V2 = {
 
 
 def test_v1_conversion(tmp_path):
-    ann = _write(tmp_path, 'train.json', V1)
+    ann = dump_json(tmp_path / 'train.json', V1)
     ds = HCSTVGDataset(ann, data_prefix=dict(video='videos', feature='feats'), pipeline=[])
     assert ds.layout == 'v1' and len(ds) == 2
     info = ds[0]
@@ -66,7 +60,7 @@ def test_v1_conversion(tmp_path):
 
 
 def test_v2_conversion_and_versions(tmp_path):
-    ann = _write(tmp_path, 'val_v2.json', V2)
+    ann = dump_json(tmp_path / 'val_v2.json', V2)
     for version in ('auto', 'v2'):
         ds = HCSTVGDataset(ann, version=version, video_duration=30.0)
         assert ds.layout == 'v2'
@@ -87,7 +81,7 @@ def test_v2_conversion_and_versions(tmp_path):
 
 
 def test_registry_and_data_root(tmp_path):
-    _write(tmp_path, 'train.json', V1)
+    dump_json(tmp_path / 'train.json', V1)
     ds = DATASETS.build(
         dict(type='HCSTVGDataset', ann_file='train.json', data_root=str(tmp_path),
              data_prefix=dict(video='v1_video'), serialize_data=False))

@@ -3,7 +3,6 @@ by the pipeline (an error naming the video and the qid) and by tools/data/check_
 with the same tolerance: the data gate accepts exactly what the decoders accept (videos 1-2
 frames short are clamped), reads that tolerance from the config, and fails on an empty split.
 """
-import json
 import os.path as osp
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from mmengine.config import Config
 import mmstvg  # noqa: F401  (compat shims, before mmaction is imported)
 from mmstvg.datasets import HCSTVGDataset
 from mmstvg.datasets.base_stvg_dataset import STVGPipelineError
-from mmstvg.testing import import_script, write_test_video
+from mmstvg.testing import dump_json, hcstvg_v1_record, import_script, write_test_video
 from mmstvg.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -34,8 +33,8 @@ VIDEOS = {
 
 def _record():
     # annotation: T frames of W x H at FPS, GT boxes on frames [2, 6)
-    return dict(bbox=[[4, 4, 10, 10]] * 4, st_frame=3, img_num=T, caption='The grey square.',
-                width=W, height=H, fps=FPS)
+    return hcstvg_v1_record(bbox=[[4, 4, 10, 10]] * 4, st_frame=3, img_num=T,
+                            caption='The grey square.', width=W, height=H, fps=FPS)
 
 
 @pytest.fixture(scope='module')
@@ -44,12 +43,9 @@ def data_root(tmp_path_factory):
     (root / 'videos').mkdir()
     for name, (frames, size, fps, _) in VIDEOS.items():
         write_test_video(str(root / 'videos' / name), num_frames=frames, size=size, fps=fps)
-    with open(root / 'ann.json', 'w') as f:
-        json.dump({name: _record() for name in VIDEOS}, f)
-    with open(root / 'empty.json', 'w') as f:
-        json.dump({}, f)
-    with open(root / 'all_invalid.json', 'w') as f:
-        json.dump({'good.mp4': dict(_record(), caption='  ')}, f)
+    dump_json(root / 'ann.json', {name: _record() for name in VIDEOS})
+    dump_json(root / 'empty.json', {})
+    dump_json(root / 'all_invalid.json', {'good.mp4': dict(_record(), caption='  ')})
     return str(root)
 
 

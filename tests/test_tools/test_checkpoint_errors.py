@@ -7,7 +7,6 @@
 - a misspelt hook argument stops tools/train.py at start-up, not at the first save;
 - ``train_cfg.max_epochs`` alone rescales the shipped schedule.
 """
-import copy
 import os.path as osp
 
 import numpy as np
@@ -24,19 +23,6 @@ from .conftest import SYNTH_CFG, tiny_synth_cfg
 from .test_fault_tolerance import _run
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def trained(tiny_synth_root, tmp_path_factory):
-    """The tiny config (file) and a checkpoint of it after one epoch."""
-    tmp = tmp_path_factory.mktemp('ckpt_errors')
-    cfg = tiny_synth_cfg(tiny_synth_root, str(tmp / 'work'), max_epochs=1)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg_file = str(tmp / 'tiny.py')
-    cfg.dump(cfg_file)
-    register_all_modules()
-    Runner.from_cfg(copy.deepcopy(cfg)).train()
-    return cfg_file, str(tmp / 'work' / 'epoch_1.pth')
 
 
 def _bad_checkpoints(good, tmp_path):

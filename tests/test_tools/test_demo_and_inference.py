@@ -1,62 +1,18 @@
-"""Inference API and demo, end to end: a checkpoint trained by tools/train.py (the tiny
-synthetic config), videos in several containers, and the drawn tube decoded back."""
+"""The demo, end to end: a checkpoint trained by tools/train.py (the tiny synthetic config),
+and the drawn tube decoded back (the inference API itself: tests/test_apis)."""
 import json
 import os.path as osp
 
 import numpy as np
 import pytest
 
-from mmstvg.apis import STVGPrediction, inference_grounder, init_grounder
-from mmstvg.datasets.synthetic import read_video, write_video
-from mmstvg.utils.video_io import probe_video
+from mmstvg.datasets.synthetic import read_video
 
-from .conftest import REPO, tiny_synth_cfg
+from .conftest import REPO
 from .test_train_test_tools import _run
 
 pytestmark = pytest.mark.slow
 DEMO = osp.join(REPO, 'demo', 'demo_video.py')
-
-
-@pytest.fixture(scope='module')
-def trained(tiny_synth_root, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('demo_ckpt')
-    cfg = tiny_synth_cfg(tiny_synth_root, str(tmp / 'work'), max_epochs=1)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg_file = str(tmp / 'tiny.py')
-    cfg.dump(cfg_file)
-    _run('tools/train.py', cfg_file)
-    return cfg_file, str(tmp / 'work' / 'epoch_1.pth')
-
-
-def test_inference_on_any_container(trained, tiny_synth_root, tmp_path):
-    cfg, ckpt = trained
-    src = osp.join(tiny_synth_root, 'videos', 'val_00000.mp4')
-    frames = read_video(src)
-    # other containers / codecs, another frame rate and size (odd number of frames too)
-    mkv, avi = str(tmp_path / 'clip.mkv'), str(tmp_path / 'clip.avi')
-    write_video(mkv, frames[:15], fps=25)
-    longer = np.concatenate([frames, frames[:5]])                     # 21 frames
-    write_video(avi, np.repeat(np.repeat(longer, 2, axis=1), 3, axis=2), fps=12.5,
-                codec='mpeg4')
-    assert probe_video(mkv).meta() == dict(num_frames=15, fps=25.0, height=64, width=64)
-    assert probe_video(avi).num_frames == 21 and probe_video(avi).width == 192
-    model = init_grounder(cfg, ckpt)
-    preds = inference_grounder(model, [src, mkv, avi], ['The red square moves left.'] * 3,
-                               batch_size=2)
-    for pred, n, (h, w), fps in zip(preds, (16, 15, 21), ((64, 64), (64, 64), (128, 192)),
-                                    (8.0, 25.0, 12.5)):
-        assert isinstance(pred, STVGPrediction)
-        assert pred.num_frames == n and pred.size == (h, w) and pred.fps == fps
-        start, end = pred.span
-        assert 0 <= start < end <= n
-        assert pred.span_seconds == pytest.approx((start / fps, end / fps))
-        np.testing.assert_array_equal(pred.frame_ids, np.arange(start, end))
-        assert pred.bboxes.shape == (end - start, 4)
-        assert (pred.bboxes[:, 2] <= w + 1e-3).all() and (pred.bboxes[:, 3] <= h + 1e-3).all()
-    with pytest.raises(ValueError, match='empty'):
-        inference_grounder(model, src, '   ')
-    with pytest.raises(FileNotFoundError):
-        inference_grounder(model, str(tmp_path / 'missing.mp4'), 'a sentence')
 
 
 def _redness(px):

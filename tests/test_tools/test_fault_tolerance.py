@@ -28,7 +28,7 @@ from mmengine.config import Config
 
 from mmstvg.datasets.synthetic import read_video, write_video
 from mmstvg.engine.fileio.atomic_local_backend import atomic_write
-from mmstvg.testing import import_script
+from mmstvg.testing import dump_json, import_script
 from mmstvg.utils import validate_cfg_options
 
 from .conftest import REPO, generate_tiny_synth, tiny_synth_cfg, use_shipped_loader_settings
@@ -286,8 +286,7 @@ def test_training_skips_and_counts_bad_records(faulty_root, tmp_path, odd_root):
         ann[f'good_{name}'] = good[name]
         shutil.copy(osp.join(odd_root, 'videos', name),
                     osp.join(faulty_root, 'videos', f'good_{name}'))
-    with open(osp.join(faulty_root, 'anno_v2/train_v2.json'), 'w') as f:
-        json.dump(ann, f)
+    dump_json(osp.join(faulty_root, 'anno_v2/train_v2.json'), ann)
     cfg.train_dataloader.num_workers = 0
     cfg_path = str(tmp_path / 'skip.py')
     cfg.dump(cfg_path)

@@ -12,6 +12,8 @@ import shutil
 import numpy as np
 from mmengine.config import Config
 
+from mmstvg.testing import dump_json
+
 from .conftest import REPO
 from .test_train_test_tools import _run
 
@@ -22,7 +24,7 @@ VID = '11566930393'
 def _fixture(root, channels):
     records = json.load(open(osp.join(DATA, f'test_annotations_{VID}.json')))
     for split in ('train', 'val', 'test'):
-        json.dump(records, open(osp.join(root, f'{split}_annotations.json'), 'w'))
+        dump_json(osp.join(root, f'{split}_annotations.json'), records)
     for folder in ('training', 'validation'):
         os.makedirs(osp.join(root, 'vidor', folder))
         shutil.copy(osp.join(DATA, 'vidor', f'{VID}.json'), osp.join(root, 'vidor', folder))

@@ -9,7 +9,8 @@ from mmstvg.testing import (VFR_TIMESTAMPS, frame_index_of, write_test_video,
 from mmstvg.utils.video_io import (VideoMismatchError, VideoReadError, VideoWriter,
                                    check_frame_coverage, check_video_against_annotation,
                                    decode_frames, gif_durations_ms, iter_frames, output_kind,
-                                   probe_video, raise_on_mismatch, write_gif, write_video)
+                                   probe_video, raise_on_mismatch, read_video, write_gif,
+                                   write_video)
 
 
 @pytest.mark.parametrize('suffix', ['.mp4', '.mkv', '.avi'])
@@ -21,6 +22,7 @@ def test_probe_constant_rate(tmp_path, suffix, decode):
     info = probe_video(path, decode=decode)
     assert (info.num_frames, info.height, info.width) == (13, 30, 44)
     assert info.fps == pytest.approx(12.5) and not info.is_vfr
+    assert (info.codec, info.pix_fmt) == ('mpeg4' if suffix == '.avi' else 'h264', 'yuv420p')
     np.testing.assert_allclose(info.timestamps, np.arange(13) / 12.5, atol=1e-3)
     assert info.duration == pytest.approx(13 / 12.5, abs=1e-3)
     assert info.frame_time(13) == pytest.approx(info.duration)
@@ -79,6 +81,24 @@ def test_decode_frames_and_clamp_policy(tmp_path):
     # streaming, sorted, once each; past-the-end indices are not yielded
     assert [i for i, _ in iter_frames(path, [5, 1, 5, 30])] == [1, 5]
     assert [frame_index_of(img) for _, img in iter_frames(path)] == list(range(10))
+
+
+def test_read_video_and_decode_errors_name_the_file(tmp_path):
+    path = write_test_video(str(tmp_path / 'v.mp4'), num_frames=6, size=(30, 44))
+    frames = read_video(path)
+    assert frames.shape == (6, 30, 44, 3) and frames.dtype == np.uint8
+    assert [frame_index_of(f) for f in frames] == list(range(6))
+    assert [frame_index_of(f) for f in read_video(path, [4, 1])] == [1, 4]
+    # a stream corrupt after its first frames: FFmpeg's error becomes a VideoReadError
+    bad = write_test_video(str(tmp_path / 'bad.avi'), num_frames=30, codec='mpeg4')
+    data = bytearray(open(bad, 'rb').read())
+    for i in range(len(data) // 3, len(data), 7):
+        data[i] = (data[i] * 31 + 7) % 256
+    open(bad, 'wb').write(bytes(data))
+    with pytest.raises(VideoReadError, match=r'bad\.avi after frame \d'):
+        read_video(bad)
+    with pytest.raises(FileNotFoundError, match='missing.mp4'):
+        read_video(str(tmp_path / 'missing.mp4'))
 
 
 def test_decode_frames_decord(tmp_path):

@@ -1,8 +1,8 @@
 """STVGVisualizer: boxes on the right frames, interpolation, mp4 / GIF / PNG outputs."""
+import os
 import os.path as osp
-from fractions import Fraction
 
-import av
+import mmcv
 import numpy as np
 import pytest
 import torch
@@ -10,30 +10,22 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import VISUALIZERS
 from mmstvg.structures import STVGDataSample
-from mmstvg.utils.video_io import write_gif
+from mmstvg.testing import ramp_frames, write_test_video
+from mmstvg.utils.video_io import probe_video, write_gif
 from mmstvg.visualization import GT_COLOR, PRED_COLOR, STVGVisualizer
 
 H, W, T, FPS = 96, 128, 12, 8
 GRAY = 128
 
 
-def _write_video(path, num_frames=T, height=H, width=W, fps=FPS):
+def _write_video(path, num_frames=T):
     """A gray H.264 test video (frame i has a faint brightness ramp, no box colours)."""
-    with av.open(path, mode='w') as container:
-        stream = container.add_stream('libx264', rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
-        for i in range(num_frames):
-            img = np.full((height, width, 3), GRAY + i, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_test_video(path, num_frames, (H, W), FPS,
+                            frames=ramp_frames(num_frames, (H, W), base=GRAY, step=1))
 
 
 def _count_frames(path):
-    with av.open(path) as container:
-        return sum(1 for _ in container.decode(video=0))
+    return probe_video(path, decode=True).num_frames
 
 
 def _sample(sentence='the man in red walks to the left', clip=(0, T)):
@@ -122,17 +114,14 @@ def test_mp4_gif_png_outputs(tmp_path):
     montage = vis.add_datasample('q0', video, _sample(), out_file=str(tmp_path / 'o' / 'q.mp4'))
     assert montage is not None and montage.dtype == np.uint8
     out = str(tmp_path / 'o' / 'q.mp4')
-    assert _count_frames(out) == T
-    with av.open(out) as container:
-        stream = container.streams.video[0]
-        assert stream.codec_context.name == 'h264'
-        assert float(stream.average_rate) == pytest.approx(FPS)
+    info = probe_video(out, decode=True)
+    assert info.num_frames == T and info.codec == 'h264'
+    assert info.fps == pytest.approx(FPS)
     # a clip range and a frame cap (every 2nd frame, fps halved)
     vis.add_datasample('q0', video, _sample(), out_file=str(tmp_path / 'r.mp4'),
                        frame_range=(2, 10), max_frames=4)
-    assert _count_frames(str(tmp_path / 'r.mp4')) == 4
-    with av.open(str(tmp_path / 'r.mp4')) as container:
-        assert float(container.streams.video[0].average_rate) == pytest.approx(FPS / 2)
+    info = probe_video(str(tmp_path / 'r.mp4'), decode=True)
+    assert info.num_frames == 4 and info.fps == pytest.approx(FPS / 2)
     # GIF (PIL, and PyAV's encoder)
     for backend in ('pil', 'pyav'):
         vis.gif_backend = backend
@@ -142,9 +131,7 @@ def test_mp4_gif_png_outputs(tmp_path):
     # image suffix: the key-frame montage
     png = str(tmp_path / 'q.png')
     png_montage = vis.add_datasample('q0', _frames(), _sample(), out_file=png)
-    with av.open(png) as container:
-        img = next(container.decode(video=0)).to_ndarray(format='rgb24')
-    np.testing.assert_array_equal(img, png_montage)
+    np.testing.assert_array_equal(mmcv.imread(png, channel_order='rgb'), png_montage)
 
 
 def test_vis_backend_receives_montage(tmp_path):
@@ -155,6 +142,36 @@ def test_vis_backend_receives_montage(tmp_path):
     assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'val_video_7.png'))
     # 3 key frames spread over the hull [2, 10) of the spans, in one row
     assert montage.shape[1] == 3 * W + 2 * 4
+
+
+def test_vis_backends_receive_the_drawn_video(tmp_path):
+    """Without out_file the drawn frames go to the backends too: as a clip to a backend with
+    ``add_video`` (mmaction2's), frame by frame to mmengine's (``add_image``)."""
+    vis = STVGVisualizer(name='test_backend_video_vis', save_dir=str(tmp_path),
+                         vis_backends=[dict(type='LocalVisBackend'),
+                                       dict(type='mmaction.LocalVisBackend', name='clips')],
+                         min_size=None, backend_max_frames=4)
+    montage = vis.add_datasample('clip', _frames(), _sample(), step=3)
+    # mmengine's backend: the montage and T / 4 strided frames (0, 3, 6, 9) as images
+    images = sorted(os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
+    assert images == ['clip_3.png'] + [f'clip_frame_{k}_3.png' for k in range(4)]
+    frame = mmcv.imread(osp.join(tmp_path, 'vis_data', 'vis_image', 'clip_frame_1_3.png'),
+                        channel_order='rgb')
+    assert frame.shape[1] == W and frame.shape[0] > H   # the caption / timeline bands
+    drawn = dict(vis.draw_frames(_frames(), _sample()))
+    np.testing.assert_array_equal(frame, drawn[3])      # frame 3, drawn as draw_frames does
+    assert montage.shape[0] == frame.shape[0]
+    # mmaction2's backend: the clip through add_video (one PNG per frame by default)
+    clip_dir = osp.join(tmp_path, 'vis_data', 'clip', 'frames_3')
+    assert sorted(os.listdir(clip_dir)) == [f'{k}.png' for k in range(4)]
+    # max_frames given by the call wins; backend_video=False: the montage only
+    vis.add_datasample('all', _frames(), _sample(), step=0, max_frames=T)
+    assert len(os.listdir(osp.join(tmp_path, 'vis_data', 'all', 'frames_0'))) == T
+    vis.backend_video = False
+    vis.add_datasample('montage_only', _frames(), _sample(), step=0)
+    assert not any(f.startswith('montage_only_frame') for f in
+                   os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
+    assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'montage_only_0.png'))
 
 
 def test_frame_range_without_num_frames_and_odd_sizes(tmp_path):

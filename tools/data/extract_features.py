@@ -142,16 +142,14 @@ def list_videos(videos: str) -> list:
 
 def read_frames(path: str, size: int) -> np.ndarray:
     """All frames of ``path`` resized to (size, size): (N, size, size, 3) uint8 RGB."""
-    import av
     import cv2
-    frames = []
+
+    from mmstvg.utils.video_io import VideoReadError, iter_frames
     try:
-        with av.open(path) as container:
-            for frame in container.decode(video=0):
-                img = frame.to_ndarray(format='rgb24')
-                frames.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR))
-    except (av.error.FFmpegError, OSError) as e:
-        raise RuntimeError(f'cannot decode video {path}: {e}') from e
+        frames = [cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR)
+                  for _, img in iter_frames(path)]
+    except VideoReadError as e:
+        raise RuntimeError(str(e)) from e
     if not frames:
         raise RuntimeError(f'video {path} has no decodable frame')
     return np.stack(frames)

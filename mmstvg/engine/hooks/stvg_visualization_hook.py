@@ -8,9 +8,9 @@ Mirrors mmdet's ``DetVisualizationHook`` (same argument names, so that ``tools/t
   ``<work_dir>/<timestamp>/<test_out_dir>/<qid><out_suffix>`` (``qid`` made safe for file
   names; an output that would be the sample's own video, e.g. an absolute ``test_out_dir``
   equal to the video folder with HC-STVG's file-name qids, raises ``OverwriteInputError``);
-  without it the key-frame montage goes to the visualizer's vis backends.
+  without it the key-frame montage and the drawn frames go to the visualizer's vis backends.
 - validation (only when ``draw``): the first sample of every ``interval``-th iteration is
-  drawn and its montage sent to the vis backends.
+  drawn and its montage and frames sent to the vis backends.
 
 Metainfo the hook reads (``PackSTVGInputs`` keeps all of them by default): ``filename``
 (required), ``qid`` (output file name; falls back to ``video_name`` then the sample index),
@@ -67,7 +67,9 @@ class STVGVisualizationHook(Hook):
     2. ``test_out_dir`` set: one file per sample is written there (the vis backends are not
        used for those samples).
     3. otherwise the vis backends (e.g. ``LocalVisBackend``, ``TensorboardVisBackend``)
-       receive the key-frame montage of every sample.
+       receive the key-frame montage and the drawn frames of every sample (see
+       :meth:`STVGVisualizer.add_video`; at most its ``backend_max_frames`` unless
+       ``max_frames`` is set).
 
     Args:
         draw (bool): whether to draw anything. Defaults to False.

@@ -1,5 +1,4 @@
 """The synthetic benchmark on disk: layout, determinism, videos, GT boxes, tokenizer, CLI."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,8 +9,8 @@ from synthetic_test_helpers import TINY
 
 from mmstvg.datasets.synthetic import (ANN_FILES, PALETTE, QUERY_FILE, generate_synthetic_stvg,
                                        make_query, read_video)
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmstvg.testing import import_script
+from mmstvg.utils.video_io import probe_video
 
 
 def _load(path):
@@ -82,14 +81,10 @@ def test_determinism(tiny_synth, tmp_path):
 
 
 def test_videos_decode(tiny_synth):
-    import av
     for name in sorted(os.listdir(osp.join(tiny_synth, 'videos'))):
         path = osp.join(tiny_synth, 'videos', name)
-        with av.open(path) as container:
-            stream = container.streams.video[0]
-            assert stream.codec_context.name == 'h264'
-            assert stream.codec_context.pix_fmt == 'yuv420p'
-            assert float(stream.average_rate) == TINY['fps']
+        info = probe_video(path)
+        assert (info.codec, info.pix_fmt, info.fps) == ('h264', 'yuv420p', TINY['fps'])
         frames = read_video(path)
         assert frames.shape == (TINY['num_frames'], TINY['size'], TINY['size'], 3)
 
@@ -151,11 +146,7 @@ def test_tokenizer_round_trip(tiny_synth):
 
 
 def _load_cli():
-    path = osp.join(ROOT, 'tools', 'data', 'synthetic', 'generate.py')
-    spec = importlib.util.spec_from_file_location('synthetic_generate_cli', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script('tools/data/synthetic/generate.py')
 
 
 def test_cli_is_idempotent(tmp_path):

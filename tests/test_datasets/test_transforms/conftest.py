@@ -1,23 +1,17 @@
 """Fixtures of the transform tests: a rendered test video and a tiny local tokenizer."""
+import numpy as np
 import pytest
 from stvg_transform_helpers import FPS, HEIGHT, NUM_FRAMES, WIDTH, WORDS, render_frame
+
+from mmstvg.testing import write_test_video
 
 
 @pytest.fixture(scope='session')
 def square_video(tmp_path_factory) -> str:
     """Path of an mp4 (mpeg4) rendering ``render_frame(0 .. NUM_FRAMES - 1)``."""
-    import av
+    frames = np.stack([render_frame(i) for i in range(NUM_FRAMES)])
     path = str(tmp_path_factory.mktemp('video') / 'square.mp4')
-    with av.open(path, 'w') as container:
-        stream = container.add_stream('mpeg4', rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, 'yuv420p'
-        stream.options = {'qscale': '2'}
-        for i in range(NUM_FRAMES):
-            frame = av.VideoFrame.from_ndarray(render_frame(i), format='rgb24')
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    write_test_video(path, size=(HEIGHT, WIDTH), fps=FPS, frames=frames, codec='mpeg4')
     return path
 
 

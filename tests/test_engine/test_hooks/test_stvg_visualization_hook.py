@@ -1,11 +1,8 @@
 """STVGVisualizationHook with a mock runner: one file per test sample, val montages."""
 import os
 import os.path as osp
-from fractions import Fraction
 from unittest.mock import Mock
 
-import av
-import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
 
@@ -13,6 +10,8 @@ from mmstvg.engine.hooks import STVGVisualizationHook
 from mmstvg.engine.hooks.stvg_visualization_hook import sanitize_filename
 from mmstvg.registry import HOOKS
 from mmstvg.structures import STVGDataSample
+from mmstvg.testing import ramp_frames, write_test_video
+from mmstvg.utils.video_io import probe_video
 from mmstvg.visualization import STVGVisualizer
 
 T, H, W, FPS = 10, 48, 64, 5
@@ -20,21 +19,11 @@ TIMESTAMP = '20250101_000000'
 
 
 def _write_video(path):
-    with av.open(path, mode='w') as container:
-        stream = container.add_stream('libx264', rate=Fraction(FPS))
-        stream.width, stream.height, stream.pix_fmt = W, H, 'yuv420p'
-        for i in range(T):
-            img = np.full((H, W, 3), 100 + i, np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_test_video(path, T, (H, W), FPS, frames=ramp_frames(T, (H, W), 100, 1))
 
 
 def _count_frames(path):
-    with av.open(path) as container:
-        return sum(1 for _ in container.decode(video=0))
+    return probe_video(path, decode=True).num_frames
 
 
 def _sample(qid, filename, clip=(0, T), with_gt=True):
@@ -117,7 +106,7 @@ def test_draw_false_and_missing_video(tmp_path):
     assert os.listdir(osp.join(tmp_path, 'work', TIMESTAMP, 'vis')) == ['c.mp4']
 
 
-def test_val_iter_sends_montage_to_backends(tmp_path):
+def test_val_iter_sends_montage_and_frames_to_backends(tmp_path):
     video = _write_video(str(tmp_path / 'v.mp4'))
     _visualizer('test_hook_val', vis_backends=[dict(type='LocalVisBackend')],
                 save_dir=str(tmp_path / 'vis_root'))
@@ -126,7 +115,10 @@ def test_val_iter_sends_montage_to_backends(tmp_path):
     for batch_idx in range(4):
         hook.after_val_iter(runner, batch_idx, {}, [_sample('a', video)])
     img_dir = osp.join(tmp_path, 'vis_root', 'vis_data', 'vis_image')
-    assert sorted(os.listdir(img_dir)) == ['val_video_0.png', 'val_video_2.png']
+    # the montage and the drawn frames of the video (clip [0, T)) of iterations 0 and 2
+    frames = [f'val_video_frame_{k}_{step}.png' for k in range(T) for step in (0, 2)]
+    assert sorted(os.listdir(img_dir)) == sorted(['val_video_0.png', 'val_video_2.png'] +
+                                                 frames)
     # test without test_out_dir: the backends get one montage per sample
     hook.after_test_iter(runner, 0, {}, [_sample('a', video), _sample('b', video)])
     assert {'test_video_1.png', 'test_video_2.png'} <= set(os.listdir(img_dir))

@@ -5,16 +5,17 @@ import pytest
 import torch
 
 from mmstvg.registry import MODELS
-from mmstvg.testing import demo_grounding_inputs, get_tiny_stvgformer_cfg
+from mmstvg.testing import (STVGFORMER_HEATMAP_CONFIG, demo_grounding_inputs,
+                            get_tiny_stvgformer_cfg)
 from mmstvg.utils import register_all_modules
 
 register_all_modules()
 
 
-def _feature_model(interaction=dict(type='SDIB'), seed=0):
+def _feature_model(interaction=dict(type='SDIB'), seed=0, **options):
     torch.manual_seed(seed)
-    return MODELS.build(get_tiny_stvgformer_cfg(video_backbone=None, clip_channels=12,
-                                                interaction=interaction))
+    return MODELS.build(dict(get_tiny_stvgformer_cfg(video_backbone=None, clip_channels=12,
+                                                     interaction=interaction), **options))
 
 
 def _feature_inputs(batch_size=2, num_frames=8, seed=0):
@@ -46,8 +47,9 @@ def test_few_steps_lower_the_loss():
     model = MODELS.build(get_tiny_stvgformer_cfg())
     inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
     losses = model(inputs, samples, mode='loss')
-    assert set(losses) == {'loss_bbox', 'loss_giou', 'loss_static_aux', 'loss_tg',
-                           'loss_dynamic_aux'}
+    # the config's aux_loss adds every earlier decoder layer's box and attention losses
+    last = {'loss_bbox', 'loss_giou', 'loss_static_aux', 'loss_attn'}
+    assert set(losses) == last | {f'd0.{k}' for k in last} | {'loss_tg', 'loss_dynamic_aux'}
     optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
     first = None
     for _ in range(6):
@@ -60,9 +62,11 @@ def test_few_steps_lower_the_loss():
 
 
 def test_interaction_off_equals_plain_branches():
-    """SDIB with both directions off == no SDIB == the two branches run on their own."""
-    off = _feature_model(dict(type='SDIB', static_to_dynamic=False, dynamic_to_static=False))
-    plain = _feature_model(None)
+    """SDIB with both directions off == no SDIB == the two branches run on their own (the
+    box head without the attention-centroid reference, to compare with it run by hand)."""
+    off = _feature_model(dict(type='SDIB', static_to_dynamic=False, dynamic_to_static=False),
+                         box_reference=None)
+    plain = _feature_model(None, box_reference=None)
     plain.load_state_dict(off.state_dict())
     off.eval(), plain.eval()
     inputs, samples = _feature_inputs()
@@ -85,7 +89,7 @@ def test_interaction_off_equals_plain_branches():
     torch.testing.assert_close(a['spatial']['boxes'], boxes)
     torch.testing.assert_close(a['temporal']['score_map'], score_map)
     # and with the interaction on, the outputs differ
-    on = _feature_model()
+    on = _feature_model(box_reference=None)
     on.load_state_dict(off.state_dict(), strict=False)
     on.eval()
     with torch.no_grad():
@@ -226,9 +230,7 @@ def test_training_aids_attention_reference_and_supervision():
 def test_gkcmn_heatmap_head_swapped_in_by_config():
     """docs/advanced_guides/swap_components.md: GKCMN's spatial head on STVGFormer's dynamic
     maps, nothing but the config changed; it trains and predicts tubes."""
-    cfg = get_tiny_stvgformer_cfg()
-    cfg.update(bbox_head=dict(type='GaussianHeatmapHead', in_channels=32, feat_channels=16,
-                              map_size=None), aux_loss=False)
+    cfg = get_tiny_stvgformer_cfg(config=STVGFORMER_HEATMAP_CONFIG)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     assert model.bbox_head.in_key == 'maps'
