@@ -1,7 +1,6 @@
 """Install mmstvg. Dependencies are pinned in requirements/ (see tools/setup_env.sh for the
 order they must be installed in: mmcv 2.1.0 is compiled against torch 2.13.0)."""
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 

@@ -40,17 +40,21 @@ def parse_args(argv=None):
     parser.add_argument('video', help='video file (any format PyAV decodes)')
     parser.add_argument('sentence', help='the query sentence')
     parser.add_argument('config', help='model config')
-    parser.add_argument('checkpoint', nargs='?', default=None,
-                        help='checkpoint file; may be omitted only for parameter-free '
-                        'predictors (e.g. TrivialGrounder)')
-    parser.add_argument('--out', required=True,
-                        help=f'output video ({", ".join(VIDEO_SUFFIXES)})')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='checkpoint file; may be omitted only for parameter-free '
+        'predictors (e.g. TrivialGrounder)')
+    parser.add_argument('--out', required=True, help=f'output video ({", ".join(VIDEO_SUFFIXES)})')
     parser.add_argument('--gif', help='also write an animated GIF here (.gif)')
     parser.add_argument('--out-json', help='prediction JSON (default: OUT with .json)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
-    parser.add_argument('--max-frames', type=int,
-                        help='draw at most this many frames (>= 1), evenly spread (long '
-                        'videos)')
+    parser.add_argument(
+        '--max-frames',
+        type=int,
+        help='draw at most this many frames (>= 1), evenly spread (long '
+        'videos)')
     return parser.parse_args(argv)
 
 
@@ -60,8 +64,8 @@ def validate_args(args) -> str:
     Raises:
         FileNotFoundError: a missing input. ValueError: an unusable argument (named).
     """
-    for name, path in (('video', args.video), ('config', args.config),
-                       ('checkpoint', args.checkpoint)):
+    for name, path in (('video', args.video), ('config', args.config), ('checkpoint',
+                                                                        args.checkpoint)):
         if path is not None and not osp.isfile(path):
             raise FileNotFoundError(f'{name} file {path!r} does not exist')
     if not args.sentence.strip():
@@ -77,10 +81,16 @@ def validate_args(args) -> str:
     out_json = args.out_json or osp.splitext(args.out)[0] + '.json'
     if not out_json.lower().endswith('.json'):
         raise ValueError(f'--out-json {out_json!r} must end with .json')
-    check_outputs_not_inputs(
-        {'--out': args.out, '--gif': args.gif, '--out-json': out_json},
-        {'video': args.video, 'config': args.config, 'checkpoint': args.checkpoint})
-    info = probe_video(args.video)   # an unreadable video fails before the model loads
+    check_outputs_not_inputs({
+        '--out': args.out,
+        '--gif': args.gif,
+        '--out-json': out_json
+    }, {
+        'video': args.video,
+        'config': args.config,
+        'checkpoint': args.checkpoint
+    })
+    info = probe_video(args.video)  # an unreadable video fails before the model loads
     if info.is_vfr and osp.splitext(args.out)[1].lower() == '.avi':
         raise ValueError(f'{args.video} has a variable frame rate, which AVI cannot store: '
                          'write --out as .mp4, .mkv or .mov')
@@ -94,23 +104,26 @@ def main(argv=None):
     if args.checkpoint is None and any(True for _ in model.parameters()):
         raise ValueError(f'{args.config} builds a model with parameters: give its checkpoint')
     pred = inference_grounder(model, args.video, args.sentence)
-    sample = STVGDataSample(metainfo=dict(sentence=pred.sentence, fps=pred.fps,
-                                          num_frames=pred.num_frames,
-                                          clip=(0, pred.num_frames)))
-    sample.pred_tube = BaseDataElement(span=list(pred.span), frame_ids=pred.frame_ids,
-                                       bboxes=pred.bboxes)
+    sample = STVGDataSample(
+        metainfo=dict(
+            sentence=pred.sentence,
+            fps=pred.fps,
+            num_frames=pred.num_frames,
+            clip=(0, pred.num_frames)))
+    sample.pred_tube = BaseDataElement(
+        span=list(pred.span), frame_ids=pred.frame_ids, bboxes=pred.bboxes)
     vis = STVGVisualizer(name='mmstvg_demo')
     for out in filter(None, (args.out, args.gif)):
-        vis.add_datasample('demo', args.video, sample, draw_gt=False, out_file=out,
-                           max_frames=args.max_frames)
+        vis.add_datasample(
+            'demo', args.video, sample, draw_gt=False, out_file=out, max_frames=args.max_frames)
     info = pred.to_dict()
     info['canvas'] = vis.canvas_geometry(pred.size, pred.sentence)
     mmengine.dump(info, out_json, indent=2, ensure_ascii=False)
     s0, s1 = pred.span_seconds
     print(f'"{pred.sentence}": frames [{pred.span[0]}, {pred.span[1]}) = {s0:.2f}-{s1:.2f} s '
-          f'of {pred.num_frames} frames at {pred.fps:g} fps'
-          + (' (variable frame rate)' if pred.is_vfr else '') + f'; wrote {args.out}'
-          + (f' and {args.gif}' if args.gif else '') + f'; prediction: {out_json}')
+          f'of {pred.num_frames} frames at {pred.fps:g} fps' +
+          (' (variable frame rate)' if pred.is_vfr else '') + f'; wrote {args.out}' +
+          (f' and {args.gif}' if args.gif else '') + f'; prediction: {out_json}')
     return pred
 
 

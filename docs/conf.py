@@ -37,10 +37,12 @@ def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
     import yaml
     with open(osp.join(REPO, 'model-index.yml')) as f:
         index = yaml.safe_load(f)
-    lines = ['# Models', '',
-             'Generated from `configs/*/metafile.yml` (listed in `model-index.yml`) when the '
-             'documentation is built. Paper results are the papers\' numbers, labelled as '
-             'such; synthetic results were measured with mmstvg.', '']
+    lines = [
+        '# Models', '',
+        'Generated from `configs/*/metafile.yml` (listed in `model-index.yml`) when the '
+        'documentation is built. Paper results are the papers\' numbers, labelled as '
+        'such; synthetic results were measured with mmstvg.', ''
+    ]
     for meta_file in index['Import']:
         with open(osp.join(REPO, meta_file)) as f:
             meta = yaml.safe_load(f)
@@ -48,20 +50,19 @@ def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
             lines += [f'## {coll["Name"]}', '']
             paper = coll.get('Paper', {})
             if paper.get('Title'):
-                lines += [f'Paper: *{paper["Title"]}*. README: `{coll.get("README", "")}`.',
-                          '']
-            models = [m for m in meta.get('Models', []) if m.get('In Collection') ==
-                      coll['Name']]
-            lines += ['| config | dataset (results) | m_tIoU | m_vIoU | vIoU@0.3 | vIoU@0.5 |',
-                      '|---|---|---|---|---|---|']
+                lines += [f'Paper: *{paper["Title"]}*. README: `{coll.get("README", "")}`.', '']
+            models = [m for m in meta.get('Models', []) if m.get('In Collection') == coll['Name']]
+            lines += [
+                '| config | dataset (results) | m_tIoU | m_vIoU | vIoU@0.3 | vIoU@0.5 |',
+                '|---|---|---|---|---|---|'
+            ]
             for m in models:
                 results = m.get('Results') or [dict(Dataset='-', Metrics={})]
                 for r in results:
                     mt = r.get('Metrics', {})
-                    lines.append(f'| `{m["Config"]}` | {r.get("Dataset", "-")} | '
-                                 + ' | '.join(_fmt(mt.get(k)) for k in
-                                              ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5'))
-                                 + ' |')
+                    lines.append(f'| `{m["Config"]}` | {r.get("Dataset", "-")} | ' + ' | '.join(
+                        _fmt(mt.get(k))
+                        for k in ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')) + ' |')
             lines.append('')
     os.makedirs(osp.dirname(out), exist_ok=True)
     text = '\n'.join(lines)

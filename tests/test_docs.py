@@ -52,8 +52,8 @@ def doc_commands():
         for block in re.findall(r'```(?:bash|sh|shell)\n(.*?)```', text, re.S):
             joined = re.sub(r'\\\n\s*', ' ', block)
             for line in joined.splitlines():
-                line = line.split(' #')[0].strip() if not line.strip().startswith(
-                    'python -c') else line.strip()
+                line = line.split(
+                    ' #')[0].strip() if not line.strip().startswith('python -c') else line.strip()
                 if line and not line.startswith('#'):
                     found.append((osp.relpath(path, REPO), line))
     return found
@@ -78,13 +78,16 @@ def test_every_documented_command_is_valid():
             continue
         prog = words[0]
         if prog == 'python' and words[1:2] == ['-c']:
-            proc = subprocess.run([sys.executable, '-c', words[2]], cwd=REPO,
-                                  capture_output=True, text=True, timeout=300,
+            proc = subprocess.run([sys.executable, '-c', words[2]],
+                                  cwd=REPO,
+                                  capture_output=True,
+                                  text=True,
+                                  timeout=300,
                                   env=dict(os.environ, PYTHONPATH=REPO))
             if proc.returncode:
                 errors.append(f'{where}: {cmd}: {proc.stderr[-500:]}')
         elif prog == 'python' and words[1:2] == ['-m']:
-            continue   # module runs (sphinx, pytest) are exercised by CI itself
+            continue  # module runs (sphinx, pytest) are exercised by CI itself
         elif prog == 'python':
             script = osp.join(REPO, words[1])
             if not osp.isfile(script):
@@ -103,9 +106,13 @@ def test_every_documented_command_is_valid():
         else:
             errors.append(f'{where}: {cmd}: unknown command {prog!r}')
     import json
-    proc = subprocess.run([sys.executable, '-c', HARNESS, json.dumps(to_parse)], cwd=REPO,
-                          capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, PYTHONPATH=REPO))
+    proc = subprocess.run(
+        [sys.executable, '-c', HARNESS, json.dumps(to_parse)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ, PYTHONPATH=REPO))
     assert proc.returncode == 0, proc.stderr[-3000:]
     failures = json.loads(proc.stdout.strip().splitlines()[-1])
     errors += [f'{osp.relpath(s, REPO)} {" ".join(a)}: {why}' for s, a, why in failures]
@@ -116,11 +123,17 @@ def test_every_documented_command_is_valid():
 def test_sphinx_builds_without_warnings(tmp_path):
     pytest.importorskip('sphinx')
     pytest.importorskip('myst_parser')
-    proc = subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b',
-                           'html', osp.join(REPO, 'docs'), str(tmp_path / 'html')],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([
+        sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b', 'html',
+        osp.join(REPO, 'docs'),
+        str(tmp_path / 'html')
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html = (tmp_path / 'html' / 'model_zoo' / 'models.html').read_text()
-    assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html   # generated zoo
+    assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html  # generated zoo
     assert 'inference_grounder' in (tmp_path / 'html' / 'user_guides' /
-                                    'inference.html').read_text()   # API reference
+                                    'inference.html').read_text()  # API reference

@@ -9,36 +9,49 @@ from mmengine.runner import Runner
 from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
-from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
 from mmstvg.utils.dist import setup_cpu_distributed
+from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (and evaluate) a video grounder')
     parser.add_argument('config', help='test config file path')
     parser.add_argument(
-        'checkpoint', nargs='?', default=None,
+        'checkpoint',
+        nargs='?',
+        default=None,
         help='checkpoint file; may be omitted only for parameter-free predictors '
         '(e.g. TrivialGrounder)')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
-    parser.add_argument('--dump', type=str,
-                        help='dump the raw predictions (data samples) to a pickle file')
-    parser.add_argument('--submit', type=str, metavar='FILE',
-                        help='write a submission file in the HC-STVG challenge format; '
-                        'on a split without ground truth only the file is written')
-    parser.add_argument('--show', action='store_true', help='show the predicted tubes')
-    parser.add_argument('--show-dir',
-                        help='directory (under the work dir / timestamp) where videos with '
-                        'the predicted and GT tubes drawn are written')
-    parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
-    parser.add_argument('--allow-partial-load', action='store_true',
-                        help='evaluate even if the checkpoint does not cover the whole model '
-                        '(missing, unexpected or mis-shaped weights are then only logged)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--dump', type=str, help='dump the raw predictions (data samples) to a pickle file')
+    parser.add_argument(
+        '--submit',
+        type=str,
+        metavar='FILE',
+        help='write a submission file in the HC-STVG challenge format; '
+        'on a split without ground truth only the file is written')
+    parser.add_argument('--show', action='store_true', help='show the predicted tubes')
+    parser.add_argument(
+        '--show-dir',
+        help='directory (under the work dir / timestamp) where videos with '
+        'the predicted and GT tubes drawn are written')
+    parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='evaluate even if the checkpoint does not cover the whole model '
+        '(missing, unexpected or mis-shaped weights are then only logged)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, key=value pairs (xxx=yyy)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -82,8 +95,8 @@ def merge_args(cfg, args):
 
     if args.dump is not None:
         assert args.dump.endswith(('.pkl', '.pickle')), 'the dump file must be a pkl file'
-        cfg.test_evaluator = _as_list(cfg.test_evaluator) + [
-            ConfigDict(type='DumpResults', out_file_path=args.dump)]
+        cfg.test_evaluator = _as_list(
+            cfg.test_evaluator) + [ConfigDict(type='DumpResults', out_file_path=args.dump)]
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -91,8 +104,10 @@ def merge_args(cfg, args):
             not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint
-    check_outputs_not_inputs({'--submit': args.submit, '--dump': args.dump},
-                             config_input_files(cfg, args.config, args.checkpoint))
+    check_outputs_not_inputs({
+        '--submit': args.submit,
+        '--dump': args.dump
+    }, config_input_files(cfg, args.config, args.checkpoint))
     if args.allow_partial_load:
         cfg.allow_partial_load = True
     return cfg

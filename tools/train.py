@@ -19,28 +19,42 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or from the latest checkpoint in the work '
         'dir when no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (fp16 on CUDA, bf16 autocast on CPU)')
-    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
-                        help='with --amp: autocast dtype (default float16 on CUDA with '
-                        'dynamic loss scaling, bfloat16 on CPU)')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='do not evaluate checkpoints during training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the lr by the actual batch size (auto_scale_lr in cfg)')
-    parser.add_argument('--seed', type=int, default=None, help='random seed')
-    parser.add_argument('--diff-rank-seed', action='store_true',
-                        help='whether to give different seeds to different ranks')
-    parser.add_argument('--deterministic', action='store_true',
-                        help='set deterministic options for CUDNN / torch')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 autocast on CPU)')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['float16', 'bfloat16'],
+        help='with --amp: autocast dtype (default float16 on CUDA with '
+        'dynamic loss scaling, bfloat16 on CPU)')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by the actual batch size (auto_scale_lr in cfg)')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-rank-seed',
+        action='store_true',
+        help='whether to give different seeds to different ranks')
+    parser.add_argument(
+        '--deterministic', action='store_true', help='set deterministic options for CUDNN / torch')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, key=value pairs (xxx=yyy)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -96,8 +110,7 @@ def merge_args(cfg, args):
         randomness = dict(cfg.get('randomness', {}))
         if args.seed is not None:
             randomness['seed'] = args.seed
-        randomness['deterministic'] = args.deterministic or randomness.get(
-            'deterministic', False)
+        randomness['deterministic'] = args.deterministic or randomness.get('deterministic', False)
         randomness['diff_rank_seed'] = args.diff_rank_seed or randomness.get(
             'diff_rank_seed', False)
         cfg.randomness = randomness

@@ -7,8 +7,13 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # keep the best m_vIoU checkpoint (mmengine cannot infer the rule of 'auto' for m_tIoU)
     # atomic writes: a run killed while saving never leaves a truncated checkpoint
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='m_vIoU', rule='greater',
-                    max_keep_ckpts=3, backend_args=dict(backend='atomic_local')),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        save_best='m_vIoU',
+        rule='greater',
+        max_keep_ckpts=3,
+        backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # every RNG (main process and DataLoader workers, persistent or not) reseeded from
     # (seed, epoch) at each epoch start: a resumed run draws what an uninterrupted one does

@@ -9,20 +9,30 @@ _base_ = [
 
 embed_dims = 64
 model = dict(
-    backbone=dict(base_channels=16, num_stages=2, strides=(1, 2), dilations=(1, 1),
-                  out_indices=(1, )),
+    backbone=dict(
+        base_channels=16, num_stages=2, strides=(1, 2), dilations=(1, 1), out_indices=(1, )),
     text_encoder=dict(
         _delete_=True,
         type='HFTextEncoder',
         config=dict(
-            model_type='roberta', vocab_size=128, hidden_size=64, num_hidden_layers=2,
-            num_attention_heads=4, intermediate_size=128, max_position_embeddings=40,
-            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=0),
+            model_type='roberta',
+            vocab_size=128,
+            hidden_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=128,
+            max_position_embeddings=40,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+            pad_token_id=0),
         out_channels=embed_dims,
         pooling='mean'),
     neck=dict(in_channels=32, text_channels=embed_dims, embed_dims=embed_dims),
-    temporal_neck=dict(in_channels=embed_dims, text_channels=embed_dims,
-                       embed_dims=embed_dims, dilations=(1, 2, 4)),
+    temporal_neck=dict(
+        in_channels=embed_dims,
+        text_channels=embed_dims,
+        embed_dims=embed_dims,
+        dilations=(1, 2, 4)),
     bbox_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     span_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     frame_chunk=None)

@@ -10,15 +10,30 @@ _base_ = [
 embed_dims = 32
 model = dict(
     text_encoder=dict(
-        _delete_=True, type='GloVeTextEncoder', vocab_size=128, embed_dims=64,
-        num_attn_layers=2, num_heads=4, hidden_dims=64, freeze_embedding=False),
+        _delete_=True,
+        type='GloVeTextEncoder',
+        vocab_size=128,
+        embed_dims=64,
+        num_attn_layers=2,
+        num_heads=4,
+        hidden_dims=64,
+        freeze_embedding=False),
     video_encoder=dict(
         type='VideoClipEncoder',
         backbone=dict(
-            type='mmaction.ResNet3d', depth=18, base_channels=16, num_stages=3,
-            out_indices=(2, ), spatial_strides=(1, 2, 2), temporal_strides=(1, 1, 1),
-            dilations=(1, 1, 1), conv1_stride_t=1, pool1_stride_t=1,
-            inflate=((1, 1), (1, 1), (1, 1)), pretrained=None, pretrained2d=False,
+            type='mmaction.ResNet3d',
+            depth=18,
+            base_channels=16,
+            num_stages=3,
+            out_indices=(2, ),
+            spatial_strides=(1, 2, 2),
+            temporal_strides=(1, 1, 1),
+            dilations=(1, 1, 1),
+            conv1_stride_t=1,
+            pool1_stride_t=1,
+            inflate=((1, 1), (1, 1), (1, 1)),
+            pretrained=None,
+            pretrained2d=False,
             norm_eval=False)),
     interaction=dict(visual_channels=64, text_channels=64),
     temporal_head=dict(anchor_scales=(2, 4, 8, 16, 32)))

@@ -9,21 +9,22 @@
 _base_ = ['./stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py']
 model = dict(
     video_backbone=dict(
-        _delete_=True,   # None in the paper config
+        _delete_=True,  # None in the paper config
         type='VideoClipEncoder',
         backbone={{_base_.feature_extractor.backbone}},
         norm_eval=True,
         # mmaction2's AVA detector checkpoint: its `backbone.*` keys match this module's
         # (mmaction's SlowFast ignores an init_cfg of its own)
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='data/pretrained/slowfast_r50_4x16_ava.pth')))
+        init_cfg=dict(type='Pretrained', checkpoint='data/pretrained/slowfast_r50_4x16_ava.pth')))
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
     dict(type='SampleSTVGFrames', num_frames={{_base_.train_frames}}),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
-    dict(type='STVGCrop', crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
-         min_visible_ratio=0.5),
+    dict(
+        type='STVGCrop',
+        crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
+        min_visible_ratio=0.5),
     dict(type='mmaction.Resize', scale=(-1, {{_base_.short_side}})),
     dict(type='STVGFlip', flip_ratio=0.5),
     dict(type='TokenizeText', tokenizer={{_base_.tokenizer}}, max_length=64),
@@ -31,8 +32,11 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames={{_base_.test_frames}}, test_mode=True,
-         multi_pass=True),
+    dict(
+        type='SampleSTVGFrames',
+        num_frames={{_base_.test_frames}},
+        test_mode=True,
+        multi_pass=True),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=(-1, {{_base_.short_side}})),

@@ -58,11 +58,12 @@ model = dict(dynamic_branch=dict(in_channels=feature_channels))
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=5e-5, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.1, norm_type=2),
-    paramwise_cfg=dict(custom_keys={
-        'image_backbone': dict(lr_mult=0.2),        # 1e-5
-        'video_backbone': dict(lr_mult=0.2),        # 1e-5 (online option only)
-        'text_encoder.model': dict(lr_mult=0.2),    # 1e-5
-    }))
+    paramwise_cfg=dict(
+        custom_keys={
+            'image_backbone': dict(lr_mult=0.2),  # 1e-5
+            'video_backbone': dict(lr_mult=0.2),  # 1e-5 (online option only)
+            'text_encoder.model': dict(lr_mult=0.2),  # 1e-5
+        }))
 # MDETR's "step" schedule (util/optim.py): constant, x0.1 after `lr_drop` epochs (its default
 # "linear_with_warmup" differs only for the text encoder: linear warm-up over 1 % of the steps,
 # then linear decay to 0; mmengine's schedulers act on every parameter group alike).

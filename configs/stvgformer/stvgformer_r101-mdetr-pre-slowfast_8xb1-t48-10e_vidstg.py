@@ -4,11 +4,20 @@ _base_ = ['./stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py']
 dataset_type = 'VidSTGDataset'
 data_root = 'data/vidstg'
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='train_annotations.json',
-                 data_prefix=dict(video='videos', vidor_anno='vidor/training')))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='train_annotations.json',
+        data_prefix=dict(video='videos', vidor_anno='vidor/training')))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='val_annotations.json',
-                 data_prefix=dict(video='videos', vidor_anno='vidor/training')))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='val_annotations.json',
+        data_prefix=dict(video='videos', vidor_anno='vidor/training')))
 test_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='test_annotations.json',
-                 data_prefix=dict(video='videos', vidor_anno='vidor/validation')))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='test_annotations.json',
+        data_prefix=dict(video='videos', vidor_anno='vidor/validation')))

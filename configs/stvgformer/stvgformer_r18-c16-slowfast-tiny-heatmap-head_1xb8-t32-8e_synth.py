@@ -8,12 +8,12 @@ model = dict(
         type='GaussianHeatmapHead',
         in_channels={{_base_.embed_dims}},
         feat_channels=32,
-        map_size=None,   # keep the dynamic map's own resolution
+        map_size=None,  # keep the dynamic map's own resolution
         # the kernel its benchmark row was measured with (GaussianHeatmapHead's default is
         # now the box-adaptive 'box' kernel, configs/gkcmn/README.md)
         sigma_mode='centernet',
-        loss_heatmap=dict(type='ThresholdGaussianFocalLoss', alpha=2.0, beta=4.0, gamma=0.8,
-                          loss_weight=1.0),
+        loss_heatmap=dict(
+            type='ThresholdGaussianFocalLoss', alpha=2.0, beta=4.0, gamma=0.8, loss_weight=1.0),
         loss_bbox=dict(type='mmdet.GIoULoss', loss_weight=2.0)),
     # these training aids act on the object queries, which no longer make boxes
     aux_loss=False,

@@ -75,12 +75,18 @@ class STVGPrediction:
 
     def to_dict(self) -> dict:
         """JSON-friendly dict (no data sample)."""
-        return dict(video=self.video, sentence=self.sentence, span=list(self.span),
-                    span_seconds=list(self.span_seconds), fps=self.fps,
-                    num_frames=self.num_frames, size=list(self.size), is_vfr=self.is_vfr,
-                    frame_ids=self.frame_ids.tolist(),
-                    frame_times=np.asarray(self.frame_times).tolist(),
-                    bboxes=self.bboxes.tolist())
+        return dict(
+            video=self.video,
+            sentence=self.sentence,
+            span=list(self.span),
+            span_seconds=list(self.span_seconds),
+            fps=self.fps,
+            num_frames=self.num_frames,
+            size=list(self.size),
+            is_vfr=self.is_vfr,
+            frame_ids=self.frame_ids.tolist(),
+            frame_times=np.asarray(self.frame_times).tolist(),
+            bboxes=self.bboxes.tolist())
 
 
 def init_grounder(config: Union[str, Config],
@@ -116,12 +122,14 @@ def init_grounder(config: Union[str, Config],
         cfg.merge_from_dict(cfg_options)
     model_cfg = copy.deepcopy(cfg.model)
     if checkpoint is not None:
-        model_cfg.pop('init_cfg', None)   # the checkpoint replaces any pretrained init
+        model_cfg.pop('init_cfg', None)  # the checkpoint replaces any pretrained init
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')   # what load_checkpoint does,
-        check_state_dict_coverage(                                # with the coverage checked
-            model, ckpt, checkpoint,
+        ckpt = _load_checkpoint(checkpoint, map_location='cpu')  # what load_checkpoint does,
+        check_state_dict_coverage(  # with the coverage checked
+            model,
+            ckpt,
+            checkpoint,
             allow_partial=allow_partial_load or bool(cfg.get('allow_partial_load')))
         _load_checkpoint_to_model(model, ckpt)
     model.cfg = cfg
@@ -168,32 +176,48 @@ def _validate_queries(videos, sentences) -> Tuple[List[str], List[str]]:
 
 def _data_info(video: str, sentence: str, index: int, meta: VideoInfo) -> dict:
     name = osp.basename(video)
-    return dict(qid=f'{index}_{name}', video_name=name, filename=video,
-                sentence=sentence, sentence_type=None, clip=(0, meta.num_frames),
-                gt_span=None, gt_bboxes=None, feature_path=None, extra={}, **meta.meta())
+    return dict(
+        qid=f'{index}_{name}',
+        video_name=name,
+        filename=video,
+        sentence=sentence,
+        sentence_type=None,
+        clip=(0, meta.num_frames),
+        gt_span=None,
+        gt_bboxes=None,
+        feature_path=None,
+        extra={},
+        **meta.meta())
 
 
 def _to_prediction(video: str, sentence: str, meta: VideoInfo, sample) -> STVGPrediction:
     tube = sample.pred_tube
-    span = tuple(int(v) for v in np.asarray(tube.span.cpu() if hasattr(tube.span, 'cpu')
-                                            else tube.span).reshape(-1)[:2])
-    frame_ids = np.asarray(tube.frame_ids.cpu() if hasattr(tube.frame_ids, 'cpu')
-                           else tube.frame_ids)
+    span = tuple(
+        int(v) for v in np.asarray(
+            tube.span.cpu() if hasattr(tube.span, 'cpu') else tube.span).reshape(-1)[:2])
+    frame_ids = np.asarray(
+        tube.frame_ids.cpu() if hasattr(tube.frame_ids, 'cpu') else tube.frame_ids)
     bboxes = np.asarray(tube.bboxes.cpu() if hasattr(tube.bboxes, 'cpu') else tube.bboxes)
     frames, boxes = densify_tube(span, frame_ids, bboxes)
-    return STVGPrediction(video=video, sentence=sentence, span=span,
-                          span_seconds=(meta.frame_time(span[0]), meta.frame_time(span[1])),
-                          frame_ids=frames, bboxes=boxes.astype(np.float32), fps=meta.fps,
-                          num_frames=meta.num_frames, size=(meta.height, meta.width),
-                          frame_times=np.asarray(meta.frame_time(frames), dtype=np.float64),
-                          is_vfr=meta.is_vfr, data_sample=sample)
+    return STVGPrediction(
+        video=video,
+        sentence=sentence,
+        span=span,
+        span_seconds=(meta.frame_time(span[0]), meta.frame_time(span[1])),
+        frame_ids=frames,
+        bboxes=boxes.astype(np.float32),
+        fps=meta.fps,
+        num_frames=meta.num_frames,
+        size=(meta.height, meta.width),
+        frame_times=np.asarray(meta.frame_time(frames), dtype=np.float64),
+        is_vfr=meta.is_vfr,
+        data_sample=sample)
 
 
 def inference_grounder(model: torch.nn.Module,
                        videos: Union[str, Sequence[str]],
                        sentences: Union[str, Sequence[str]],
-                       batch_size: int = 1
-                       ) -> Union[STVGPrediction, List[STVGPrediction]]:
+                       batch_size: int = 1) -> Union[STVGPrediction, List[STVGPrediction]]:
     """Ground sentence(s) in video(s).
 
     Args:
@@ -223,7 +247,7 @@ def inference_grounder(model: torch.nn.Module,
     if not videos:
         raise ValueError('no query given')
     videos, sentences = _validate_queries(videos, sentences)
-    metas = [probe_video(v) for v in videos]   # unreadable videos fail before any work
+    metas = [probe_video(v) for v in videos]  # unreadable videos fail before any work
     pipeline = getattr(model, 'test_pipeline', None)
     if pipeline is None:
         pipeline = model.test_pipeline = Compose(_test_pipeline_cfg(model.cfg))
@@ -231,8 +255,10 @@ def inference_grounder(model: torch.nn.Module,
     for start in range(0, len(videos), batch_size):
         chunk = list(zip(videos[start:start + batch_size], sentences[start:start + batch_size]))
         chunk_metas = metas[start:start + batch_size]
-        infos = [_data_info(v, s, start + i, m) for i, ((v, s), m) in
-                 enumerate(zip(chunk, chunk_metas))]
+        infos = [
+            _data_info(v, s, start + i, m)
+            for i, ((v, s), m) in enumerate(zip(chunk, chunk_metas))
+        ]
         packed = [pipeline(copy.deepcopy(info)) for info in infos]
         with torch.no_grad():
             samples = model.test_step(pseudo_collate(packed))

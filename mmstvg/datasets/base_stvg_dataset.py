@@ -282,8 +282,9 @@ class BaseSTVGDataset(BaseDataset):
                 qid = info.get('qid')
                 try:
                     if isinstance(qid, str) and qid in seen_qids:
-                        raise InvalidRecord(DUPLICATE_QID, f'qid {qid!r} was already used by '
-                                            f'record {seen_qids[qid]}')
+                        raise InvalidRecord(
+                            DUPLICATE_QID, f'qid {qid!r} was already used by '
+                            f'record {seen_qids[qid]}')
                     info = self.check_data_info(info)
                 except InvalidRecord as err:
                     self._reject(err, record_name, qid)
@@ -332,8 +333,8 @@ class BaseSTVGDataset(BaseDataset):
                 f'{err.message} [{err.reason}] (set skip_invalid=True to skip such queries)',
                 reason=err.reason)
         self.skipped[err.reason].extend(qids)
-        self.skipped_details.append(dict(record=str(record_name), qids=list(qids),
-                                         reason=err.reason, message=err.message))
+        self.skipped_details.append(
+            dict(record=str(record_name), qids=list(qids), reason=err.reason, message=err.message))
 
     def _log_load_summary(self, num_loaded: int) -> None:
         logger = MMLogger.get_current_instance()
@@ -373,8 +374,9 @@ class BaseSTVGDataset(BaseDataset):
         """
         for key in ('qid', 'video_name', 'filename'):
             if not isinstance(info.get(key), str) or not info[key]:
-                raise InvalidRecord(MALFORMED, f'`{key}` must be a non-empty string, got '
-                                    f'{info.get(key)!r}')
+                raise InvalidRecord(
+                    MALFORMED, f'`{key}` must be a non-empty string, got '
+                    f'{info.get(key)!r}')
         sentence = info.get('sentence')
         if not isinstance(sentence, str):
             raise InvalidRecord(MALFORMED, f'the sentence must be a string, got {sentence!r}')
@@ -393,8 +395,9 @@ class BaseSTVGDataset(BaseDataset):
         if clip is not None:
             start, end = int(clip[0]), int(clip[1])
             if not 0 <= start < end or (num_frames is not None and end > num_frames):
-                raise InvalidRecord(MALFORMED, f'clip [{start}, {end}) is empty or outside the '
-                                    f'video of {num_frames} frames')
+                raise InvalidRecord(
+                    MALFORMED, f'clip [{start}, {end}) is empty or outside the '
+                    f'video of {num_frames} frames')
             info['clip'] = (start, end)
         if span is None and boxes is not None:
             raise InvalidRecord(MALFORMED, 'gt_bboxes without gt_span')
@@ -403,11 +406,13 @@ class BaseSTVGDataset(BaseDataset):
             if not 0 <= start < end:
                 raise InvalidRecord(MALFORMED, f'empty or negative GT span [{start}, {end})')
             if num_frames is not None and end > num_frames:
-                raise InvalidRecord(MALFORMED, f'GT span [{start}, {end}) ends after the last '
-                                    f'frame of the video ({num_frames} frames)')
+                raise InvalidRecord(
+                    MALFORMED, f'GT span [{start}, {end}) ends after the last '
+                    f'frame of the video ({num_frames} frames)')
             if clip is not None and not (info['clip'][0] <= start and end <= info['clip'][1]):
-                raise InvalidRecord(MALFORMED, f'GT span [{start}, {end}) is not inside the '
-                                    f'clip [{info["clip"][0]}, {info["clip"][1]})')
+                raise InvalidRecord(
+                    MALFORMED, f'GT span [{start}, {end}) is not inside the '
+                    f'clip [{info["clip"][0]}, {info["clip"][1]})')
             info['gt_span'] = (start, end)
             if boxes is not None:  # None: a temporal-only annotation (e.g. load_boxes=False)
                 info['gt_bboxes'] = self._check_boxes(boxes, (start, end), width, height)
@@ -433,8 +438,9 @@ class BaseSTVGDataset(BaseDataset):
                        | (boxes[:, 3] <= 0))
             if outside.any():
                 k = int(np.flatnonzero(outside)[0])
-                raise InvalidRecord(BOX_OUTSIDE_FRAME, f'GT box {boxes[k].tolist()} of frame '
-                                    f'{span[0] + k} lies outside the {width}x{height} frame')
+                raise InvalidRecord(
+                    BOX_OUTSIDE_FRAME, f'GT box {boxes[k].tolist()} of frame '
+                    f'{span[0] + k} lies outside the {width}x{height} frame')
             clipped = boxes.copy()
             np.clip(clipped[:, 0::2], 0, width, out=clipped[:, 0::2])
             np.clip(clipped[:, 1::2], 0, height, out=clipped[:, 1::2])
@@ -445,9 +451,10 @@ class BaseSTVGDataset(BaseDataset):
         degenerate = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
         if degenerate.any():
             k = int(np.flatnonzero(degenerate)[0])
-            raise InvalidRecord(DEGENERATE_BOX, f'GT box {boxes[k].tolist()} of frame '
-                                f'{span[0] + k} is degenerate (x2 <= x1 or y2 <= y1 after '
-                                'clipping to the frame)')
+            raise InvalidRecord(
+                DEGENERATE_BOX, f'GT box {boxes[k].tolist()} of frame '
+                f'{span[0] + k} is degenerate (x2 <= x1 or y2 <= y1 after '
+                'clipping to the frame)')
         if num_clipped:
             self.num_clipped_boxes += num_clipped
             self.num_queries_with_clipped_boxes += 1

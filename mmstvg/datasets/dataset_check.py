@@ -35,9 +35,8 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmstvg.datasets.base_stvg_dataset import EMPTY_DATASET
-from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, VideoInfo,
-                                   check_frame_coverage, check_video_against_annotation,
-                                   probe_video)
+from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, VideoInfo, check_frame_coverage,
+                                   check_video_against_annotation, probe_video)
 
 #: Decoders whose policy :func:`decode_policy` reads.
 DECODERS = ('STVGPyAVDecode', 'STVGDecordDecode')
@@ -47,8 +46,11 @@ def decode_policy(pipeline: Optional[Sequence] = None) -> dict:
     """The tolerance of the pipeline's decoder: ``out_of_range``, ``max_clamp``,
     ``fps_rtol``, ``check_annotation`` (the decoder's own defaults where the config leaves
     them; the package defaults when the pipeline does not decode videos)."""
-    policy = dict(out_of_range='clamp', max_clamp=DEFAULT_MAX_CLAMP, fps_rtol=FPS_RTOL,
-                  check_annotation=True)
+    policy = dict(
+        out_of_range='clamp',
+        max_clamp=DEFAULT_MAX_CLAMP,
+        fps_rtol=FPS_RTOL,
+        check_annotation=True)
     for t in pipeline or []:
         if isinstance(t, dict) and str(t.get('type', '')).split('.')[-1] in DECODERS:
             from mmstvg.registry import TRANSFORMS
@@ -67,7 +69,8 @@ def _probe(path: str) -> Tuple[Optional[VideoInfo], str]:
         return None, f'{type(e).__name__}: {e}'
 
 
-def probe_features(path: str, h5_key: str = 'features',
+def probe_features(path: str,
+                   h5_key: str = 'features',
                    video_name: str = '') -> Tuple[Optional[int], str]:
     """Open a feature file (.npy / .h5); returns (number of rows, error)."""
     try:
@@ -116,7 +119,9 @@ def _video_problems(info: dict, video: VideoInfo, policy: dict) -> List[Tuple[st
     return problems
 
 
-def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
+def check_dataset(dataset,
+                  check_media: bool = True,
+                  feature_stride: int = 1,
                   progress: Optional[Callable[[Iterable], Iterable]] = None,
                   policy: Optional[dict] = None) -> Dict:
     """Report the bad records of a built ``BaseSTVGDataset`` (``skip_invalid=True``).
@@ -138,8 +143,12 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
     problems = skipped_problems(getattr(dataset, 'skipped_details', []), dataset.ann_file)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if not infos:
-        problems.append(dict(qid=None, file=dataset.ann_file, reason=EMPTY_DATASET,
-                             message=f'no valid query left in {dataset.ann_file}'))
+        problems.append(
+            dict(
+                qid=None,
+                file=dataset.ann_file,
+                reason=EMPTY_DATASET,
+                message=f'no valid query left in {dataset.ann_file}'))
     bad_qids = set()
     if check_media:
         cache: Dict[str, tuple] = {}
@@ -173,17 +182,21 @@ def check_dataset(dataset, check_media: bool = True, feature_stride: int = 1,
                     found.extend(_video_problems(info, video, policy))
             for reason, message in found:
                 bad_qids.add(info['qid'])
-                problems.append(dict(qid=info['qid'], file=path, reason=reason,
-                                     message=message))
+                problems.append(dict(qid=info['qid'], file=path, reason=reason, message=message))
     return _report(dataset.ann_file, problems, len(infos), len(infos) - len(bad_qids), policy)
 
 
 def skipped_problems(skipped_details: Sequence[dict], ann_file: str) -> List[dict]:
     """Problems (``qid``, ``record``, ``file``, ``reason``, ``message``) of the records a
     dataset rejected (``BaseSTVGDataset.skipped_details``)."""
-    return [dict(qid=d['qids'][0] if len(d['qids']) == 1 else d['qids'], record=d['record'],
-                 file=ann_file, reason=d['reason'], message=d['message'])
-            for d in skipped_details]
+    return [
+        dict(
+            qid=d['qids'][0] if len(d['qids']) == 1 else d['qids'],
+            record=d['record'],
+            file=ann_file,
+            reason=d['reason'],
+            message=d['message']) for d in skipped_details
+    ]
 
 
 def empty_dataset_report(err, policy: Optional[dict] = None) -> Dict:
@@ -199,5 +212,10 @@ def _report(ann_file: str, problems: List[dict], num_queries: int, num_ok: int,
     counts: Dict[str, int] = {}
     for p in problems:
         counts[p['reason']] = counts.get(p['reason'], 0) + 1
-    return dict(ann_file=ann_file, num_queries=num_queries, num_ok=num_ok, problems=problems,
-                counts=counts, policy=policy)
+    return dict(
+        ann_file=ann_file,
+        num_queries=num_queries,
+        num_ok=num_ok,
+        problems=problems,
+        counts=counts,
+        policy=policy)

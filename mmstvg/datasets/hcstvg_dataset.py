@@ -28,8 +28,8 @@ Other raw fields (``st_time``, ``ed_time``, v2's ``Chinese`` ...) are kept in ``
 from typing import Any, Iterator, List, Optional, Tuple
 
 from mmstvg.registry import DATASETS
-from .base_stvg_dataset import (MALFORMED, BaseSTVGDataset, InvalidAnnotationError,
-                                InvalidRecord, as_float, as_int, require)
+from .base_stvg_dataset import (MALFORMED, BaseSTVGDataset, InvalidAnnotationError, InvalidRecord,
+                                as_float, as_int, require)
 
 #: raw keys consumed by the conversion (the others go to ``extra``).
 _V1_KEYS = ('bbox', 'st_frame', 'img_num', 'caption', 'width', 'height')
@@ -61,7 +61,10 @@ class HCSTVGDataset(BaseSTVGDataset):
     METAINFO: dict = dict(dataset_name='hcstvg')
     VERSIONS = ('auto', 'v1', 'v2')
 
-    def __init__(self, ann_file: str, version: str = 'auto', video_duration: float = 20.0,
+    def __init__(self,
+                 ann_file: str,
+                 version: str = 'auto',
+                 video_duration: float = 20.0,
                  **kwargs) -> None:
         if version not in self.VERSIONS:
             raise ValueError(f'HCSTVGDataset: version must be one of {self.VERSIONS}, got '
@@ -90,8 +93,8 @@ class HCSTVGDataset(BaseSTVGDataset):
             layout = 'query'
         elif self.version != 'auto':
             layout = self.version
-        elif isinstance(first, dict) and any(k in first for k in ('English', 'img_size',
-                                                                    'ed_frame')):
+        elif isinstance(first, dict) and any(
+                k in first for k in ('English', 'img_size', 'ed_frame')):
             layout = 'v2'
         else:
             layout = 'v1'
@@ -117,15 +120,25 @@ class HCSTVGDataset(BaseSTVGDataset):
         )
         if self.layout == 'query':
             if not isinstance(raw, str):
-                raise InvalidRecord(MALFORMED, 'a query-only file maps a video name to its '
-                                    f'sentence; got {type(raw).__name__}')
-            info.update(sentence=raw, num_frames=None, fps=None, height=None, width=None,
-                        clip=None, gt_span=None, gt_bboxes=None, extra=dict(layout='query'))
+                raise InvalidRecord(
+                    MALFORMED, 'a query-only file maps a video name to its '
+                    f'sentence; got {type(raw).__name__}')
+            info.update(
+                sentence=raw,
+                num_frames=None,
+                fps=None,
+                height=None,
+                width=None,
+                clip=None,
+                gt_span=None,
+                gt_bboxes=None,
+                extra=dict(layout='query'))
             return [info]
 
         if not isinstance(raw, dict):
-            raise InvalidRecord(MALFORMED, f'the record must be a dict ({self.layout} layout), '
-                                f'got {type(raw).__name__}')
+            raise InvalidRecord(
+                MALFORMED, f'the record must be a dict ({self.layout} layout), '
+                f'got {type(raw).__name__}')
         bbox = require(raw, 'bbox', list)
         st_frame = as_int(require(raw, 'st_frame', (int, float)), 'st_frame', min_value=1)
         img_num = as_int(require(raw, 'img_num', (int, float)), 'img_num', min_value=1)
@@ -143,9 +156,10 @@ class HCSTVGDataset(BaseSTVGDataset):
             width = as_int(img_size[1], 'img_size[1] (W)', min_value=1)
             ed_frame = as_int(require(raw, 'ed_frame', (int, float)), 'ed_frame', min_value=1)
             if len(bbox) != ed_frame - st_frame + 1:
-                raise InvalidRecord(MALFORMED, f'{len(bbox)} boxes but st_frame={st_frame}, '
-                                    f'ed_frame={ed_frame} (inclusive) span '
-                                    f'{ed_frame - st_frame + 1} frames')
+                raise InvalidRecord(
+                    MALFORMED, f'{len(bbox)} boxes but st_frame={st_frame}, '
+                    f'ed_frame={ed_frame} (inclusive) span '
+                    f'{ed_frame - st_frame + 1} frames')
             consumed = _V2_KEYS
         if not bbox:
             raise InvalidRecord(MALFORMED, 'empty `bbox` list')
@@ -155,15 +169,17 @@ class HCSTVGDataset(BaseSTVGDataset):
             num_frames=img_num,
             # HC-STVG's own records have no `fps` (every video lasts `video_duration` s);
             # a record that states its frame rate (the synthetic benchmark's) is believed.
-            fps=(as_float(raw['fps'], 'fps', positive=True) if 'fps' in raw else
-                 img_num / self.video_duration),
+            fps=(as_float(raw['fps'], 'fps', positive=True) if 'fps' in raw else img_num /
+                 self.video_duration),
             height=height,
             width=width,
             clip=(0, img_num),
             gt_span=(start, start + len(bbox)),
             gt_bboxes=self._xywh_to_xyxy(bbox),
-            extra=dict(layout=self.layout,
-                       **{k: v for k, v in raw.items() if k not in consumed}))
+            extra=dict(layout=self.layout, **{
+                k: v
+                for k, v in raw.items() if k not in consumed
+            }))
         return [info]
 
     @staticmethod
@@ -171,9 +187,8 @@ class HCSTVGDataset(BaseSTVGDataset):
         """``[[x, y, w, h], ...]`` -> ``[[x1, y1, x2, y2], ...]`` (validated by the base)."""
         out = []
         for k, box in enumerate(bbox):
-            if (not isinstance(box, (list, tuple)) or len(box) != 4
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                               for v in box)):
+            if (not isinstance(box, (list, tuple)) or len(box) != 4 or
+                    not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
                 raise InvalidRecord(MALFORMED, f'bbox[{k}] must be [x, y, w, h] numbers, got '
                                     f'{box!r}')
             x, y, w, h = (float(v) for v in box)

@@ -61,7 +61,8 @@ class SynthSTVGDataset(HCSTVGDataset):
             elif self.default_fps is not None:
                 info['fps'] = self.default_fps
             else:
-                raise InvalidRecord(MALFORMED, 'missing key `fps` (synthetic records carry '
-                                    'their frame rate; or pass `fps=` to the dataset)')
+                raise InvalidRecord(
+                    MALFORMED, 'missing key `fps` (synthetic records carry '
+                    'their frame rate; or pass `fps=` to the dataset)')
             info['extra'].pop('fps', None)
         return infos

@@ -43,8 +43,7 @@ from mmengine.fileio import exists, join_path, list_dir_or_file
 from mmstvg.registry import DATASETS
 from mmstvg.utils.json_io import load_json
 from .base_stvg_dataset import (MALFORMED, MISSING_BOX_FILE, BaseSTVGDataset,
-                                InvalidAnnotationError, InvalidRecord, as_float, as_int,
-                                require)
+                                InvalidAnnotationError, InvalidRecord, as_float, as_int, require)
 
 #: (sentence list key, sentence_type, qid letter)
 _QUERY_KINDS = (('captions', 'declarative', 'd'), ('questions', 'interrogative', 'i'))
@@ -60,8 +59,7 @@ class _VideoBoxes:
             object has no box.
     """
 
-    def __init__(self, path: str, video_path: Optional[str],
-                 boxes: Dict[int, np.ndarray]) -> None:
+    def __init__(self, path: str, video_path: Optional[str], boxes: Dict[int, np.ndarray]) -> None:
         self.path = path
         self.video_path = video_path
         self.boxes = boxes
@@ -122,14 +120,15 @@ class VidSTGDataset(BaseSTVGDataset):
         self._box_cache, self._qid_counters = {}, defaultdict(int)
         self._last_record_of_vid = {
             r['vid']: i
-            for i, r in enumerate(records) if isinstance(r, dict) and isinstance(r.get('vid'), str)
+            for i, r in enumerate(records)
+            if isinstance(r, dict) and isinstance(r.get('vid'), str)
         }
         for index, record in enumerate(records):
             vid = record.get('vid') if isinstance(record, dict) else None
             yield (f'#{index} (vid {vid})' if vid is not None else f'#{index}'), (index, record)
 
-    def parse_record(self, record_name: str,
-                     raw: Tuple[int, Any]) -> List[Union[dict, InvalidRecord]]:
+    def parse_record(self, record_name: str, raw: Tuple[int,
+                                                        Any]) -> List[Union[dict, InvalidRecord]]:
         """Convert one segment record into its queries (captions, then questions)."""
         index, record = raw
         try:
@@ -151,10 +150,14 @@ class VidSTGDataset(BaseSTVGDataset):
     def _parse_record(self, index: int, vid: str,
                       record: dict) -> List[Union[dict, InvalidRecord]]:
         seg = require(record, 'used_segment', dict)
-        seg_begin = as_int(require(seg, 'begin_fid', (int, float), 'used_segment.'),
-                           'used_segment.begin_fid', min_value=0)
-        seg_end = as_int(require(seg, 'end_fid', (int, float), 'used_segment.'),
-                         'used_segment.end_fid', min_value=0)
+        seg_begin = as_int(
+            require(seg, 'begin_fid', (int, float), 'used_segment.'),
+            'used_segment.begin_fid',
+            min_value=0)
+        seg_end = as_int(
+            require(seg, 'end_fid', (int, float), 'used_segment.'),
+            'used_segment.end_fid',
+            min_value=0)
         prefix = f'{vid}_{seg_begin}_{seg_end}'
         # assign the qids first: a skipped record must not shift the qids of the others
         queries = []
@@ -176,8 +179,8 @@ class VidSTGDataset(BaseSTVGDataset):
             if isinstance(video_boxes, InvalidRecord):
                 raise InvalidRecord(video_boxes.reason, video_boxes.message, qids)
         filename = self.join_video_path(
-            video_boxes.video_path if video_boxes is not None and video_boxes.video_path else
-            self.video_filename_tmpl.format(vid=vid))
+            video_boxes.video_path if video_boxes is not None and video_boxes.video_path else self.
+            video_filename_tmpl.format(vid=vid))
         categories = common.pop('categories')
         infos: List[Union[dict, InvalidRecord]] = []
         for qid, sentence_type, where, query in queries:
@@ -192,21 +195,26 @@ class VidSTGDataset(BaseSTVGDataset):
 
     def _parse_segment(self, vid: str, record: dict, seg_begin: int, seg_end: int) -> dict:
         """The fields shared by the queries of a record."""
-        num_frames = as_int(require(record, 'frame_count', (int, float)), 'frame_count',
-                            min_value=1)
+        num_frames = as_int(
+            require(record, 'frame_count', (int, float)), 'frame_count', min_value=1)
         width = as_int(require(record, 'width', (int, float)), 'width', min_value=1)
         height = as_int(require(record, 'height', (int, float)), 'height', min_value=1)
         fps = as_float(require(record, 'fps', (int, float)), 'fps', positive=True)
         gt = require(record, 'temporal_gt', dict)
-        gt_begin = as_int(require(gt, 'begin_fid', (int, float), 'temporal_gt.'),
-                          'temporal_gt.begin_fid', min_value=0)
-        gt_end = as_int(require(gt, 'end_fid', (int, float), 'temporal_gt.'),
-                        'temporal_gt.end_fid', min_value=0)
+        gt_begin = as_int(
+            require(gt, 'begin_fid', (int, float), 'temporal_gt.'),
+            'temporal_gt.begin_fid',
+            min_value=0)
+        gt_end = as_int(
+            require(gt, 'end_fid', (int, float), 'temporal_gt.'),
+            'temporal_gt.end_fid',
+            min_value=0)
         if seg_end < seg_begin:
             raise InvalidRecord(MALFORMED, f'used_segment [{seg_begin}, {seg_end}] is inverted')
         if not gt_begin < gt_end <= num_frames:
-            raise InvalidRecord(MALFORMED, f'temporal_gt [{gt_begin}, {gt_end}) is empty or ends '
-                                f'after the video ({num_frames} frames)')
+            raise InvalidRecord(
+                MALFORMED, f'temporal_gt [{gt_begin}, {gt_end}) is empty or ends '
+                f'after the video ({num_frames} frames)')
         objects = require(record, 'subject/objects', list)
         categories = {}
         for obj in objects:
@@ -224,14 +232,15 @@ class VidSTGDataset(BaseSTVGDataset):
             categories=categories)
 
     def _parse_query(self, qid: str, sentence_type: str, where: str, query: Any, common: dict,
-                     categories: Dict[int, Any], video_boxes: Optional[_VideoBoxes],
-                     filename: str, index: int) -> dict:
+                     categories: Dict[int, Any], video_boxes: Optional[_VideoBoxes], filename: str,
+                     index: int) -> dict:
         sentence = require(query, 'description', str, f'{where}.')
-        target_id = as_int(require(query, 'target_id', (int, float), f'{where}.'),
-                           f'{where}.target_id')
+        target_id = as_int(
+            require(query, 'target_id', (int, float), f'{where}.'), f'{where}.target_id')
         if target_id not in categories:
-            raise InvalidRecord(MALFORMED, f'{where}.target_id {target_id} is not in '
-                                f'subject/objects (tids {sorted(categories)})')
+            raise InvalidRecord(
+                MALFORMED, f'{where}.target_id {target_id} is not in '
+                f'subject/objects (tids {sorted(categories)})')
         gt_bboxes = None
         if video_boxes is not None:
             gt_bboxes = self._target_tube(video_boxes, target_id, common['gt_span'])
@@ -254,16 +263,17 @@ class VidSTGDataset(BaseSTVGDataset):
 
     # ------------------------------------------------------------------ box files
     @staticmethod
-    def _target_tube(video_boxes: _VideoBoxes, target_id: int,
-                     span: Tuple[int, int]) -> np.ndarray:
+    def _target_tube(video_boxes: _VideoBoxes, target_id: int, span: Tuple[int,
+                                                                           int]) -> np.ndarray:
         """(end - begin, 4) boxes of ``target_id`` at frames ``[begin, end)``."""
         begin, end = span
         if end <= begin:
             raise InvalidRecord(MALFORMED, f'empty temporal_gt [{begin}, {end})')
         track = video_boxes.boxes.get(target_id)
         if track is None:
-            raise InvalidRecord(MALFORMED, f'target tid {target_id} has no box at all in '
-                                f'{video_boxes.path}')
+            raise InvalidRecord(
+                MALFORMED, f'target tid {target_id} has no box at all in '
+                f'{video_boxes.path}')
         tube = np.full((end - begin, 4), np.nan, dtype=np.float32)
         avail = track[begin:end]
         tube[:len(avail)] = avail
@@ -286,8 +296,8 @@ class VidSTGDataset(BaseSTVGDataset):
         if self._box_file_index is None:
             self._box_file_index = {}
             if root and exists(root):
-                for rel in list_dir_or_file(root, list_dir=False,
-                                            suffix=self.box_file_suffix, recursive=True):
+                for rel in list_dir_or_file(
+                        root, list_dir=False, suffix=self.box_file_suffix, recursive=True):
                     stem = osp.basename(rel)[:-len(self.box_file_suffix)]
                     self._box_file_index.setdefault(stem, join_path(root, rel))
         return self._box_file_index.get(vid)
@@ -315,15 +325,16 @@ class VidSTGDataset(BaseSTVGDataset):
             rows = [(obj['tid'], fid, obj['bbox']['xmin'], obj['bbox']['ymin'],
                      obj['bbox']['xmax'], obj['bbox']['ymax'])
                     for fid, frame in enumerate(trajectories) for obj in frame]
-            if any(not isinstance(v, (int, float)) or isinstance(v, bool)
-                   for row in rows for v in row):
+            if any(not isinstance(v, (int, float)) or isinstance(v, bool) for row in rows
+                   for v in row):
                 raise InvalidRecord(MALFORMED, 'non-numeric tid or bbox coordinate')
             table = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
         except InvalidRecord as err:
             return InvalidRecord(err.reason, f'VidOR box file {path}: {err.message}')
         except (KeyError, TypeError) as err:
-            return InvalidRecord(MALFORMED, f'VidOR box file {path}: a trajectory entry lacks '
-                                 f'`tid`/`bbox`/`xmin`... or is not a dict ({err!r})')
+            return InvalidRecord(
+                MALFORMED, f'VidOR box file {path}: a trajectory entry lacks '
+                f'`tid`/`bbox`/`xmin`... or is not a dict ({err!r})')
         except (OSError, ValueError) as err:
             return InvalidRecord(MALFORMED, f'VidOR box file {path} cannot be read: {err}')
         boxes: Dict[int, np.ndarray] = {}

@@ -1,7 +1,7 @@
 """Fused attention ops (Triton GPU kernels with plain-PyTorch references); imports torch
 only."""
-from .functional import (ATTN_IMPLS, attention, check_attn_impl, fused_available,
-                         pooled_attention, triton_interpret)
+from .functional import (ATTN_IMPLS, attention, check_attn_impl, fused_available, pooled_attention,
+                         triton_interpret)
 from .reference import attention_ref, masked_spatial_mean, pooled_attention_ref
 
 __all__ = [

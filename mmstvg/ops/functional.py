@@ -58,13 +58,15 @@ def _warn_once(key: str, msg: str) -> None:
 
 def _use_fused(t: torch.Tensor, dropout_p: float) -> bool:
     if dropout_p > 0:
-        _warn_once('dropout', "attn_impl='fused' does not implement attention dropout; "
-                   "falling back to 'sdpa' for modules with attn_drop > 0")
+        _warn_once(
+            'dropout', "attn_impl='fused' does not implement attention dropout; "
+            "falling back to 'sdpa' for modules with attn_drop > 0")
         return False
     if not fused_available(t):
-        _warn_once('device', "attn_impl='fused' needs a CUDA device and Triton (or "
-                   f"TRITON_INTERPRET=1 on CPU); got a {t.device.type} tensor: falling back "
-                   "to 'sdpa' (this warning is shown once)")
+        _warn_once(
+            'device', "attn_impl='fused' needs a CUDA device and Triton (or "
+            f"TRITON_INTERPRET=1 on CPU); got a {t.device.type} tensor: falling back "
+            "to 'sdpa' (this warning is shown once)")
         return False
     return True
 
@@ -76,8 +78,7 @@ def attention(q: torch.Tensor,
               impl: str = 'sdpa',
               need_weights: bool = False,
               dropout_p: float = 0.0,
-              scale: Optional[float] = None
-              ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+              scale: Optional[float] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """Multi-head scaled dot-product attention.
 
     Args:
@@ -100,8 +101,7 @@ def attention(q: torch.Tensor,
     if impl == 'naive' or need_weights:
         return attention_ref(q, k, v, key_padding_mask, scale, need_weights, dropout_p)
     mask = None if key_padding_mask is None else ~key_padding_mask[:, None, None, :].bool()
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p,
-                                         scale=scale)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, scale=scale)
     return out, None
 
 

@@ -13,14 +13,14 @@ from typing import Optional, Tuple
 import torch
 
 
-def _masked_softmax(scores: torch.Tensor, key_padding_mask: Optional[torch.Tensor]
-                    ) -> torch.Tensor:
+def _masked_softmax(scores: torch.Tensor,
+                    key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
     """Softmax over the last dim of ``scores`` (B, H, Lq, Lk) with keys masked by
     ``key_padding_mask`` (B, Lk); fully masked rows give zeros (finite gradients)."""
     if key_padding_mask is None:
         return scores.softmax(-1)
     pad = key_padding_mask[:, None, None, :].to(torch.bool)
-    empty = pad.all(-1, keepdim=True)                       # (B, 1, 1, 1)
+    empty = pad.all(-1, keepdim=True)  # (B, 1, 1, 1)
     # rows with no valid key: softmax over zeros (finite), then zeroed
     scores = scores.masked_fill(pad & ~empty, float('-inf')).masked_fill(empty, 0.0)
     return scores.softmax(-1) * (~empty).to(scores.dtype)
@@ -32,8 +32,7 @@ def attention_ref(q: torch.Tensor,
                   key_padding_mask: Optional[torch.Tensor] = None,
                   scale: Optional[float] = None,
                   return_probs: bool = False,
-                  dropout_p: float = 0.0
-                  ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                  dropout_p: float = 0.0) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """Multi-head scaled dot-product attention, materialised.
 
     Args:
@@ -49,7 +48,7 @@ def attention_ref(q: torch.Tensor,
     Returns:
         tuple: ``out`` (B, H, Lq, D) and ``probs`` (B, Lq, Lk) or None.
     """
-    scale = q.shape[-1] ** -0.5 if scale is None else scale
+    scale = q.shape[-1]**-0.5 if scale is None else scale
     probs = _masked_softmax(torch.matmul(q, k.transpose(-1, -2)) * scale, key_padding_mask)
     p = torch.dropout(probs, dropout_p, True) if dropout_p > 0 else probs
     out = torch.matmul(p, v)
@@ -89,7 +88,7 @@ def pooled_attention_ref(q: torch.Tensor,
     Returns:
         Tensor: (B, H, L, C) ``sum_t softmax_t(scale * q . pool(x_t)) pool(x_t)``.
     """
-    pooled = masked_spatial_mean(x, spatial_mask)                       # (B, T, C)
+    pooled = masked_spatial_mean(x, spatial_mask)  # (B, T, C)
     scores = torch.einsum('bhlc,btc->bhlt', q, pooled) * scale
     probs = _masked_softmax(scores, key_padding_mask)
     return torch.einsum('bhlt,btc->bhlc', probs, pooled)

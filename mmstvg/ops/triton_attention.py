@@ -49,12 +49,16 @@ def _cap(n: int) -> int:
     return max(16, triton.next_power_of_2(n))
 
 
-def _configs(tiles: List[Tuple[int, int, int, int]], names: Tuple[str, str]
-             ) -> List[triton.Config]:
+def _configs(tiles: List[Tuple[int, int, int, int]], names: Tuple[str,
+                                                                  str]) -> List[triton.Config]:
     """``triton.Config`` per ``(block_a, block_b, num_warps, num_stages)``; the interpreter
     keeps the first one only, so it never times configs."""
-    cfgs = [triton.Config({names[0]: a, names[1]: b}, num_warps=w, num_stages=st)
-            for a, b, w, st in tiles]
+    cfgs = [
+        triton.Config({
+            names[0]: a,
+            names[1]: b
+        }, num_warps=w, num_stages=st) for a, b, w, st in tiles
+    ]
     return cfgs[:1] if INTERPRET else cfgs
 
 
@@ -68,12 +72,15 @@ def _prune(names: Tuple[str, str], lengths: Tuple[str, str], big_d: str):
         args = dict(nargs, **kwargs)
         caps = [_cap(int(args[n])) for n in lengths]
         wide = int(args[big_d]) > 64
-        keep = [c for c in configs
-                if all(min(cap // 2, 32) <= c.kwargs[k] <= cap for k, cap in zip(names, caps))
-                and not (wide and max(c.kwargs[k] for k in names) > 64)]
+        keep = [
+            c for c in configs
+            if all(min(cap // 2, 32) <= c.kwargs[k] <= cap
+                   for k, cap in zip(names, caps)) and not (wide and max(c.kwargs[k]
+                                                                         for k in names) > 64)
+        ]
         if not keep:
-            smallest = min(configs, key=lambda c: (c.kwargs[names[0]] * c.kwargs[names[1]],
-                                                   c.num_warps))
+            smallest = min(
+                configs, key=lambda c: (c.kwargs[names[0]] * c.kwargs[names[1]], c.num_warps))
             keep = [smallest]
         # identical tiles after capping would be timed twice: keep one of each
         seen, out = set(), []
@@ -89,14 +96,15 @@ def _prune(names: Tuple[str, str], lengths: Tuple[str, str], big_d: str):
 
 def _autotune(tiles, names, lengths, big_d):
     """``triton.autotune`` over ``tiles`` keyed on ``lengths`` and ``big_d``."""
-    return triton.autotune(configs=_configs(tiles, names), key=list(lengths) + [big_d],
-                           prune_configs_by=dict(early_config_prune=_prune(names, lengths,
-                                                                           big_d)))
+    return triton.autotune(
+        configs=_configs(tiles, names),
+        key=list(lengths) + [big_d],
+        prune_configs_by=dict(early_config_prune=_prune(names, lengths, big_d)))
 
 
 # (BLOCK_M, BLOCK_N, num_warps, num_stages); the first is the interpreter's
-_ATTN_TILES = [(64, 64, 4, 2), (128, 64, 8, 2), (64, 32, 4, 3), (32, 32, 4, 2),
-               (16, 64, 4, 2), (16, 16, 2, 2)]
+_ATTN_TILES = [(64, 64, 4, 2), (128, 64, 8, 2), (64, 32, 4, 3), (32, 32, 4, 2), (16, 64, 4, 2),
+               (16, 16, 2, 2)]
 _KV_TILES = [(64, 64, 4, 2), (64, 128, 8, 2), (32, 64, 4, 3), (32, 32, 4, 2), (16, 64, 4, 2),
              (16, 16, 2, 2)]
 # (BLOCK_L, BLOCK_S, num_warps, num_stages)
@@ -131,14 +139,15 @@ def _scores(q, k, valid, qk_scale, PRECISION: tl.constexpr):
 def _probs_grad(DP, b, rows, cols, LQ, LK, H):
     """(M, N) tile of the head-averaged probabilities' gradient, divided by H."""
     ok = (rows < LQ)[:, None] & (cols < LK)[None, :]
-    return tl.load(DP + b * LQ * LK + rows[:, None] * LK + cols[None, :], mask=ok,
-                   other=0.0).to(tl.float32) / H
+    return tl.load(
+        DP + b * LQ * LK + rows[:, None] * LK + cols[None, :], mask=ok, other=0.0).to(
+            tl.float32) / H
 
 
 @triton.jit
-def _fwd_kernel(Q, K, V, KPM, OUT, LSE, qk_scale, H, LQ, LK, D,
-                HAS_MASK: tl.constexpr, PRECISION: tl.constexpr,
-                BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
+def _fwd_kernel(Q, K, V, KPM, OUT, LSE, qk_scale, H, LQ, LK, D, HAS_MASK: tl.constexpr,
+                PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                BLOCK_D: tl.constexpr):
     bh = tl.program_id(1)
     b = bh // H
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
@@ -169,9 +178,9 @@ def _fwd_kernel(Q, K, V, KPM, OUT, LSE, qk_scale, H, LQ, LK, D,
 
 
 @triton.jit
-def _probs_kernel(Q, K, KPM, LSE, P, qk_scale, H, LQ, LK, D,
-                  HAS_MASK: tl.constexpr, PRECISION: tl.constexpr,
-                  BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
+def _probs_kernel(Q, K, KPM, LSE, P, qk_scale, H, LQ, LK, D, HAS_MASK: tl.constexpr,
+                  PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                  BLOCK_D: tl.constexpr):
     """Head-averaged probabilities of one (query block, key block) tile of one sample."""
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
     cols = tl.program_id(1) * BLOCK_N + tl.arange(0, BLOCK_N)
@@ -185,15 +194,15 @@ def _probs_kernel(Q, K, KPM, LSE, P, qk_scale, H, LQ, LK, D,
         k, _, _ = _tile(K, bh, cols, offs_d, LK, D)
         lse = tl.load(LSE + bh * LQ + rows, mask=rows < LQ, other=float('inf'))
         acc += tl.math.exp2(_scores(q, k, valid, qk_scale, PRECISION) - lse[:, None])
-    tl.store(P + b * LQ * LK + rows[:, None] * LK + cols[None, :],
-             (acc / H).to(P.dtype.element_ty),
-             mask=(rows < LQ)[:, None] & (cols < LK)[None, :])
+    tl.store(
+        P + b * LQ * LK + rows[:, None] * LK + cols[None, :], (acc / H).to(P.dtype.element_ty),
+        mask=(rows < LQ)[:, None] & (cols < LK)[None, :])
 
 
 @triton.jit
-def _probs_delta_kernel(Q, K, KPM, LSE, DP, DELTA, qk_scale, H, LQ, LK, D,
-                        HAS_MASK: tl.constexpr, PRECISION: tl.constexpr,
-                        BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
+def _probs_delta_kernel(Q, K, KPM, LSE, DP, DELTA, qk_scale, H, LQ, LK, D, HAS_MASK: tl.constexpr,
+                        PRECISION: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                        BLOCK_D: tl.constexpr):
     """DELTA[bh, m] += sum_n P_h[m, n] * dP[b, m, n] / H (the probs-output term of the
     softmax backward's row correction)."""
     bh = tl.program_id(1)
@@ -315,16 +324,34 @@ class _FlashAttention(torch.autograd.Function):
         bm, bn, bd = _blocks(lq, lk, d)
         prec = _precision(q.dtype)
         qk_scale = scale * LOG2E
-        _launch(_fwd_kernel, _fwd_tuned, lambda m: (triton.cdiv(lq, m['BLOCK_M']), b * h),
-                (q, k, v, kpm_t, o, lse, qk_scale, h, lq, lk, d),
-                dict(BLOCK_M=bm, BLOCK_N=bn), HAS_MASK=has_mask, PRECISION=prec,
-                BLOCK_D=bd)
+        _launch(
+            _fwd_kernel,
+            _fwd_tuned,
+            lambda m: (triton.cdiv(lq, m['BLOCK_M']), b * h),
+            (q, k, v, kpm_t, o, lse, qk_scale, h, lq, lk, d),
+            dict(BLOCK_M=bm, BLOCK_N=bn),
+            HAS_MASK=has_mask,
+            PRECISION=prec,
+            BLOCK_D=bd)
         probs = None
         if return_probs:
             probs = torch.empty((b, lq, lk), device=q.device, dtype=q.dtype)
-            _probs_kernel[(triton.cdiv(lq, bm), triton.cdiv(lk, bn), b)](
-                q, k, kpm_t, lse, probs, qk_scale, h, lq, lk, d, HAS_MASK=has_mask,
-                PRECISION=prec, BLOCK_M=bm, BLOCK_N=bn, BLOCK_D=bd)
+            _probs_kernel[(triton.cdiv(lq, bm), triton.cdiv(lk, bn),
+                           b)](q,
+                               k,
+                               kpm_t,
+                               lse,
+                               probs,
+                               qk_scale,
+                               h,
+                               lq,
+                               lk,
+                               d,
+                               HAS_MASK=has_mask,
+                               PRECISION=prec,
+                               BLOCK_M=bm,
+                               BLOCK_N=bn,
+                               BLOCK_D=bd)
         ctx.save_for_backward(q, k, v, kpm_t, o, lse)
         ctx.meta = (scale, has_mask, return_probs)
         if probs is None:
@@ -346,15 +373,28 @@ class _FlashAttention(torch.autograd.Function):
         if has_dp:
             dprobs = dprobs.contiguous()
             _probs_delta_kernel[(triton.cdiv(lq, bm), b * h)](
-                q, k, kpm_t, lse, dprobs, delta, qk_scale, h, lq, lk, d, HAS_MASK=has_mask,
-                PRECISION=prec, BLOCK_M=bm, BLOCK_N=bn, BLOCK_D=bd)
+                q,
+                k,
+                kpm_t,
+                lse,
+                dprobs,
+                delta,
+                qk_scale,
+                h,
+                lq,
+                lk,
+                d,
+                HAS_MASK=has_mask,
+                PRECISION=prec,
+                BLOCK_M=bm,
+                BLOCK_N=bn,
+                BLOCK_D=bd)
         dp_t = dprobs if has_dp else delta
         dq = torch.empty_like(q)
         dk = torch.empty_like(k)
         dv = torch.empty_like(v)
         flags = dict(HAS_MASK=has_mask, HAS_DP=has_dp, PRECISION=prec, BLOCK_D=bd)
-        _launch(_bwd_kv_kernel, _bwd_kv_tuned,
-                lambda m: (triton.cdiv(lk, m['BLOCK_N']), b * h),
+        _launch(_bwd_kv_kernel, _bwd_kv_tuned, lambda m: (triton.cdiv(lk, m['BLOCK_N']), b * h),
                 (q, k, v, kpm_t, do, lse, delta, dp_t, dk, dv, qk_scale, scale, h, lq, lk, d),
                 dict(BLOCK_M=bm, BLOCK_N=bn), **flags)
         _launch(_bwd_q_kernel, _bwd_q_tuned, lambda m: (triton.cdiv(lq, m['BLOCK_M']), b * h),
@@ -368,11 +408,10 @@ def flash_attention(q: torch.Tensor,
                     v: torch.Tensor,
                     key_padding_mask: Optional[torch.Tensor] = None,
                     scale: Optional[float] = None,
-                    return_probs: bool = False
-                    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                    return_probs: bool = False) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """Fused multi-head attention; arguments and returns as
     :func:`mmstvg.ops.reference.attention_ref` (no dropout)."""
-    scale = q.shape[-1] ** -0.5 if scale is None else float(scale)
+    scale = q.shape[-1]**-0.5 if scale is None else float(scale)
     res = _FlashAttention.apply(q, k, v, key_padding_mask, scale, return_probs)
     if return_probs:
         return res[0], res[1]
@@ -380,9 +419,9 @@ def flash_attention(q: torch.Tensor,
 
 
 @triton.jit
-def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C,
-                       HAS_SMASK: tl.constexpr, HAS_KPM: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr, BLOCK_C: tl.constexpr):
+def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C, HAS_SMASK: tl.constexpr,
+                       HAS_KPM: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_S: tl.constexpr,
+                       BLOCK_C: tl.constexpr):
     """One (sample, head, query block): stream the frames, pool each while loading it, and
     run the online softmax over frames; keys = values = the pooled frame."""
     pid_l = tl.program_id(0)
@@ -393,8 +432,10 @@ def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C,
     offs_c = tl.arange(0, BLOCK_C)
     row_ok = rows < L
     c_ok = offs_c < C
-    q = tl.load(Q + bh * L * C + rows[:, None] * C + offs_c[None, :],
-                mask=row_ok[:, None] & c_ok[None, :], other=0.0).to(tl.float32)
+    q = tl.load(
+        Q + bh * L * C + rows[:, None] * C + offs_c[None, :],
+        mask=row_ok[:, None] & c_ok[None, :],
+        other=0.0).to(tl.float32)
     # number of valid positions (the same for every frame)
     n_valid = tl.zeros([BLOCK_S], tl.float32)
     for s0 in range(0, S, BLOCK_S):
@@ -414,11 +455,13 @@ def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C,
             ok = pos < S
             if HAS_SMASK:
                 ok = ok & (tl.load(SMASK + b * S + pos, mask=pos < S, other=1) == 0)
-            x = tl.load(X + ((b * T + t) * S + pos[:, None]) * C + offs_c[None, :],
-                        mask=ok[:, None] & c_ok[None, :], other=0.0).to(tl.float32)
+            x = tl.load(
+                X + ((b * T + t) * S + pos[:, None]) * C + offs_c[None, :],
+                mask=ok[:, None] & c_ok[None, :],
+                other=0.0).to(tl.float32)
             pooled += tl.sum(x, 0)
         pooled = pooled / denom
-        s = tl.sum(q * pooled[None, :], 1) * scale                   # (BLOCK_L,) natural log
+        s = tl.sum(q * pooled[None, :], 1) * scale  # (BLOCK_L,) natural log
         if HAS_KPM:
             frame_pad = tl.load(KPM + b * T + t)
             s = tl.where(frame_pad == 0, s, float('-inf'))
@@ -430,12 +473,14 @@ def _pooled_fwd_kernel(Q, X, SMASK, KPM, OUT, scale, H, L, T, S, C,
         acc = acc * alpha[:, None] + p[:, None] * pooled[None, :]
         m_i = m_new
     out = acc / tl.where(l_i == 0.0, 1.0, l_i)[:, None]
-    tl.store(OUT + bh * L * C + rows[:, None] * C + offs_c[None, :],
-             out.to(OUT.dtype.element_ty), mask=row_ok[:, None] & c_ok[None, :])
+    tl.store(
+        OUT + bh * L * C + rows[:, None] * C + offs_c[None, :],
+        out.to(OUT.dtype.element_ty),
+        mask=row_ok[:, None] & c_ok[None, :])
 
 
-_pooled_fwd_tuned = _autotune(_POOL_TILES, ('BLOCK_L', 'BLOCK_S'), ('L', 'S'),
-                              'C')(_pooled_fwd_kernel)
+_pooled_fwd_tuned = _autotune(_POOL_TILES, ('BLOCK_L', 'BLOCK_S'), ('L', 'S'), 'C')(
+    _pooled_fwd_kernel)
 
 
 class _PooledAttention(torch.autograd.Function):
@@ -451,11 +496,15 @@ class _PooledAttention(torch.autograd.Function):
         o = torch.empty_like(q)
         block_c = max(16, triton.next_power_of_2(c))
         block_l = min(32, max(16, triton.next_power_of_2(l)))
-        _launch(_pooled_fwd_kernel, _pooled_fwd_tuned,
-                lambda m: (triton.cdiv(l, m['BLOCK_L']), b * h),
-                (q, x, smask_t, kpm_t, o, scale, h, l, t, s, c),
-                dict(BLOCK_L=block_l, BLOCK_S=16), HAS_SMASK=smask is not None,
-                HAS_KPM=kpm is not None, BLOCK_C=block_c)
+        _launch(
+            _pooled_fwd_kernel,
+            _pooled_fwd_tuned,
+            lambda m: (triton.cdiv(l, m['BLOCK_L']), b * h),
+            (q, x, smask_t, kpm_t, o, scale, h, l, t, s, c),
+            dict(BLOCK_L=block_l, BLOCK_S=16),
+            HAS_SMASK=smask is not None,
+            HAS_KPM=kpm is not None,
+            BLOCK_C=block_c)
         ctx.save_for_backward(q, x)
         ctx.masks = (smask, kpm, scale)
         return o

@@ -3,6 +3,6 @@ from .span import (mask_to_positions, positions_to_span, span_hull, span_interse
 from .stvg_data_sample import STVGDataSample
 
 __all__ = [
-    'STVGDataSample', 'mask_to_positions', 'positions_to_span', 'span_hull',
-    'span_intersection', 'span_overlaps', 'span_to_positions', 'temporal_iou'
+    'STVGDataSample', 'mask_to_positions', 'positions_to_span', 'span_hull', 'span_intersection',
+    'span_overlaps', 'span_to_positions', 'temporal_iou'
 ]

@@ -73,8 +73,7 @@ def span_overlaps(spans1: ArrayLike, spans2: ArrayLike) -> ArrayLike:
     return xp.where(union > 0, inter / union.clip(min=1e-6), xp.zeros_like(inter))
 
 
-def mask_to_positions(in_span: torch.Tensor,
-                      frame_mask: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+def mask_to_positions(in_span: torch.Tensor, frame_mask: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     """First and last in-span real position of every sample.
 
     Args:

@@ -37,6 +37,11 @@ def hcstvg_v1_record(**changes) -> dict:
 
     Defaults: two boxes from frame 5 of a 100-frame 640x360 video.
     """
-    return _record(dict(bbox=[[10, 20, 30, 40], [12, 22, 30, 40]], st_frame=5, img_num=100,
-                        caption='The woman turns.', width=640, height=360), changes)
-
+    return _record(
+        dict(
+            bbox=[[10, 20, 30, 40], [12, 22, 30, 40]],
+            st_frame=5,
+            img_num=100,
+            caption='The woman turns.',
+            width=640,
+            height=360), changes)

@@ -33,7 +33,7 @@ def set_named_weights(model: torch.nn.Module) -> None:
             g = torch.Generator().manual_seed(zlib.crc32(name.encode()))
             noise = torch.randn(param.shape, generator=g, dtype=torch.float32)
             if param.dim() > 1:
-                value = noise / max(param[0].numel(), 1) ** 0.5
+                value = noise / max(param[0].numel(), 1)**0.5
             elif name.endswith('weight'):
                 value = 1 + 0.1 * noise
             else:
@@ -41,8 +41,10 @@ def set_named_weights(model: torch.nn.Module) -> None:
             param.copy_(value.to(param.dtype))
 
 
-def golden_inputs(num_frames: int = 8, img_shape: Tuple[int, int] = (64, 64),
-                  text_len: int = 6, vocab_size: int = 64,
+def golden_inputs(num_frames: int = 8,
+                  img_shape: Tuple[int, int] = (64, 64),
+                  text_len: int = 6,
+                  vocab_size: int = 64,
                   num_passes: int = 1) -> Tuple[dict, List[STVGDataSample]]:
     """Two preprocessed samples with different GT tubes (``num_passes`` x ``num_frames``
     sampled frames each; the frames of a multi-pass sample are the passes interleaved, as
@@ -63,10 +65,18 @@ def golden_inputs(num_frames: int = 8, img_shape: Tuple[int, int] = (64, 64),
         in_span = torch.zeros(n, dtype=torch.bool)
         in_span[first:last] = True
         box = torch.tensor(box) * torch.tensor([w, h, w, h], dtype=torch.float32)
-        s = STVGDataSample(metainfo=dict(
-            qid=f'q{i}', img_shape=(h, w), ori_shape=(2 * h, 2 * w), scale_factor=[0.5, 0.5],
-            frame_inds=copy.copy(frame_inds), clip=(0, 2 * n), num_frames=2 * n, fps=10.0,
-            num_passes=num_passes, sentence_type=None))
+        s = STVGDataSample(
+            metainfo=dict(
+                qid=f'q{i}',
+                img_shape=(h, w),
+                ori_shape=(2 * h, 2 * w),
+                scale_factor=[0.5, 0.5],
+                frame_inds=copy.copy(frame_inds),
+                clip=(0, 2 * n),
+                num_frames=2 * n,
+                fps=10.0,
+                num_passes=num_passes,
+                sentence_type=None))
         span = (frame_inds[first], frame_inds[last - 1] + 1)
         s.gt_tube = BaseDataElement(
             span=torch.tensor(span),
@@ -101,10 +111,12 @@ def grounder_outputs(config: str, num_passes: int = 1) -> Dict[str, torch.Tensor
         model.train()
         torch.manual_seed(0)
         losses = model.loss(copy.deepcopy(inputs), copy.deepcopy(samples))
-        out.update({f'loss/{k}': torch.as_tensor(v).detach().float()
-                    for k, v in sorted(losses.items())})
-    inputs, samples = golden_inputs(vocab_size=vocab, num_passes=num_passes,
-                                    num_frames=8 if num_passes == 1 else 4)
+        out.update({
+            f'loss/{k}': torch.as_tensor(v).detach().float()
+            for k, v in sorted(losses.items())
+        })
+    inputs, samples = golden_inputs(
+        vocab_size=vocab, num_passes=num_passes, num_frames=8 if num_passes == 1 else 4)
     model.eval()
     with torch.no_grad():
         preds = model.predict(inputs, samples)

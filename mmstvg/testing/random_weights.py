@@ -5,9 +5,16 @@ import os.path as osp
 import mmengine
 
 # RoBERTa-base's architecture, for a random text encoder when the weights are absent.
-ROBERTA_BASE = dict(model_type='roberta', vocab_size=50265, hidden_size=768,
-                    num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-                    max_position_embeddings=514, type_vocab_size=1, pad_token_id=1)
+ROBERTA_BASE = dict(
+    model_type='roberta',
+    vocab_size=50265,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=514,
+    type_vocab_size=1,
+    pad_token_id=1)
 
 
 def strip_pretrained(cfg):

@@ -30,12 +30,24 @@ def set_synthetic_data_root(cfg: Config, data_root: str) -> Config:
     return cfg
 
 
-def generate_tiny_synth(root: str, num_train: int = 8, num_val: int = 4, num_test: int = 2,
+def generate_tiny_synth(root: str,
+                        num_train: int = 8,
+                        num_val: int = 4,
+                        num_test: int = 2,
                         seed: int = 3) -> str:
     """Write a tiny synthetic benchmark (16 frames of 64x64 at 8 fps per query) to ``root``."""
     from mmstvg.datasets.synthetic import generate_synthetic_stvg
-    generate_synthetic_stvg(root, num_train=num_train, num_val=num_val, num_test=num_test,
-                            num_frames=16, size=64, fps=8, seed=seed, workers=1, log=None)
+    generate_synthetic_stvg(
+        root,
+        num_train=num_train,
+        num_val=num_val,
+        num_test=num_test,
+        num_frames=16,
+        size=64,
+        fps=8,
+        seed=seed,
+        workers=1,
+        log=None)
     return root
 
 
@@ -45,8 +57,8 @@ def tiny_synth_cfg(data_root: str, work_dir: str, max_epochs: int = 2) -> Config
     epoch), reading the benchmark at ``data_root`` (:func:`generate_tiny_synth`)."""
     cfg = Config.fromfile(get_config_file(BASELINE_CONFIG))
     set_synthetic_data_root(cfg, data_root)
-    model = get_tiny_baseline_cfg(text_encoder=dict(
-        type='HFTextEncoder', config=dict(TINY_ROBERTA, pad_token_id=0)))
+    model = get_tiny_baseline_cfg(
+        text_encoder=dict(type='HFTextEncoder', config=dict(TINY_ROBERTA, pad_token_id=0)))
     cfg.model = Config(dict(model=model)).model
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[name]
@@ -60,8 +72,15 @@ def tiny_synth_cfg(data_root: str, work_dir: str, max_epochs: int = 2) -> Config
                 t.scale = (64, 64)
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_cfg.val_interval = max_epochs
-    cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True,
-                                begin=0, end=max_epochs, eta_min_ratio=0.1)]
+    cfg.param_scheduler = [
+        dict(
+            type='CosineAnnealingLR',
+            T_max=max_epochs,
+            by_epoch=True,
+            begin=0,
+            end=max_epochs,
+            eta_min_ratio=0.1)
+    ]
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     cfg.default_hooks.logger.interval = 1
     cfg.work_dir = work_dir

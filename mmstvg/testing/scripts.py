@@ -31,7 +31,7 @@ def import_script(path: str) -> ModuleType:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module   # before exec, as import does (dataclasses, pickling)
+    sys.modules[name] = module  # before exec, as import does (dataclasses, pickling)
     try:
         spec.loader.exec_module(module)
     except BaseException:

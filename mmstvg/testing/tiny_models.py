@@ -16,10 +16,16 @@ from mmstvg.structures import STVGDataSample
 from .scripts import REPO
 
 TINY_ROBERTA = dict(
-    model_type='roberta', vocab_size=64, hidden_size=32, num_hidden_layers=1,
-    num_attention_heads=2, intermediate_size=64, max_position_embeddings=40,
-    hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=1)
-
+    model_type='roberta',
+    vocab_size=64,
+    hidden_size=32,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=40,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0,
+    pad_token_id=1)
 
 #: The configs whose models the tiny builders shrink.
 BASELINE_CONFIG = 'baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py'
@@ -77,45 +83,81 @@ def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> di
         embed_dims (int): width of the text features, necks and heads.
     """
     text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
-    return get_model_cfg(BASELINE_CONFIG, {
-        'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims)),
-        'neck.text_channels': embed_dims, 'neck.embed_dims': embed_dims,
-        'temporal_neck.in_channels': embed_dims, 'temporal_neck.text_channels': embed_dims,
-        'temporal_neck.embed_dims': embed_dims,
-        'bbox_head.in_channels': embed_dims, 'bbox_head.hidden_dims': embed_dims,
-        'span_head.in_channels': embed_dims, 'span_head.hidden_dims': embed_dims})
+    return get_model_cfg(
+        BASELINE_CONFIG, {
+            'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims)),
+            'neck.text_channels': embed_dims,
+            'neck.embed_dims': embed_dims,
+            'temporal_neck.in_channels': embed_dims,
+            'temporal_neck.text_channels': embed_dims,
+            'temporal_neck.embed_dims': embed_dims,
+            'bbox_head.in_channels': embed_dims,
+            'bbox_head.hidden_dims': embed_dims,
+            'span_head.in_channels': embed_dims,
+            'span_head.hidden_dims': embed_dims
+        })
 
 
 TINY_VIDEO_BACKBONE = dict(
     type='VideoClipEncoder',
-    backbone=dict(type='mmaction.ResNet3d', depth=18, base_channels=8, num_stages=2,
-                  out_indices=(1, ), spatial_strides=(1, 2), temporal_strides=(1, 1),
-                  dilations=(1, 1), conv1_stride_t=1, pool1_stride_t=1,
-                  inflate=((0, 0), (1, 1)), pretrained=None, pretrained2d=False,
-                  norm_eval=False))
+    backbone=dict(
+        type='mmaction.ResNet3d',
+        depth=18,
+        base_channels=8,
+        num_stages=2,
+        out_indices=(1, ),
+        spatial_strides=(1, 2),
+        temporal_strides=(1, 1),
+        dilations=(1, 1),
+        conv1_stride_t=1,
+        pool1_stride_t=1,
+        inflate=((0, 0), (1, 1)),
+        pretrained=None,
+        pretrained2d=False,
+        norm_eval=False))
 
 
 def _tiny_pathway(**kwargs) -> dict:
-    return dict(type='resnet3d', depth=18, num_stages=2, conv1_stride_t=1, pool1_stride_t=1,
-                spatial_strides=(1, 2), temporal_strides=(1, 1), dilations=(1, 1),
-                out_indices=(1, ), norm_eval=False, pretrained=None, **kwargs)
+    return dict(
+        type='resnet3d',
+        depth=18,
+        num_stages=2,
+        conv1_stride_t=1,
+        pool1_stride_t=1,
+        spatial_strides=(1, 2),
+        temporal_strides=(1, 1),
+        dilations=(1, 1),
+        out_indices=(1, ),
+        norm_eval=False,
+        pretrained=None,
+        **kwargs)
 
 
 # A randomly initialised SlowFast (mmaction2) with 1/8-width slow (8 base channels) and
 # 1/32-width fast (2) ResNet-18 pathways, first two stages: 16 + 4 output channels, stride 2.
 TINY_SLOWFAST_BACKBONE = dict(
-    type='mmaction.ResNet3dSlowFast', resample_rate=4, speed_ratio=4, channel_ratio=4,
+    type='mmaction.ResNet3dSlowFast',
+    resample_rate=4,
+    speed_ratio=4,
+    channel_ratio=4,
     pretrained=None,
-    slow_pathway=_tiny_pathway(base_channels=8, lateral=True, lateral_activate=(1, 1),
-                               conv1_kernel=(1, 7, 7), inflate=(0, 1)),
-    fast_pathway=_tiny_pathway(base_channels=2, lateral=False, conv1_kernel=(5, 7, 7),
-                               inflate=(1, 1)))
+    slow_pathway=_tiny_pathway(
+        base_channels=8,
+        lateral=True,
+        lateral_activate=(1, 1),
+        conv1_kernel=(1, 7, 7),
+        inflate=(0, 1)),
+    fast_pathway=_tiny_pathway(
+        base_channels=2, lateral=False, conv1_kernel=(5, 7, 7), inflate=(1, 1)))
 
 
-def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
+def get_tiny_stvgformer_cfg(embed_dims: int = 32,
+                            num_layers: int = 2,
                             video_backbone: dict = TINY_VIDEO_BACKBONE,
-                            clip_channels: int = 16, interaction: dict = dict(type='SDIB'),
-                            text_encoder: dict = None, config: str = STVGFORMER_CONFIG) -> dict:
+                            clip_channels: int = 16,
+                            interaction: dict = dict(type='SDIB'),
+                            text_encoder: dict = None,
+                            config: str = STVGFORMER_CONFIG) -> dict:
     """The ``STVGFormer`` of ``config`` (:data:`STVGFORMER_CONFIG`, or a variant of it such
     as :data:`STVGFORMER_HEATMAP_CONFIG`), shrunk for unit tests.
 
@@ -132,18 +174,38 @@ def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
     text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
     heads = embed_dims // 16
     layer = dict(num_heads=heads, feedforward_channels=2 * embed_dims)
-    cfg = get_model_cfg(config, {
-        'image_backbone.base_channels': 8, 'image_channels': 32,
-        'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims)),
-        'video_backbone': _replace(video_backbone),
-        'static_branch': dict(embed_dims=embed_dims, num_encoder_layers=num_layers,
-                              num_decoder_layers=num_layers, **layer),
-        'dynamic_branch': dict(in_channels=clip_channels, embed_dims=embed_dims,
-                               num_layers=num_layers, layer_cfg=layer),
-        'interaction': None if interaction is None else dict(interaction, num_heads=heads),
-        'temporal_head': dict(in_channels=embed_dims, map_channels=embed_dims,
-                              aux_hidden_dims=embed_dims, kernel_size=3)})
-    bbox_head = cfg['bbox_head']   # a query head or a feature-map head
+    cfg = get_model_cfg(
+        config, {
+            'image_backbone.base_channels':
+            8,
+            'image_channels':
+            32,
+            'text_encoder':
+            _replace(dict(text_encoder, out_channels=embed_dims)),
+            'video_backbone':
+            _replace(video_backbone),
+            'static_branch':
+            dict(
+                embed_dims=embed_dims,
+                num_encoder_layers=num_layers,
+                num_decoder_layers=num_layers,
+                **layer),
+            'dynamic_branch':
+            dict(
+                in_channels=clip_channels,
+                embed_dims=embed_dims,
+                num_layers=num_layers,
+                layer_cfg=layer),
+            'interaction':
+            None if interaction is None else dict(interaction, num_heads=heads),
+            'temporal_head':
+            dict(
+                in_channels=embed_dims,
+                map_channels=embed_dims,
+                aux_hidden_dims=embed_dims,
+                kernel_size=3)
+        })
+    bbox_head = cfg['bbox_head']  # a query head or a feature-map head
     bbox_head['in_channels'] = embed_dims
     for key, dims in (('hidden_dims', embed_dims), ('feat_channels', embed_dims // 2)):
         if key in bbox_head:
@@ -151,32 +213,54 @@ def get_tiny_stvgformer_cfg(embed_dims: int = 32, num_layers: int = 2,
     return cfg
 
 
-def get_tiny_gkcmn_cfg(feature_channels: int = 16, embed_dims: int = 8, bm: bool = False,
+def get_tiny_gkcmn_cfg(feature_channels: int = 16,
+                       embed_dims: int = 8,
+                       bm: bool = False,
                        vocab_size: int = 64) -> dict:
     """The ``GKCMN`` of :data:`GKCMN_CONFIG` (with ``bm=True``: BM, :data:`BM_CONFIG`),
     shrunk for unit tests and reading precomputed feature maps ``inputs['features']``
     (B, T, h, w, ``feature_channels``) instead of encoding the frames."""
     text_dims = 16
     overrides = {
-        'video_encoder': None,
-        'text_encoder': dict(vocab_size=vocab_size, embed_dims=text_dims, num_attn_layers=1,
-                             num_heads=2, hidden_dims=text_dims),
-        'interaction': dict(visual_channels=feature_channels, text_channels=text_dims,
-                            embed_dims=embed_dims),
-        'spatial_head': dict(in_channels=2 * embed_dims, feat_channels=embed_dims)}
+        'video_encoder':
+        None,
+        'text_encoder':
+        dict(
+            vocab_size=vocab_size,
+            embed_dims=text_dims,
+            num_attn_layers=1,
+            num_heads=2,
+            hidden_dims=text_dims),
+        'interaction':
+        dict(visual_channels=feature_channels, text_channels=text_dims, embed_dims=embed_dims),
+        'spatial_head':
+        dict(in_channels=2 * embed_dims, feat_channels=embed_dims)
+    }
     if bm:
         overrides['temporal_head'] = dict(in_channels=2 * embed_dims, hidden_dims=embed_dims)
         return get_model_cfg(BM_CONFIG, overrides)
     overrides.update({
-        'mixed_conv.in_channels': 2 * embed_dims, 'spatial_head.map_size': 8,
-        'temporal_head': dict(in_channels=2 * embed_dims, embed_dims=embed_dims,
-                              num_attn_layers=1, num_heads=2, anchor_scales=(2, 4, 8))})
+        'mixed_conv.in_channels':
+        2 * embed_dims,
+        'spatial_head.map_size':
+        8,
+        'temporal_head':
+        dict(
+            in_channels=2 * embed_dims,
+            embed_dims=embed_dims,
+            num_attn_layers=1,
+            num_heads=2,
+            anchor_scales=(2, 4, 8))
+    })
     return get_model_cfg(GKCMN_CONFIG, overrides)
 
 
-def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,
-                          img_shape: Tuple[int, int] = (64, 64), text_len: int = 6,
-                          vocab_size: int = 64, seed: int = 0) -> Tuple[dict, List]:
+def demo_grounding_inputs(batch_size: int = 2,
+                          num_frames: int = 8,
+                          img_shape: Tuple[int, int] = (64, 64),
+                          text_len: int = 6,
+                          vocab_size: int = 64,
+                          seed: int = 0) -> Tuple[dict, List]:
     """Random preprocessed inputs and data samples with a consistent GT tube.
 
     Sample ``i`` has frames ``0, 2, 4, ...`` of a ``2 * num_frames``-frame video of twice the
@@ -200,10 +284,17 @@ def demo_grounding_inputs(batch_size: int = 2, num_frames: int = 8,
     box = torch.tensor([w * 0.2, h * 0.3, w * 0.5, h * 0.7])
     samples = []
     for i in range(batch_size):
-        s = STVGDataSample(metainfo=dict(
-            qid=f'q{i}', img_shape=(h, w), ori_shape=(2 * h, 2 * w), scale_factor=[0.5, 0.5],
-            frame_inds=copy.copy(frame_inds), clip=(0, 2 * num_frames), num_frames=2 * num_frames,
-            fps=10.0, sentence_type=None))
+        s = STVGDataSample(
+            metainfo=dict(
+                qid=f'q{i}',
+                img_shape=(h, w),
+                ori_shape=(2 * h, 2 * w),
+                scale_factor=[0.5, 0.5],
+                frame_inds=copy.copy(frame_inds),
+                clip=(0, 2 * num_frames),
+                num_frames=2 * num_frames,
+                fps=10.0,
+                sentence_type=None))
         span = (frame_inds[2], frame_inds[num_frames - 2])
         s.gt_tube = BaseDataElement(
             span=torch.tensor(span),

@@ -16,7 +16,9 @@ from mmstvg.utils.video_io import write_video
 VFR_TIMESTAMPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65)
 
 
-def ramp_frames(num_frames: int, size: Tuple[int, int] = (48, 64), base: int = 40,
+def ramp_frames(num_frames: int,
+                size: Tuple[int, int] = (48, 64),
+                base: int = 40,
                 step: int = 10) -> np.ndarray:
     """(T, H, W, 3) uint8 gray frames; frame ``i`` has brightness ``base + step * i``
     (mod 256), so a decoded frame tells its index (``frame_index_of``)."""
@@ -30,8 +32,11 @@ def frame_index_of(img: np.ndarray, base: int = 40, step: int = 10) -> int:
     return int(round((float(np.mean(img)) - base) / step))
 
 
-def write_test_video(path: str, num_frames: int = 12, size: Tuple[int, int] = (48, 64),
-                     fps: float = 10., frames: Optional[np.ndarray] = None,
+def write_test_video(path: str,
+                     num_frames: int = 12,
+                     size: Tuple[int, int] = (48, 64),
+                     fps: float = 10.,
+                     frames: Optional[np.ndarray] = None,
                      timestamps: Optional[Sequence[float]] = None,
                      codec: str = 'libx264') -> str:
     """Write a test video (default: :func:`ramp_frames`) and return its path.
@@ -50,12 +55,12 @@ def write_test_video(path: str, num_frames: int = 12, size: Tuple[int, int] = (4
         frames = ramp_frames(num_frames, size)
     options = {'crf': '0', 'preset': 'ultrafast'} if codec == 'libx264' else \
         {'qscale': '2'}
-    return write_video(path, frames, fps, timestamps=timestamps, codec=codec,
-                       options=options)
+    return write_video(path, frames, fps, timestamps=timestamps, codec=codec, options=options)
 
 
-def write_vfr_video(path: str, size: Tuple[int, int] = (48, 64),
+def write_vfr_video(path: str,
+                    size: Tuple[int, int] = (48, 64),
                     timestamps: Sequence[float] = VFR_TIMESTAMPS) -> str:
     """A variable-frame-rate test video (:data:`VFR_TIMESTAMPS`) of ramp frames."""
-    return write_test_video(path, num_frames=len(timestamps), size=size, fps=10.,
-                            timestamps=timestamps)
+    return write_test_video(
+        path, num_frames=len(timestamps), size=size, fps=10., timestamps=timestamps)

@@ -207,8 +207,10 @@ def check_state_dict_coverage(model,
     if not any(report.values()):
         return report
     loaded = len(own) - len(missing) - len(mismatched)
-    parts = [f'checkpoint {filename} covers {loaded} of the {len(own)} weights of the model '
-             f'({type(model).__name__})']
+    parts = [
+        f'checkpoint {filename} covers {loaded} of the {len(own)} weights of the model '
+        f'({type(model).__name__})'
+    ]
     if missing:
         parts.append(f'{len(missing)} missing: {_listing(missing)}')
     if mismatched:
@@ -217,8 +219,11 @@ def check_state_dict_coverage(model,
         parts.append(f'{len(unexpected)} not in the model: {_listing(unexpected)}')
     message = '; '.join(parts)
     if allow_partial:
-        print_log(f'{message} (partial load allowed: the weights not loaded keep their '
-                  'initial values)', logger=logger, level=30)
+        print_log(
+            f'{message} (partial load allowed: the weights not loaded keep their '
+            'initial values)',
+            logger=logger,
+            level=30)
         return report
     raise IncompleteCheckpointError(
         f'{message}. Is it the checkpoint of this config? To load it partially on purpose, '

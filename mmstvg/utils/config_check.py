@@ -119,13 +119,14 @@ def _config_files(filename: str) -> List[str]:
                 except ValueError:
                     continue
                 for base in [bases] if isinstance(bases, str) else list(bases):
-                    if '::' in base:   # a config of another package (mim), as mmengine
+                    if '::' in base:  # a config of another package (mim), as mmengine
                         try:
                             base, _ = Config._get_cfg_path(base, path)
                         except Exception:  # noqa: BLE001  (not installed: mmengine says so)
                             continue
-                    todo.append(base if osp.isabs(base) else
-                                osp.normpath(osp.join(osp.dirname(path), base)))
+                    todo.append(
+                        base if osp.isabs(base) else osp.
+                        normpath(osp.join(osp.dirname(path), base)))
     return files
 
 
@@ -143,8 +144,10 @@ def config_variables_read(cfg: Config) -> Set[str]:
                 tree = ast.parse(text)
             except SyntaxError:
                 continue
-            names |= {n.id for n in ast.walk(tree)
-                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            names |= {
+                n.id
+                for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            }
     return names
 
 
@@ -215,8 +218,8 @@ def check_override_top_level(cfg: Config, key: str) -> None:
             f'value ({value}) was used when the files were loaded and nothing reads it '
             f'afterwards, so overriding it changes nothing.{hint}')
     nested = keys_named(cfg, key)
-    hint = (f' (did you mean {" or ".join(repr(n) for n in nested)}?)' if nested else
-            _did_you_mean(key, known | set(cfg.keys())))
+    hint = (f' (did you mean {" or ".join(repr(n) for n in nested)}?)'
+            if nested else _did_you_mean(key, known | set(cfg.keys())))
     raise ConfigError(f'--cfg-options: {key!r} is not a key that mmengine\'s runner or mmstvg '
                       f'reads, nor a key of the config: it would be ignored{hint}')
 
@@ -280,7 +283,10 @@ def _lookup(registry, type_, scope: Optional[str], where: str):
     return cls
 
 
-def _check_args(name: str, kwargs: Dict[str, Any], accepted: Optional[Set[str]], where: str,
+def _check_args(name: str,
+                kwargs: Dict[str, Any],
+                accepted: Optional[Set[str]],
+                where: str,
                 ignore: Iterable[str] = ('type', )) -> None:
     if accepted is None:
         return
@@ -288,9 +294,8 @@ def _check_args(name: str, kwargs: Dict[str, Any], accepted: Optional[Set[str]],
         if key in ignore or key in accepted:
             continue
         listed = sorted(set(accepted) - set(ignore))
-        raise ConfigError(
-            f'{where}.{key}: {name} has no argument {key!r}'
-            f'{_did_you_mean(key, listed)}. Its arguments: {", ".join(listed)}')
+        raise ConfigError(f'{where}.{key}: {name} has no argument {key!r}'
+                          f'{_did_you_mean(key, listed)}. Its arguments: {", ".join(listed)}')
 
 
 def _hook_arguments(cls, hook_cfg: dict, cfg: Config) -> Optional[Set[str]]:
@@ -299,12 +304,17 @@ def _hook_arguments(cls, hook_cfg: dict, cfg: Config) -> Optional[Set[str]]:
     accepted = accepted_arguments(cls)
     if accepted is not None:
         return accepted
-    own = {p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
-           if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    own = {
+        p.name
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
     if issubclass(cls, CheckpointHook):
         # kept in `self.args` and passed to `runner.save_checkpoint` next to these
-        passed = {'out_dir', 'filename', 'file_client_args', 'save_optimizer',
-                  'save_param_scheduler', 'meta', 'by_epoch', 'backend_args'}
+        passed = {
+            'out_dir', 'filename', 'file_client_args', 'save_optimizer', 'save_param_scheduler',
+            'meta', 'by_epoch', 'backend_args'
+        }
         extra = accepted_arguments(runner_class(cfg).save_checkpoint)
         return None if extra is None else own | (extra - passed - {'self'})
     if issubclass(cls, EMAHook):
@@ -319,10 +329,14 @@ def _hook_arguments(cls, hook_cfg: dict, cfg: Config) -> Optional[Set[str]]:
 def _check_hook(hook_cfg, cfg: Config, where: str) -> None:
     from mmengine.registry import HOOKS
     if not isinstance(hook_cfg, dict):
-        return   # None (disabled) or a built hook
+        return  # None (disabled) or a built hook
     cls = _lookup(HOOKS, hook_cfg.get('type'), cfg.get('default_scope'), where)
-    _check_args(cls.__name__, hook_cfg, _hook_arguments(cls, hook_cfg, cfg), where,
-                ignore=('type', 'priority'))
+    _check_args(
+        cls.__name__,
+        hook_cfg,
+        _hook_arguments(cls, hook_cfg, cfg),
+        where,
+        ignore=('type', 'priority'))
 
 
 def _check_optim_wrapper(wrapper: dict, cfg: Config, where: str) -> None:
@@ -331,7 +345,7 @@ def _check_optim_wrapper(wrapper: dict, cfg: Config, where: str) -> None:
     scope = cfg.get('default_scope')
     if wrapper.get('constructor', 'DefaultOptimWrapperConstructor') != \
             'DefaultOptimWrapperConstructor':
-        return   # a custom constructor defines what its config means
+        return  # a custom constructor defines what its config means
     if 'optimizer' not in wrapper:
         # several wrappers (OptimWrapperDict), each with its own optimizer
         for name, sub in wrapper.items():
@@ -339,22 +353,32 @@ def _check_optim_wrapper(wrapper: dict, cfg: Config, where: str) -> None:
                 _check_optim_wrapper(sub, cfg, f'{where}.{name}')
         return
     cls = _lookup(OPTIM_WRAPPERS, wrapper.get('type', 'OptimWrapper'), scope, where)
-    _check_args(cls.__name__, wrapper, accepted_arguments(cls), where,
-                ignore=('type', 'optimizer', 'paramwise_cfg', 'constructor'))
+    _check_args(
+        cls.__name__,
+        wrapper,
+        accepted_arguments(cls),
+        where,
+        ignore=('type', 'optimizer', 'paramwise_cfg', 'constructor'))
     optimizer = wrapper['optimizer']
     if isinstance(optimizer, dict):
         opt_cls = _lookup(OPTIMIZERS, optimizer.get('type'), scope, f'{where}.optimizer')
-        _check_args(opt_cls.__name__, optimizer, accepted_arguments(opt_cls),
-                    f'{where}.optimizer', ignore=('type', 'params'))
+        _check_args(
+            opt_cls.__name__,
+            optimizer,
+            accepted_arguments(opt_cls),
+            f'{where}.optimizer',
+            ignore=('type', 'params'))
     clip = wrapper.get('clip_grad')
     if isinstance(clip, dict):
-        func = {'norm': torch.nn.utils.clip_grad_norm_,
-                'value': torch.nn.utils.clip_grad_value_}.get(clip.get('type', 'norm'))
+        func = {
+            'norm': torch.nn.utils.clip_grad_norm_,
+            'value': torch.nn.utils.clip_grad_value_
+        }.get(clip.get('type', 'norm'))
         if func is None:
             raise ConfigError(f'{where}.clip_grad.type: {clip["type"]!r} is neither \'norm\' '
                               'nor \'value\'')
-        _check_args(func.__name__, clip, accepted_arguments(func) - {'parameters'},
-                    f'{where}.clip_grad')
+        _check_args(func.__name__, clip,
+                    accepted_arguments(func) - {'parameters'}, f'{where}.clip_grad')
 
 
 def _check_scheduler(sched, cfg: Config, where: str) -> None:
@@ -363,14 +387,17 @@ def _check_scheduler(sched, cfg: Config, where: str) -> None:
         return
     cls = _lookup(PARAM_SCHEDULERS, sched.get('type'), cfg.get('default_scope'), where)
     accepted = accepted_arguments(cls)
-    _check_args(cls.__name__, sched, accepted, where,
-                ignore=('type', 'convert_to_iter_based', 'optimizer'))
+    _check_args(
+        cls.__name__,
+        sched,
+        accepted,
+        where,
+        ignore=('type', 'convert_to_iter_based', 'optimizer'))
 
 
 def _check_loop(loop, cfg: Config, name: str) -> None:
     from mmengine.registry import LOOPS
-    from mmengine.runner import (EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop,
-                                 ValLoop)
+    from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
     if not isinstance(loop, dict):
         return
     if 'type' in loop:
@@ -379,8 +406,12 @@ def _check_loop(loop, cfg: Config, name: str) -> None:
         cls = EpochBasedTrainLoop if loop.get('by_epoch', True) else IterBasedTrainLoop
     else:
         cls = ValLoop if name == 'val_cfg' else TestLoop
-    _check_args(cls.__name__, loop, accepted_arguments(cls), name,
-                ignore=('type', 'by_epoch', 'runner', 'dataloader', 'evaluator'))
+    _check_args(
+        cls.__name__,
+        loop,
+        accepted_arguments(cls),
+        name,
+        ignore=('type', 'by_epoch', 'runner', 'dataloader', 'evaluator'))
 
 
 def check_component_arguments(cfg: Config) -> None:
@@ -395,7 +426,7 @@ def check_component_arguments(cfg: Config) -> None:
     schedulers = cfg.get('param_scheduler')
     if isinstance(schedulers, dict) and 'type' in schedulers:
         _check_scheduler(schedulers, cfg, 'param_scheduler')
-    elif isinstance(schedulers, dict):   # one list per optimizer of an OptimWrapperDict
+    elif isinstance(schedulers, dict):  # one list per optimizer of an OptimWrapperDict
         for key, group in schedulers.items():
             for i, s in enumerate(group if isinstance(group, (list, tuple)) else [group]):
                 _check_scheduler(s, cfg, f'param_scheduler.{key}.{i}')

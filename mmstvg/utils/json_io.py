@@ -63,8 +63,8 @@ def _duplicate_message(filename: str, text: str, duplicates: List[str]) -> str:
                    key=lambda item: item[0][:1])
     for positions, key in found:
         lines = sorted({text.count('\n', 0, pos) + 1 for pos in positions})
-        shown = ', '.join(map(str, lines[:5])) + (
-            f' ... ({len(lines)} lines in all)' if len(lines) > 5 else '')
+        shown = ', '.join(map(
+            str, lines[:5])) + (f' ... ({len(lines)} lines in all)' if len(lines) > 5 else '')
         where = f' (line{"s" if len(lines) > 1 else ""} {shown})' if lines else ''
         parts.append(f'{key!r}{where}')
     if len(distinct) > _MAX_LISTED:
@@ -123,9 +123,10 @@ def load_json(filename: str, backend_args: Optional[dict] = None) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=pairs_to_dict)
     except json.JSONDecodeError as err:
-        raise JSONFileError(_decode_message(filename, text, err), filename,
-                            lineno=err.lineno, colno=err.colno) from None
+        raise JSONFileError(
+            _decode_message(filename, text, err), filename, lineno=err.lineno,
+            colno=err.colno) from None
     if duplicates:
-        raise JSONFileError(_duplicate_message(filename, text, duplicates), filename,
-                            duplicate_keys=duplicates)
+        raise JSONFileError(
+            _duplicate_message(filename, text, duplicates), filename, duplicate_keys=duplicates)
     return data

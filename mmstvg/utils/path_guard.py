@@ -26,7 +26,7 @@ def _flatten(paths: Dict[str, PathArg]) -> List[Tuple[str, str]]:
         if isinstance(value, (str, os.PathLike)):
             value = [value]
         for path in value:
-            if path is not None and '://' not in os.fspath(path):   # remote: not ours
+            if path is not None and '://' not in os.fspath(path):  # remote: not ours
                 items.append((name, os.fspath(path)))
     return items
 
@@ -75,7 +75,8 @@ def check_outputs_not_inputs(outputs: Dict[str, PathArg], inputs: Dict[str, Path
             seen_out[key] = (name, path)
 
 
-def config_input_files(cfg, config_path: Optional[str] = None,
+def config_input_files(cfg,
+                       config_path: Optional[str] = None,
                        checkpoint: Optional[str] = None) -> Dict[str, List[str]]:
     """The files a run of ``cfg`` reads: the config, the checkpoint, ``load_from`` and every
     dataloader's annotation file (``data_root`` joined as mmengine's ``BaseDataset`` does).
@@ -92,8 +93,13 @@ def config_input_files(cfg, config_path: Optional[str] = None,
             if ann:
                 root = ds.get('data_root') or ''
                 anns.append(ann if osp.isabs(ann) or not root else osp.join(root, ann))
-            ds = ds.get('dataset')   # wrappers (RepeatDataset ...)
-    ckpts = [p for p in (checkpoint, cfg.get('load_from') if hasattr(cfg, 'get') else None)
-             if isinstance(p, str)]
-    return {'config': [config_path] if config_path else [], 'checkpoint': ckpts,
-            'annotation file': anns}
+            ds = ds.get('dataset')  # wrappers (RepeatDataset ...)
+    ckpts = [
+        p for p in (checkpoint, cfg.get('load_from') if hasattr(cfg, 'get') else None)
+        if isinstance(p, str)
+    ]
+    return {
+        'config': [config_path] if config_path else [],
+        'checkpoint': ckpts,
+        'annotation file': anns
+    }

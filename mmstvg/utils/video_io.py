@@ -127,8 +127,7 @@ class VideoInfo:
 
     def meta(self) -> dict:
         """``dict(num_frames, fps, height, width)``: the ``data_info`` keys of a video."""
-        return dict(num_frames=self.num_frames, fps=self.fps, height=self.height,
-                    width=self.width)
+        return dict(num_frames=self.num_frames, fps=self.fps, height=self.height, width=self.width)
 
 
 def _import_av():
@@ -172,11 +171,11 @@ def container_meta(container) -> dict:
     it (mkv, webm), ``fps`` None when no rate is known."""
     stream = container.streams.video[0]
     rate = stream.average_rate or stream.guessed_rate
-    return dict(num_frames=int(stream.frames or 0) or None,
-                fps=float(rate) if rate else None)
+    return dict(num_frames=int(stream.frames or 0) or None, fps=float(rate) if rate else None)
 
 
-def timing_from_pts(pts: Sequence[Optional[int]], time_base: Optional[Fraction],
+def timing_from_pts(pts: Sequence[Optional[int]],
+                    time_base: Optional[Fraction],
                     fps_hint: Optional[float] = None,
                     last_duration: Optional[float] = None) -> Tuple[np.ndarray, float, bool]:
     """Per-frame times of presentation timestamps (any order, as demuxed).
@@ -204,8 +203,7 @@ def timing_from_pts(pts: Sequence[Optional[int]], time_base: Optional[Fraction],
     times = (ticks - ticks[0]).astype(np.float64) * float(time_base)
     diffs = np.diff(times)
     median = float(np.median(diffs)) if num > 1 else 0.
-    is_vfr = bool(num > 2 and median > 0 and
-                  np.abs(diffs - median).max() > VFR_RTOL * median)
+    is_vfr = bool(num > 2 and median > 0 and np.abs(diffs - median).max() > VFR_RTOL * median)
     if not last_duration or last_duration <= 0:
         last_duration = median if median > 0 else (1. / fps_hint if fps_hint else 0.)
     return times, float(times[-1] + last_duration), is_vfr
@@ -251,7 +249,7 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
             else:
                 for packet in container.demux(stream):
                     if packet.size == 0 or getattr(packet, 'is_discard', False):
-                        continue   # flush packet / dropped by an edit list
+                        continue  # flush packet / dropped by an edit list
                     p = packet.pts if packet.pts is not None else packet.dts
                     pts.append(p)
                     if p is not None and (latest is None or p > latest):
@@ -274,15 +272,26 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
     if not duration:
         duration = num / rate
         timestamps = np.arange(num) / rate
-    return VideoInfo(path=path, num_frames=num, fps=float(rate), height=int(height),
-                     width=int(width), timestamps=timestamps, duration=float(duration),
-                     is_vfr=is_vfr, time_base=time_base, decoded=decode,
-                     container=header, codec=codec, pix_fmt=pix_fmt)
+    return VideoInfo(
+        path=path,
+        num_frames=num,
+        fps=float(rate),
+        height=int(height),
+        width=int(width),
+        timestamps=timestamps,
+        duration=float(duration),
+        is_vfr=is_vfr,
+        time_base=time_base,
+        decoded=decode,
+        container=header,
+        codec=codec,
+        pix_fmt=pix_fmt)
 
 
-def output_timing(info: Optional[VideoInfo] = None, fps: Optional[float] = None,
-                  fallback_fps: Optional[float] = None
-                  ) -> Tuple[Optional[float], Optional[np.ndarray]]:
+def output_timing(
+        info: Optional[VideoInfo] = None,
+        fps: Optional[float] = None,
+        fallback_fps: Optional[float] = None) -> Tuple[Optional[float], Optional[np.ndarray]]:
     """The clock to show or write frames of a video with.
 
     An explicit ``fps`` wins (constant rate); else the timing of a probed video file: each
@@ -314,7 +323,9 @@ def clamp_tolerance(out_of_range: str = 'clamp',
     return 0 if out_of_range == 'error' else max_clamp
 
 
-def check_frame_coverage(needed: int, available: int, out_of_range: str = 'clamp',
+def check_frame_coverage(needed: int,
+                         available: int,
+                         out_of_range: str = 'clamp',
                          max_clamp: Optional[int] = DEFAULT_MAX_CLAMP) -> Optional[str]:
     """Whether ``available`` decodable frames serve every frame index below ``needed``.
 
@@ -360,8 +371,7 @@ def check_video_against_annotation(video: Dict[str, Optional[float]],
         ``'frame_count_mismatch'`` (more frames) and ``'fps_mismatch'``.
     """
     problems = []
-    vh, vw, ah, aw = (video.get('height'), video.get('width'), ann.get('height'),
-                      ann.get('width'))
+    vh, vw, ah, aw = (video.get('height'), video.get('width'), ann.get('height'), ann.get('width'))
     if None not in (vh, vw, ah, aw) and (int(vh), int(vw)) != (int(ah), int(aw)):
         problems.append(('size_mismatch', f'the frames are {int(vw)}x{int(vh)} (WxH) but the '
                          f'annotation says {int(aw)}x{int(ah)}: its boxes are pixels of '
@@ -394,7 +404,8 @@ def raise_on_mismatch(problems: Sequence[Tuple[str, str]], filename: str) -> Non
             'tools/data/check_dataset.py lists every such video)', problems)
 
 
-def video_annotation_check(results: dict, out_of_range: str = 'clamp',
+def video_annotation_check(results: dict,
+                           out_of_range: str = 'clamp',
                            max_clamp: Optional[int] = DEFAULT_MAX_CLAMP,
                            fps_rtol: float = FPS_RTOL):
     """A checker of a pipeline's video against the annotation in ``results``.
@@ -417,8 +428,9 @@ def video_annotation_check(results: dict, out_of_range: str = 'clamp',
     filename = str(results.get('filename', '<video>'))
 
     def check(**video) -> None:
-        raise_on_mismatch(check_video_against_annotation(
-            video, ann, out_of_range, max_clamp, fps_rtol), filename)
+        raise_on_mismatch(
+            check_video_against_annotation(video, ann, out_of_range, max_clamp, fps_rtol),
+            filename)
 
     return check
 
@@ -462,7 +474,8 @@ def _container_of(video, multi_thread: bool = False):
         video.close()
 
 
-def iter_frames(video, frame_inds: Optional[Sequence[int]] = None,
+def iter_frames(video,
+                frame_inds: Optional[Sequence[int]] = None,
                 multi_thread: bool = True) -> Iterator[Tuple[int, np.ndarray]]:
     """Decode frames ``frame_inds`` sequentially with PyAV, one at a time (streaming).
 
@@ -516,8 +529,8 @@ def read_video(video, frame_inds: Optional[Sequence[int]] = None) -> np.ndarray:
 
 
 def _is_decord_reader(video) -> bool:
-    return type(video).__module__.startswith('decord') or (
-        hasattr(video, 'get_batch') and hasattr(video, 'get_avg_fps'))
+    return type(video).__module__.startswith('decord') or (hasattr(video, 'get_batch')
+                                                           and hasattr(video, 'get_avg_fps'))
 
 
 def decode_frames(video,
@@ -666,7 +679,10 @@ class VideoWriter:
         gop (int, optional): key-frame interval; None keeps the encoder's default.
     """
 
-    def __init__(self, path: str, fps: float, codec: str = 'libx264',
+    def __init__(self,
+                 path: str,
+                 fps: float,
+                 codec: str = 'libx264',
                  options: Optional[Dict[str, str]] = None,
                  fallback_codec: str = 'mpeg4',
                  time_base: Optional[Fraction] = None,
@@ -698,8 +714,7 @@ class VideoWriter:
 
     def _open(self, height: int, width: int) -> None:
         self._container = self._av.open(self.path, mode='w')
-        self._stream = self._container.add_stream(self.codec, rate=self.rate,
-                                                  options=self.options)
+        self._stream = self._container.add_stream(self.codec, rate=self.rate, options=self.options)
         self._stream.height, self._stream.width = height, width
         self._stream.pix_fmt = 'yuv420p'
         if self.gop is not None:
@@ -758,8 +773,11 @@ class VideoWriter:
         self.close()
 
 
-def write_video(path: str, frames: Sequence[np.ndarray], fps: float,
-                timestamps: Optional[Sequence[float]] = None, **kwargs) -> str:
+def write_video(path: str,
+                frames: Sequence[np.ndarray],
+                fps: float,
+                timestamps: Optional[Sequence[float]] = None,
+                **kwargs) -> str:
     """Write (H, W, 3) uint8 RGB frames with :class:`VideoWriter` (kwargs go to it).
 
     Args:
@@ -779,7 +797,8 @@ def write_video(path: str, frames: Sequence[np.ndarray], fps: float,
     return path
 
 
-def gif_durations_ms(num_frames: int, fps: Optional[float] = None,
+def gif_durations_ms(num_frames: int,
+                     fps: Optional[float] = None,
                      timestamps: Optional[Sequence[float]] = None) -> List[int]:
     """Per-frame GIF delays in milliseconds (GIF stores 1/100 s; at least 10 ms each).
 
@@ -798,7 +817,7 @@ def gif_durations_ms(num_frames: int, fps: Optional[float] = None,
         if not fps or fps <= 0:
             raise ValueError(f'fps must be > 0, got {fps}')
         seconds = np.full(num_frames, 1. / float(fps))
-    ends = np.round(np.cumsum(seconds) * 100).astype(np.int64)   # 1/100 s
+    ends = np.round(np.cumsum(seconds) * 100).astype(np.int64)  # 1/100 s
     durations = np.diff(np.concatenate([[0], ends])) * 10
     return [max(int(d), 10) for d in durations]
 
@@ -824,8 +843,12 @@ class OutputFile:
         time_base (Fraction, optional): time base of the written timestamps (video).
     """
 
-    def __init__(self, path: str, fps: float, codec: str = 'libx264',
-                 options: Optional[Dict[str, str]] = None, gif_backend: str = 'auto',
+    def __init__(self,
+                 path: str,
+                 fps: float,
+                 codec: str = 'libx264',
+                 options: Optional[Dict[str, str]] = None,
+                 gif_backend: str = 'auto',
                  time_base: Optional[Fraction] = None) -> None:
         self.path = path
         self.kind = output_kind(path)
@@ -854,8 +877,12 @@ class OutputFile:
         if self._writer is not None:
             self._writer.close()
         elif self.kind == 'gif' and self._frames:
-            write_gif(self.path, self._frames, self.fps, backend=self.gif_backend,
-                      timestamps=None if None in self._times else self._times)
+            write_gif(
+                self.path,
+                self._frames,
+                self.fps,
+                backend=self.gif_backend,
+                timestamps=None if None in self._times else self._times)
         elif self.kind == 'image' and image is not None:
             import mmcv
             mmcv.imwrite(np.ascontiguousarray(image[..., ::-1]), self.path)
@@ -868,8 +895,11 @@ class OutputFile:
             self._writer.close()
 
 
-def write_gif(path: str, frames: Sequence[np.ndarray], fps: Optional[float] = None,
-              backend: str = 'auto', timestamps: Optional[Sequence[float]] = None) -> str:
+def write_gif(path: str,
+              frames: Sequence[np.ndarray],
+              fps: Optional[float] = None,
+              backend: str = 'auto',
+              timestamps: Optional[Sequence[float]] = None) -> str:
     """Write (H, W, 3) uint8 RGB frames as a looping animated GIF.
 
     Args:
@@ -897,9 +927,14 @@ def write_gif(path: str, frames: Sequence[np.ndarray], fps: Optional[float] = No
     if backend == 'pil':
         from PIL import Image
         images = [Image.fromarray(np.ascontiguousarray(f, dtype=np.uint8)) for f in frames]
-        images[0].save(path, format='GIF', save_all=True, append_images=images[1:],
-                       duration=durations if len(set(durations)) > 1 else durations[0],
-                       loop=0, optimize=False)
+        images[0].save(
+            path,
+            format='GIF',
+            save_all=True,
+            append_images=images[1:],
+            duration=durations if len(set(durations)) > 1 else durations[0],
+            loop=0,
+            optimize=False)
         return path
     if backend != 'pyav':
         raise ValueError(f"write_gif: backend must be 'auto', 'pil' or 'pyav', got {backend!r}")
@@ -913,8 +948,7 @@ def write_gif(path: str, frames: Sequence[np.ndarray], fps: Optional[float] = No
         pts = 0
         for img, duration in zip(frames, durations):
             frame = av.VideoFrame.from_ndarray(
-                np.ascontiguousarray(img, dtype=np.uint8), format='rgb24').reformat(
-                    format='rgb8')
+                np.ascontiguousarray(img, dtype=np.uint8), format='rgb24').reformat(format='rgb8')
             frame.pts, frame.time_base = pts, time_base
             pts += duration // 10
             for packet in stream.encode(frame):

@@ -4,7 +4,6 @@ from .draw_tube import (GT_COLOR, PRED_COLOR, draw_box, draw_tube_frame, make_mo
 from .stvg_visualizer import STVGVisualizer
 
 __all__ = [
-    'GT_COLOR', 'PRED_COLOR', 'draw_box', 'draw_tube_frame', 'make_montage',
-    'render_caption_band', 'render_timeline_band', 'tube_boxes_at_frames', 'STVGVisualizer',
-    'tube_from_element'
+    'GT_COLOR', 'PRED_COLOR', 'draw_box', 'draw_tube_frame', 'make_montage', 'render_caption_band',
+    'render_timeline_band', 'tube_boxes_at_frames', 'STVGVisualizer', 'tube_from_element'
 ]

@@ -166,7 +166,9 @@ def frame_to_pixel(frame_idx: int, frame_range: Sequence[int], width: int) -> in
 
 
 # ----------------------------------------------------------------------------- boxes
-def draw_box(img: np.ndarray, box: Sequence[float], color: Color = GT_COLOR,
+def draw_box(img: np.ndarray,
+             box: Sequence[float],
+             color: Color = GT_COLOR,
              thickness: int = 2) -> np.ndarray:
     """Draw one xyxy box outline in place.
 
@@ -193,8 +195,11 @@ def draw_box(img: np.ndarray, box: Sequence[float], color: Color = GT_COLOR,
         return img
     x1, x2 = np.clip([x1, x2], 0, w - 1)
     y1, y2 = np.clip([y1, y2], 0, h - 1)
-    cv2.rectangle(img, (int(x1), int(y1)), (int(x2), int(y2)), tuple(int(c) for c in color),
-                  thickness=max(int(thickness), 1), lineType=cv2.LINE_8)
+    cv2.rectangle(
+        img, (int(x1), int(y1)), (int(x2), int(y2)),
+        tuple(int(c) for c in color),
+        thickness=max(int(thickness), 1),
+        lineType=cv2.LINE_8)
     return img
 
 
@@ -211,7 +216,9 @@ def to_ascii(text: str) -> str:
     return ''.join(out)
 
 
-def text_size(text: str, font_scale: float, thickness: int,
+def text_size(text: str,
+              font_scale: float,
+              thickness: int,
               font: Optional[UnicodeFont] = None) -> Tuple[int, int]:
     """``(width, height_with_baseline)`` of one line of text in pixels (cv2's Hershey font,
     or ``font`` when given)."""
@@ -221,7 +228,10 @@ def text_size(text: str, font_scale: float, thickness: int,
     return w, h + baseline
 
 
-def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
+def wrap_text(text: str,
+              max_width: int,
+              font_scale: float,
+              thickness: int,
               max_lines: Optional[int] = None,
               font: Optional[UnicodeFont] = None) -> List[str]:
     """Greedy word wrap of ``text`` to lines at most ``max_width`` pixels wide.
@@ -240,6 +250,7 @@ def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
         list[str]: the lines (empty for an empty text). A word wider than a line is cut
         (so is a run of characters without spaces, e.g. Chinese).
     """
+
     def width(t):
         return text_size(t, font_scale, thickness, font)[0]
 
@@ -271,9 +282,14 @@ def wrap_text(text: str, max_width: int, font_scale: float, thickness: int,
     return lines
 
 
-def draw_text_lines(img: np.ndarray, lines: Sequence[str], origin: Tuple[int, int],
-                    font_scale: float, thickness: int, color: Color = TEXT_COLOR,
-                    line_gap: int = 4, font: Optional[UnicodeFont] = None) -> np.ndarray:
+def draw_text_lines(img: np.ndarray,
+                    lines: Sequence[str],
+                    origin: Tuple[int, int],
+                    font_scale: float,
+                    thickness: int,
+                    color: Color = TEXT_COLOR,
+                    line_gap: int = 4,
+                    font: Optional[UnicodeFont] = None) -> np.ndarray:
     """Draw lines of text in place, the top-left of the first line at ``origin`` (x, y)
     (cv2's Hershey font, or the TrueType ``font`` when given)."""
     x, y = int(origin[0]), int(origin[1])
@@ -289,8 +305,11 @@ def draw_text_lines(img: np.ndarray, lines: Sequence[str], origin: Tuple[int, in
     return img
 
 
-def caption_height(lines: Sequence[str], font_scale: float, thickness: int,
-                   line_gap: int = 4, margin: int = 4,
+def caption_height(lines: Sequence[str],
+                   font_scale: float,
+                   thickness: int,
+                   line_gap: int = 4,
+                   margin: int = 4,
                    font: Optional[UnicodeFont] = None) -> int:
     """Rows of the caption band that holds ``lines`` (0 for no line)."""
     if not lines:
@@ -299,21 +318,31 @@ def caption_height(lines: Sequence[str], font_scale: float, thickness: int,
     return 2 * margin + len(lines) * line_h + (len(lines) - 1) * line_gap
 
 
-def render_caption_band(lines: Sequence[str], width: int, height: int, font_scale: float,
-                        thickness: int, color: Color = TEXT_COLOR,
-                        bg_color: Color = BAND_COLOR, line_gap: int = 4,
-                        margin: int = 4, font: Optional[UnicodeFont] = None) -> np.ndarray:
+def render_caption_band(lines: Sequence[str],
+                        width: int,
+                        height: int,
+                        font_scale: float,
+                        thickness: int,
+                        color: Color = TEXT_COLOR,
+                        bg_color: Color = BAND_COLOR,
+                        line_gap: int = 4,
+                        margin: int = 4,
+                        font: Optional[UnicodeFont] = None) -> np.ndarray:
     """A (height, width, 3) uint8 band with ``lines`` written on ``bg_color``."""
     band = np.empty((max(int(height), 0), int(width), 3), dtype=np.uint8)
     band[...] = np.asarray(bg_color, dtype=np.uint8)
     if height > 0:
-        draw_text_lines(band, lines, (margin, margin), font_scale, thickness, color, line_gap,
-                        font=font)
+        draw_text_lines(
+            band, lines, (margin, margin), font_scale, thickness, color, line_gap, font=font)
     return band
 
 
-def render_caption(sentence: str, width: int, font_scale: float, thickness: int,
-                   max_lines: Optional[int] = None, color: Color = TEXT_COLOR,
+def render_caption(sentence: str,
+                   width: int,
+                   font_scale: float,
+                   thickness: int,
+                   max_lines: Optional[int] = None,
+                   color: Color = TEXT_COLOR,
                    bg_color: Color = BAND_COLOR,
                    font_path: Optional[str] = None) -> Optional[np.ndarray]:
     """The caption band of a sentence: wrapped to ``width - 8`` pixels, ASCII with cv2's
@@ -327,14 +356,23 @@ def render_caption(sentence: str, width: int, font_scale: float, thickness: int,
     lines = wrap_text(text, width - 8, font_scale, thickness, max_lines=max_lines, font=font)
     if not lines:
         return None
-    return render_caption_band(lines, width,
-                               caption_height(lines, font_scale, thickness, font=font),
-                               font_scale, thickness, color, bg_color, font=font)
+    return render_caption_band(
+        lines,
+        width,
+        caption_height(lines, font_scale, thickness, font=font),
+        font_scale,
+        thickness,
+        color,
+        bg_color,
+        font=font)
 
 
 # ----------------------------------------------------------------------------- timeline
-def timeline_height(font_scale: float, thickness: int, bar_height: int,
-                    margin: int = 4, info_lines: int = 1) -> int:
+def timeline_height(font_scale: float,
+                    thickness: int,
+                    bar_height: int,
+                    margin: int = 4,
+                    info_lines: int = 1) -> int:
     """Rows of the timeline band: ``info_lines`` lines of text above a bar of
     ``2 * bar_height`` rows."""
     line_h = text_size('Ag', font_scale, thickness)[1]
@@ -356,8 +394,8 @@ def timeline_info_segments(frame_idx: int,
     tIoU."""
     if seconds is None and fps:
         seconds = frame_idx / fps
-    segments = [(f'frame {int(frame_idx)}' + (f' ({seconds:.2f}s)' if seconds is not None
-                                              else ''), text_color)]
+    segments = [(f'frame {int(frame_idx)}' + (f' ({seconds:.2f}s)' if seconds is not None else ''),
+                 text_color)]
     if gt_span is not None:
         segments.append((f'GT [{int(gt_span[0])}, {int(gt_span[1])})', gt_color))
     if pred_span is not None:
@@ -368,8 +406,11 @@ def timeline_info_segments(frame_idx: int,
     return segments
 
 
-def layout_segments(segments: Sequence[Tuple[str, Color]], width: int, font_scale: float,
-                    thickness: int, margin: int = 4) -> List[List[Tuple[str, Color, int]]]:
+def layout_segments(segments: Sequence[Tuple[str, Color]],
+                    width: int,
+                    font_scale: float,
+                    thickness: int,
+                    margin: int = 4) -> List[List[Tuple[str, Color, int]]]:
     """Greedy placement of text pieces on lines ``width`` pixels wide, ``3 * margin`` apart:
     a list of lines of ``(text, colour, x)``."""
     lines: List[List[Tuple[str, Color, int]]] = [[]]
@@ -441,8 +482,8 @@ def render_timeline_band(width: int,
 
     # info text (pieces that do not fit wrap to the next line while rows are left)
     line_h = text_size('Ag', font_scale, thickness)[1]
-    segments = timeline_info_segments(frame_idx, gt_span, pred_span, fps, gt_color,
-                                      pred_color, text_color, seconds=seconds)
+    segments = timeline_info_segments(
+        frame_idx, gt_span, pred_span, fps, gt_color, pred_color, text_color, seconds=seconds)
     y = margin
     for line in layout_segments(segments, int(width), font_scale, thickness, margin):
         if y + line_h > bar_y0 - margin:
@@ -472,8 +513,10 @@ def render_timeline_band(width: int,
 
 
 # ----------------------------------------------------------------------------- frames
-def stack_bands(top: Optional[np.ndarray], frame: np.ndarray,
-                bottom: Optional[np.ndarray], even: bool = False) -> np.ndarray:
+def stack_bands(top: Optional[np.ndarray],
+                frame: np.ndarray,
+                bottom: Optional[np.ndarray],
+                even: bool = False) -> np.ndarray:
     """Stack ``top``, ``frame`` and ``bottom`` vertically (None / empty bands skipped).
 
     Args:
@@ -526,7 +569,9 @@ def draw_tube_frame(frame: np.ndarray,
     return stack_bands(caption_band, img, timeline_band, even=even)
 
 
-def make_montage(images: Sequence[np.ndarray], ncols: int = 4, gap: int = 4,
+def make_montage(images: Sequence[np.ndarray],
+                 ncols: int = 4,
+                 gap: int = 4,
                  bg_color: Color = (255, 255, 255)) -> np.ndarray:
     """Grid of equally sized images, row-major, ``gap`` pixels apart.
 

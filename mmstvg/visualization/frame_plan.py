@@ -67,7 +67,6 @@ def plan_frames(data_sample: Optional[BaseDataElement],
     return (start, end), np.arange(start, end, stride, dtype=np.int64)
 
 
-
 def select_keyframes(frame_inds: np.ndarray, gt: Optional[dict], pred: Optional[dict],
                      num_keyframes: int) -> np.ndarray:
     """Up to ``num_keyframes`` of ``frame_inds`` for the montage: evenly spread over the

@@ -44,8 +44,8 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmstvg.registry import VISUALIZERS
-from mmstvg.utils.video_io import (OutputFile, VideoInfo, iter_frames, output_kind,
-                                   output_timing, probe_video)
+from mmstvg.utils.video_io import (OutputFile, VideoInfo, iter_frames, output_kind, output_timing,
+                                   probe_video)
 from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_BG_COLOR,
                         TIMELINE_CLIP_COLOR, adaptive_scale, draw_tube_frame, layout_segments,
                         make_montage, render_caption, render_timeline_band, timeline_height,
@@ -105,32 +105,34 @@ class STVGVisualizer(Visualizer):
         fig_save_cfg, fig_show_cfg (dict): see :class:`mmengine.visualization.Visualizer`.
     """
 
-    def __init__(self,
-                 name: str = 'visualizer',
-                 vis_backends: Optional[List[dict]] = None,
-                 save_dir: Optional[str] = None,
-                 gt_color: Sequence[int] = GT_COLOR,
-                 pred_color: Sequence[int] = PRED_COLOR,
-                 text_color: Sequence[int] = TEXT_COLOR,
-                 band_color: Sequence[int] = BAND_COLOR,
-                 line_width: Optional[int] = None,
-                 font_scale: Optional[float] = None,
-                 min_size: Optional[int] = 240,
-                 draw_caption: bool = True,
-                 font_path: Optional[str] = None,
-                 caption_max_lines: int = 3,
-                 draw_timeline: bool = True,
-                 timeline_bar_height: Optional[int] = None,
-                 num_keyframes: int = 4,
-                 montage_cols: int = 4,
-                 default_fps: float = 25.,
-                 video_codec: str = 'libx264',
-                 video_options: Optional[dict] = None,
-                 gif_backend: str = 'auto',
-                 backend_video: bool = True,
-                 backend_max_frames: Optional[int] = 32,
-                 fig_save_cfg: dict = dict(frameon=False),
-                 fig_show_cfg: dict = dict(frameon=False)) -> None:
+    def __init__(
+        self,
+        name: str = 'visualizer',
+        vis_backends: Optional[List[dict]] = None,
+        save_dir: Optional[str] = None,
+        gt_color: Sequence[int] = GT_COLOR,
+        pred_color: Sequence[int] = PRED_COLOR,
+        text_color: Sequence[int] = TEXT_COLOR,
+        band_color: Sequence[int] = BAND_COLOR,
+        line_width: Optional[int] = None,
+        font_scale: Optional[float] = None,
+        min_size: Optional[int] = 240,
+        draw_caption: bool = True,
+        font_path: Optional[str] = None,
+        caption_max_lines: int = 3,
+        draw_timeline: bool = True,
+        timeline_bar_height: Optional[int] = None,
+        num_keyframes: int = 4,
+        montage_cols: int = 4,
+        default_fps: float = 25.,
+        video_codec: str = 'libx264',
+        video_options: Optional[dict] = None,
+        gif_backend: str = 'auto',
+        backend_video: bool = True,
+        backend_max_frames: Optional[int] = 32,
+        fig_save_cfg: dict = dict(frameon=False),
+        fig_show_cfg: dict = dict(frameon=False)
+    ) -> None:
         super().__init__(
             name=name,
             image=None,
@@ -169,7 +171,8 @@ class STVGVisualizer(Visualizer):
             return info.num_frames, info
         return len(video), None
 
-    def plan_frames(self, data_sample: Optional[BaseDataElement],
+    def plan_frames(self,
+                    data_sample: Optional[BaseDataElement],
                     video_num_frames: Optional[int] = None,
                     frame_range: Optional[Sequence[int]] = None,
                     max_frames: Optional[int] = None) -> Tuple[Tuple[int, int], np.ndarray]:
@@ -204,9 +207,9 @@ class STVGVisualizer(Visualizer):
         """
         video_num_frames, info = self._probe(video)
         fps, times = output_timing(info, fps, self._meta(data_sample, 'fps'))
-        yield from self._draw_frames(video, data_sample, draw_gt, draw_pred,
-                                     *self.plan_frames(data_sample, video_num_frames,
-                                                       frame_range, max_frames), fps, times)
+        yield from self._draw_frames(
+            video, data_sample, draw_gt, draw_pred,
+            *self.plan_frames(data_sample, video_num_frames, frame_range, max_frames), fps, times)
 
     @staticmethod
     def _tubes(data_sample: Optional[BaseDataElement], draw_gt: bool,
@@ -223,9 +226,14 @@ class STVGVisualizer(Visualizer):
             return default
         return data_sample.metainfo.get(key, default)
 
-    def _draw_frames(self, video: VideoType, data_sample: Optional[BaseDataElement],
-                     draw_gt: bool, draw_pred: bool, frame_range: Tuple[int, int],
-                     frame_inds: np.ndarray, fps: Optional[float],
+    def _draw_frames(self,
+                     video: VideoType,
+                     data_sample: Optional[BaseDataElement],
+                     draw_gt: bool,
+                     draw_pred: bool,
+                     frame_range: Tuple[int, int],
+                     frame_inds: np.ndarray,
+                     fps: Optional[float],
                      times: Optional[np.ndarray] = None) -> Iterator[Tuple[int, np.ndarray]]:
         gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
         gt_boxes = tube_boxes_at_frames(gt['span'], gt['frame_ids'], gt['bboxes'],
@@ -247,11 +255,14 @@ class STVGVisualizer(Visualizer):
         for frame_idx, frame in frames:
             frame = np.asarray(frame)
             if layout is None:
-                layout = self._layout(frame.shape, sentence, frame_range, gt_span, pred_span,
-                                      fps)
+                layout = self._layout(frame.shape, sentence, frame_range, gt_span, pred_span, fps)
             if layout['zoom'] > 1:
-                frame = cv2.resize(frame, None, fx=layout['zoom'], fy=layout['zoom'],
-                                   interpolation=cv2.INTER_NEAREST)
+                frame = cv2.resize(
+                    frame,
+                    None,
+                    fx=layout['zoom'],
+                    fy=layout['zoom'],
+                    interpolation=cv2.INTER_NEAREST)
             i = row[frame_idx]
             gt_box = gt_boxes[0][i] * layout['zoom'] \
                 if gt_boxes is not None and gt_boxes[1][i] else None
@@ -260,19 +271,34 @@ class STVGVisualizer(Visualizer):
             timeline = None
             if self.draw_timeline:
                 timeline = render_timeline_band(
-                    frame.shape[1], layout['timeline_h'], frame_idx, frame_range,
-                    gt_span=gt_span, pred_span=pred_span, clip=clip,
-                    bar_height=layout['bar_h'], font_scale=layout['font_scale'],
-                    thickness=layout['thickness'], fps=fps, gt_color=self.gt_color,
-                    pred_color=self.pred_color, text_color=self.text_color,
-                    bg_color=self.band_color, timeline_bg_color=TIMELINE_BG_COLOR,
+                    frame.shape[1],
+                    layout['timeline_h'],
+                    frame_idx,
+                    frame_range,
+                    gt_span=gt_span,
+                    pred_span=pred_span,
+                    clip=clip,
+                    bar_height=layout['bar_h'],
+                    font_scale=layout['font_scale'],
+                    thickness=layout['thickness'],
+                    fps=fps,
+                    gt_color=self.gt_color,
+                    pred_color=self.pred_color,
+                    text_color=self.text_color,
+                    bg_color=self.band_color,
+                    timeline_bg_color=TIMELINE_BG_COLOR,
                     clip_color=TIMELINE_CLIP_COLOR,
-                    seconds=float(times[frame_idx]) if times is not None and
-                    frame_idx < len(times) else None)
+                    seconds=float(times[frame_idx])
+                    if times is not None and frame_idx < len(times) else None)
             canvas = draw_tube_frame(
-                frame, frame_idx, gt_box=gt_box, pred_box=pred_box,
-                caption_band=layout['caption'], timeline_band=timeline,
-                gt_color=self.gt_color, pred_color=self.pred_color,
+                frame,
+                frame_idx,
+                gt_box=gt_box,
+                pred_box=pred_box,
+                caption_band=layout['caption'],
+                timeline_band=timeline,
+                gt_color=self.gt_color,
+                pred_color=self.pred_color,
                 line_width=layout['line_width'])
             yield frame_idx, canvas
 
@@ -296,16 +322,25 @@ class STVGVisualizer(Visualizer):
             else max(int(round(6 * scale)), 3)
         caption = None
         if self.draw_caption and sentence:
-            caption = render_caption(sentence, width, font_scale, thickness,
-                                     max_lines=self.caption_max_lines, color=self.text_color,
-                                     bg_color=self.band_color, font_path=self.font_path)
-        widest = timeline_info_segments(max(int(frame_range[1]) - 1, 0), gt_span, pred_span,
-                                        fps)
+            caption = render_caption(
+                sentence,
+                width,
+                font_scale,
+                thickness,
+                max_lines=self.caption_max_lines,
+                color=self.text_color,
+                bg_color=self.band_color,
+                font_path=self.font_path)
+        widest = timeline_info_segments(max(int(frame_range[1]) - 1, 0), gt_span, pred_span, fps)
         info_lines = len(layout_segments(widest, width, font_scale, thickness))
-        return dict(zoom=zoom, font_scale=font_scale, thickness=thickness,
-                    line_width=line_width, bar_h=bar_h, caption=caption,
-                    timeline_h=timeline_height(font_scale, thickness, bar_h,
-                                               info_lines=info_lines))
+        return dict(
+            zoom=zoom,
+            font_scale=font_scale,
+            thickness=thickness,
+            line_width=line_width,
+            bar_h=bar_h,
+            caption=caption,
+            timeline_h=timeline_height(font_scale, thickness, bar_h, info_lines=info_lines))
 
     def canvas_geometry(self, frame_shape: Sequence[int], sentence: str = '') -> dict:
         """Where a video frame lands in the drawn canvas.
@@ -376,18 +411,17 @@ class STVGVisualizer(Visualizer):
             frame could be drawn).
         """
         if out_file is not None:
-            output_kind(out_file)   # an unknown suffix raises before any work
+            output_kind(out_file)  # an unknown suffix raises before any work
         video_num_frames, info = self._probe(video)
         if out_file is None and max_frames is None and self.backend_video:
-            max_frames = self.backend_max_frames   # the drawn frames go to the backends
-        frame_range, frame_inds = self.plan_frames(data_sample, video_num_frames,
-                                                   frame_range, max_frames)
+            max_frames = self.backend_max_frames  # the drawn frames go to the backends
+        frame_range, frame_inds = self.plan_frames(data_sample, video_num_frames, frame_range,
+                                                   max_frames)
         fps, times = output_timing(info, fps, self._meta(data_sample, 'fps'))
         stride = int(frame_inds[1] - frame_inds[0]) if frame_inds.size > 1 else 1
         out_fps = float(fps or self.default_fps) / stride
         gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
-        keyframes = set(int(f) for f in select_keyframes(frame_inds, gt, pred,
-                                                        self.num_keyframes))
+        keyframes = set(int(f) for f in select_keyframes(frame_inds, gt, pred, self.num_keyframes))
 
         output = nullcontext() if out_file is None else OutputFile(
             out_file, out_fps, self.video_codec, self.video_options, self.gif_backend,
@@ -400,8 +434,10 @@ class STVGVisualizer(Visualizer):
                 if frame_idx in keyframes:
                     key_canvases.append(canvas)
                 if out_file is not None:
-                    output.write(canvas, float(times[frame_idx]) if times is not None and
-                                 frame_idx < len(times) else None)
+                    output.write(
+                        canvas,
+                        float(times[frame_idx])
+                        if times is not None and frame_idx < len(times) else None)
                 elif self.backend_video:
                     drawn.append(canvas)
             if last is None:
@@ -418,8 +454,7 @@ class STVGVisualizer(Visualizer):
         return montage
 
     @master_only
-    def add_video(self, name: str, frames: np.ndarray, step: int = 0,
-                  fps: float = 4.) -> None:
+    def add_video(self, name: str, frames: np.ndarray, step: int = 0, fps: float = 4.) -> None:
         """Record drawn frames with every vis backend (as mmaction2's ``ActionVisualizer``).
 
         A backend with ``add_video`` (mmaction2's ``LocalVisBackend``,

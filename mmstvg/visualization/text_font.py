@@ -117,13 +117,16 @@ class UnicodeFont:
         """Draw one line IN PLACE on (H, W, 3) uint8 ``img``, its top-left at ``origin``."""
         from PIL import Image, ImageDraw
         canvas = Image.fromarray(img)
-        ImageDraw.Draw(canvas).text((int(origin[0]), int(origin[1])), text,
-                                    font=self.font, fill=tuple(int(c) for c in color))
+        ImageDraw.Draw(canvas).text((int(origin[0]), int(origin[1])),
+                                    text,
+                                    font=self.font,
+                                    fill=tuple(int(c) for c in color))
         img[...] = np.asarray(canvas)
         return img
 
 
-def caption_font(text: str, font_scale: float,
+def caption_font(text: str,
+                 font_scale: float,
                  font_path: Optional[str] = None) -> Tuple[Optional[UnicodeFont], str]:
     """The font to draw ``text`` with, and the text to draw.
 
@@ -146,13 +149,17 @@ def caption_font(text: str, font_scale: float,
                 f'{text!r}; they are drawn as "?". Install a font that covers them (for '
                 'Chinese / Japanese / Korean e.g. Noto Sans CJK: `apt install '
                 'fonts-noto-cjk`) or pass its file as STVGVisualizer(font_path=...).',
-                UserWarning, stacklevel=3)
+                UserWarning,
+                stacklevel=3)
         text = ''.join('?' if ch in missing else ch for ch in text)
     if path is None:
         return None, text
     try:
         return UnicodeFont(path, font_scale), text
     except Exception as e:  # noqa: BLE001 (PIL without FreeType, unreadable file)
-        warnings.warn(f'STVGVisualizer: cannot load the font {path} ({e}); the sentence '
-                      f'{text!r} is drawn in ASCII', UserWarning, stacklevel=3)
+        warnings.warn(
+            f'STVGVisualizer: cannot load the font {path} ({e}); the sentence '
+            f'{text!r} is drawn in ASCII',
+            UserWarning,
+            stacklevel=3)
         return None, text

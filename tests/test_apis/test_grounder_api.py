@@ -17,22 +17,22 @@ from mmstvg.utils.video_io import probe_video
 @pytest.fixture(scope='module')
 def synth(tmp_path_factory):
     """``(data_root, config)``: a tiny synthetic benchmark and the tiny baseline on it."""
-    root = generate_tiny_synth(str(tmp_path_factory.mktemp('api_synth')), num_train=1,
-                               num_val=3, num_test=1)
+    root = generate_tiny_synth(
+        str(tmp_path_factory.mktemp('api_synth')), num_train=1, num_val=3, num_test=1)
     return root, tiny_synth_cfg(root, str(tmp_path_factory.mktemp('work')))
 
 
 def _queries(root):
     ann = json.load(open(osp.join(root, 'anno_v2', 'val_v2.json')))
-    return ([osp.join(root, 'videos', name) for name in ann],
-            [rec['English'] for rec in ann.values()])
+    return ([osp.join(root, 'videos', name)
+             for name in ann], [rec['English'] for rec in ann.values()])
 
 
 def test_init_grounder(synth, tmp_path):
     root, cfg = synth
     model = init_grounder(cfg)
     assert not model.training and callable(model.test_pipeline)
-    model.cfg.model.span_head.score_thr = 0.9    # the model keeps its own copy
+    model.cfg.model.span_head.score_thr = 0.9  # the model keeps its own copy
     assert cfg.model.span_head.score_thr == 0.5
     # cfg_options are merged before building
     model = init_grounder(cfg, cfg_options={'model.span_head.score_thr': 0.7})
@@ -80,14 +80,13 @@ def test_inference_on_any_container(synth, tmp_path):
     # other containers / codecs, another frame rate and size (odd number of frames too)
     mkv, avi = str(tmp_path / 'clip.mkv'), str(tmp_path / 'clip.avi')
     write_video(mkv, frames[:15], fps=25)
-    longer = np.concatenate([frames, frames[:5]])                     # 21 frames
-    write_video(avi, np.repeat(np.repeat(longer, 2, axis=1), 3, axis=2), fps=12.5,
-                codec='mpeg4')
+    longer = np.concatenate([frames, frames[:5]])  # 21 frames
+    write_video(avi, np.repeat(np.repeat(longer, 2, axis=1), 3, axis=2), fps=12.5, codec='mpeg4')
     assert probe_video(mkv).meta() == dict(num_frames=15, fps=25.0, height=64, width=64)
     assert probe_video(avi).num_frames == 21 and probe_video(avi).width == 192
     model = init_grounder(cfg)
-    preds = inference_grounder(model, [src, mkv, avi], ['The red square moves left.'] * 3,
-                               batch_size=2)
+    preds = inference_grounder(
+        model, [src, mkv, avi], ['The red square moves left.'] * 3, batch_size=2)
     for pred, n, (h, w), fps in zip(preds, (16, 15, 21), ((64, 64), (64, 64), (128, 192)),
                                     (8.0, 25.0, 12.5)):
         assert isinstance(pred, STVGPrediction)

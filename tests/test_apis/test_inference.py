@@ -37,13 +37,14 @@ class FixedSpanGrounder(TrivialGrounder):
 def _model(span=(6, 10), decode=False):
     cfg = Config.fromfile(TRIVIAL_CFG)
     cfg.model = dict(type='FixedSpanGrounder', span=span)
-    if decode:   # the video goes through the decoder and its checks against the data_info
+    if decode:  # the video goes through the decoder and its checks against the data_info
         cfg.test_dataloader.dataset.pipeline = [
             dict(type='mmaction.PyAVInit'),
             dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
             dict(type='STVGPyAVDecode'),
             dict(type='LoadTubeTargets'),
-            dict(type='PackSTVGInputs')]
+            dict(type='PackSTVGInputs')
+        ]
     return init_grounder(cfg)
 
 

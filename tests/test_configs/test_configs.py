@@ -12,8 +12,7 @@ from mmstvg.utils import register_all_modules, validate_config
 
 register_all_modules()
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
-                 if '_base_' not in p)
+CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py')) if '_base_' not in p)
 
 
 def test_configs_found():
@@ -82,8 +81,9 @@ def test_auto_scale_lr_matches_the_configured_batch(path):
 
 def _base_files(path):
     tree = ast.parse(open(path).read())
-    return next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-                and getattr(n.targets[0], 'id', None) == '_base_')
+    return next(
+        ast.literal_eval(n.value) for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], 'id', None) == '_base_')
 
 
 TRIVIAL = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines', 'trivial_centre-box_*.py')))
@@ -98,7 +98,7 @@ def test_trivial_configs_inherit_the_one_trivial_primitive(path):
     cfg = Config.fromfile(path)
     bases = _base_files(path)
     assert '../_base_/models/trivial_centre_box.py' in bases
-    assert 'TrivialGrounder' not in open(path).read()   # no copy of the model
+    assert 'TrivialGrounder' not in open(path).read()  # no copy of the model
     assert cfg.model == primitive.model == dict(type='TrivialGrounder', box_ratio=(0.5, 0.5))
     assert cfg.test_dataloader.dataset.pipeline == primitive.trivial_test_pipeline
     assert cfg.test_pipeline == primitive.trivial_test_pipeline
@@ -108,7 +108,9 @@ def test_trivial_configs_inherit_the_one_trivial_primitive(path):
     ds_base = [b for b in bases if '/datasets/' in b]
     assert len(ds_base) == 1
     data = Config.fromfile(osp.join(osp.dirname(path), ds_base[0]))
-    expected = dict(data.test_dataloader.to_dict(), dataset=dict(
-        data.test_dataloader.dataset.to_dict(), pipeline=primitive.trivial_test_pipeline))
+    expected = dict(
+        data.test_dataloader.to_dict(),
+        dataset=dict(
+            data.test_dataloader.dataset.to_dict(), pipeline=primitive.trivial_test_pipeline))
     assert cfg.test_dataloader.to_dict() == expected
     assert cfg.test_evaluator == data.test_evaluator

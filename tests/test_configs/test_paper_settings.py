@@ -52,9 +52,9 @@ def test_stvgformer_dynamic_branch_reads_clip_features(path):
     row stride of the extractor config; the online option keeps BatchNorm in eval mode."""
     cfg = Config.fromfile(path)
     extractor = Config.fromfile(
-        osp.join(REPO, 'configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py')
-    ).feature_extractor
-    assert extractor.clip_len == 32 and extractor.frame_interval == 2   # AVA's 4x16 clips
+        osp.join(REPO,
+                 'configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py')).feature_extractor
+    assert extractor.clip_len == 32 and extractor.frame_interval == 2  # AVA's 4x16 clips
     assert cfg.model.dynamic_branch.in_channels == extractor.out_channels == 2048 + 256
     if 'online' in path:
         encoder = cfg.model.video_backbone
@@ -66,16 +66,19 @@ def test_stvgformer_dynamic_branch_reads_clip_features(path):
         types = [t.type for t in cfg[f'{split}_dataloader'].dataset.pipeline]
         (load, ) = _transforms(cfg, split, 'LoadSTVGFeatures')
         assert load.channels == 2304 and load.frame_stride == extractor.stride
-        assert 'STVGCrop' not in types   # a crop of the frames cannot be followed by the maps
-        if 'STVGFlip' in types:          # ... a flip can: the maps are flipped with the frames
+        assert 'STVGCrop' not in types  # a crop of the frames cannot be followed by the maps
+        if 'STVGFlip' in types:  # ... a flip can: the maps are flipped with the frames
             assert types.index('LoadSTVGFeatures') < types.index('STVGFlip')
 
 
 def _frame_shape(pipeline, h, w):
     """(H, W) of a frame of size (h, w) after the pipeline's resizes (crops and flips are
     augmentation: they are left out, so the rule itself is compared)."""
-    results = dict(imgs=[np.zeros((h, w, 3), np.uint8)], img_shape=(h, w),
-                   gt_bboxes=np.array([[0, 0, w / 2, h / 2]], np.float32), modality='RGB')
+    results = dict(
+        imgs=[np.zeros((h, w, 3), np.uint8)],
+        img_shape=(h, w),
+        gt_bboxes=np.array([[0, 0, w / 2, h / 2]], np.float32),
+        modality='RGB')
     for t in pipeline:
         if t.type == 'mmaction.Resize':
             results = TRANSFORMS.build(t)(results)
@@ -104,8 +107,8 @@ class _Named(nn.Module):
         self.image_backbone = nn.Linear(2, 2)
         self.video_backbone = nn.Linear(2, 2)
         self.text_encoder = nn.Module()
-        self.text_encoder.model = nn.Linear(2, 2)   # RoBERTa
-        self.text_encoder.proj = nn.Linear(2, 2)    # MDETR's FeatureResizer (main lr)
+        self.text_encoder.model = nn.Linear(2, 2)  # RoBERTa
+        self.text_encoder.proj = nn.Linear(2, 2)  # MDETR's FeatureResizer (main lr)
         self.static_branch = nn.Linear(2, 2)
 
 
@@ -127,9 +130,13 @@ def test_stvgformer_training_practice_follows_mdetr(path):
             lrs[names[id(p)]] = group['lr']
             assert group['weight_decay'] == pytest.approx(1e-4)
     # 5e-5 * lr_mult 0.2 = 1e-5 for the backbones and RoBERTa
-    assert lrs == pytest.approx({'image_backbone': 1e-5, 'video_backbone': 1e-5,
-                                 'text_encoder.model': 1e-5, 'text_encoder.proj': 5e-5,
-                                 'static_branch': 5e-5})
+    assert lrs == pytest.approx({
+        'image_backbone': 1e-5,
+        'video_backbone': 1e-5,
+        'text_encoder.model': 1e-5,
+        'text_encoder.proj': 5e-5,
+        'static_branch': 5e-5
+    })
     assert cfg.optim_wrapper.clip_grad.max_norm == 0.1
     assert cfg.model.aux_loss is True
     (ema, ) = [h for h in cfg.custom_hooks if h.type == 'EMAHook']

@@ -23,8 +23,14 @@ VIDOR = osp.join(DATA, 'vidor')
 VID = '11566930393'
 
 GOOD = {
-    'good.mp4': {'bbox': [[10, 20, 30, 40]], 'st_frame': 1, 'img_num': 100,
-                 'caption': 'A man walks.', 'width': 640, 'height': 360},
+    'good.mp4': {
+        'bbox': [[10, 20, 30, 40]],
+        'st_frame': 1,
+        'img_num': 100,
+        'caption': 'A man walks.',
+        'width': 640,
+        'height': 360
+    },
 }
 
 
@@ -60,8 +66,8 @@ HCSTVG_CASES = [
 ]
 
 
-@pytest.mark.parametrize('name,record,reason,words', HCSTVG_CASES,
-                         ids=[c[0] for c in HCSTVG_CASES])
+@pytest.mark.parametrize(
+    'name,record,reason,words', HCSTVG_CASES, ids=[c[0] for c in HCSTVG_CASES])
 def test_hcstvg_invalid_record(tmp_path, log_messages, name, record, reason, words):
     qid = f'{name}.mp4'
     ann = dump_json(tmp_path / 'train.json', {**GOOD, qid: record})
@@ -81,8 +87,14 @@ def test_hcstvg_invalid_record(tmp_path, log_messages, name, record, reason, wor
 
 
 def test_hcstvg_v2_count_mismatch(tmp_path):
-    rec = {'bbox': [[10, 20, 30, 40]] * 3, 'st_frame': 5, 'ed_frame': 8, 'img_num': 100,
-           'English': 'A man sits.', 'img_size': [360, 640, 3]}
+    rec = {
+        'bbox': [[10, 20, 30, 40]] * 3,
+        'st_frame': 5,
+        'ed_frame': 8,
+        'img_num': 100,
+        'English': 'A man sits.',
+        'img_size': [360, 640, 3]
+    }
     ann = dump_json(tmp_path / 'val_v2.json', {'bad.mp4': rec})
     with pytest.raises(ValueError, match=r'val_v2.json.*bad.mp4.*3 boxes.*ed_frame=8'):
         HCSTVGDataset(ann)
@@ -116,25 +128,33 @@ def test_check_video_exists(tmp_path):
     with pytest.raises(ValueError, match=r'gone\.mp4.*does not exist') as err:
         HCSTVGDataset(ann, data_prefix=dict(video=str(videos)), check_video_exists=True)
     assert str(videos / 'gone.mp4') in str(err.value) and err.value.reason == 'missing_video'
-    ds = HCSTVGDataset(ann, data_prefix=dict(video=str(videos)), check_video_exists=True,
-                       skip_invalid=True)
+    ds = HCSTVGDataset(
+        ann, data_prefix=dict(video=str(videos)), check_video_exists=True, skip_invalid=True)
     assert len(ds) == 1 and ds.skipped == {'missing_video': ['gone.mp4']}
 
 
 # --------------------------------------------------------------------- whole-file problems
 def _v2_synth(sentence):
-    return {'bbox': [[10, 20, 30, 40]] * 2, 'st_frame': 3, 'ed_frame': 4, 'img_num': 64,
-            'English': sentence, 'img_size': [64, 64, 3], 'fps': 16.0}
+    return {
+        'bbox': [[10, 20, 30, 40]] * 2,
+        'st_frame': 3,
+        'ed_frame': 4,
+        'img_num': 64,
+        'English': sentence,
+        'img_size': [64, 64, 3],
+        'fps': 16.0
+    }
 
 
-@pytest.mark.parametrize('dataset_type,record', [(HCSTVGDataset, hcstvg_v1_record()),
-                                                 (SynthSTVGDataset, _v2_synth('A man.'))],
-                         ids=['hcstvg', 'synthetic'])
+@pytest.mark.parametrize(
+    'dataset_type,record', [(HCSTVGDataset, hcstvg_v1_record()),
+                            (SynthSTVGDataset, _v2_synth('A man.'))],
+    ids=['hcstvg', 'synthetic'])
 def test_duplicate_video_key_is_refused(tmp_path, dataset_type, record):
     """A dict-layout file naming a video twice: json would keep the last record silently."""
     other = dict(record, bbox=[[1, 2, 3, 4]] * 2)
-    text = ('{\n"dup.mp4": ' + json.dumps(record) + ',\n"good.mp4": ' + json.dumps(record)
-            + ',\n"dup.mp4": ' + json.dumps(other) + '\n}')
+    text = ('{\n"dup.mp4": ' + json.dumps(record) + ',\n"good.mp4": ' + json.dumps(record) +
+            ',\n"dup.mp4": ' + json.dumps(other) + '\n}')
     ann = str(tmp_path / 'train.json')
     with open(ann, 'w') as f:
         f.write(text)
@@ -159,9 +179,8 @@ def test_truncated_annotation_file_names_the_file(tmp_path, cut):
     assert isinstance(err.value.__cause__, ValueError)
 
 
-@pytest.mark.parametrize('dataset_type,content', [(HCSTVGDataset, {}),
-                                                  (VidSTGDataset, [])],
-                         ids=['hcstvg', 'vidstg'])
+@pytest.mark.parametrize(
+    'dataset_type,content', [(HCSTVGDataset, {}), (VidSTGDataset, [])], ids=['hcstvg', 'vidstg'])
 def test_empty_split_is_an_error(tmp_path, dataset_type, content):
     ann = dump_json(tmp_path / 'test.json', content)
     with pytest.raises(EmptyDatasetError) as err:
@@ -171,8 +190,10 @@ def test_empty_split_is_an_error(tmp_path, dataset_type, content):
 
 
 def test_every_query_skipped_is_an_error(tmp_path, log_messages):
-    ann = dump_json(tmp_path / 'test.json', {'a.mp4': hcstvg_v1_record(caption=' '),
-                                             'b.mp4': hcstvg_v1_record(bbox=[])})
+    ann = dump_json(tmp_path / 'test.json', {
+        'a.mp4': hcstvg_v1_record(caption=' '),
+        'b.mp4': hcstvg_v1_record(bbox=[])
+    })
     with pytest.raises(EmptyDatasetError) as err:
         HCSTVGDataset(ann, skip_invalid=True)
     assert f'no valid query left in {ann}: all 2 queries were skipped' in str(err.value)
@@ -205,12 +226,12 @@ VIDSTG_CASES = [
     ('missing_key', lambda r: r[1].pop('temporal_gt'), 'malformed',
      [f'{VID}_179_871_d0', f'{VID}_179_871_i0'], 'temporal_gt'),
     ('wrong_type', lambda r: r[1]['used_segment'].update(end_fid='871'), 'malformed',
-     ['#1 (vid 11566930393) captions[0]', '#1 (vid 11566930393) questions[0]'],
-     'used_segment.end_fid'),
+     ['#1 (vid 11566930393) captions[0]',
+      '#1 (vid 11566930393) questions[0]'], 'used_segment.end_fid'),
     ('span_outside_clip', lambda r: _gt(r, 0, 79, 200), 'malformed',
      [f'{VID}_0_120_d0', f'{VID}_0_120_i0'], 'not inside the clip'),
-    ('empty_question', lambda r: r[3]['questions'][0].update(description=' '),
-     'empty_sentence', [f'{VID}_0_871_i1'], 'empty sentence'),
+    ('empty_question', lambda r: r[3]['questions'][0].update(description=' '), 'empty_sentence',
+     [f'{VID}_0_871_i1'], 'empty sentence'),
     ('unknown_target', lambda r: r[3]['captions'][0].update(target_id=9), 'malformed',
      [f'{VID}_0_871_d1'], 'target_id 9'),
     ('missing_box_file', lambda r: r[0].update(vid='404'), 'missing_box_file',
@@ -218,8 +239,8 @@ VIDSTG_CASES = [
 ]
 
 
-@pytest.mark.parametrize('name,edit,reason,qids,words', VIDSTG_CASES,
-                         ids=[c[0] for c in VIDSTG_CASES])
+@pytest.mark.parametrize(
+    'name,edit,reason,qids,words', VIDSTG_CASES, ids=[c[0] for c in VIDSTG_CASES])
 def test_vidstg_invalid_record(tmp_path, log_messages, name, edit, reason, qids, words):
     ann = _vidstg(tmp_path, edit)
     prefix = dict(vidor_anno=VIDOR)
@@ -261,8 +282,8 @@ def test_vidstg_corrupt_box_file(tmp_path):
     with pytest.raises(EmptyDatasetError, match=rf'no valid query left in {TEST4}') as err:
         VidSTGDataset(TEST4, data_prefix=dict(vidor_anno=str(vidor)), skip_invalid=True)
     assert len(err.value.skipped['malformed']) == 8
-    assert len(err.value.skipped_details) == 4 and 'lacks' in err.value.skipped_details[0][
-        'message']
+    assert len(
+        err.value.skipped_details) == 4 and 'lacks' in err.value.skipped_details[0]['message']
 
 
 # ------------------------------------------------------------------------------ run time
@@ -274,8 +295,10 @@ def video_dataset_args(tmp_path):
     videos.mkdir()
     (videos / 'corrupt.mp4').write_bytes(b'not a video' * 10)
     write_test_video(str(videos / 'valid.mp4'), num_frames=4, size=(32, 32))
-    ann = dump_json(tmp_path / 'train.json', {
-        name: hcstvg_v1_record() for name in ('corrupt.mp4', 'missing.mp4', 'valid.mp4')})
+    ann = dump_json(
+        tmp_path / 'train.json',
+        {name: hcstvg_v1_record()
+         for name in ('corrupt.mp4', 'missing.mp4', 'valid.mp4')})
     return dict(ann_file=ann, data_prefix=dict(video=str(videos)), pipeline=[PyAVInit()]), videos
 
 

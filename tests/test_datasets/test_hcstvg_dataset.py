@@ -12,25 +12,42 @@ from mmstvg.testing import dump_json
 
 DATA = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'hcstvg')
 
-
 V1 = {
     '55_vfjywN5CN0Y.mp4': {
         'bbox': [[10, 20, 30, 40], [12, 22, 30, 41], [14, 24, 30, 42]],
-        'st_frame': 3, 'st_time': 0.1, 'ed_time': 0.2, 'img_num': 100,
+        'st_frame': 3,
+        'st_time': 0.1,
+        'ed_time': 0.2,
+        'img_num': 100,
         'caption': '  The woman in red clothes turns in a circle. ',
-        'width': 640, 'height': 360},
+        'width': 640,
+        'height': 360
+    },
     '7_abc.mkv': {
-        'bbox': [[0, 0, 5, 5]], 'st_frame': 1, 'st_time': 0.0, 'ed_time': 0.05,
-        'img_num': 500, 'caption': 'The man sits.', 'width': 320, 'height': 240},
+        'bbox': [[0, 0, 5, 5]],
+        'st_frame': 1,
+        'st_time': 0.0,
+        'ed_time': 0.05,
+        'img_num': 500,
+        'caption': 'The man sits.',
+        'width': 320,
+        'height': 240
+    },
 }
 
 V2 = {
     '3_5MxjqHfkWFI.mkv': {
         # x2 = 600 + 30 = 630 > H = 360: kept as is only if W/H are read as img_size = [H, W, C]
         'bbox': [[600, 300, 30, 50], [601, 301, 30, 50]],
-        'st_frame': 10, 'ed_frame': 11, 'img_num': 600, 'img_size': [360, 640, 3],
-        'English': 'The man in blue clothes stands up.', 'Chinese': '...',
-        'st_time': 0.3, 'ed_time': 0.4},
+        'st_frame': 10,
+        'ed_frame': 11,
+        'img_num': 600,
+        'img_size': [360, 640, 3],
+        'English': 'The man in blue clothes stands up.',
+        'Chinese': '...',
+        'st_time': 0.3,
+        'ed_time': 0.4
+    },
 }
 
 
@@ -47,8 +64,8 @@ def test_v1_conversion(tmp_path):
     # st_frame 3 (1-based) -> 0-based 2; 3 boxes -> [2, 5)
     assert info['gt_span'] == (2, 5)
     np.testing.assert_array_equal(
-        info['gt_bboxes'], np.array([[10, 20, 40, 60], [12, 22, 42, 63], [14, 24, 44, 66]],
-                                    dtype=np.float32))
+        info['gt_bboxes'],
+        np.array([[10, 20, 40, 60], [12, 22, 42, 63], [14, 24, 44, 66]], dtype=np.float32))
     assert info['gt_bboxes'].dtype == np.float32
     assert info['num_frames'] == 100 and info['fps'] == pytest.approx(5.0)
     assert info['clip'] == (0, 100)
@@ -83,8 +100,12 @@ def test_v2_conversion_and_versions(tmp_path):
 def test_registry_and_data_root(tmp_path):
     dump_json(tmp_path / 'train.json', V1)
     ds = DATASETS.build(
-        dict(type='HCSTVGDataset', ann_file='train.json', data_root=str(tmp_path),
-             data_prefix=dict(video='v1_video'), serialize_data=False))
+        dict(
+            type='HCSTVGDataset',
+            ann_file='train.json',
+            data_root=str(tmp_path),
+            data_prefix=dict(video='v1_video'),
+            serialize_data=False))
     assert isinstance(ds, HCSTVGDataset)
     assert ds.get_data_info(1)['filename'] == osp.join(str(tmp_path), 'v1_video', '7_abc.mkv')
 
@@ -110,8 +131,13 @@ def test_record_fps_wins_over_video_duration(tmp_path):
     import json
 
     from mmstvg.datasets import HCSTVGDataset
-    rec = dict(bbox=[[1, 2, 3, 4]], st_frame=5, ed_frame=5, img_num=64, English='a man.',
-               img_size=[48, 64, 3])
+    rec = dict(
+        bbox=[[1, 2, 3, 4]],
+        st_frame=5,
+        ed_frame=5,
+        img_num=64,
+        English='a man.',
+        img_size=[48, 64, 3])
     ann = tmp_path / 'a.json'
     ann.write_text(json.dumps({'x.mp4': rec, 'y.mp4': dict(rec, fps=16)}))
     ds = HCSTVGDataset(ann_file=str(ann), pipeline=[], test_mode=True)

@@ -23,18 +23,24 @@ H, W, T, FPS = 48, 64, 16, 8.
 # name -> (frames, (H, W), fps, what check_dataset and the pipeline find, or None)
 VIDEOS = {
     'good.mp4': (T, (H, W), FPS, None),
-    'short2.mp4': (T - 2, (H, W), FPS, None),            # clamped by the decoders
+    'short2.mp4': (T - 2, (H, W), FPS, None),  # clamped by the decoders
     'short3.mp4': (T - 3, (H, W), FPS, 'truncated_video'),
     'big.mp4': (T, (2 * H, 2 * W), FPS, 'size_mismatch'),
     'long.mp4': (T + 8, (H, W), FPS, 'frame_count_mismatch'),
-    'rate.mkv': (T, (H, W), 12., 'fps_mismatch'),        # mkv: no frame count in the header
+    'rate.mkv': (T, (H, W), 12., 'fps_mismatch'),  # mkv: no frame count in the header
 }
 
 
 def _record():
     # annotation: T frames of W x H at FPS, GT boxes on frames [2, 6)
-    return hcstvg_v1_record(bbox=[[4, 4, 10, 10]] * 4, st_frame=3, img_num=T,
-                            caption='The grey square.', width=W, height=H, fps=FPS)
+    return hcstvg_v1_record(
+        bbox=[[4, 4, 10, 10]] * 4,
+        st_frame=3,
+        img_num=T,
+        caption='The grey square.',
+        width=W,
+        height=H,
+        fps=FPS)
 
 
 @pytest.fixture(scope='module')
@@ -50,15 +56,21 @@ def data_root(tmp_path_factory):
 
 
 def _pipeline(**decoder):
-    return [dict(type='mmaction.PyAVInit'),
-            dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
-            dict(type='STVGPyAVDecode', **decoder)]
+    return [
+        dict(type='mmaction.PyAVInit'),
+        dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
+        dict(type='STVGPyAVDecode', **decoder)
+    ]
 
 
 def _config(data_root, tmp_path, ann='ann.json', **decoder) -> str:
-    dataset = dict(type='HCSTVGDataset', data_root=data_root, ann_file=ann,
-                   data_prefix=dict(video='videos'), pipeline=_pipeline(**decoder),
-                   test_mode=True)
+    dataset = dict(
+        type='HCSTVGDataset',
+        data_root=data_root,
+        ann_file=ann,
+        data_prefix=dict(video='videos'),
+        pipeline=_pipeline(**decoder),
+        test_mode=True)
     cfg = Config(dict(val_dataloader=dict(batch_size=1, dataset=dataset)))
     path = str(tmp_path / f'cfg_{len(decoder)}_{osp.splitext(ann)[0]}.py')
     cfg.dump(path)
@@ -67,9 +79,11 @@ def _config(data_root, tmp_path, ann='ann.json', **decoder) -> str:
 
 def _pipeline_failures(data_root, **decoder):
     register_all_modules()
-    ds = HCSTVGDataset(ann_file=osp.join(data_root, 'ann.json'),
-                       data_prefix=dict(video=osp.join(data_root, 'videos')),
-                       pipeline=_pipeline(**decoder), test_mode=True)
+    ds = HCSTVGDataset(
+        ann_file=osp.join(data_root, 'ann.json'),
+        data_prefix=dict(video=osp.join(data_root, 'videos')),
+        pipeline=_pipeline(**decoder),
+        test_mode=True)
     failures = {}
     for i in range(len(ds)):
         qid = ds.get_data_info(i)['qid']
@@ -99,10 +113,10 @@ def test_check_dataset_agrees_with_the_pipeline(data_root, tmp_path, decoder):
     report = check_dataset.main([_config(data_root, tmp_path, **decoder), '--splits', 'val'])
     found = {p['qid']: p['reason'] for p in report['splits']['val']['problems']}
     assert set(found) == set(_pipeline_failures(data_root, **decoder))
-    if not decoder:   # the decoders' default: 2 frames clamped
+    if not decoder:  # the decoders' default: 2 frames clamped
         assert found == {n: r for n, (*_, r) in VIDEOS.items() if r}
         assert report['splits']['val']['policy']['max_clamp'] == 2
-    else:             # the config's tolerance: none
+    else:  # the config's tolerance: none
         assert found['short2.mp4'] == 'truncated_video'
 
 
@@ -112,14 +126,18 @@ def test_check_dataset_fails_on_an_empty_split(data_root, tmp_path):
     assert report['num_problems'] == 1
     problem = report['splits']['val']['problems'][0]
     assert problem['reason'] == 'empty_dataset' and 'empty.json' in problem['message']
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools/data/check_dataset.py'), cfg,
-                           '--splits', 'val'], capture_output=True, text=True,
-                          env=dict(__import__('os').environ, PYTHONPATH=REPO), timeout=600)
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(REPO, 'tools/data/check_dataset.py'), cfg, '--splits', 'val'],
+        capture_output=True,
+        text=True,
+        env=dict(__import__('os').environ, PYTHONPATH=REPO),
+        timeout=600)
     assert proc.returncode == 1
     assert 'empty_dataset' in proc.stdout and 'no valid query left in' in proc.stdout
     assert 'FAILED' in proc.stderr
     # every query skipped: the skipped records are listed with the empty split
-    report = check_dataset.main([_config(data_root, tmp_path, ann='all_invalid.json'),
-                                 '--splits', 'val'])
-    assert [p['reason'] for p in report['splits']['val']['problems']] == [
-        'empty_sentence', 'empty_dataset']
+    report = check_dataset.main(
+        [_config(data_root, tmp_path, ann='all_invalid.json'), '--splits', 'val'])
+    assert [p['reason']
+            for p in report['splits']['val']['problems']] == ['empty_sentence', 'empty_dataset']

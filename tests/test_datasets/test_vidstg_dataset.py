@@ -41,8 +41,10 @@ def test_val_query_counts_without_boxes():
 
 def test_four_test_records_tubes():
     ds = DATASETS.build(
-        dict(type='VidSTGDataset', ann_file=TEST4,
-             data_prefix=dict(video='videos', vidor_anno=VIDOR)))
+        dict(
+            type='VidSTGDataset',
+            ann_file=TEST4,
+            data_prefix=dict(video='videos', vidor_anno=VIDOR)))
     raw = json.load(open(TEST4))
     vidor = json.load(open(osp.join(VIDOR, VID + '.json')))
     traj = vidor['trajectories']
@@ -71,7 +73,9 @@ def test_four_test_records_tubes():
         assert info['extra']['target_id'] == tid
         assert info['extra']['type'] == query['type']
         assert info['extra']['category'] == {
-            o['tid']: o['category'] for o in rec['subject/objects']}[tid]
+            o['tid']: o['category']
+            for o in rec['subject/objects']
+        }[tid]
         assert (info['num_frames'], info['width'], info['height']) == (872, 640, 480)
         assert info['fps'] == pytest.approx(29.97)
     # the target trajectory continues past the span end: the tube must not

@@ -21,10 +21,26 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # a.mp4: st_frame 3, 4 boxes -> mmstvg span [2, 6), xyxy [10, 20, 40, 60]
 # b.mkv: st_frame 1, 3 boxes -> mmstvg span [0, 3), xyxy [0, 0, 50, 50]
 HCSTVG_ANN = {
-    'a.mp4': dict(bbox=[[10, 20, 30, 40]] * 4, st_frame=3, st_time=0.45, ed_time=1.2,
-                  img_num=100, caption='The man in black walks.', width=640, height=360),
-    'b.mkv': dict(bbox=[[0, 0, 50, 50]] * 3, st_frame=1, st_time=0.0, ed_time=0.6,
-                  img_num=80, caption='The woman sits down.', width=640, height=360),
+    'a.mp4':
+    dict(
+        bbox=[[10, 20, 30, 40]] * 4,
+        st_frame=3,
+        st_time=0.45,
+        ed_time=1.2,
+        img_num=100,
+        caption='The man in black walks.',
+        width=640,
+        height=360),
+    'b.mkv':
+    dict(
+        bbox=[[0, 0, 50, 50]] * 3,
+        st_frame=1,
+        st_time=0.0,
+        ed_time=0.6,
+        img_num=80,
+        caption='The woman sits down.',
+        width=640,
+        height=360),
 }
 BOX_A = [10.0, 20.0, 40.0, 60.0]
 
@@ -70,9 +86,12 @@ def test_zero_based_submission_is_off_by_one(hcstvg_ann, tmp_path, capsys):
     # a.mp4 written 0-based (st 2, ed 5, keys 2..5): GT frames (1-based 3..6) with a box:
     # 3, 4, 5; all_frame = max(6, 5) - min(3, 2) + 1 = 5 -> tIoU = vIoU = 3/5;
     # b.mkv perfect (keys 1..3) -> 1.  Means (0.6 + 1) / 2 = 0.8
-    sub = {'a.mp4': dict(st_frame=2, ed_frame=5, bbox={str(f): BOX_A for f in range(2, 6)}),
-           'b.mkv': dict(st_frame=1, ed_frame=3, bbox={str(f): [0, 0, 50, 50]
-                                                       for f in range(1, 4)})}
+    sub = {
+        'a.mp4': dict(st_frame=2, ed_frame=5, bbox={str(f): BOX_A
+                                                    for f in range(2, 6)}),
+        'b.mkv': dict(st_frame=1, ed_frame=3, bbox={str(f): [0, 0, 50, 50]
+                                                    for f in range(1, 4)})
+    }
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
     out = run_tool(load_tool(), capsys,
@@ -97,17 +116,22 @@ def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsy
     samples = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
-        sample = STVGDataSample(metainfo=dict(
-            qid=info['qid'], video_name=info['video_name'], clip=info['clip'],
-            fps=info['fps'], num_frames=info['num_frames'],
-            sentence_type=info['sentence_type']))
-        sample.gt_tube = BaseDataElement(span=torch.tensor(info['gt_span']),
-                                         bboxes=torch.as_tensor(info['gt_bboxes']))
+        sample = STVGDataSample(
+            metainfo=dict(
+                qid=info['qid'],
+                video_name=info['video_name'],
+                clip=info['clip'],
+                fps=info['fps'],
+                num_frames=info['num_frames'],
+                sentence_type=info['sentence_type']))
+        sample.gt_tube = BaseDataElement(
+            span=torch.tensor(info['gt_span']), bboxes=torch.as_tensor(info['gt_bboxes']))
         start = int(info['gt_span'][0]) + i
         ids = np.arange(start, start + 7, 2)  # sparse keyframes, interpolated in between
         boxes = np.asarray(info['gt_bboxes'][:1], float) + rng.uniform(-8, 8, (len(ids), 4))
         sample.pred_tube = BaseDataElement(
-            span=torch.tensor([start, start + 7]), frame_ids=torch.as_tensor(ids),
+            span=torch.tensor([start, start + 7]),
+            frame_ids=torch.as_tensor(ids),
             bboxes=torch.as_tensor(boxes, dtype=torch.float32))
         samples.append(sample.to_dict())
     pred = str(tmp_path / 'submit.json')
@@ -130,18 +154,27 @@ def vidstg_files(tmp_path):
     is [10, 10, 50, 50] in every frame. qids: ``v1_0_29_d0`` and ``v1_0_29_i0``.
     """
     obj = [dict(tid=0, category='dog')]
-    record = dict(vid='v1', fps=10.0, frame_count=30, width=100, height=100,
-                  used_segment=dict(begin_fid=0, end_fid=29),
-                  temporal_gt=dict(begin_fid=5, end_fid=15),
-                  used_relation=dict(subject_tid=0, object_tid=0, predicate='run',
-                                     begin_fid=5, end_fid=15),
-                  captions=[dict(description='a dog runs.', type='object', target_id=0)],
-                  questions=[dict(description='what runs?', type='object', target_id=0)])
+    record = dict(
+        vid='v1',
+        fps=10.0,
+        frame_count=30,
+        width=100,
+        height=100,
+        used_segment=dict(begin_fid=0, end_fid=29),
+        temporal_gt=dict(begin_fid=5, end_fid=15),
+        used_relation=dict(subject_tid=0, object_tid=0, predicate='run', begin_fid=5, end_fid=15),
+        captions=[dict(description='a dog runs.', type='object', target_id=0)],
+        questions=[dict(description='what runs?', type='object', target_id=0)])
     record['subject/objects'] = obj
-    box = dict(tid=0, bbox=dict(xmin=10, ymin=10, xmax=50, ymax=50), generated=0,
-               tracker='none')
-    vidor = dict(video_id='v1', video_path='0000/v1.mp4', frame_count=30, fps=10, width=100,
-                 height=100, trajectories=[[box] for _ in range(30)])
+    box = dict(tid=0, bbox=dict(xmin=10, ymin=10, xmax=50, ymax=50), generated=0, tracker='none')
+    vidor = dict(
+        video_id='v1',
+        video_path='0000/v1.mp4',
+        frame_count=30,
+        fps=10,
+        width=100,
+        height=100,
+        trajectories=[[box] for _ in range(30)])
     vidor['subject/objects'] = obj
     ann = str(tmp_path / 'test_annotations.json')
     mmengine.dump([record], ann)
@@ -157,20 +190,30 @@ def test_vidstg_per_sentence_type(vidstg_files, tmp_path, capsys):
     # declarative: 1, 1, 1, 1; interrogative: 0.5, 0.5, 1, 0
     ann, vidor_dir = vidstg_files
     box = [10, 10, 50, 50]
-    sub = {'v1_0_29_d0': dict(st_frame=6, ed_frame=15, bbox={str(f): box
-                                                              for f in range(6, 16)}),
-           'v1_0_29_i0': dict(st_frame=11, ed_frame=15, bbox={str(f): box
-                                                               for f in range(11, 16)})}
+    sub = {
+        'v1_0_29_d0': dict(st_frame=6, ed_frame=15, bbox={str(f): box
+                                                          for f in range(6, 16)}),
+        'v1_0_29_i0': dict(st_frame=11, ed_frame=15, bbox={str(f): box
+                                                           for f in range(11, 16)})
+    }
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
-    out = run_tool(load_tool(), capsys, ['--ann', ann, '--pred', pred, '--protocol', 'dense',
-                                         '--vidor-dir', vidor_dir])
+    out = run_tool(load_tool(), capsys,
+                   ['--ann', ann, '--pred', pred, '--protocol', 'dense', '--vidor-dir', vidor_dir])
     assert out == pytest.approx({
-        'm_tIoU': 0.75, 'm_vIoU': 0.75, 'vIoU@0.3': 1.0, 'vIoU@0.5': 0.5,
-        'declarative/m_tIoU': 1.0, 'declarative/m_vIoU': 1.0,
-        'declarative/vIoU@0.3': 1.0, 'declarative/vIoU@0.5': 1.0,
-        'interrogative/m_tIoU': 0.5, 'interrogative/m_vIoU': 0.5,
-        'interrogative/vIoU@0.3': 1.0, 'interrogative/vIoU@0.5': 0.0})
+        'm_tIoU': 0.75,
+        'm_vIoU': 0.75,
+        'vIoU@0.3': 1.0,
+        'vIoU@0.5': 0.5,
+        'declarative/m_tIoU': 1.0,
+        'declarative/m_vIoU': 1.0,
+        'declarative/vIoU@0.3': 1.0,
+        'declarative/vIoU@0.5': 1.0,
+        'interrogative/m_tIoU': 0.5,
+        'interrogative/m_vIoU': 0.5,
+        'interrogative/vIoU@0.3': 1.0,
+        'interrogative/vIoU@0.5': 0.0
+    })
 
 
 def test_vidstg_sampled_uses_the_segment_clip(vidstg_files, tmp_path, capsys):
@@ -180,14 +223,18 @@ def test_vidstg_sampled_uses_the_segment_clip(vidstg_files, tmp_path, capsys):
     # 6, ..., 18 (7) -> vIoU 3/7; tIoU 5/15.
     ann, vidor_dir = vidstg_files
     box = [10, 10, 50, 50]
-    sub = {'v1_0_29_d0': dict(st_frame=6, ed_frame=15, bbox={str(f): box
-                                                              for f in range(6, 16)}),
-           'v1_0_29_i0': dict(st_frame=11, ed_frame=20, bbox={str(f): box
-                                                               for f in range(11, 21)})}
+    sub = {
+        'v1_0_29_d0': dict(st_frame=6, ed_frame=15, bbox={str(f): box
+                                                          for f in range(6, 16)}),
+        'v1_0_29_i0': dict(st_frame=11, ed_frame=20, bbox={str(f): box
+                                                           for f in range(11, 21)})
+    }
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
-    out = run_tool(load_tool(), capsys, ['--ann', ann, '--pred', pred, '--protocol', 'sampled',
-                                         '--dataset', 'vidstg', '--vidor-dir', vidor_dir])
+    out = run_tool(load_tool(), capsys, [
+        '--ann', ann, '--pred', pred, '--protocol', 'sampled', '--dataset', 'vidstg',
+        '--vidor-dir', vidor_dir
+    ])
     assert out['declarative/m_vIoU'] == pytest.approx(1.0)
     assert out['interrogative/m_vIoU'] == pytest.approx(3 / 7)
     assert out['interrogative/m_tIoU'] == pytest.approx(5 / 15)
@@ -214,18 +261,23 @@ def _write_text(path, text):
 
 
 # c.mp4: st_frame 5, 2 boxes -> span [4, 6), xyxy [0, 0, 20, 20]
-C_REC = dict(bbox=[[0, 0, 20, 20]] * 2, st_frame=5, img_num=60, caption='A dog sits.',
-             width=640, height=360)
+C_REC = dict(
+    bbox=[[0, 0, 20, 20]] * 2,
+    st_frame=5,
+    img_num=60,
+    caption='A dog sits.',
+    width=640,
+    height=360)
 
 
 def test_duplicate_qid_in_submission_is_refused(hcstvg_ann, tmp_path):
     entry = json.dumps(_entry(3, 6))
-    pred = _write_text(tmp_path / 'pred.json',
-                       f'{{\n"a.mp4": {entry},\n"b.mkv": {json.dumps(_entry(1, 3))},\n'
-                       f'"a.mp4": {json.dumps(_entry(4, 4))}\n}}')
+    pred = _write_text(
+        tmp_path / 'pred.json', f'{{\n"a.mp4": {entry},\n"b.mkv": {json.dumps(_entry(1, 3))},\n'
+        f'"a.mp4": {json.dumps(_entry(4, 4))}\n}}')
     with pytest.raises(ValueError) as err:
-        load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense',
-                          '--skip-invalid'])
+        load_tool().main(
+            ['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense', '--skip-invalid'])
     assert str(err.value).startswith(f"{pred}: duplicate key(s) in a JSON object: 'a.mp4' "
                                      '(lines 2, 4)')
 
@@ -242,15 +294,20 @@ def test_skip_invalid_scores_skipped_queries_like_test_py(tmp_path, capsys):
     """
     ann = str(tmp_path / 'test.json')
     mmengine.dump({**HCSTVG_ANN, 'bad.mp4': dict(HCSTVG_ANN['a.mp4'], caption=' ')}, ann)
-    sub = {'a.mp4': _entry(3, 6), 'b.mkv': _entry(2, 3, [0, 0, 50, 50]),
-           'bad.mp4': _entry(3, 6)}
+    sub = {'a.mp4': _entry(3, 6), 'b.mkv': _entry(2, 3, [0, 0, 50, 50]), 'bad.mp4': _entry(3, 6)}
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
-    expected = {'m_tIoU': 5 / 9, 'm_vIoU': 5 / 9, 'vIoU@0.3': 2 / 3, 'vIoU@0.5': 2 / 3,
-                'num_queries': 2, 'num_skipped': 1}
+    expected = {
+        'm_tIoU': 5 / 9,
+        'm_vIoU': 5 / 9,
+        'vIoU@0.3': 2 / 3,
+        'vIoU@0.5': 2 / 3,
+        'num_queries': 2,
+        'num_skipped': 1
+    }
     tool = load_tool()
-    out = run_tool(tool, capsys, ['--ann', ann, '--pred', pred, '--protocol', 'dense',
-                                  '--skip-invalid'])
+    out = run_tool(tool, capsys,
+                   ['--ann', ann, '--pred', pred, '--protocol', 'dense', '--skip-invalid'])
     assert out['m_vIoU'] == pytest.approx(5 / 9)
     assert out == pytest.approx(expected)
 
@@ -260,14 +317,17 @@ def test_skip_invalid_scores_skipped_queries_like_test_py(tmp_path, capsys):
     samples = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
-        sample = STVGDataSample(metainfo=dict(qid=info['qid'], clip=info['clip'],
-                                              fps=info['fps'], num_frames=info['num_frames']))
-        sample.gt_tube = BaseDataElement(span=torch.tensor(info['gt_span']),
-                                         bboxes=torch.as_tensor(info['gt_bboxes']))
+        sample = STVGDataSample(
+            metainfo=dict(
+                qid=info['qid'], clip=info['clip'], fps=info['fps'],
+                num_frames=info['num_frames']))
+        sample.gt_tube = BaseDataElement(
+            span=torch.tensor(info['gt_span']), bboxes=torch.as_tensor(info['gt_bboxes']))
         tube = tubes[info['qid']]
-        sample.pred_tube = BaseDataElement(span=torch.tensor(tube['span']),
-                                           frame_ids=torch.as_tensor(tube['frame_ids']),
-                                           bboxes=torch.as_tensor(tube['bboxes']))
+        sample.pred_tube = BaseDataElement(
+            span=torch.tensor(tube['span']),
+            frame_ids=torch.as_tensor(tube['frame_ids']),
+            bboxes=torch.as_tensor(tube['bboxes']))
         samples.append(sample.to_dict())
     metric = STVGMetric(protocol='dense')
     metric.dataset_meta = dataset.metainfo
@@ -291,10 +351,13 @@ def test_malformed_values_listed_by_qid_or_scored_as_failures(tmp_path, capsys):
     mmengine.dump({**HCSTVG_ANN, 'c.mp4': C_REC}, ann)
     a = _entry(3, 6)
     a['bbox']['4'] = [float('nan'), 20.0, 40.0, 60.0]
-    sub = {'a.mp4': a, 'b.mkv': dict(_entry(1, 3), st_frame=3, ed_frame=1),
-           'c.mp4': _entry(5, 6, [0, 0, 20, 20]),
-           'x.mp4': dict(_entry(1, 1), bbox={'1': [0, 0, float('inf'), 5]}),
-           'y.mp4': dict(_entry(1, 2), st_frame=1.5)}
+    sub = {
+        'a.mp4': a,
+        'b.mkv': dict(_entry(1, 3), st_frame=3, ed_frame=1),
+        'c.mp4': _entry(5, 6, [0, 0, 20, 20]),
+        'x.mp4': dict(_entry(1, 1), bbox={'1': [0, 0, float('inf'), 5]}),
+        'y.mp4': dict(_entry(1, 2), st_frame=1.5)
+    }
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
     tool = load_tool()
@@ -309,10 +372,15 @@ def test_malformed_values_listed_by_qid_or_scored_as_failures(tmp_path, capsys):
         assert "'c.mp4'" not in msg and '--skip-invalid' in msg
         assert set(err.value.errors) == {'a.mp4', 'b.mkv', 'x.mp4', 'y.mp4'}
 
-        out = run_tool(tool, capsys, ['--ann', ann, '--pred', pred, '--protocol', protocol,
-                                      '--skip-invalid'])
-        assert out == pytest.approx({'m_tIoU': 1 / 3, 'm_vIoU': 1 / 3, 'vIoU@0.3': 1 / 3,
-                                     'vIoU@0.5': 1 / 3, 'num_invalid_predictions': 4})
+        out = run_tool(tool, capsys,
+                       ['--ann', ann, '--pred', pred, '--protocol', protocol, '--skip-invalid'])
+        assert out == pytest.approx({
+            'm_tIoU': 1 / 3,
+            'm_vIoU': 1 / 3,
+            'vIoU@0.3': 1 / 3,
+            'vIoU@0.5': 1 / 3,
+            'num_invalid_predictions': 4
+        })
 
 
 def test_skip_invalid_prints_the_counts(tmp_path, capsys):
@@ -320,8 +388,8 @@ def test_skip_invalid_prints_the_counts(tmp_path, capsys):
     mmengine.dump({**HCSTVG_ANN, 'bad.mp4': dict(HCSTVG_ANN['a.mp4'], caption=' ')}, ann)
     pred = str(tmp_path / 'pred.json')
     mmengine.dump({'a.mp4': dict(_entry(3, 6), ed_frame=2), 'b.mkv': _entry(1, 3)}, pred)
-    load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'hcstvg_official',
-                      '--skip-invalid'])
+    load_tool().main(
+        ['--ann', ann, '--pred', pred, '--protocol', 'hcstvg_official', '--skip-invalid'])
     out = capsys.readouterr().out
     assert '2 queries scored (num_queries), 1 skipped as invalid' in out
     assert "{'empty_sentence': ['bad.mp4']}" in out
@@ -332,25 +400,35 @@ def test_skip_invalid_prints_the_counts(tmp_path, capsys):
 
 # (case, submission or None for "the annotation file", qid, words of the message)
 MALFORMED_ENTRIES = [
-    ('non_numeric_frame_key', {'a.mp4': dict(_entry(3, 3), bbox={'x3': BOX_A})}, 'a.mp4',
-     ['`bbox` keys must be 1-based frame numbers written as integers', "'x3'"]),
-    ('float_frame_key', {'a.mp4': dict(_entry(3, 3), bbox={'3.0': BOX_A})}, 'a.mp4',
-     ['`bbox` keys must be 1-based frame numbers written as integers', "'3.0'"]),
-    ('missing_ed_frame', {'a.mp4': {'st_frame': 3, 'bbox': {'3': BOX_A}}}, 'a.mp4',
-     ['missing `ed_frame`']),
-    ('three_number_box', {'b.mkv': dict(_entry(1, 1), bbox={'1': [0, 0, 50]})}, 'b.mkv',
-     ['must be [x1, y1, x2, y2] (4 numbers)', "bbox['1'] = [0, 0, 50]"]),
-    ('bbox_as_list', {'a.mp4': dict(_entry(3, 4), bbox=[BOX_A, BOX_A])}, 'a.mp4',
-     ['`bbox` must be a dict {"<frame>": [x1, y1, x2, y2]}, got list']),
-    ('entry_not_a_dict', {'a.mp4': [3, 6, BOX_A]}, 'a.mp4',
-     ['the entry must be a dict, got list']),
+    ('non_numeric_frame_key', {
+        'a.mp4': dict(_entry(3, 3), bbox={'x3': BOX_A})
+    }, 'a.mp4', ['`bbox` keys must be 1-based frame numbers written as integers', "'x3'"]),
+    ('float_frame_key', {
+        'a.mp4': dict(_entry(3, 3), bbox={'3.0': BOX_A})
+    }, 'a.mp4', ['`bbox` keys must be 1-based frame numbers written as integers', "'3.0'"]),
+    ('missing_ed_frame', {
+        'a.mp4': {
+            'st_frame': 3,
+            'bbox': {
+                '3': BOX_A
+            }
+        }
+    }, 'a.mp4', ['missing `ed_frame`']),
+    ('three_number_box', {
+        'b.mkv': dict(_entry(1, 1), bbox={'1': [0, 0, 50]})
+    }, 'b.mkv', ['must be [x1, y1, x2, y2] (4 numbers)', "bbox['1'] = [0, 0, 50]"]),
+    ('bbox_as_list', {
+        'a.mp4': dict(_entry(3, 4), bbox=[BOX_A, BOX_A])
+    }, 'a.mp4', ['`bbox` must be a dict {"<frame>": [x1, y1, x2, y2]}, got list']),
+    ('entry_not_a_dict', {
+        'a.mp4': [3, 6, BOX_A]
+    }, 'a.mp4', ['the entry must be a dict, got list']),
 ]
 
 
-@pytest.mark.parametrize('case,sub,qid,words', MALFORMED_ENTRIES,
-                         ids=[c[0] for c in MALFORMED_ENTRIES])
-def test_malformed_entry_error_names_file_and_qid(hcstvg_ann, tmp_path, case, sub, qid,
-                                                  words):
+@pytest.mark.parametrize(
+    'case,sub,qid,words', MALFORMED_ENTRIES, ids=[c[0] for c in MALFORMED_ENTRIES])
+def test_malformed_entry_error_names_file_and_qid(hcstvg_ann, tmp_path, case, sub, qid, words):
     pred = str(tmp_path / 'pred.json')
     mmengine.dump(sub, pred)
     with pytest.raises(InvalidSubmissionError) as err:
@@ -402,7 +480,6 @@ def test_every_query_skipped(tmp_path):
     mmengine.dump({'a.mp4': dict(HCSTVG_ANN['a.mp4'], caption='')}, ann)
     pred = str(tmp_path / 'pred.json')
     mmengine.dump({'a.mp4': _entry(3, 6)}, pred)
-    with pytest.raises(EmptyDatasetError,
-                       match=rf'no valid query left in {ann}: all 1 queries were skipped'):
-        load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense',
-                          '--skip-invalid'])
+    with pytest.raises(
+            EmptyDatasetError, match=rf'no valid query left in {ann}: all 1 queries were skipped'):
+        load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense', '--skip-invalid'])

@@ -21,8 +21,10 @@ def _tiles(configs):
 
 
 def _all(tiles):
-    return [triton.Config(dict(BLOCK_M=a, BLOCK_N=b), num_warps=w, num_stages=s)
-            for a, b, w, s in tiles]
+    return [
+        triton.Config(dict(BLOCK_M=a, BLOCK_N=b), num_warps=w, num_stages=s)
+        for a, b, w, s in tiles
+    ]
 
 
 def test_prune_keeps_the_tiles_that_fit():
@@ -35,8 +37,8 @@ def test_prune_keeps_the_tiles_that_fit():
     # STCMT temporal (48 x 48): tiles of 32 to 64
     assert _tiles(prune(full, dict(LQ=48, LK=48, D=32))) == [(32, 32), (64, 32), (64, 64)]
     # STCMT spatial (196 x 196)
-    assert _tiles(prune(full, dict(LQ=196, LK=196, D=32))) == [
-        (32, 32), (64, 32), (64, 64), (128, 64)]
+    assert _tiles(prune(full, dict(LQ=196, LK=196, D=32))) == [(32, 32), (64, 32), (64, 64),
+                                                               (128, 64)]
     # head dim 80 -> 128-wide tiles: no 128-long tile (shared memory)
     assert _tiles(prune(full, dict(LQ=500, LK=500, D=80))) == [(32, 32), (64, 32), (64, 64)]
     # nothing fits: the smallest tile stays
@@ -47,11 +49,12 @@ def test_prune_keeps_the_tiles_that_fit():
     assert len(prune(dup, dict(LQ=8, LK=8, D=16))) == 1
     # the pooled kernel: 32 text tokens, 196 positions per frame of 256 channels (so no
     # 128-position tile)
-    pool = ta._prune(('BLOCK_L', 'BLOCK_S'), ('L', 'S'), 'C')(
-        [triton.Config(dict(BLOCK_L=a, BLOCK_S=b)) for a, b, _, _ in ta._POOL_TILES],
-        dict(L=32, S=196, C=256))
-    assert sorted((c.kwargs['BLOCK_L'], c.kwargs['BLOCK_S']) for c in pool) == [
-        (16, 64), (32, 32), (32, 64)]
+    pool = ta._prune(
+        ('BLOCK_L', 'BLOCK_S'), ('L', 'S'),
+        'C')([triton.Config(dict(BLOCK_L=a, BLOCK_S=b)) for a, b, _, _ in ta._POOL_TILES],
+             dict(L=32, S=196, C=256))
+    assert sorted((c.kwargs['BLOCK_L'], c.kwargs['BLOCK_S']) for c in pool) == [(16, 64), (32, 32),
+                                                                                (32, 64)]
 
 
 def test_interpreter_runs_one_config_and_the_gpu_several(monkeypatch):
@@ -76,8 +79,7 @@ def test_fixed_and_tuned_tiles_match_the_reference(monkeypatch, autotune):
     mask = torch.rand(2, 40, generator=g) < 0.3
     ref, probs_ref = attention_ref(q, k, v, mask, return_probs=True)
     fin = [t.to(device, torch.float32).requires_grad_() for t in (q, k, v)]
-    out, probs = attention(*fin, key_padding_mask=mask.to(device), impl='fused',
-                           need_weights=True)
+    out, probs = attention(*fin, key_padding_mask=mask.to(device), impl='fused', need_weights=True)
     torch.testing.assert_close(out.double().cpu(), ref, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(probs.double().cpu(), probs_ref, atol=1e-5, rtol=1e-4)
     (out.sum() + probs.sum()).backward()

@@ -11,23 +11,24 @@ import torch
 
 pytest.importorskip('triton')
 
-from mmstvg.ops import (attention, attention_ref, fused_available,  # noqa: E402
-                        pooled_attention, pooled_attention_ref)
+# isort: off
+from mmstvg.ops import attention, attention_ref, fused_available  # noqa: E402
+from mmstvg.ops import pooled_attention, pooled_attention_ref  # noqa: E402
+# isort: on
 
 DEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'
 if not fused_available(torch.empty(0, device=DEVICE)):
-    pytest.skip('Triton cannot run here (no CUDA and TRITON_INTERPRET unset)',
-                allow_module_level=True)
+    pytest.skip(
+        'Triton cannot run here (no CUDA and TRITON_INTERPRET unset)', allow_module_level=True)
 
 
 def _inputs(b, h, lq, lk, d, dtype=torch.float32, seed=0):
     g = torch.Generator().manual_seed(seed)
-    q, k, v = (torch.randn(b, h, n, d, generator=g, dtype=torch.float64)
-               for n in (lq, lk, lk))
+    q, k, v = (torch.randn(b, h, n, d, generator=g, dtype=torch.float64) for n in (lq, lk, lk))
     mask = torch.rand(b, lk, generator=g) < 0.3
-    mask[0, :] = False          # sample 0: no padding
+    mask[0, :] = False  # sample 0: no padding
     if b > 2:
-        mask[2, :] = True       # sample 2: every key padded
+        mask[2, :] = True  # sample 2: every key padded
     return q, k, v, mask
 
 
@@ -35,8 +36,8 @@ def _ref_and_fused(q, k, v, mask, dtype, return_probs):
     ref_in = [t.clone().requires_grad_() for t in (q, k, v)]
     out_r, probs_r = attention_ref(*ref_in, key_padding_mask=mask, return_probs=return_probs)
     fused_in = [t.to(DEVICE, dtype).clone().requires_grad_() for t in (q, k, v)]
-    out_f, probs_f = attention(*fused_in, key_padding_mask=mask.to(DEVICE), impl='fused',
-                               need_weights=return_probs)
+    out_f, probs_f = attention(
+        *fused_in, key_padding_mask=mask.to(DEVICE), impl='fused', need_weights=return_probs)
     return ref_in, out_r, probs_r, fused_in, out_f, probs_f
 
 
@@ -49,7 +50,7 @@ def test_flash_attention_matches_reference(shape, return_probs):
     assert out_f.shape == out_r.shape
     assert torch.isfinite(out_f).all()
     torch.testing.assert_close(out_f.double().cpu(), out_r, atol=1e-4, rtol=1e-4)
-    if shape[0] > 2:   # fully padded sample: zero output
+    if shape[0] > 2:  # fully padded sample: zero output
         assert out_f[2].abs().max() == 0
     g = torch.Generator().manual_seed(1)
     grad_out = torch.randn(out_r.shape, generator=g, dtype=torch.float64)
@@ -65,8 +66,8 @@ def test_flash_attention_matches_reference(shape, return_probs):
     loss_f.backward()
     for name, a, b in zip('qkv', fused_in, ref_in):
         assert torch.isfinite(a.grad).all(), name
-        torch.testing.assert_close(a.grad.double().cpu(), b.grad, atol=2e-4, rtol=2e-4,
-                                   msg=lambda m: f'd{name}: {m}')
+        torch.testing.assert_close(
+            a.grad.double().cpu(), b.grad, atol=2e-4, rtol=2e-4, msg=lambda m: f'd{name}: {m}')
 
 
 def test_flash_attention_without_mask():
@@ -80,8 +81,7 @@ def test_flash_attention_without_mask():
 @pytest.mark.parametrize('dtype,tol', [(torch.float16, 2e-3), (torch.bfloat16, 2e-2)])
 def test_flash_attention_low_precision(dtype, tol):
     q, k, v, mask = _inputs(3, 4, 130, 77, 32)
-    ref_in, out_r, probs_r, fused_in, out_f, probs_f = _ref_and_fused(q, k, v, mask, dtype,
-                                                                      True)
+    ref_in, out_r, probs_r, fused_in, out_f, probs_f = _ref_and_fused(q, k, v, mask, dtype, True)
     torch.testing.assert_close(out_f.double().cpu(), out_r, atol=tol, rtol=tol)
     torch.testing.assert_close(probs_f.double().cpu(), probs_r, atol=tol, rtol=tol)
     out_f.float().sum().backward()
@@ -98,7 +98,7 @@ def _pooled_inputs(b=3, h=2, n=7, t=6, s=19, c=24, seed=0):
     smask[0] = False
     kpm = torch.rand(b, t, generator=g) < 0.3
     kpm[0] = False
-    kpm[2] = True      # sample 2: every frame padded -> zeros
+    kpm[2] = True  # sample 2: every frame padded -> zeros
     return q, x, smask, kpm
 
 
@@ -139,4 +139,4 @@ def test_fused_falls_back_with_one_warning(monkeypatch):
     torch.testing.assert_close(out, attention_ref(q, k, v, mask)[0])
     with warnings.catch_warnings():
         warnings.simplefilter('error')
-        attention(q, k, v, mask, impl='fused')   # second call: no warning
+        attention(q, k, v, mask, impl='fused')  # second call: no warning

@@ -11,11 +11,12 @@ from mmstvg.utils import register_all_modules
 register_all_modules()
 
 #: Size keys the builders override; everything else comes from the config.
-SIZES = {'in_channels', 'embed_dims', 'hidden_dims', 'text_channels', 'out_channels',
-         'feat_channels', 'map_channels', 'aux_hidden_dims', 'visual_channels', 'num_heads',
-         'feedforward_channels', 'num_layers', 'num_encoder_layers', 'num_decoder_layers',
-         'num_attn_layers', 'vocab_size', 'base_channels', 'image_channels', 'kernel_size',
-         'map_size', 'anchor_scales'}
+SIZES = {
+    'in_channels', 'embed_dims', 'hidden_dims', 'text_channels', 'out_channels', 'feat_channels',
+    'map_channels', 'aux_hidden_dims', 'visual_channels', 'num_heads', 'feedforward_channels',
+    'num_layers', 'num_encoder_layers', 'num_decoder_layers', 'num_attn_layers', 'vocab_size',
+    'base_channels', 'image_channels', 'kernel_size', 'map_size', 'anchor_scales'
+}
 #: Components the builders replace as a whole (a tiny random encoder / clip backbone).
 REPLACED = {'text_encoder', 'video_backbone', 'video_encoder'}
 
@@ -31,23 +32,25 @@ def _flatten(cfg, prefix=''):
 
 
 def _kept(cfg):
-    return {k: v for k, v in _flatten(cfg).items()
-            if k.split('.')[-1] not in SIZES and k.split('.')[0] not in REPLACED}
+    return {
+        k: v
+        for k, v in _flatten(cfg).items()
+        if k.split('.')[-1] not in SIZES and k.split('.')[0] not in REPLACED
+    }
 
 
 @pytest.mark.parametrize('builder,config', [
     (get_tiny_baseline_cfg, BASELINE_CONFIG),
     (get_tiny_stvgformer_cfg, STVGFORMER_CONFIG),
-    (lambda: get_tiny_stvgformer_cfg(config=STVGFORMER_HEATMAP_CONFIG),
-     STVGFORMER_HEATMAP_CONFIG),
+    (lambda: get_tiny_stvgformer_cfg(config=STVGFORMER_HEATMAP_CONFIG), STVGFORMER_HEATMAP_CONFIG),
     (get_tiny_gkcmn_cfg, GKCMN_CONFIG),
     (lambda: get_tiny_gkcmn_cfg(bm=True), BM_CONFIG),
 ])
 def test_tiny_models_are_the_configs_models(builder, config):
     tiny, real = builder(), get_model_cfg(config)
     assert set(tiny) == set(real)
-    assert _kept(tiny) == _kept(real)   # types, options, losses and loss weights
-    assert any('loss' in k for k in _kept(real))   # the losses are among them
+    assert _kept(tiny) == _kept(real)  # types, options, losses and loss weights
+    assert any('loss' in k for k in _kept(real))  # the losses are among them
     model = MODELS.build(tiny)
     assert sum(p.numel() for p in model.parameters()) < 2_000_000
 
@@ -55,7 +58,7 @@ def test_tiny_models_are_the_configs_models(builder, config):
 def test_get_model_cfg_overrides_and_missing_config():
     cfg = get_model_cfg(STVGFORMER_CONFIG, {'bbox_head.hidden_dims': 8, 'interaction': None})
     assert cfg['bbox_head']['hidden_dims'] == 8 and cfg['interaction'] is None
-    assert cfg['bbox_head']['loss_bbox'] == get_model_cfg(STVGFORMER_CONFIG)['bbox_head'][
-        'loss_bbox']
+    assert cfg['bbox_head']['loss_bbox'] == get_model_cfg(
+        STVGFORMER_CONFIG)['bbox_head']['loss_bbox']
     with pytest.raises(FileNotFoundError, match='no_such.py'):
         get_model_cfg('stvgformer/no_such.py')

@@ -5,8 +5,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmstvg.testing import (BASELINE_CONFIG, generate_tiny_synth, get_config_file,
-                            tiny_synth_cfg)
+from mmstvg.testing import BASELINE_CONFIG, generate_tiny_synth, get_config_file, tiny_synth_cfg
 from mmstvg.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

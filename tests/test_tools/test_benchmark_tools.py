@@ -7,7 +7,6 @@ import os.path as osp
 import pytest
 
 from mmstvg.testing import import_script, strip_pretrained
-
 from .conftest import REPO
 
 benchmark_attention = import_script('tools/analysis_tools/benchmark_attention.py')
@@ -18,14 +17,18 @@ def test_benchmark_attention_cpu(tmp_path):
     pytest.importorskip('triton')
     out = tmp_path / 'attn.json'
     report = benchmark_attention.main([
-        '--device', 'cpu', '--dtype', 'fp32', '--setting', 'tiny', '--impls', 'naive',
-        'sdpa', 'fused', '--iters', '1', '--warmup', '0', '--out', str(out)])
+        '--device', 'cpu', '--dtype', 'fp32', '--setting', 'tiny', '--impls', 'naive', 'sdpa',
+        'fused', '--iters', '1', '--warmup', '0', '--out',
+        str(out)
+    ])
     saved = json.loads(out.read_text())
     assert saved['results'] == json.loads(json.dumps(report['results']))
     cases = benchmark_attention.attention_cases(benchmark_attention.SETTINGS['tiny'])
     assert len(saved['results']) == 3 * len(cases)
-    assert {(r['case'], r['impl']) for r in saved['results']} == {
-        (c['name'], i) for c in cases for i in ('naive', 'sdpa', 'fused')}
+    assert {(r['case'], r['impl'])
+            for r in saved['results']} == {(c['name'], i)
+                                           for c in cases
+                                           for i in ('naive', 'sdpa', 'fused')}
     assert all(r['ms'] > 0 and r['flops_per_s'] > 0 for r in saved['results'])
     assert saved['roofline']['matmul_flops'] > 0 and saved['roofline']['copy_bytes_per_s'] > 0
 
@@ -43,10 +46,11 @@ def test_benchmark_model_cpu(tmp_path):
     cfg = osp.join(REPO, 'configs/stvgformer',
                    'stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py')
     benchmark_model.main([
-        cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa',
-        '--train-frames', '8', '--test-frames', '16', '--img-size', '48', '48',
-        '--test-img-size', '48', '80', '--text-len', '6', '--iters', '1', '--warmup', '0',
-        '--out', str(out)])
+        cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa', '--train-frames', '8',
+        '--test-frames', '16', '--img-size', '48', '48', '--test-img-size', '48', '80',
+        '--text-len', '6', '--iters', '1', '--warmup', '0', '--out',
+        str(out)
+    ])
     saved = json.loads(out.read_text())
     assert [r['impl'] for r in saved['results']] == ['naive', 'sdpa']
     assert all(r['train_iter_s'] > 0 and r['infer_video_s'] > 0 for r in saved['results'])
@@ -54,9 +58,11 @@ def test_benchmark_model_cpu(tmp_path):
 
 
 def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):
-    cfg = dict(type='X', init_cfg=dict(type='Pretrained', checkpoint='missing.pth'),
-               text_encoder=dict(type='HFTextEncoder', pretrained='no/such/dir'),
-               layers=[dict(type='Y', init_cfg=dict(type='Pretrained'))])
+    cfg = dict(
+        type='X',
+        init_cfg=dict(type='Pretrained', checkpoint='missing.pth'),
+        text_encoder=dict(type='HFTextEncoder', pretrained='no/such/dir'),
+        layers=[dict(type='Y', init_cfg=dict(type='Pretrained'))])
     out = strip_pretrained(cfg)
     assert 'init_cfg' not in out and 'init_cfg' not in out['layers'][0]
     assert out['text_encoder']['config']['hidden_size'] == 768

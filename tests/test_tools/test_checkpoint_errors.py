@@ -18,7 +18,6 @@ from mmengine.runner import Runner
 from mmstvg.apis import init_grounder
 from mmstvg.utils import register_all_modules
 from mmstvg.utils.checkpoint_safety import CorruptCheckpointError, IncompleteCheckpointError
-
 from .conftest import SYNTH_CFG, tiny_synth_cfg
 from .test_fault_tolerance import _run
 
@@ -29,8 +28,7 @@ def _bad_checkpoints(good, tmp_path):
     """Checkpoints that load no weight of the model, and corrupt files."""
     ckpt = torch.load(good, weights_only=True)
     empty, reshaped = dict(ckpt, state_dict={}), dict(ckpt)
-    reshaped['state_dict'] = {k: torch.zeros(*v.shape, 2)
-                              for k, v in ckpt['state_dict'].items()}
+    reshaped['state_dict'] = {k: torch.zeros(*v.shape, 2) for k, v in ckpt['state_dict'].items()}
     paths = {}
     for name, value in (('empty_state_dict', empty), ('every_shape_wrong', reshaped)):
         paths[name] = str(tmp_path / f'{name}.pth')
@@ -65,15 +63,13 @@ def test_incomplete_and_corrupt_checkpoints_are_refused(trained, tmp_path):
         with pytest.raises(error, match=path):
             _runner(cfg_file, str(tmp_path / name / 'ft'), load_from=path).train()
         with pytest.raises(error, match=path):
-            _runner(cfg_file, str(tmp_path / name / 'resume'), load_from=path,
-                    resume=True).train()
+            _runner(cfg_file, str(tmp_path / name / 'resume'), load_from=path, resume=True).train()
         assert not osp.exists(tmp_path / name / 'ft' / 'epoch_1.pth')
     # the good one loads everywhere; a partial load on purpose is allowed
     init_grounder(cfg_file, good)
     empty = str(tmp_path / 'empty_state_dict.pth')
     init_grounder(cfg_file, empty, allow_partial_load=True)
-    _runner(cfg_file, str(tmp_path / 'partial'), load_from=empty,
-            allow_partial_load=True).test()
+    _runner(cfg_file, str(tmp_path / 'partial'), load_from=empty, allow_partial_load=True).test()
 
 
 def test_tools_test_refuses_a_checkpoint_that_loads_no_weight(trained, tmp_path):
@@ -88,22 +84,33 @@ def test_tools_test_refuses_a_checkpoint_that_loads_no_weight(trained, tmp_path)
                 '--allow-partial-load')
     assert 'm_vIoU' in proc.stdout + proc.stderr
     corrupt = _bad_checkpoints(good, tmp_path)['zero_bytes']
-    proc = _run('tools/test.py', cfg_file, corrupt, '--work-dir', str(tmp_path / 'w'),
-                ok=False)
+    proc = _run('tools/test.py', cfg_file, corrupt, '--work-dir', str(tmp_path / 'w'), ok=False)
     last = proc.stderr.strip().splitlines()[-1]
     assert 'CorruptCheckpointError' in last and corrupt in last
 
 
 def test_misspelt_hook_argument_stops_training_at_start_up(trained, tmp_path):
     cfg_file, _ = trained
-    proc = _run('tools/train.py', cfg_file, '--work-dir', str(tmp_path / 'w'),
-                '--cfg-options', 'default_hooks.checkpoint.intervel=1', ok=False)
+    proc = _run(
+        'tools/train.py',
+        cfg_file,
+        '--work-dir',
+        str(tmp_path / 'w'),
+        '--cfg-options',
+        'default_hooks.checkpoint.intervel=1',
+        ok=False)
     assert proc.returncode != 0
     assert "CheckpointHook has no argument 'intervel' (did you mean 'interval'?)" in \
         proc.stderr
-    assert not osp.exists(tmp_path / 'w')       # nothing started: no work dir, no epoch
-    proc = _run('tools/train.py', cfg_file, '--work-dir', str(tmp_path / 'w'),
-                '--cfg-options', 'max_epochs=1', ok=False)
+    assert not osp.exists(tmp_path / 'w')  # nothing started: no work dir, no epoch
+    proc = _run(
+        'tools/train.py',
+        cfg_file,
+        '--work-dir',
+        str(tmp_path / 'w'),
+        '--cfg-options',
+        'max_epochs=1',
+        ok=False)
     assert "did you mean 'train_cfg.max_epochs'" in proc.stderr
 
 
@@ -124,4 +131,4 @@ def test_max_epochs_rescales_the_shipped_schedule(tiny_synth_root, tmp_path):
     assert runner.epoch == 1 and cosine.end == iters and cosine.T_max == iters
     base = shipped.optim_wrapper.optimizer.lr
     lr = runner.optim_wrapper.optimizer.param_groups[0]['lr']
-    assert lr < 0.2 * base      # decayed within the epoch (> 0.9 * base over 8 epochs)
+    assert lr < 0.2 * base  # decayed within the epoch (> 0.9 * base over 8 epochs)

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from mmstvg.datasets.synthetic import read_video
-
 from .conftest import REPO
 from .test_train_test_tools import _run
 
@@ -24,8 +23,8 @@ def test_demo_draws_the_predicted_tube(trained, tiny_synth_root, tmp_path):
     cfg, ckpt = trained
     video = osp.join(tiny_synth_root, 'videos', 'val_00001.mp4')
     out, gif = str(tmp_path / 'out.mp4'), str(tmp_path / 'out.gif')
-    log = _run(DEMO, video, 'The big red square moves left.', cfg, ckpt, '--out', out,
-               '--gif', gif)
+    log = _run(DEMO, video, 'The big red square moves left.', cfg, ckpt, '--out', out, '--gif',
+               gif)
     assert 'wrote' in log
     pred = json.loads(open(str(tmp_path / 'out.json')).read())
     zoom, top = pred['canvas']['zoom'], pred['canvas']['top']
@@ -36,7 +35,7 @@ def test_demo_draws_the_predicted_tube(trained, tiny_synth_root, tmp_path):
     for f, box in zip(pred['frame_ids'], pred['bboxes']):
         x1, y1, x2, y2 = (int(round(v * zoom)) for v in box)
         if x2 - x1 < 12 or y2 - y1 < 12:
-            continue   # too thin to tell an edge from the inside
+            continue  # too thin to tell an edge from the inside
         xs = np.arange(x1 + 4, x2 - 4)
         # the box's top edge in the drawn canvas (a thin red line: yuv420p blurs its colour
         # over neighbouring rows, so take the reddest of the rows around it)
@@ -52,4 +51,4 @@ def test_demo_draws_the_predicted_tube(trained, tiny_synth_root, tmp_path):
         assert (edge[plain] > under[plain] + 30).mean() > 0.8, (f, box)
         checked += 1
     assert checked > 0
-    assert top > 0   # the caption band sits above the frame
+    assert top > 0  # the caption band sits above the frame

@@ -11,7 +11,6 @@ from PIL import Image
 from mmstvg.testing import VFR_TIMESTAMPS, import_script, write_test_video, write_vfr_video
 from mmstvg.utils.path_guard import OverwriteInputError
 from mmstvg.utils.video_io import probe_video
-
 from .conftest import REPO
 
 TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
@@ -46,8 +45,8 @@ def no_model(demo, monkeypatch):
     (['--out', '{video}'], OverwriteInputError, 'refusing to overwrite an input'),
     (['--out', '{tmp}/sub/../v.mp4'], OverwriteInputError, 'is the input video'),
     (['--out', '{tmp}/x.mp4', '--out-json', '{cfg}'], ValueError, 'must end with .json'),
-    (['--out', '{tmp}/x.mp4', '--gif', '{tmp}/x.gif', '--out-json', '{tmp}/x.mp4'],
-     ValueError, 'must end with .json'),
+    (['--out', '{tmp}/x.mp4', '--gif', '{tmp}/x.gif', '--out-json', '{tmp}/x.mp4'
+      ], ValueError, 'must end with .json'),
     (['--out', '{tmp}/vfr.avi'], ValueError, 'variable frame rate'),
 ])
 def test_bad_arguments_fail_before_the_model_loads(no_model, tmp_path, extra, error, match):
@@ -55,8 +54,8 @@ def test_bad_arguments_fail_before_the_model_loads(no_model, tmp_path, extra, er
     if 'vfr' in ''.join(extra):
         video = write_vfr_video(str(tmp_path / 'v.mp4'))
     (tmp_path / 'sub').mkdir()
-    argv = [video, 'the square', TRIVIAL_CFG] + [
-        a.format(tmp=tmp_path, video=video, cfg=TRIVIAL_CFG) for a in extra]
+    argv = [video, 'the square', TRIVIAL_CFG
+            ] + [a.format(tmp=tmp_path, video=video, cfg=TRIVIAL_CFG) for a in extra]
     with pytest.raises(error, match=match):
         no_model.main(argv)
     assert osp.getsize(video) > 0

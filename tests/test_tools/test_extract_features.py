@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from mmstvg.testing import TINY_SLOWFAST_BACKBONE, import_script
-
 from .conftest import REPO
 from .test_train_test_tools import _run
 
@@ -41,13 +40,12 @@ def test_extract_and_load(tiny_synth_root, tmp_path):
     torch.manual_seed(0)
     model = extract_features.build_backbone(str(cfg))
     ckpt = tmp_path / 'tiny.pth'
-    torch.save({'state_dict': {'backbone.' + k: v for k, v in model.state_dict().items()}},
-               ckpt)
+    torch.save({'state_dict': {'backbone.' + k: v for k, v in model.state_dict().items()}}, ckpt)
     videos = osp.join(tiny_synth_root, 'videos')
     out_dir = tmp_path / 'feats'
-    _run('tools/data/extract_features.py', str(cfg), '--videos', videos, '--out-dir',
-         str(out_dir), '--checkpoint', str(ckpt), '--size', '64', '--clip-len', '8',
-         '--stride', '4', '--device', 'cpu')
+    _run('tools/data/extract_features.py', str(cfg), '--videos', videos, '--out-dir', str(out_dir),
+         '--checkpoint', str(ckpt), '--size', '64', '--clip-len', '8', '--stride', '4', '--device',
+         'cpu')
     names = sorted(n for n in os.listdir(out_dir) if n != 'feature_extractor.json')
     assert names and all(n.endswith('.npy') for n in names)
     assert len(names) == len([v for v in os.listdir(videos) if v.endswith('.mp4')])
@@ -72,7 +70,13 @@ def test_extract_and_load(tiny_synth_root, tmp_path):
 # a tiny SlowFast (16 + 4 channels) with AVA-style clip sampling: 8 frames, every 2nd frame,
 # one row every 4 frames, 64x64 frames, maps pooled to 2x2
 TINY_SLOWFAST_EXTRACTOR = dict(
-    backbone=TINY_SLOWFAST_BACKBONE, clip_len=8, frame_interval=2, stride=4, size=64, out_size=(2, 2), out_channels=16 + 4)
+    backbone=TINY_SLOWFAST_BACKBONE,
+    clip_len=8,
+    frame_interval=2,
+    stride=4,
+    size=64,
+    out_size=(2, 2),
+    out_channels=16 + 4)
 
 
 def test_slowfast_clip_features(tiny_synth_root, tmp_path):
@@ -86,8 +90,7 @@ def test_slowfast_clip_features(tiny_synth_root, tmp_path):
     torch.manual_seed(0)
     model = extract_features.build_backbone(str(cfg))
     ckpt = tmp_path / 'tiny_slowfast.pth'
-    torch.save({'state_dict': {'backbone.' + k: v for k, v in model.state_dict().items()}},
-               ckpt)
+    torch.save({'state_dict': {'backbone.' + k: v for k, v in model.state_dict().items()}}, ckpt)
     name = sorted(v for v in os.listdir(osp.join(tiny_synth_root, 'videos')))[0]
     video = osp.join(tiny_synth_root, 'videos', name)
     videos = tmp_path / 'videos.txt'
@@ -111,9 +114,12 @@ def test_slowfast_clip_features(tiny_synth_root, tmp_path):
     fast = F.adaptive_avg_pool2d(fast, slow.shape[-2:])
     expected = F.adaptive_avg_pool2d(torch.cat([slow, fast], 1), (2, 2))[0].permute(1, 2, 0)
     np.testing.assert_allclose(feats[3], expected.numpy(), rtol=1e-4, atol=1e-4)
-    out = LoadSTVGFeatures(frame_stride=4, channels=20).transform(
-        dict(feature_path=str(out_dir / (name[:-4] + '.npy')), frame_inds=np.array([9, 15]),
-             qid='q'))
+    out = LoadSTVGFeatures(
+        frame_stride=4, channels=20).transform(
+            dict(
+                feature_path=str(out_dir / (name[:-4] + '.npy')),
+                frame_inds=np.array([9, 15]),
+                qid='q'))
     np.testing.assert_array_equal(out['features'], feats[[2, 3]])
     meta = json.load(open(out_dir / 'feature_extractor.json'))
     assert meta['clip_len'] == 8 and meta['frame_interval'] == 2 and meta['out_channels'] == 20
@@ -121,10 +127,15 @@ def test_slowfast_clip_features(tiny_synth_root, tmp_path):
     bad = tmp_path / 'bad.py'
     bad.write_text(f'feature_extractor = {dict(TINY_SLOWFAST_EXTRACTOR, out_channels=32)!r}\n')
     with pytest.raises(ValueError, match='20-channel maps.*out_channels` is 32'):
-        extract_features.main([str(bad), '--videos', str(videos), '--out-dir',
-                               str(tmp_path / 'bad'), '--device', 'cpu', '--stride', '8'])
-    assert extract_features.extractor_settings(str(bad), extract_features.parse_args(
-        [str(bad), '--videos', 'v', '--out-dir', 'o', '--stride', '8']))['stride'] == 8
+        extract_features.main([
+            str(bad), '--videos',
+            str(videos), '--out-dir',
+            str(tmp_path / 'bad'), '--device', 'cpu', '--stride', '8'
+        ])
+    assert extract_features.extractor_settings(
+        str(bad),
+        extract_features.parse_args([str(bad), '--videos', 'v', '--out-dir', 'o', '--stride',
+                                     '8']))['stride'] == 8
 
 
 EXTRACTORS = sorted(glob.glob(osp.join(REPO, 'configs', '_base_', 'feature_extractors', '*.py')))

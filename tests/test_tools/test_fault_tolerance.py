@@ -30,7 +30,6 @@ from mmstvg.datasets.synthetic import read_video, write_video
 from mmstvg.engine.fileio.atomic_local_backend import atomic_write
 from mmstvg.testing import dump_json, import_script
 from mmstvg.utils import validate_cfg_options
-
 from .conftest import REPO, generate_tiny_synth, tiny_synth_cfg, use_shipped_loader_settings
 
 pytestmark = pytest.mark.slow
@@ -38,13 +37,19 @@ check_dataset = import_script('tools/data/check_dataset.py')
 
 
 def _env():
-    return dict(os.environ, PYTHONPATH=REPO,
-                PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+    return dict(
+        os.environ,
+        PYTHONPATH=REPO,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
 
 
 def _run(*args, ok=True, timeout=900, **env):
-    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=dict(_env(), **env),
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          env=dict(_env(), **env),
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
     if ok:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
@@ -53,19 +58,19 @@ def _run(*args, ok=True, timeout=900, **env):
 @pytest.fixture(scope='module')
 def odd_root(tmp_path_factory):
     """8 training and 5 (odd: the distributed sampler pads) validation queries."""
-    return generate_tiny_synth(str(tmp_path_factory.mktemp('synth_odd')), num_val=5,
-                               num_test=0, seed=5)
+    return generate_tiny_synth(
+        str(tmp_path_factory.mktemp('synth_odd')), num_val=5, num_test=0, seed=5)
 
 
 def _cfg_file(root, tmp_path, name, epochs=3):
-    cfg = use_shipped_loader_settings(tiny_synth_cfg(root, str(tmp_path / name),
-                                                     max_epochs=epochs))
+    cfg = use_shipped_loader_settings(
+        tiny_synth_cfg(root, str(tmp_path / name), max_epochs=epochs))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1,
-                                        backend_args=dict(backend='atomic_local'))
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, backend_args=dict(backend='atomic_local'))
     cfg.test_dataloader = cfg.test_dataloader.copy()
     cfg.test_dataloader.dataset.ann_file = 'anno_v2/val_v2.json'
-    cfg.test_dataloader.batch_size = 1   # same arithmetic per query in 1 or 2 processes
+    cfg.test_dataloader.batch_size = 1  # same arithmetic per query in 1 or 2 processes
     # (evaluation draws nothing at random: one worker, fewer processes for 2 CPU cores)
     cfg.test_dataloader.num_workers, cfg.test_dataloader.persistent_workers = 1, False
     path = str(tmp_path / f'{name}.py')
@@ -95,14 +100,17 @@ def _assert_same_weights(a, b):
 def test_kill_and_resume_reaches_the_same_weights(odd_root, uninterrupted, tmp_path):
     cfg, full_dir = uninterrupted
     work = tmp_path / 'killed'
-    proc = subprocess.Popen([sys.executable, 'tools/train.py', cfg, '--work-dir', str(work)],
-                            cwd=REPO, env=_env(), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, 'tools/train.py', cfg, '--work-dir',
+                             str(work)],
+                            cwd=REPO,
+                            env=_env(),
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 600
     while not (work / 'epoch_1.pth').exists():
         assert proc.poll() is None and time.time() < deadline, 'training ended early'
         time.sleep(0.02)
-    time.sleep(float(np.random.default_rng().uniform(0, 0.5)))   # somewhere in epoch 2
+    time.sleep(float(np.random.default_rng().uniform(0, 0.5)))  # somewhere in epoch 2
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (work / 'epoch_3.pth').exists(), 'the run finished before it was killed'
@@ -120,7 +128,7 @@ def test_resume_skips_a_truncated_latest_checkpoint(uninterrupted, tmp_path):
     work.mkdir()
     shutil.copy(full_dir / 'epoch_1.pth', work / 'epoch_1.pth')
     data = (full_dir / 'epoch_2.pth').read_bytes()
-    (work / 'epoch_2.pth').write_bytes(data[:len(data) // 2])     # a non-atomic writer, killed
+    (work / 'epoch_2.pth').write_bytes(data[:len(data) // 2])  # a non-atomic writer, killed
     (work / 'last_checkpoint').write_text(str(work / 'epoch_2.pth'))
     out = _run('tools/train.py', cfg, '--work-dir', str(work), '--resume')
     log = out.stdout + out.stderr
@@ -133,13 +141,13 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch)
     atomic_write(b'old complete checkpoint', target)
 
     def crash(*args):
-        raise KeyboardInterrupt   # killed between writing the temporary file and the rename
+        raise KeyboardInterrupt  # killed between writing the temporary file and the rename
 
     monkeypatch.setattr(os, 'replace', crash)
     with pytest.raises(KeyboardInterrupt):
         atomic_write(b'new', target)
     assert target.read_bytes() == b'old complete checkpoint'
-    assert [p.name for p in tmp_path.iterdir()] == ['epoch_1.pth']   # no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ['epoch_1.pth']  # no temporary left
 
 
 def test_nan_loss_stops_before_the_update(odd_root, tmp_path, monkeypatch):
@@ -170,8 +178,9 @@ def test_nan_loss_stops_before_the_update(odd_root, tmp_path, monkeypatch):
 
 
 def _metric_line(log):
-    found = re.findall(r'(m_tIoU: [\d.]+\s+m_vIoU: [\d.]+\s+vIoU@0\.3: [\d.]+\s+'
-                       r'vIoU@0\.5: [\d.]+)', log)
+    found = re.findall(
+        r'(m_tIoU: [\d.]+\s+m_vIoU: [\d.]+\s+vIoU@0\.3: [\d.]+\s+'
+        r'vIoU@0\.5: [\d.]+)', log)
     assert found, log[-2000:]
     return found[-1]
 
@@ -181,22 +190,37 @@ def test_two_process_test_equals_one_process(uninterrupted, tmp_path):
     ckpt = str(full_dir / 'epoch_3.pth')
     # torchrun gives each process OMP_NUM_THREADS=1: the same for the single process, so
     # that both runs do the same floating-point reductions
-    one = _run('tools/test.py', cfg, ckpt, '--work-dir', str(tmp_path / 'one'),
-               '--submit', str(tmp_path / 'one.json'), OMP_NUM_THREADS='1')
+    one = _run(
+        'tools/test.py',
+        cfg,
+        ckpt,
+        '--work-dir',
+        str(tmp_path / 'one'),
+        '--submit',
+        str(tmp_path / 'one.json'),
+        OMP_NUM_THREADS='1')
     env = dict(_env(), PORT='29531')
-    two = subprocess.run(['bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
-                          str(tmp_path / 'two'), '--submit', str(tmp_path / 'two.json')],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    two = subprocess.run([
+        'bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
+        str(tmp_path / 'two'), '--submit',
+        str(tmp_path / 'two.json')
+    ],
+                         cwd=REPO,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=600)
     log2 = two.stdout + two.stderr
     assert two.returncode == 0, log2[-4000:]
     assert 'Distributed' in log2 or 'world_size: 2' in log2 or 'gloo' in log2
     sub1 = json.loads((tmp_path / 'one.json').read_text())
     sub2 = json.loads((tmp_path / 'two.json').read_text())
-    assert len(sub1) == 5 and sub1 == sub2          # 5 queries, each exactly once
+    assert len(sub1) == 5 and sub1 == sub2  # 5 queries, each exactly once
     assert _metric_line(one.stdout + one.stderr) == _metric_line(log2)
 
 
 class _Evil:
+
     def __init__(self, marker):
         self.marker = marker
 
@@ -209,8 +233,15 @@ def test_checkpoint_that_runs_code_is_refused(odd_root, tmp_path):
     evil = tmp_path / 'evil.pth'
     torch.save(dict(state_dict={}, meta=_Evil(str(marker))), str(evil))
     cfg = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
-    proc = _run('tools/test.py', cfg, str(evil), '--work-dir', str(tmp_path / 'w'),
-                '--cfg-options', f'test_dataloader.dataset.data_root={odd_root}', ok=False)
+    proc = _run(
+        'tools/test.py',
+        cfg,
+        str(evil),
+        '--work-dir',
+        str(tmp_path / 'w'),
+        '--cfg-options',
+        f'test_dataloader.dataset.data_root={odd_root}',
+        ok=False)
     assert proc.returncode != 0
     assert 'refused to load checkpoint' in proc.stderr and 'evil.pth' in proc.stderr
     assert not marker.exists()
@@ -218,8 +249,11 @@ def test_checkpoint_that_runs_code_is_refused(odd_root, tmp_path):
 
 def test_cfg_options_are_validated():
     cfg = Config(dict(model=dict(type='X', bbox_head=dict(loss=1)), custom_hooks=[dict(a=1)]))
-    validate_cfg_options(cfg, {'model.bbox_head.loss': 2, 'model.new_arg': 1,
-                               'custom_hooks.0.a': 3})
+    validate_cfg_options(cfg, {
+        'model.bbox_head.loss': 2,
+        'model.new_arg': 1,
+        'custom_hooks.0.a': 3
+    })
     with pytest.raises(ValueError, match="did you mean 'bbox_head'"):
         validate_cfg_options(cfg, {'model.bbox_hed.loss': 2})
     with pytest.raises(ValueError, match='invalid key'):
@@ -236,23 +270,27 @@ def faulty_root(tmp_path):
     root = tmp_path / 'faulty'
     generate_tiny_synth(str(root), num_train=6, num_val=2, num_test=0, seed=7)
     videos = root / 'videos'
-    (videos / 'train_00000.mp4').unlink()                                   # missing
+    (videos / 'train_00000.mp4').unlink()  # missing
     (videos / 'train_00001.mp4').write_bytes(b'\x00\x00\x00\x18ftypmp42' + os.urandom(4096))
     frames = read_video(str(videos / 'train_00002.mp4'))
-    write_video(str(videos / 'train_00002.mp4'), frames[:8], fps=8)         # truncated
+    write_video(str(videos / 'train_00002.mp4'), frames[:8], fps=8)  # truncated
     ann_file = root / 'anno_v2' / 'train_v2.json'
     ann = json.loads(ann_file.read_text())
     ann['train_00003.mp4']['bbox'] = [[500, 500, 5, 5]] * len(ann['train_00003.mp4']['bbox'])
-    ann['train_00004.mp4']['ed_frame'] = 40                                 # beyond the video
+    ann['train_00004.mp4']['ed_frame'] = 40  # beyond the video
     ann['train_00005.mp4']['English'] = '   '
     ann_file.write_text(json.dumps(ann))
     return str(root)
 
 
 EXPECTED_FAULTS = {
-    'train_00000': 'missing_video', 'train_00001': 'corrupt_video',
-    'train_00002': 'truncated_video', 'train_00003': 'box_outside_frame',
-    'train_00004': 'malformed', 'train_00005': 'empty_sentence'}
+    'train_00000': 'missing_video',
+    'train_00001': 'corrupt_video',
+    'train_00002': 'truncated_video',
+    'train_00003': 'box_outside_frame',
+    'train_00004': 'malformed',
+    'train_00005': 'empty_sentence'
+}
 
 
 def test_check_dataset_reports_every_fault(faulty_root, tmp_path):
@@ -284,8 +322,8 @@ def test_training_skips_and_counts_bad_records(faulty_root, tmp_path, odd_root):
     good = json.loads(open(osp.join(odd_root, 'anno_v2/train_v2.json')).read())
     for name in list(good)[:2]:
         ann[f'good_{name}'] = good[name]
-        shutil.copy(osp.join(odd_root, 'videos', name),
-                    osp.join(faulty_root, 'videos', f'good_{name}'))
+        shutil.copy(
+            osp.join(odd_root, 'videos', name), osp.join(faulty_root, 'videos', f'good_{name}'))
     dump_json(osp.join(faulty_root, 'anno_v2/train_v2.json'), ann)
     cfg.train_dataloader.num_workers = 0
     cfg_path = str(tmp_path / 'skip.py')
@@ -294,5 +332,5 @@ def test_training_skips_and_counts_bad_records(faulty_root, tmp_path, odd_root):
     log = out.stdout + out.stderr
     assert re.search(r'skipped 3 invalid queries', log), log[-3000:]
     for name in ('train_00000', 'train_00001', 'train_00002'):
-        assert name in log        # each bad video named when its query is skipped
+        assert name in log  # each bad video named when its query is skipped
     assert osp.exists(tmp_path / 'w' / 'epoch_1.pth')

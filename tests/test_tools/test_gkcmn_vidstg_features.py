@@ -13,7 +13,6 @@ import numpy as np
 from mmengine.config import Config
 
 from mmstvg.testing import dump_json
-
 from .conftest import REPO
 from .test_train_test_tools import _run
 

@@ -14,15 +14,16 @@ import pytest
 from packaging.requirements import Requirement
 
 from mmstvg.testing import import_script
-
 from .conftest import REPO
 
 KIT = osp.join(REPO, 'tools', 'gpu_check')
 gpu_check = import_script(osp.join(KIT, 'gpu_check.py'))
 stages = import_script(osp.join(KIT, 'stages.py'))
 
-REPORT_KEYS = {'schema', 'dry_run', 'created', 'wall_s', 'budget_s', 'environment', 'mmcv',
-               'stages', 'targets', 'summary'}
+REPORT_KEYS = {
+    'schema', 'dry_run', 'created', 'wall_s', 'budget_s', 'environment', 'mmcv', 'stages',
+    'targets', 'summary'
+}
 STAGE_KEYS = {'status', 'reason', 'wall_s', 'budget_s', 'results', 'skipped', 'errors'}
 
 
@@ -48,13 +49,15 @@ def test_cpu_dry_run_writes_the_full_report(tmp_path):
     assert {c['tiles'] for c in checks} == {'fixed', 'autotuned'}
     # attention: every case x impl, training (fwd+bwd) and test (fwd) settings
     att = saved['stages']['attention']['results']
-    assert {(r['direction'], r['impl']) for r in att} == {
-        (d, i) for d in ('fwd', 'fwd+bwd') for i in ('naive', 'sdpa', 'fused')}
+    assert {(r['direction'], r['impl'])
+            for r in att} == {(d, i)
+                              for d in ('fwd', 'fwd+bwd')
+                              for i in ('naive', 'sdpa', 'fused')}
     assert len(att) == 2 * 3 * 8 and all(r['ms'] > 0 for r in att)
     assert {r['impl'] for r in saved['stages']['fixed-tiles']['results']} == {'fused'}
     models = saved['stages']['model']['results']
-    assert [(r['model'], r['impl']) for r in models] == [
-        ('STVGFormer', 'naive'), ('STVGFormer', 'sdpa'), ('GKCMN', 'sdpa')]
+    assert [(r['model'], r['impl']) for r in models] == [('STVGFormer', 'naive'),
+                                                         ('STVGFormer', 'sdpa'), ('GKCMN', 'sdpa')]
     assert models[0]['settings']['test_passes'] == 2
     assert all(r['train_iter_s'] > 0 and r['infer_video_s'] > 0 for r in models)
     # targets: the STCMT cases against naive and sdpa, both settings, and the model rows
@@ -68,52 +71,96 @@ def test_cpu_dry_run_writes_the_full_report(tmp_path):
 
 
 def _stage(results, **kw):
-    return dict(dict(status='ok', reason=None, wall_s=1.0, budget_s=10, results=results,
-                     skipped=[], errors=[]), **kw)
+    return dict(
+        dict(
+            status='ok',
+            reason=None,
+            wall_s=1.0,
+            budget_s=10,
+            results=results,
+            skipped=[],
+            errors=[]), **kw)
 
 
 def _att(case, impl, ms, setting='train', direction='fwd+bwd'):
     roof = dict(matmul_flops=1e15, copy_bytes_per_s=4e12)
-    return dict(case=case, impl=impl, ms=ms, setting=setting, direction=direction,
-                dtype='bf16', peak_bytes=2 ** 20, flops_per_s=1e14, bytes_per_s=1e12,
-                roofline=roof, shape={})
+    return dict(
+        case=case,
+        impl=impl,
+        ms=ms,
+        setting=setting,
+        direction=direction,
+        dtype='bf16',
+        peak_bytes=2**20,
+        flops_per_s=1e14,
+        bytes_per_s=1e12,
+        roofline=roof,
+        shape={})
 
 
-_kern = dict(name='odd', op='flash', dtype='bf16', shape=[3, 2, 37, 29, 24], tiles='fixed',
-             tol_fwd=1.5e-2, tol_bwd=3e-2)
+_kern = dict(
+    name='odd',
+    op='flash',
+    dtype='bf16',
+    shape=[3, 2, 37, 29, 24],
+    tiles='fixed',
+    tol_fwd=1.5e-2,
+    tol_bwd=3e-2)
 
 
 def test_targets_and_markdown_from_hand_made_numbers():
     st = dict(
-        kernels=_stage([dict(_kern, passed=True, fwd_rel_err=1e-3, dq_rel_err=2e-3),
-                        dict(_kern, passed=False, fwd_rel_err=float('nan'))]),
-        attention=_stage([_att('STCMT spatial self-attn', 'naive', 4.0),
-                          _att('STCMT spatial self-attn', 'sdpa', 1.5),
-                          _att('STCMT spatial self-attn', 'fused', 2.0),
-                          _att('static encoder self-attn', 'naive', 9.0),
-                          _att('static encoder self-attn', 'fused', 1.0)]),
-        model=_stage([dict(model='STVGFormer', impl='fused', infer_video_s=0.5,
-                           infer_peak_mib=30000.0, train_iter_s=1.0, params=1e6,
-                           settings={}),
-                      dict(model='GKCMN', impl='sdpa', infer_video_s=9.0, train_iter_s=1.0,
-                           params=1e6, settings={})]))
+        kernels=_stage([
+            dict(_kern, passed=True, fwd_rel_err=1e-3, dq_rel_err=2e-3),
+            dict(_kern, passed=False, fwd_rel_err=float('nan'))
+        ]),
+        attention=_stage([
+            _att('STCMT spatial self-attn', 'naive', 4.0),
+            _att('STCMT spatial self-attn', 'sdpa', 1.5),
+            _att('STCMT spatial self-attn', 'fused', 2.0),
+            _att('static encoder self-attn', 'naive', 9.0),
+            _att('static encoder self-attn', 'fused', 1.0)
+        ]),
+        model=_stage([
+            dict(
+                model='STVGFormer',
+                impl='fused',
+                infer_video_s=0.5,
+                infer_peak_mib=30000.0,
+                train_iter_s=1.0,
+                params=1e6,
+                settings={}),
+            dict(
+                model='GKCMN',
+                impl='sdpa',
+                infer_video_s=9.0,
+                train_iter_s=1.0,
+                params=1e6,
+                settings={})
+        ]))
     targets = gpu_check.compute_targets(st)
     by = {(t['target'], t['scope']): t for t in targets}
     assert by[('kernels within tolerance of float64', 'every check')]['measured'] == '1/2'
     assert not by[('kernels within tolerance of float64', 'every check')]['passed']
     naive = by[('fused >= 1.5x naive', 'STCMT spatial self-attn (train, fwd+bwd)')]
-    assert naive['measured'] == 2.0 and naive['passed']                 # 4.0 / 2.0
+    assert naive['measured'] == 2.0 and naive['passed']  # 4.0 / 2.0
     sdpa = by[('fused >= 1.0x sdpa', 'STCMT spatial self-attn (train, fwd+bwd)')]
-    assert sdpa['measured'] == 0.75 and not sdpa['passed']              # 1.5 / 2.0
-    assert not any('static encoder' in t['scope'] for t in targets)    # STCMT shapes only
+    assert sdpa['measured'] == 0.75 and not sdpa['passed']  # 1.5 / 2.0
+    assert not any('static encoder' in t['scope'] for t in targets)  # STCMT shapes only
     speed = by[('< 0.57 s/video', 'STVGFormer inference, attn_impl=fused')]
     assert speed['passed'] and speed['measured'] == 0.5
     mem = by[('< 28 GB peak memory', 'STVGFormer inference, attn_impl=fused')]
-    assert mem['measured'] == round(30000 * 2 ** 20 / 1e9, 2) and not mem['passed']  # 31.46
-    assert len(targets) == 5      # GKCMN has no target
-    report = dict(dry_run=False, environment=dict(device='NVIDIA H200'), wall_s=100.0,
-                  budget_s=450.0, created='now', mmcv=dict(status='built', build_s=150.0),
-                  stages=st, targets=targets)
+    assert mem['measured'] == round(30000 * 2**20 / 1e9, 2) and not mem['passed']  # 31.46
+    assert len(targets) == 5  # GKCMN has no target
+    report = dict(
+        dry_run=False,
+        environment=dict(device='NVIDIA H200'),
+        wall_s=100.0,
+        budget_s=450.0,
+        created='now',
+        mmcv=dict(status='built', build_s=150.0),
+        stages=st,
+        targets=targets)
     md = gpu_check.render_markdown(report)
     assert 'CPU dry run' not in md and 'NVIDIA H200' in md
     short = gpu_check.render_markdown(report, summary_only=True)
@@ -129,7 +176,7 @@ def test_targets_and_markdown_from_hand_made_numbers():
            '0.015 / 0.03 | PASS |' in md
     assert '| nan | - | - | 0.015 / 0.03 | FAIL |' in md
     lines = md.splitlines()
-    for i, line in enumerate(lines):   # every table row has as many cells as its header
+    for i, line in enumerate(lines):  # every table row has as many cells as its header
         if line.startswith('|') and not lines[i - 1].startswith('|'):
             n = line.count('|')
         if line.startswith('|'):
@@ -143,7 +190,7 @@ def test_stage_out_of_time_keeps_finished_units(tmp_path):
     def unit(name):
         done.append(name)
         if name == 'b':
-            rec.deadline = time.time() - 1     # the time runs out during unit b
+            rec.deadline = time.time() - 1  # the time runs out during unit b
         if name == 'a':
             raise RuntimeError('boom')
 
@@ -158,20 +205,20 @@ def test_stage_out_of_time_keeps_finished_units(tmp_path):
 def test_stage_process_killed_past_its_limit(tmp_path):
     with open(tmp_path / 'log', 'w') as log:
         t0 = time.time()
-        st = gpu_check.run_stage_process('model', str(tmp_path), budget=0.5, cpu=True, log=log,
-                                         grace=1.0)
+        st = gpu_check.run_stage_process(
+            'model', str(tmp_path), budget=0.5, cpu=True, log=log, grace=1.0)
     assert time.time() - t0 < 30
     assert st['status'] == 'timeout' and 'limit' in st['reason']
     assert st['results'] == []
 
 
 def test_mmcv_build_hides_the_gpu_and_drops_debug_info(tmp_path):
-    cmd, env = gpu_check.mmcv_build_command('mmcv-2.1.0.tar.gz', 'wheels', 14,
-                                            include_dir='/x/include')
+    cmd, env = gpu_check.mmcv_build_command(
+        'mmcv-2.1.0.tar.gz', 'wheels', 14, include_dir='/x/include')
     assert env['CUDA_VISIBLE_DEVICES'] == '' and env['MMCV_WITH_OPS'] == '1'
     assert env['MAX_JOBS'] == '14' and env['FORCE_CUDA'] == '0'
     assert env['CFLAGS'].split()[-2:] == ['-g0', '-I/x/include']
-    assert env['PATH'].split(os.pathsep)[0] == osp.dirname(sys.executable)   # its ninja
+    assert env['PATH'].split(os.pathsep)[0] == osp.dirname(sys.executable)  # its ninja
     assert cmd[1:5] == ['-m', 'pip', 'wheel', '--no-deps'] and '--no-build-isolation' in cmd
     assert cmd[-1] == osp.abspath('mmcv-2.1.0.tar.gz') and osp.isabs(cmd[-2])
 
@@ -198,11 +245,15 @@ def test_wheel_list_is_pinned_and_matches_mminstall():
     for name, version in mminstall.items():
         assert wheels[name] == version, name
     # what the carried packages require and the GPU machine's image lacks is carried too
-    assert {'addict', 'yapf', 'termcolor', 'platformdirs', 'importlib-metadata',
-            'terminaltables', 'pycocotools', 'shapely', 'setuptools'} <= set(wheels)
-    assert int(wheels['setuptools'].split('.')[0]) < 82   # pkg_resources
-    sdists = [ln for ln in open(osp.join(KIT, 'wheels.txt')) if ln.split('#')[0].strip()
-              .endswith('sdist')]
+    assert {
+        'addict', 'yapf', 'termcolor', 'platformdirs', 'importlib-metadata', 'terminaltables',
+        'pycocotools', 'shapely', 'setuptools'
+    } <= set(wheels)
+    assert int(wheels['setuptools'].split('.')[0]) < 82  # pkg_resources
+    sdists = [
+        ln for ln in open(osp.join(KIT, 'wheels.txt'))
+        if ln.split('#')[0].strip().endswith('sdist')
+    ]
     assert [s.split()[0] for s in sdists] == ['mmcv==2.1.0']
 
 

@@ -12,7 +12,6 @@ from mmengine.config import Config
 from mmstvg.testing import import_script
 from mmstvg.utils.path_guard import (OverwriteInputError, check_outputs_not_inputs,
                                      config_input_files)
-
 from .conftest import REPO, tiny_synth_cfg
 
 TRIVIAL_CFG = osp.join(REPO, 'configs/baselines/trivial_centre-box_synth.py')
@@ -38,11 +37,19 @@ def test_same_file_under_any_name(tmp_path):
         with pytest.raises(OverwriteInputError, match='--out .* is the input --ann'):
             check_outputs_not_inputs({'--out': out}, {'--ann': src})
     with pytest.raises(OverwriteInputError, match='are the same file'):
-        check_outputs_not_inputs({'--a': str(tmp_path / 'n.json'),
-                                  '--b': [str(tmp_path / 'm.json'),
-                                          str(tmp_path / 'd' / '..' / 'n.json')]}, {})
-    check_outputs_not_inputs({'--out': str(tmp_path / 'new.json'), '--none': None},
-                             {'--ann': src, '--remote': 's3://bucket/ann.json'})
+        check_outputs_not_inputs(
+            {
+                '--a': str(tmp_path / 'n.json'),
+                '--b': [str(tmp_path / 'm.json'),
+                        str(tmp_path / 'd' / '..' / 'n.json')]
+            }, {})
+    check_outputs_not_inputs({
+        '--out': str(tmp_path / 'new.json'),
+        '--none': None
+    }, {
+        '--ann': src,
+        '--remote': 's3://bucket/ann.json'
+    })
 
 
 def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, tmp_path):
@@ -54,9 +61,18 @@ def test_test_py_submit_and_dump_vs_annotation_and_checkpoint(tiny_synth_root, t
     assert ann in config_input_files(cfg)['annotation file']
 
     def args(**kw):
-        base = dict(launcher='none', work_dir=None, show=False, show_dir=None, submit=None,
-                    dump=None, cfg_options=None, checkpoint=ckpt, config=TRIVIAL_CFG,
-                    wait_time=0, allow_partial_load=False)
+        base = dict(
+            launcher='none',
+            work_dir=None,
+            show=False,
+            show_dir=None,
+            submit=None,
+            dump=None,
+            cfg_options=None,
+            checkpoint=ckpt,
+            config=TRIVIAL_CFG,
+            wait_time=0,
+            allow_partial_load=False)
         return argparse.Namespace(**dict(base, **kw))
 
     with pytest.raises(OverwriteInputError, match='--submit .* is the input annotation'):
@@ -77,8 +93,10 @@ def test_analysis_and_conversion_tools(tmp_path):
     with pytest.raises(ValueError, match='suffix'):
         vis.main(['--video', video, '--pred', pred, '--out', str(tmp_path / 'o.txt')])
     with pytest.raises(ValueError, match='max-frames'):
-        vis.main(['--video', video, '--pred', pred, '--out', str(tmp_path / 'o.mp4'),
-                  '--max-frames', '0'])
+        vis.main([
+            '--video', video, '--pred', pred, '--out',
+            str(tmp_path / 'o.mp4'), '--max-frames', '0'
+        ])
     ev = _load('tools/analysis_tools/eval_submission.py')
     with pytest.raises(OverwriteInputError, match='--per-query .* is the input --pred'):
         ev.main(['--ann', ann, '--pred', pred, '--protocol', 'dense', '--per-query', pred])
@@ -114,8 +132,11 @@ def test_data_tools(tmp_path):
     (videos / 'a.mkv').unlink()
     ckpt = _file(tmp_path / 'f.h5', 'x')
     with pytest.raises(OverwriteInputError, match='--h5 .* is the input --checkpoint'):
-        ext.main([TRIVIAL_CFG, '--videos', str(videos), '--out-dir', str(tmp_path),
-                  '--h5', 'f.h5', '--checkpoint', ckpt])
+        ext.main([
+            TRIVIAL_CFG, '--videos',
+            str(videos), '--out-dir',
+            str(tmp_path), '--h5', 'f.h5', '--checkpoint', ckpt
+        ])
     # check_dataset --out over the config
     check = _load('tools/data/check_dataset.py')
     cfg = tmp_path / 'cfg.py'
@@ -135,11 +156,11 @@ def test_visualization_hook_never_overwrites_the_video(tmp_path):
     from mmstvg.visualization import STVGVisualizer
     video = write_test_video(str(tmp_path / 'q.mp4'), num_frames=4)
     size = osp.getsize(video)
-    STVGVisualizer.get_instance('test_output_guard_vis')   # as a runner builds it
+    STVGVisualizer.get_instance('test_output_guard_vis')  # as a runner builds it
     hook = STVGVisualizationHook(draw=True, test_out_dir=str(tmp_path))  # the video folder
     sample = STVGDataSample(metainfo=dict(qid='q.mp4', filename=video, num_frames=4, fps=10.))
-    sample.pred_tube = BaseDataElement(span=[0, 2], frame_ids=[0, 1],
-                                       bboxes=[[1., 1., 5., 5.]] * 2)
+    sample.pred_tube = BaseDataElement(
+        span=[0, 2], frame_ids=[0, 1], bboxes=[[1., 1., 5., 5.]] * 2)
     runner = argparse.Namespace(work_dir=str(tmp_path), timestamp='t')
     hook.before_test(runner)
     with pytest.raises(OverwriteInputError, match='is the input video'):

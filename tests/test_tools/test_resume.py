@@ -11,7 +11,6 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmstvg.utils import register_all_modules
-
 from .conftest import SYNTH_CFG, tiny_synth_cfg, use_shipped_loader_settings
 
 pytestmark = pytest.mark.slow

@@ -9,19 +9,22 @@ import sys
 import pytest
 
 from mmstvg.testing import import_script
-
 from .conftest import REPO
 
 SYS_PATH_EDIT = re.compile(r'sys\.path\.(insert|append|extend)\(|sys\.path\s*(\+=|=[^=])')
 
 
 def test_no_script_or_test_edits_sys_path():
-    files = [f for d in ('tools', 'demo', 'tests')
-             for f in glob.glob(osp.join(REPO, d, '**', '*.py'), recursive=True)]
+    files = [
+        f for d in ('tools', 'demo', 'tests')
+        for f in glob.glob(osp.join(REPO, d, '**', '*.py'), recursive=True)
+    ]
     assert len(files) > 50
-    offenders = [f'{osp.relpath(f, REPO)}:{n}' for f in files
-                 for n, line in enumerate(open(f, encoding='utf-8'), 1)
-                 if SYS_PATH_EDIT.search(line.split('#')[0])]
+    offenders = [
+        f'{osp.relpath(f, REPO)}:{n}' for f in files
+        for n, line in enumerate(open(f, encoding='utf-8'), 1)
+        if SYS_PATH_EDIT.search(line.split('#')[0])
+    ]
     assert offenders == []
 
 

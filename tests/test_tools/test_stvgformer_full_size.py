@@ -19,9 +19,11 @@ from mmengine.config import Config
 from .conftest import REPO
 from .test_train_test_tools import _run
 
-CFGS = [osp.join(REPO, 'configs/stvgformer', name) for name in (
-    'stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py',
-    'stvgformer_r101-mdetr-pre-slowfast-online_8xb1-t48-10e_hcstvg-v2.py')]
+CFGS = [
+    osp.join(REPO, 'configs/stvgformer', name)
+    for name in ('stvgformer_r101-mdetr-pre-slowfast_8xb1-t48-10e_hcstvg-v2.py',
+                 'stvgformer_r101-mdetr-pre-slowfast-online_8xb1-t48-10e_hcstvg-v2.py')
+]
 
 
 def _clip_features(root, out_dir, cfg):
@@ -63,13 +65,18 @@ def test_full_size_training_step(tiny_synth_root, tmp_path, CFG):
         model_cfg.video_backbone.init_cfg = None
     model = MODELS.build(model_cfg)
     state = model.state_dict()
-    static = {k: v for k, v in state.items()
-              if k.split('.')[0] in ('image_backbone', 'image_proj', 'static_branch',
-                                     'text_encoder', 'bbox_head')}
+    static = {
+        k: v
+        for k, v in state.items()
+        if k.split('.')[0] in ('image_backbone', 'image_proj', 'static_branch', 'text_encoder',
+                               'bbox_head')
+    }
     mdetr = str(tmp_path / 'mdetr_r101_roberta_mmstvg.pth')
     torch.save(dict(state_dict=static), mdetr)
-    ava = {k[len('video_backbone.'):]: v for k, v in state.items()
-           if k.startswith('video_backbone.')}
+    ava = {
+        k[len('video_backbone.'):]: v
+        for k, v in state.items() if k.startswith('video_backbone.')
+    }
     ava['roi_head.bbox_head.fc_cls.weight'] = torch.zeros(81, 2304)  # detector head: unused
     ava_file = str(tmp_path / 'slowfast_ava.pth')
     torch.save(dict(state_dict=ava), ava_file)
@@ -98,8 +105,7 @@ def test_full_size_training_step(tiny_synth_root, tmp_path, CFG):
     cfg.default_hooks.logger.interval = 1
     cfg_file = str(tmp_path / 'full_size.py')
     cfg.dump(cfg_file)
-    out = _run('tools/train.py', cfg_file, '--work-dir', str(tmp_path / 'work'),
-               '--no-validate')
+    out = _run('tools/train.py', cfg_file, '--work-dir', str(tmp_path / 'work'), '--no-validate')
     log = open(next((tmp_path / 'work').rglob('*.log'))).read()
     assert 'mdetr_r101_roberta_mmstvg.pth' in log, out[-2000:]
     assert ('slowfast_ava.pth' in log) == online

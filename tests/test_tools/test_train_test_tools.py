@@ -17,7 +17,10 @@ pytestmark = pytest.mark.slow
 
 def _run(*args, cwd=REPO):
     env = dict(os.environ, PYTHONPATH=REPO)
-    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
@@ -35,25 +38,29 @@ def test_train_test_submit_visualise(tiny_synth_root, tmp_path):
         == 'CPUAmpOptimWrapper'
 
     sub = str(tmp_path / 'sub.json')
-    out = _run('tools/test.py', cfg_file, ckpt, '--work-dir', str(tmp_path / 'test'),
-               '--submit', sub, '--show-dir', 'vis')
+    out = _run('tools/test.py', cfg_file, ckpt, '--work-dir', str(tmp_path / 'test'), '--submit',
+               sub, '--show-dir', 'vis')
     assert 'm_vIoU' in out
     entries = json.load(open(sub))
     assert len(entries) == 4  # every val query, none dropped
     for e in entries.values():
         assert 1 <= e['st_frame'] <= e['ed_frame'] <= 16  # 1-based, inclusive
         assert len(e['bbox']) == e['ed_frame'] - e['st_frame'] + 1
-    vis = [f for root, _, files in os.walk(tmp_path / 'test') for f in files
-           if f.endswith('.mp4') and 'vis' in root]
+    vis = [
+        f for root, _, files in os.walk(tmp_path / 'test') for f in files
+        if f.endswith('.mp4') and 'vis' in root
+    ]
     assert len(vis) == 4
 
     # the stand-alone evaluator rescoring the submission agrees with the metric's own numbers
     ann = osp.join(tiny_synth_root, 'anno_v2', 'val_v2.json')
-    rescored = json.loads(_run('tools/analysis_tools/eval_submission.py', '--ann', ann,
-                               '--pred', sub, '--protocol', 'dense').strip().splitlines()[-1])
-    logged = [json.loads(line) for root, _, files in os.walk(tmp_path / 'test')
-              for f in files if f.endswith('.json') and f[0].isdigit()
-              for line in open(osp.join(root, f))]
+    rescored = json.loads(
+        _run('tools/analysis_tools/eval_submission.py', '--ann', ann, '--pred', sub, '--protocol',
+             'dense').strip().splitlines()[-1])
+    logged = [
+        json.loads(line) for root, _, files in os.walk(tmp_path / 'test') for f in files
+        if f.endswith('.json') and f[0].isdigit() for line in open(osp.join(root, f))
+    ]
     assert logged, 'the test run logged no metrics'
     for k in ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5'):
         assert rescored[k] == pytest.approx(logged[-1][k], abs=1e-4), k
@@ -83,10 +90,16 @@ def test_dist_train_two_cpu_processes(tiny_synth_root, tmp_path):
     cfg = tiny_synth_cfg(tiny_synth_root, str(tmp_path / 'work'), max_epochs=1)
     cfg_file = str(tmp_path / 'tiny_dist.py')
     cfg.dump(cfg_file)
-    env = dict(os.environ, PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
-               PORT='29517')
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', cfg_file, '2'], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
+        PORT='29517')
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', cfg_file, '2'],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert 'Distributed training: True' in log

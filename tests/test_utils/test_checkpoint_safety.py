@@ -17,16 +17,20 @@ from mmstvg.utils.checkpoint_safety import (CheckpointError, CorruptCheckpointEr
 
 
 def _training_ckpt(path, **extra):
-    torch.save(dict(state_dict={'w': torch.ones(2)}, meta=dict(epoch=1, iter=4), **extra),
-               str(path))
+    torch.save(
+        dict(state_dict={'w': torch.ones(2)}, meta=dict(epoch=1, iter=4), **extra), str(path))
     return path
 
 
 def _corrupt_files(tmp_path):
     good = _training_ckpt(tmp_path / 'good.pth').read_bytes()
-    random_bytes = np.random.default_rng(0).bytes(4096)   # fixed: no flaky draw
-    files = {'empty': b'', 'random': random_bytes, 'truncated': good[:len(good) // 2],
-             'text': b'not a checkpoint at all\n'}
+    random_bytes = np.random.default_rng(0).bytes(4096)  # fixed: no flaky draw
+    files = {
+        'empty': b'',
+        'random': random_bytes,
+        'truncated': good[:len(good) // 2],
+        'text': b'not a checkpoint at all\n'
+    }
     paths = {}
     for name, data in files.items():
         paths[name] = tmp_path / f'{name}.pth'
@@ -35,15 +39,15 @@ def _corrupt_files(tmp_path):
 
 
 def _assert_clean(message):
-    assert '\x1b' not in message                       # no ANSI codes
-    assert 'can still be loaded' not in message        # no advice to load unsafely
+    assert '\x1b' not in message  # no ANSI codes
+    assert 'can still be loaded' not in message  # no advice to load unsafely
     assert 'Re-running `torch.load`' not in message
     assert 'add_safe_globals' not in message
 
 
 def test_corrupt_files_name_the_file(tmp_path):
     for name, path in _corrupt_files(tmp_path).items():
-        for load in (safe_torch_load, _load_checkpoint):   # direct, and through mmengine
+        for load in (safe_torch_load, _load_checkpoint):  # direct, and through mmengine
             with pytest.raises(CorruptCheckpointError) as info:
                 load(str(path), map_location='cpu')
             msg = str(info.value)
@@ -99,7 +103,7 @@ class _Tiny(torch.nn.Module):
 def test_coverage_exact_checkpoint_passes():
     model = _Tiny()
     ckpt = {'state_dict': {f'module.{k}': v for k, v in model.state_dict().items()}}
-    report = check_state_dict_coverage(model, ckpt, 'x.pth')   # DDP prefix removed
+    report = check_state_dict_coverage(model, ckpt, 'x.pth')  # DDP prefix removed
     assert report == dict(missing=[], unexpected=[], mismatched=[])
 
 
@@ -119,9 +123,12 @@ def test_coverage_refuses_partial_checkpoints(case):
         check_state_dict_coverage(model, {'state_dict': state}, 'x.pth')
     msg = str(info.value)
     assert 'allow_partial_load' in msg
-    expected = {'empty': '0 of the 7 weights', 'shapes': '0 of the 7 weights',
-                'missing': 'fc.bias', 'unexpected': 'head.weight'}[case]
+    expected = {
+        'empty': '0 of the 7 weights',
+        'shapes': '0 of the 7 weights',
+        'missing': 'fc.bias',
+        'unexpected': 'head.weight'
+    }[case]
     assert expected in msg
-    report = check_state_dict_coverage(model, {'state_dict': state}, 'x.pth',
-                                       allow_partial=True)
+    report = check_state_dict_coverage(model, {'state_dict': state}, 'x.pth', allow_partial=True)
     assert any(report.values())

@@ -32,8 +32,13 @@ def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
     hub.update_scalar('train/loss', 0.5)
     hub.update_info('iter', 3)
     ckpt = dict(
-        meta=dict(epoch=1, iter=3, seed=0, np_scalar=np.float64(1.5),
-                  np_array=np.arange(3), np_int=np.int64(7)),
+        meta=dict(
+            epoch=1,
+            iter=3,
+            seed=0,
+            np_scalar=np.float64(1.5),
+            np_array=np.arange(3),
+            np_int=np.int64(7)),
         state_dict=dict(w=torch.ones(2)),
         message_hub=hub.state_dict())
     path = tmp_path / 'ckpt.pth'

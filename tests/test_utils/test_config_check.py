@@ -7,8 +7,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmstvg.utils import (ConfigError, register_all_modules, validate_cfg_options,
-                          validate_config)
+from mmstvg.utils import ConfigError, register_all_modules, validate_cfg_options, validate_config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SYNTH = osp.join(REPO, 'configs/baselines/baseline_r18-c16-s8_1xb8-t32-8e_synth.py')
@@ -37,8 +36,8 @@ def _merged(cfg, options):
     ('train_cfg.max_epoch', 1, "did you mean 'max_epochs'"),
     ('val_cfg.fp61', True, "did you mean 'fp16'"),
     ('default_hooks.checkpoint.type', 'CheckpointHok', 'is not registered'),
-    ('custom_hooks', [dict(type='EMAHook', momentum=1e-4, update_bufers=True)],
-     "did you mean 'update_buffers'"),
+    ('custom_hooks', [dict(type='EMAHook', momentum=1e-4, update_bufers=True)
+                      ], "did you mean 'update_buffers'"),
 ])
 def test_misspelt_arguments_fail_at_start_up(synth, key, value, message):
     cfg = _merged(synth, {key: value})
@@ -48,12 +47,17 @@ def test_misspelt_arguments_fail_at_start_up(synth, key, value, message):
 
 
 def test_correct_arguments_pass(synth):
-    validate_config(_merged(synth, {
-        'default_hooks.checkpoint.interval': 2, 'optim_wrapper.accumulative_counts': 2,
-        'custom_hooks': [dict(type='EMAHook', momentum=1e-4, update_buffers=True,
-                              priority=49)],
-        'optim_wrapper.type': 'AmpOptimWrapper', 'optim_wrapper.loss_scale': 'dynamic',
-        'train_cfg.max_epochs': 1}))
+    validate_config(
+        _merged(
+            synth, {
+                'default_hooks.checkpoint.interval': 2,
+                'optim_wrapper.accumulative_counts': 2,
+                'custom_hooks':
+                [dict(type='EMAHook', momentum=1e-4, update_buffers=True, priority=49)],
+                'optim_wrapper.type': 'AmpOptimWrapper',
+                'optim_wrapper.loss_scale': 'dynamic',
+                'train_cfg.max_epochs': 1
+            }))
 
 
 def test_cfg_options_may_not_set_unknown_keys_or_variables(synth):
@@ -67,8 +71,13 @@ def test_cfg_options_may_not_set_unknown_keys_or_variables(synth):
     assert 'train_dataloader.dataset.data_root' in str(info.value)
     with pytest.raises(ConfigError, match='variable of the config files'):
         validate_cfg_options(synth, {'train_pipeline.5.flip_ratio': 0.0})
-    validate_cfg_options(synth, {'load_from': 'x.pth', 'allow_partial_load': True,
-                                 'train_cfg.max_epochs': 1, 'experiment_name': 'x'})
+    validate_cfg_options(
+        synth, {
+            'load_from': 'x.pth',
+            'allow_partial_load': True,
+            'train_cfg.max_epochs': 1,
+            'experiment_name': 'x'
+        })
 
 
 def test_top_level_typo_in_a_config_file(tmp_path):

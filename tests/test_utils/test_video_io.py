@@ -4,8 +4,7 @@ import av
 import numpy as np
 import pytest
 
-from mmstvg.testing import (VFR_TIMESTAMPS, frame_index_of, write_test_video,
-                            write_vfr_video)
+from mmstvg.testing import VFR_TIMESTAMPS, frame_index_of, write_test_video, write_vfr_video
 from mmstvg.utils.video_io import (VideoMismatchError, VideoReadError, VideoWriter,
                                    check_frame_coverage, check_video_against_annotation,
                                    decode_frames, gif_durations_ms, iter_frames, output_kind,
@@ -17,8 +16,8 @@ from mmstvg.utils.video_io import (VideoMismatchError, VideoReadError, VideoWrit
 @pytest.mark.parametrize('decode', [False, True])
 def test_probe_constant_rate(tmp_path, suffix, decode):
     codec = 'mpeg4' if suffix == '.avi' else 'libx264'
-    path = write_test_video(str(tmp_path / f'v{suffix}'), num_frames=13, size=(30, 44),
-                            fps=12.5, codec=codec)
+    path = write_test_video(
+        str(tmp_path / f'v{suffix}'), num_frames=13, size=(30, 44), fps=12.5, codec=codec)
     info = probe_video(path, decode=decode)
     assert (info.num_frames, info.height, info.width) == (13, 30, 44)
     assert info.fps == pytest.approx(12.5) and not info.is_vfr
@@ -62,7 +61,7 @@ def test_decode_frames_and_clamp_policy(tmp_path):
     inds = [7, 0, 3, 3, 9]
     imgs, available = decode_frames(path, inds)
     assert [frame_index_of(i) for i in imgs] == inds and available == -1
-    assert imgs[2] is not imgs[3]   # a repeated index gets its own array
+    assert imgs[2] is not imgs[3]  # a repeated index gets its own array
     # open containers (mmaction2's PyAVInit) are read and closed
     container = av.open(path)
     imgs, _ = decode_frames(container, [2])
@@ -113,7 +112,7 @@ def test_decode_frames_decord(tmp_path):
 
 
 def test_tolerance_between_video_and_annotation():
-    assert check_frame_coverage(16, 14) is None                  # 2 short: clamped
+    assert check_frame_coverage(16, 14) is None  # 2 short: clamped
     assert 'truncated' in check_frame_coverage(16, 13)
     assert check_frame_coverage(16, 15, out_of_range='error') is not None
     assert check_frame_coverage(16, 1, max_clamp=None) is None
@@ -173,8 +172,11 @@ def test_gif_keeps_frame_times(tmp_path):
     assert gif_durations_ms(4, timestamps=[0, 0.1, 0.15, 0.2]) == [100, 50, 50, 50]
     frames = [np.full((8, 8, 3), 60 * i, np.uint8) for i in range(4)]
     for backend in ('pil', 'pyav'):
-        path = write_gif(str(tmp_path / f'{backend}.gif'), frames, backend=backend,
-                         timestamps=[0, 0.3, 0.4, 0.5])
+        path = write_gif(
+            str(tmp_path / f'{backend}.gif'),
+            frames,
+            backend=backend,
+            timestamps=[0, 0.3, 0.4, 0.5])
         with Image.open(path) as gif:
             durations = []
             for k in range(gif.n_frames):

@@ -3,11 +3,10 @@ import numpy as np
 import pytest
 
 from mmstvg.visualization.draw_tube import (GT_COLOR, PRED_COLOR, draw_box, draw_tube_frame,
-                                            layout_segments, make_montage,
-                                            render_caption_band, render_timeline_band,
-                                            span_to_pixels, timeline_height,
-                                            timeline_info_segments, to_ascii,
-                                            tube_boxes_at_frames, wrap_text)
+                                            layout_segments, make_montage, render_caption_band,
+                                            render_timeline_band, span_to_pixels, timeline_height,
+                                            timeline_info_segments, to_ascii, tube_boxes_at_frames,
+                                            wrap_text)
 
 
 def _is(img, y, x, color):
@@ -53,8 +52,14 @@ def test_draw_tube_frame_is_pure_and_stacks_bands():
     frame = np.full((30, 40, 3), 100, np.uint8)
     top = np.zeros((7, 40, 3), np.uint8)
     bottom = np.zeros((5, 40, 3), np.uint8)
-    out = draw_tube_frame(frame, 0, gt_box=[2, 2, 20, 20], pred_box=[20, 5, 35, 25],
-                          caption_band=top, timeline_band=bottom, line_width=1)
+    out = draw_tube_frame(
+        frame,
+        0,
+        gt_box=[2, 2, 20, 20],
+        pred_box=[20, 5, 35, 25],
+        caption_band=top,
+        timeline_band=bottom,
+        line_width=1)
     assert out.shape == (42, 40, 3)
     assert (frame == 100).all()  # input untouched
     assert _is(out, 7 + 2, 10, GT_COLOR)  # frame pixel (y, x) at (y + 7, x)
@@ -66,8 +71,15 @@ def test_draw_tube_frame_is_pure_and_stacks_bands():
 
 def test_timeline_band_marks_spans_and_cursor():
     h = timeline_height(0.4, 1, bar_height=4)
-    band = render_timeline_band(108, h, frame_idx=50, frame_range=(0, 100), gt_span=(10, 30),
-                                pred_span=(60, 90), bar_height=4, margin=4)
+    band = render_timeline_band(
+        108,
+        h,
+        frame_idx=50,
+        frame_range=(0, 100),
+        gt_span=(10, 30),
+        pred_span=(60, 90),
+        bar_height=4,
+        margin=4)
     bar = band[h - 4 - 8:h - 4, 4:104]  # (8, 100): one column per frame
     assert _is(bar, 0, 20, GT_COLOR) and not _is(bar, 0, 40, GT_COLOR)
     assert _is(bar, 5, 70, PRED_COLOR) and not _is(bar, 5, 20, PRED_COLOR)
@@ -87,8 +99,7 @@ def test_text_helpers():
     band = render_caption_band(['hello'], 80, 20, 0.5, 1)
     assert band.shape == (20, 80, 3) and band.any()
     segs = timeline_info_segments(12, (0, 10), (5, 20), fps=10.)
-    assert [s[0] for s in segs] == ['frame 12 (1.20s)', 'GT [0, 10)', 'pred [5, 20)',
-                                    'tIoU 0.25']
+    assert [s[0] for s in segs] == ['frame 12 (1.20s)', 'GT [0, 10)', 'pred [5, 20)', 'tIoU 0.25']
     assert len(layout_segments(segs, 1000, 0.4, 1)) == 1
     assert len(layout_segments(segs, 80, 0.4, 1)) == 4
 

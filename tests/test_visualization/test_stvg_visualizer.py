@@ -20,8 +20,8 @@ GRAY = 128
 
 def _write_video(path, num_frames=T):
     """A gray H.264 test video (frame i has a faint brightness ramp, no box colours)."""
-    return write_test_video(path, num_frames, (H, W), FPS,
-                            frames=ramp_frames(num_frames, (H, W), base=GRAY, step=1))
+    return write_test_video(
+        path, num_frames, (H, W), FPS, frames=ramp_frames(num_frames, (H, W), base=GRAY, step=1))
 
 
 def _count_frames(path):
@@ -29,13 +29,14 @@ def _count_frames(path):
 
 
 def _sample(sentence='the man in red walks to the left', clip=(0, T)):
-    sample = STVGDataSample(metainfo=dict(qid='q0', sentence=sentence, fps=float(FPS),
-                                          num_frames=T, clip=clip))
+    sample = STVGDataSample(
+        metainfo=dict(qid='q0', sentence=sentence, fps=float(FPS), num_frames=T, clip=clip))
     # GT [2, 6): fixed box on the left; prediction [4, 10): keys at 4 and 8 (interpolated)
     sample.gt_tube = BaseDataElement(
         span=torch.tensor([2, 6]), bboxes=torch.tensor([[10., 10., 40., 50.]] * 4))
     sample.pred_tube = BaseDataElement(
-        span=torch.tensor([4, 10]), frame_ids=torch.tensor([4, 8]),
+        span=torch.tensor([4, 10]),
+        frame_ids=torch.tensor([4, 8]),
         bboxes=torch.tensor([[60., 20., 80., 60.], [80., 20., 100., 60.]]))
     return sample
 
@@ -73,7 +74,7 @@ def test_boxes_on_the_right_frames_and_interpolation():
         assert _has(canvas, PRED_COLOR) == (4 <= idx < 10), idx
     # GT box edges
     assert _is(drawn[3], 10, 25, GT_COLOR) and _is(drawn[3], 30, 40, GT_COLOR)
-    assert _is(drawn[3], 30, 25, (GRAY,) * 3)
+    assert _is(drawn[3], 30, 25, (GRAY, ) * 3)
     # prediction: key frames as given, frame 6 halfway (x1 = 70, x2 = 90), held after 8
     assert _is(drawn[4], 40, 60, PRED_COLOR) and _is(drawn[4], 40, 80, PRED_COLOR)
     assert _is(drawn[6], 40, 70, PRED_COLOR) and _is(drawn[6], 40, 90, PRED_COLOR)
@@ -93,8 +94,9 @@ def test_bands_caption_and_timeline():
     assert len(shapes) == 1  # constant canvas size over the video
     canvas = drawn[3]
     assert canvas.shape[0] > H and canvas.shape[1] == W
-    no_caption = dict(STVGVisualizer(line_width=1, min_size=None, draw_caption=False)
-                      .draw_frames(_frames(), _sample()))[3]
+    no_caption = dict(
+        STVGVisualizer(line_width=1, min_size=None,
+                       draw_caption=False).draw_frames(_frames(), _sample()))[3]
     top = canvas.shape[0] - no_caption.shape[0]
     assert top > 0 and canvas[:top].any()  # caption band with text
     np.testing.assert_array_equal(canvas[top:], no_caption)
@@ -118,8 +120,13 @@ def test_mp4_gif_png_outputs(tmp_path):
     assert info.num_frames == T and info.codec == 'h264'
     assert info.fps == pytest.approx(FPS)
     # a clip range and a frame cap (every 2nd frame, fps halved)
-    vis.add_datasample('q0', video, _sample(), out_file=str(tmp_path / 'r.mp4'),
-                       frame_range=(2, 10), max_frames=4)
+    vis.add_datasample(
+        'q0',
+        video,
+        _sample(),
+        out_file=str(tmp_path / 'r.mp4'),
+        frame_range=(2, 10),
+        max_frames=4)
     info = probe_video(str(tmp_path / 'r.mp4'), decode=True)
     assert info.num_frames == 4 and info.fps == pytest.approx(FPS / 2)
     # GIF (PIL, and PyAV's encoder)
@@ -135,9 +142,13 @@ def test_mp4_gif_png_outputs(tmp_path):
 
 
 def test_vis_backend_receives_montage(tmp_path):
-    vis = STVGVisualizer(name='test_backend_vis', vis_backends=[dict(type='LocalVisBackend')],
-                         save_dir=str(tmp_path), num_keyframes=3, montage_cols=3,
-                         min_size=None)
+    vis = STVGVisualizer(
+        name='test_backend_vis',
+        vis_backends=[dict(type='LocalVisBackend')],
+        save_dir=str(tmp_path),
+        num_keyframes=3,
+        montage_cols=3,
+        min_size=None)
     montage = vis.add_datasample('val_video', _frames(), _sample(), step=7)
     assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'val_video_7.png'))
     # 3 key frames spread over the hull [2, 10) of the spans, in one row
@@ -147,19 +158,24 @@ def test_vis_backend_receives_montage(tmp_path):
 def test_vis_backends_receive_the_drawn_video(tmp_path):
     """Without out_file the drawn frames go to the backends too: as a clip to a backend with
     ``add_video`` (mmaction2's), frame by frame to mmengine's (``add_image``)."""
-    vis = STVGVisualizer(name='test_backend_video_vis', save_dir=str(tmp_path),
-                         vis_backends=[dict(type='LocalVisBackend'),
-                                       dict(type='mmaction.LocalVisBackend', name='clips')],
-                         min_size=None, backend_max_frames=4)
+    vis = STVGVisualizer(
+        name='test_backend_video_vis',
+        save_dir=str(tmp_path),
+        vis_backends=[
+            dict(type='LocalVisBackend'),
+            dict(type='mmaction.LocalVisBackend', name='clips')
+        ],
+        min_size=None,
+        backend_max_frames=4)
     montage = vis.add_datasample('clip', _frames(), _sample(), step=3)
     # mmengine's backend: the montage and T / 4 strided frames (0, 3, 6, 9) as images
     images = sorted(os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
     assert images == ['clip_3.png'] + [f'clip_frame_{k}_3.png' for k in range(4)]
-    frame = mmcv.imread(osp.join(tmp_path, 'vis_data', 'vis_image', 'clip_frame_1_3.png'),
-                        channel_order='rgb')
-    assert frame.shape[1] == W and frame.shape[0] > H   # the caption / timeline bands
+    frame = mmcv.imread(
+        osp.join(tmp_path, 'vis_data', 'vis_image', 'clip_frame_1_3.png'), channel_order='rgb')
+    assert frame.shape[1] == W and frame.shape[0] > H  # the caption / timeline bands
     drawn = dict(vis.draw_frames(_frames(), _sample()))
-    np.testing.assert_array_equal(frame, drawn[3])      # frame 3, drawn as draw_frames does
+    np.testing.assert_array_equal(frame, drawn[3])  # frame 3, drawn as draw_frames does
     assert montage.shape[0] == frame.shape[0]
     # mmaction2's backend: the clip through add_video (one PNG per frame by default)
     clip_dir = osp.join(tmp_path, 'vis_data', 'clip', 'frames_3')
@@ -169,8 +185,9 @@ def test_vis_backends_receive_the_drawn_video(tmp_path):
     assert len(os.listdir(osp.join(tmp_path, 'vis_data', 'all', 'frames_0'))) == T
     vis.backend_video = False
     vis.add_datasample('montage_only', _frames(), _sample(), step=0)
-    assert not any(f.startswith('montage_only_frame') for f in
-                   os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
+    assert not any(
+        f.startswith('montage_only_frame')
+        for f in os.listdir(osp.join(tmp_path, 'vis_data', 'vis_image')))
     assert osp.isfile(osp.join(tmp_path, 'vis_data', 'vis_image', 'montage_only_0.png'))
 
 

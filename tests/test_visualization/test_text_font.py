@@ -20,8 +20,8 @@ def fresh_warnings(monkeypatch):
 
 def _caption(sentence, **vis_args):
     """The caption band the visualizer draws above the frame."""
-    vis = STVGVisualizer(name=f'text_font_{abs(hash(sentence))}', min_size=None,
-                         draw_timeline=False, **vis_args)
+    vis = STVGVisualizer(
+        name=f'text_font_{abs(hash(sentence))}', min_size=None, draw_timeline=False, **vis_args)
     sample = STVGDataSample(metainfo=dict(sentence=sentence, num_frames=T, fps=8.))
     frames = np.zeros((T, H, W, 3), np.uint8)
     canvas = dict(vis.draw_frames(frames, sample))[0]
@@ -34,7 +34,7 @@ def _differ(a, b):
 
 def test_accents_are_drawn():
     with warnings.catch_warnings():
-        warnings.simplefilter('error')    # DejaVu Sans covers Latin: no warning
+        warnings.simplefilter('error')  # DejaVu Sans covers Latin: no warning
         accented = _caption('café über naïve')
     plain = _caption('cafe uber naive')
     assert accented.any() and _differ(accented, plain)
@@ -45,11 +45,11 @@ def test_accents_are_drawn():
 
 
 def test_uncovered_characters_warn_once_and_are_drawn_as_question_marks(monkeypatch):
-    monkeypatch.setattr(text_font, 'system_fonts', lambda: ())   # DejaVu Sans only
+    monkeypatch.setattr(text_font, 'system_fonts', lambda: ())  # DejaVu Sans only
     with pytest.warns(UserWarning, match=f"covers the characters .*{CJK[0]}.*fonts-noto-cjk"):
         band = _caption(f'the {CJK} é')
     with warnings.catch_warnings():
-        warnings.simplefilter('error')    # once per set of missing characters
+        warnings.simplefilter('error')  # once per set of missing characters
         again = _caption(f'the {CJK} é')
     np.testing.assert_array_equal(band, again)
     np.testing.assert_array_equal(band, _caption('the ???? é'))

@@ -35,7 +35,7 @@ def load_log(path: str) -> Dict[str, List[tuple]]:
             except json.JSONDecodeError as e:
                 raise ValueError(f'{path}, line {n}: not JSON ({e})') from e
             step = rec.get('step', rec.get('iter'))
-            training = 'lr' in rec   # evaluation records carry their own time/data_time
+            training = 'lr' in rec  # evaluation records carry their own time/data_time
             for key, value in rec.items():
                 if key in ('step', 'iter', 'epoch') or not isinstance(value, (int, float)):
                     continue
@@ -82,8 +82,13 @@ def cal_train_time(logs: List[str]) -> List[dict]:
         times = np.array([v for _, v in load_log(path).get('time', [])])
         if times.size == 0:
             raise KeyError(f'{path} has no `time` entries (a training log?)')
-        rows.append(dict(log=path, mean=float(times.mean()), median=float(np.median(times)),
-                         slowest=float(times.max()), fastest=float(times.min())))
+        rows.append(
+            dict(
+                log=path,
+                mean=float(times.mean()),
+                median=float(np.median(times)),
+                slowest=float(times.max()),
+                fastest=float(times.min())))
         print(f'{path}: {times.size} logged iterations, average {times.mean():.4f} s/iter '
               f'(median {np.median(times):.4f}, fastest {times.min():.4f}, slowest '
               f'{times.max():.4f})')

@@ -94,7 +94,7 @@ def measure_roofline(device: str, dtype: torch.dtype, timer: Timer) -> Dict[str,
     n = 8192 if device.startswith('cuda') else 1024
     a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
     ms = timer.median_ms(lambda i: a @ b, 3, 10)
-    flops = 2 * n ** 3 / (ms * 1e-3)
+    flops = 2 * n**3 / (ms * 1e-3)
     numel = (1 << 28) if device.startswith('cuda') else (1 << 24)
     src = torch.randn(numel, device=device, dtype=torch.float32)
     dst = torch.empty_like(src)
@@ -110,15 +110,14 @@ def run_case(case: dict, s: dict, impl: str, dtype: torch.dtype, device: str, ti
     pooled = case.get('pooled', False)
     sets = []
     for _ in range(4):
-        if pooled:   # queries in feature space (d channels); keys: T frames of S_dyn positions
+        if pooled:  # queries in feature space (d channels); keys: T frames of S_dyn positions
             q = torch.randn(b, h, lq, s['d'], device=device, dtype=dtype)
             x = torch.randn(b, lk, s['S_dyn'], s['d'], device=device, dtype=dtype)
             tensors = [q, x]
         else:
-            tensors = [torch.randn(b, h, n, d, device=device, dtype=dtype)
-                       for n in (lq, lk, lk)]
+            tensors = [torch.randn(b, h, n, d, device=device, dtype=dtype) for n in (lq, lk, lk)]
         mask = torch.zeros(b, lk, dtype=torch.bool, device=device)
-        mask[:, lk - lk // 8:] = lk > 8   # pad the last eighth of the keys
+        mask[:, lk - lk // 8:] = lk > 8  # pad the last eighth of the keys
         sets.append(([t.requires_grad_(backward) for t in tensors], mask))
 
     def forward(i):
@@ -126,10 +125,10 @@ def run_case(case: dict, s: dict, impl: str, dtype: torch.dtype, device: str, ti
         if pooled:
             q, x = tensors
             if impl == 'fused':
-                return pooled_attention(q, x, None, mask, scale=d ** -0.5, impl='fused')
+                return pooled_attention(q, x, None, mask, scale=d**-0.5, impl='fused')
             # pool the video, then attend over it (what the naive / sdpa modules do)
             kv = masked_spatial_mean(x, None)[:, None].expand(-1, h, -1, -1)
-            return attention(q, kv, kv, mask, impl=impl, scale=d ** -0.5)[0]
+            return attention(q, kv, kv, mask, impl=impl, scale=d**-0.5)[0]
         q, k, v = tensors
         out, w = attention(q, k, v, mask, impl=impl, need_weights=case['weights'])
         return out if w is None else out.float().sum() + w.float().sum()
@@ -153,9 +152,14 @@ def run_case(case: dict, s: dict, impl: str, dtype: torch.dtype, device: str, ti
     if case['weights']:
         io += b * lq * lk * elem
     io *= 2 if backward else 1
-    return dict(case=case['name'], impl=impl, shape=dict(batch=b, heads=h, lq=lq, lk=lk, dim=c),
-                ms=ms, peak_bytes=peak, flops_per_s=flops / (ms * 1e-3),
-                bytes_per_s=io / (ms * 1e-3))
+    return dict(
+        case=case['name'],
+        impl=impl,
+        shape=dict(batch=b, heads=h, lq=lq, lk=lk, dim=c),
+        ms=ms,
+        peak_bytes=peak,
+        flops_per_s=flops / (ms * 1e-3),
+        bytes_per_s=io / (ms * 1e-3))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -175,8 +179,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, on_row: Optional[Callable[[dict, dict], None]] = None
-        ) -> dict:
+def run(args: argparse.Namespace, on_row: Optional[Callable[[dict, dict], None]] = None) -> dict:
     """Measure the roofline, then every attention case of ``args.setting`` for each impl;
     ``on_row(row, report)`` is called after each measurement (for callers that save as they
     go; ``report`` holds the device and roofline).
@@ -186,9 +189,15 @@ def run(args: argparse.Namespace, on_row: Optional[Callable[[dict, dict], None]]
     s = SETTINGS[args.setting]
     roof = measure_roofline(args.device, dtype, timer)
     name = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'
-    report = dict(device=name, dtype=args.dtype, setting=args.setting, settings=s,
-                  backward=not args.no_backward, roofline=roof, torch=torch.__version__,
-                  results=[])
+    report = dict(
+        device=name,
+        dtype=args.dtype,
+        setting=args.setting,
+        settings=s,
+        backward=not args.no_backward,
+        roofline=roof,
+        torch=torch.__version__,
+        results=[])
     for case in attention_cases(s):
         for impl in args.impls:
             row = run_case(case, s, impl, dtype, args.device, timer, args.warmup, args.iters,

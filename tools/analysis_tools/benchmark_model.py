@@ -77,10 +77,14 @@ def benchmark(model, impl, args):
     feats = args.feature_shape
 
     def batch(frames, size, seed, passes=1):
-        inputs, samples = demo_grounding_inputs(args.batch_size, frames * passes, tuple(size),
-                                                text_len=args.text_len,
-                                                vocab_size=min(vocab, 1000), seed=seed)
-        for s in samples:   # P interleaved passes of T frames (SampleSTVGFrames(multi_pass))
+        inputs, samples = demo_grounding_inputs(
+            args.batch_size,
+            frames * passes,
+            tuple(size),
+            text_len=args.text_len,
+            vocab_size=min(vocab, 1000),
+            seed=seed)
+        for s in samples:  # P interleaved passes of T frames (SampleSTVGFrames(multi_pass))
             s.set_metainfo(dict(num_passes=passes))
         if feats is not None:
             inputs['features'] = torch.randn(args.batch_size, frames * passes, *feats)
@@ -91,8 +95,8 @@ def benchmark(model, impl, args):
 
     result = dict(impl=impl)
     model.train()
-    state = dict(optim=torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=1e-5))
+    state = dict(
+        optim=torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5))
     train_inputs, train_samples = batch(args.train_frames, args.img_size, 0)
 
     def train_step():
@@ -108,8 +112,8 @@ def benchmark(model, impl, args):
         torch.cuda.reset_peak_memory_stats()
     result['train_iter_s'] = median_s(train_step, args.warmup, args.iters, device)
     if device.startswith('cuda'):
-        result['train_peak_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20
-    state.clear()   # free the optimiser state and gradients before measuring inference
+        result['train_peak_mib'] = torch.cuda.max_memory_allocated() / 2**20
+    state.clear()  # free the optimiser state and gradients before measuring inference
     model.zero_grad(set_to_none=True)
     model.eval()
     test_inputs, test_samples = batch(args.test_frames, args.test_img_size, 1,
@@ -124,7 +128,7 @@ def benchmark(model, impl, args):
         torch.cuda.reset_peak_memory_stats()
     result['infer_video_s'] = median_s(infer, args.warmup, args.iters, device) / args.batch_size
     if device.startswith('cuda'):
-        result['infer_peak_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20
+        result['infer_peak_mib'] = torch.cuda.max_memory_allocated() / 2**20
     return result
 
 
@@ -137,23 +141,38 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=1, help='videos per GPU')
     parser.add_argument('--train-frames', type=int, default=48)
     parser.add_argument('--test-frames', type=int, default=96)
-    parser.add_argument('--test-passes', type=int, default=1,
-                        help='inference passes of --test-frames frames per video (multi-pass '
-                        'test: a 600-frame HC-STVG video at 96 frames per pass takes 7)')
-    parser.add_argument('--img-size', type=int, nargs=2, default=[224, 398],
-                        help='training frame size H W (short side 224 of a 16:9 video: the '
-                        'configs keep the aspect ratio in training as at test time)')
-    parser.add_argument('--test-img-size', type=int, nargs=2, default=[224, 398],
-                        help='test frame size H W (short side 224 of a 16:9 video)')
+    parser.add_argument(
+        '--test-passes',
+        type=int,
+        default=1,
+        help='inference passes of --test-frames frames per video (multi-pass '
+        'test: a 600-frame HC-STVG video at 96 frames per pass takes 7)')
+    parser.add_argument(
+        '--img-size',
+        type=int,
+        nargs=2,
+        default=[224, 398],
+        help='training frame size H W (short side 224 of a 16:9 video: the '
+        'configs keep the aspect ratio in training as at test time)')
+    parser.add_argument(
+        '--test-img-size',
+        type=int,
+        nargs=2,
+        default=[224, 398],
+        help='test frame size H W (short side 224 of a 16:9 video)')
     parser.add_argument('--text-len', type=int, default=32)
-    parser.add_argument('--feature-shape', type=int, nargs=3, metavar=('H', 'W', 'C'),
-                        help='precomputed clip features per frame, for models without a '
-                        'video backbone')
+    parser.add_argument(
+        '--feature-shape',
+        type=int,
+        nargs=3,
+        metavar=('H', 'W', 'C'),
+        help='precomputed clip features per frame, for models without a '
+        'video backbone')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--out', help='write the numbers to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings (key=value)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override config settings (key=value)')
     return parser.parse_args(argv)
 
 
@@ -174,10 +193,17 @@ def run(args: argparse.Namespace, on_row=None, model=None) -> dict:
     model = build_model(args) if model is None else model
     params = sum(p.numel() for p in model.parameters())
     name = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'cpu'
-    report = dict(device=name, config=args.config, amp=args.amp, params=params,
-                  torch=torch.__version__, settings={k: v for k, v in vars(args).items()
-                                                     if k not in ('out', 'cfg_options')},
-                  results=[])
+    report = dict(
+        device=name,
+        config=args.config,
+        amp=args.amp,
+        params=params,
+        torch=torch.__version__,
+        settings={
+            k: v
+            for k, v in vars(args).items() if k not in ('out', 'cfg_options')
+        },
+        results=[])
     for impl in args.impls:
         row = benchmark(model, impl, args)
         report['results'].append(row)

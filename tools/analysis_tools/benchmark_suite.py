@@ -71,19 +71,24 @@ def parse_test_metrics(log: str) -> Dict[str, float]:
     lines = [ln for ln in log.splitlines() if 'Epoch(test)' in ln and 'm_vIoU' in ln]
     if not lines:
         raise RuntimeError('no test metrics in the output:\n' + log[-2000:])
-    return {k: float(v) for k, v in re.findall(r'(m_tIoU|m_vIoU|vIoU@[\d.]+): ([\d.]+)',
-                                               lines[-1])}
+    return {
+        k: float(v)
+        for k, v in re.findall(r'(m_tIoU|m_vIoU|vIoU@[\d.]+): ([\d.]+)', lines[-1])
+    }
 
 
 def run(cmd: List[str], log_file: str) -> str:
     env = dict(os.environ, PYTHONPATH=REPO)
-    proc = subprocess.run([sys.executable, *cmd], cwd=REPO, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, *cmd],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
                           text=True)
     with open(log_file, 'w') as f:
         f.write(proc.stdout + proc.stderr)
     if proc.returncode:
-        raise RuntimeError(f'{" ".join(cmd)} failed (log: {log_file}):\n'
-                           + (proc.stdout + proc.stderr)[-3000:])
+        raise RuntimeError(f'{" ".join(cmd)} failed (log: {log_file}):\n' +
+                           (proc.stdout + proc.stderr)[-3000:])
     return proc.stdout + proc.stderr
 
 
@@ -102,8 +107,12 @@ def use_test_split(cfg: Config) -> str:
     return ann
 
 
-def run_one(config: str, work_root: str, epochs: Optional[int], data_root: Optional[str],
-            seed: int = 0, split: str = 'test') -> dict:
+def run_one(config: str,
+            work_root: str,
+            epochs: Optional[int],
+            data_root: Optional[str],
+            seed: int = 0,
+            split: str = 'test') -> dict:
     """Train (if the config trains) and test ``config`` with ``randomness.seed = seed``,
     scored on ``split``; returns the row (metrics in [0, 1], times in seconds)."""
     name = osp.splitext(osp.basename(config))[0]
@@ -120,8 +129,13 @@ def run_one(config: str, work_root: str, epochs: Optional[int], data_root: Optio
     ann = use_test_split(cfg) if split == 'test' else cfg.test_dataloader.dataset.ann_file
     cfg_file = osp.join(work, f'{name}.py')
     cfg.dump(cfg_file)
-    row = dict(config=config, name=name, seed=seed, split=split, ann_file=ann,
-               epochs=cfg.train_cfg.max_epochs if trains else 0)
+    row = dict(
+        config=config,
+        name=name,
+        seed=seed,
+        split=split,
+        ann_file=ann,
+        epochs=cfg.train_cfg.max_epochs if trains else 0)
     ckpt = []
     if trains:
         t0 = time.time()
@@ -129,8 +143,8 @@ def run_one(config: str, work_root: str, epochs: Optional[int], data_root: Optio
         row['train_s'] = time.time() - t0
         ckpt = [osp.join(work, f'epoch_{row["epochs"]}.pth')]
     t0 = time.time()
-    out = run(['tools/test.py', cfg_file, *ckpt, '--work-dir', osp.join(work, 'test')],
-              osp.join(work, 'test.log'))
+    out = run(['tools/test.py', cfg_file, *ckpt, '--work-dir',
+               osp.join(work, 'test')], osp.join(work, 'test.log'))
     row['test_s'] = time.time() - t0
     row.update(parse_test_metrics(out))
     return row
@@ -150,8 +164,12 @@ def aggregate(rows: List[dict]) -> List[dict]:
         groups.setdefault(r['config'], []).append(r)
     out = []
     for config, runs in groups.items():
-        entry = dict(config=config, name=runs[0]['name'], epochs=runs[0]['epochs'],
-                     n=len(runs), seeds=[r.get('seed') for r in runs])
+        entry = dict(
+            config=config,
+            name=runs[0]['name'],
+            epochs=runs[0]['epochs'],
+            n=len(runs),
+            seeds=[r.get('seed') for r in runs])
         for k in (*METRICS, 'train_s', 'test_s'):
             vals = [r[k] for r in runs if r.get(k) is not None]
             if vals:
@@ -162,6 +180,7 @@ def aggregate(rows: List[dict]) -> List[dict]:
 
 
 def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
+
     def minutes(s):
         return '-' if s is None else f'{s / 60:.1f}'
 
@@ -179,23 +198,28 @@ def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
         f'{", ".join(f"`{s}`" for s in splits)}, protocol of the configs (`dense`), metrics in '
         '%. Each row: the mean ± the sample standard deviation (n - 1 in the denominator) '
         'over its n seeds (a single value when n = 1); per-seed rows follow. Rows already in '
-        '`WORK_DIR/results.json` are reused by `--skip-existing`.', '']
+        '`WORK_DIR/results.json` are reused by `--skip-existing`.', ''
+    ]
     if epochs:
         lines += [
             f'Every schedule is cut to {epochs} epoch(s); the configs\' own schedules may be '
             'longer. A gap between two variants smaller than their spread is not evidence '
             'that one is better. Results of the main models at their full schedules are in '
-            'the models page, generated from the metafiles.', '']
+            'the models page, generated from the metafiles.', ''
+        ]
     lines += [
         '| config | epochs | n | ' + ' | '.join(METRICS) + ' | train min | test min |',
-        '|---|---|---|' + '---|' * len(METRICS) + '---|---|']
+        '|---|---|---|' + '---|' * len(METRICS) + '---|---|'
+    ]
     for e in aggregate(rows):
         vals = ' | '.join(cell(e, k) for k in METRICS)
         lines.append(f'| `{e["name"]}` | {e["epochs"] or "-"} | {e["n"]} | {vals} | '
                      f'{minutes(e.get("train_s"))} | {minutes(e.get("test_s"))} |')
-    lines += ['', 'Per seed:', '',
-              '| config | seed | ' + ' | '.join(METRICS) + ' | train min | test min |',
-              '|---|---|' + '---|' * len(METRICS) + '---|---|']
+    lines += [
+        '', 'Per seed:', '',
+        '| config | seed | ' + ' | '.join(METRICS) + ' | train min | test min |',
+        '|---|---|' + '---|' * len(METRICS) + '---|---|'
+    ]
     for r in rows:
         vals = ' | '.join(f'{100 * r[k]:.1f}' if k in r else '-' for k in METRICS)
         lines.append(f'| `{r["name"]}` | {r.get("seed", "-")} | {vals} | '
@@ -206,19 +230,31 @@ def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/benchmark_suite')
-    parser.add_argument('--data-root', help='synthetic benchmark (default: the configs\' '
-                        'data/synth_stvg)')
+    parser.add_argument(
+        '--data-root', help='synthetic benchmark (default: the configs\' '
+        'data/synth_stvg)')
     parser.add_argument('--epochs', type=int, help='override every schedule\'s length')
-    parser.add_argument('--only', nargs='+', help='run only configs whose path contains one '
-                        'of these strings (e.g. configs/gkcmn/)')
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        help='train and test every config once per seed (randomness.seed); '
-                        'default: the configs\' own seed')
-    parser.add_argument('--test-split', choices=('test', 'val'), default='test',
-                        help=f'split the table scores: test = {TEST_ANN_FILE} of the data '
-                        'root (default), val = the configs\' own test split')
-    parser.add_argument('--skip-existing', action='store_true',
-                        help='reuse the rows already in WORK_DIR/results.json')
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        help='run only configs whose path contains one '
+        'of these strings (e.g. configs/gkcmn/)')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='train and test every config once per seed (randomness.seed); '
+        'default: the configs\' own seed')
+    parser.add_argument(
+        '--test-split',
+        choices=('test', 'val'),
+        default='test',
+        help=f'split the table scores: test = {TEST_ANN_FILE} of the data '
+        'root (default), val = the configs\' own test split')
+    parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='reuse the rows already in WORK_DIR/results.json')
     parser.add_argument('--out', default='docs/model_zoo/synthetic_benchmark.md')
     args = parser.parse_args(argv)
     mkdir_or_exist(args.work_dir)
@@ -226,8 +262,7 @@ def main(argv=None):
     done = {}
     if args.skip_existing and osp.isfile(results_file):
         done = {row_key(r): r for r in mmengine.load(results_file)}
-    configs = [c for c in suite_configs()
-               if not args.only or any(s in c for s in args.only)]
+    configs = [c for c in suite_configs() if not args.only or any(s in c for s in args.only)]
     rows = []
     for config in configs:
         cfg = Config.fromfile(osp.join(REPO, config))
@@ -235,9 +270,10 @@ def main(argv=None):
         own_seed = cfg.get('randomness', {}).get('seed', 0)
         # a config that does not train gives the same result for every seed: run it once
         for seed in (args.seeds or [own_seed])[:None if trains else 1]:
-            cached = [r for k, r in done.items()
-                      if k[:3] == (config, seed, args.test_split)
-                      and (not trains or not args.epochs or k[3] == args.epochs)]
+            cached = [
+                r for k, r in done.items() if k[:3] == (config, seed, args.test_split) and (
+                    not trains or not args.epochs or k[3] == args.epochs)
+            ]
             if cached:
                 rows.append(cached[0])
                 continue

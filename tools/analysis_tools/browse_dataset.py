@@ -31,7 +31,7 @@ def render_sample(packed: dict, num_frames: int, zoom: int = 1):
         raise ValueError('browse_dataset draws frames: the pipeline outputs none (a '
                          'feature pipeline?)')
     sample = packed['data_samples']
-    frames = imgs.numpy().transpose(0, 2, 3, 1)                # (T, H, W, 3) RGB uint8
+    frames = imgs.numpy().transpose(0, 2, 3, 1)  # (T, H, W, 3) RGB uint8
     if zoom > 1:
         frames = frames.repeat(zoom, 1).repeat(zoom, 2)
     gt = sample.get('gt_tube', None)
@@ -43,9 +43,14 @@ def render_sample(packed: dict, num_frames: int, zoom: int = 1):
     width = frames.shape[2]
     band = dt.render_caption(sentence, width, 0.4, 1, max_lines=3)
     frame_ids = sample.metainfo.get('frame_inds', list(range(len(frames))))
-    drawn = [draw_tube_frame(f, int(i), gt_box=boxes[k] if boxes is not None and in_span[k]
-                             else None, caption_band=band, even=True)
-             for k, (f, i) in enumerate(zip(frames, frame_ids))]
+    drawn = [
+        draw_tube_frame(
+            f,
+            int(i),
+            gt_box=boxes[k] if boxes is not None and in_span[k] else None,
+            caption_band=band,
+            even=True) for k, (f, i) in enumerate(zip(frames, frame_ids))
+    ]
     pick = np.linspace(0, len(drawn) - 1, min(num_frames, len(drawn))).round().astype(int)
     return drawn, make_montage([drawn[i] for i in pick], ncols=4)
 

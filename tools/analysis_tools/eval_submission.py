@@ -47,28 +47,47 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Score an STVG submission file (HC-STVG challenge format) against an '
         'annotation file')
-    parser.add_argument('--ann', required=True, help='annotation file (HC-STVG v1/v2 json '
-                        'dict, or VidSTG *_annotations.json list)')
+    parser.add_argument(
+        '--ann',
+        required=True,
+        help='annotation file (HC-STVG v1/v2 json '
+        'dict, or VidSTG *_annotations.json list)')
     parser.add_argument('--pred', required=True, help='submission file to score')
-    parser.add_argument('--protocol', required=True, choices=PROTOCOLS,
-                        help='evaluation protocol (see docs / DATA_FORMATS.md)')
-    parser.add_argument('--dataset', choices=sorted(DATASET_TYPES),
-                        help='annotation format; guessed from the file when omitted '
-                        '(a dict is HC-STVG, a list is VidSTG)')
+    parser.add_argument(
+        '--protocol',
+        required=True,
+        choices=PROTOCOLS,
+        help='evaluation protocol (see docs / DATA_FORMATS.md)')
+    parser.add_argument(
+        '--dataset',
+        choices=sorted(DATASET_TYPES),
+        help='annotation format; guessed from the file when omitted '
+        '(a dict is HC-STVG, a list is VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
-    parser.add_argument('--eval-fps', type=float, default=5.0,
-                        help='`sampled`: evaluation frame rate (default 5)')
-    parser.add_argument('--video-max-len', type=int, default=200,
-                        help='`sampled`: max evaluation frames per query (default 200)')
-    parser.add_argument('--no-tubedetr-clip', action='store_true',
-                        help='`sampled`: select frames over the whole mmstvg clip instead of '
-                        "TubeDETR's clip (the clip minus its last frame)")
-    parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.3, 0.5],
-                        help='R of vIoU@R (default 0.3 0.5)')
-    parser.add_argument('--skip-invalid', action='store_true',
-                        help='count invalid GT queries and malformed submission entries and '
-                        'score them as failures (tIoU = vIoU = 0, as tools/test.py scores '
-                        'skipped queries) instead of stopping with an error that lists them')
+    parser.add_argument(
+        '--eval-fps', type=float, default=5.0, help='`sampled`: evaluation frame rate (default 5)')
+    parser.add_argument(
+        '--video-max-len',
+        type=int,
+        default=200,
+        help='`sampled`: max evaluation frames per query (default 200)')
+    parser.add_argument(
+        '--no-tubedetr-clip',
+        action='store_true',
+        help='`sampled`: select frames over the whole mmstvg clip instead of '
+        "TubeDETR's clip (the clip minus its last frame)")
+    parser.add_argument(
+        '--iou-thrs',
+        type=float,
+        nargs='+',
+        default=[0.3, 0.5],
+        help='R of vIoU@R (default 0.3 0.5)')
+    parser.add_argument(
+        '--skip-invalid',
+        action='store_true',
+        help='count invalid GT queries and malformed submission entries and '
+        'score them as failures (tIoU = vIoU = 0, as tools/test.py scores '
+        'skipped queries) instead of stopping with an error that lists them')
     parser.add_argument('--per-query', help='optional json file for the per-query scores')
     return parser.parse_args(argv)
 
@@ -78,8 +97,7 @@ def guess_dataset(ann_file: str) -> str:
     return 'hcstvg' if isinstance(load_json(ann_file), dict) else 'vidstg'
 
 
-def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None,
-                  skip_invalid: bool = False):
+def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None, skip_invalid: bool = False):
     """Build the mmstvg dataset that parses ``ann_file`` (no pipeline, test mode)."""
     from mmstvg.registry import DATASETS
     from mmstvg.utils import register_all_modules
@@ -90,8 +108,13 @@ def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None,
             raise ValueError('VidSTG annotations need --vidor-dir (the VidOR box files)')
         data_prefix['vidor_anno'] = vidor_dir
     return DATASETS.build(
-        dict(type=DATASET_TYPES[dataset], ann_file=ann_file, data_prefix=data_prefix,
-             pipeline=[], test_mode=True, skip_invalid=skip_invalid))
+        dict(
+            type=DATASET_TYPES[dataset],
+            ann_file=ann_file,
+            data_prefix=data_prefix,
+            pipeline=[],
+            test_mode=True,
+            skip_invalid=skip_invalid))
 
 
 def dataset_gt_queries(ds) -> OrderedDict:
@@ -131,9 +154,16 @@ def load_gt_queries(ann_file: str,
     return dataset_gt_queries(build_dataset(ann_file, dataset, vidor_dir, skip_invalid))
 
 
-def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
-                     iou_thresholds=(0.3, 0.5), tubedetr_clip=True, skip_invalid=False,
-                     num_skipped=0, filename=None):
+def score_submission(gts,
+                     submission,
+                     protocol,
+                     eval_fps=5.0,
+                     video_max_len=200,
+                     iou_thresholds=(0.3, 0.5),
+                     tubedetr_clip=True,
+                     skip_invalid=False,
+                     num_skipped=0,
+                     filename=None):
     """Metrics and per-query scores of a submission dict against ``{qid: gt}``.
 
     Malformed entries raise :class:`InvalidSubmissionError` listing every one by qid, or,
@@ -145,13 +175,19 @@ def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
     if errors:
         message = submission_error_message(errors, filename, len(submission))
         if not skip_invalid:
-            raise InvalidSubmissionError(
-                message + '\n(--skip-invalid scores them as failures)', errors)
+            raise InvalidSubmissionError(message + '\n(--skip-invalid scores them as failures)',
+                                         errors)
         print(f'WARNING: {message}\n-> each is scored as a failure (--skip-invalid)')
     metrics, per_query = evaluate_stvg(
-        gts, preds, protocol=protocol, eval_fps=eval_fps, video_max_len=video_max_len,
-        iou_thresholds=iou_thresholds, tubedetr_clip=tubedetr_clip,
-        invalid_preds=[q for q in errors if q in gts], num_skipped=num_skipped)
+        gts,
+        preds,
+        protocol=protocol,
+        eval_fps=eval_fps,
+        video_max_len=video_max_len,
+        iou_thresholds=iou_thresholds,
+        tubedetr_clip=tubedetr_clip,
+        invalid_preds=[q for q in errors if q in gts],
+        num_skipped=num_skipped)
     if errors:
         metrics['num_invalid_predictions'] = len(errors)
     return metrics, per_query
@@ -159,8 +195,10 @@ def score_submission(gts, submission, protocol, eval_fps=5.0, video_max_len=200,
 
 def main(argv=None):
     args = parse_args(argv)
-    check_outputs_not_inputs({'--per-query': args.per_query},
-                             {'--ann': args.ann, '--pred': args.pred})
+    check_outputs_not_inputs({'--per-query': args.per_query}, {
+        '--ann': args.ann,
+        '--pred': args.pred
+    })
     ds = build_dataset(args.ann, args.dataset or guess_dataset(args.ann), args.vidor_dir,
                        args.skip_invalid)
     gts = dataset_gt_queries(ds)
@@ -168,10 +206,16 @@ def main(argv=None):
     num_skipped = sum(len(qids) for qids in skipped.values())
     submission = load_json(args.pred)
     metrics, per_query = score_submission(
-        gts, submission, args.protocol, eval_fps=args.eval_fps,
-        video_max_len=args.video_max_len, iou_thresholds=args.iou_thrs,
-        tubedetr_clip=not args.no_tubedetr_clip, skip_invalid=args.skip_invalid,
-        num_skipped=num_skipped, filename=args.pred)
+        gts,
+        submission,
+        args.protocol,
+        eval_fps=args.eval_fps,
+        video_max_len=args.video_max_len,
+        iou_thresholds=args.iou_thrs,
+        tubedetr_clip=not args.no_tubedetr_clip,
+        skip_invalid=args.skip_invalid,
+        num_skipped=num_skipped,
+        filename=args.pred)
     invalid = [r['qid'] for r in per_query if r.get('invalid_prediction')]
     num_invalid = metrics.get('num_invalid_predictions', 0)
     missing = [q for q in gts if q not in submission]

@@ -32,8 +32,7 @@ class TensorForward(nn.Module):
 
     def forward(self, *tensors):
         inputs = dict(zip(self.keys, tensors))
-        text = dict(input_ids=inputs.pop('input_ids'),
-                    attention_mask=inputs.pop('attention_mask'))
+        text = dict(input_ids=inputs.pop('input_ids'), attention_mask=inputs.pop('attention_mask'))
         out = self.model(dict(inputs, text=text), self.samples, mode='tensor')
         return tuple(_tensors(out))
 
@@ -50,15 +49,20 @@ def _tensors(out):
             yield from _tensors(v)
 
 
-def complexity(model: nn.Module, batch_size: int, num_frames: int, shape, text_len: int,
+def complexity(model: nn.Module,
+               batch_size: int,
+               num_frames: int,
+               shape,
+               text_len: int,
                features=None) -> dict:
     """Parameters and FLOPs of ``model`` on one random batch."""
-    vocab = getattr(getattr(getattr(model, 'text_encoder', None), 'model', None), 'config',
-                    None)
-    inputs, samples = demo_grounding_inputs(batch_size, num_frames, tuple(shape),
-                                            text_len=text_len,
-                                            vocab_size=min(getattr(vocab, 'vocab_size', 64),
-                                                           1000))
+    vocab = getattr(getattr(getattr(model, 'text_encoder', None), 'model', None), 'config', None)
+    inputs, samples = demo_grounding_inputs(
+        batch_size,
+        num_frames,
+        tuple(shape),
+        text_len=text_len,
+        vocab_size=min(getattr(vocab, 'vocab_size', 64), 1000))
     if features is not None:
         inputs['features'] = torch.randn(batch_size, num_frames, *features)
     data = model.data_preprocessor(dict(inputs=inputs, data_samples=samples), False)
@@ -70,9 +74,13 @@ def complexity(model: nn.Module, batch_size: int, num_frames: int, shape, text_l
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     flops = analyzer.total()
     params = parameter_count(model)['']
-    return dict(params=params, flops=flops,
-                flops_by_module={k: v for k, v in analyzer.by_module().items()
-                                 if k.count('.') == 1 and v})
+    return dict(
+        params=params,
+        flops=flops,
+        flops_by_module={
+            k: v
+            for k, v in analyzer.by_module().items() if k.count('.') == 1 and v
+        })
 
 
 def main(argv=None):
@@ -82,9 +90,13 @@ def main(argv=None):
     parser.add_argument('--num-frames', type=int, default=32)
     parser.add_argument('--shape', type=int, nargs=2, default=[96, 96], help='frame H W')
     parser.add_argument('--text-len', type=int, default=16)
-    parser.add_argument('--feature-shape', type=int, nargs=3, metavar=('H', 'W', 'C'),
-                        help='precomputed clip features per frame (models without a video '
-                        'backbone)')
+    parser.add_argument(
+        '--feature-shape',
+        type=int,
+        nargs=3,
+        metavar=('H', 'W', 'C'),
+        help='precomputed clip features per frame (models without a video '
+        'backbone)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()

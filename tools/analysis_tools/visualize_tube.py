@@ -42,30 +42,49 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Draw an STVG tube from a submission file on its video')
     parser.add_argument('--video', required=True, help='video file')
-    parser.add_argument('--pred', help='submission file ({qid: entry}) or one entry '
-                        '(HC-STVG challenge format, 1-based inclusive frames)')
-    parser.add_argument('--qid', help='query id in --pred / --gt-ann (default: the only '
-                        'entry, else the video file name, which is the HC-STVG qid)')
+    parser.add_argument(
+        '--pred',
+        help='submission file ({qid: entry}) or one entry '
+        '(HC-STVG challenge format, 1-based inclusive frames)')
+    parser.add_argument(
+        '--qid',
+        help='query id in --pred / --gt-ann (default: the only '
+        'entry, else the video file name, which is the HC-STVG qid)')
     parser.add_argument('--sentence', help='query sentence (default: from --gt-ann)')
-    parser.add_argument('--gt-ann', help='GT: an HC-STVG / VidSTG annotation file, or a file '
-                        'in the submission format')
-    parser.add_argument('--gt-format', default='auto',
-                        choices=['auto', 'submission', 'hcstvg', 'vidstg'],
-                        help='format of --gt-ann (auto: a dict whose entries carry a `bbox` '
-                        'dict is a submission, another dict HC-STVG, a list VidSTG)')
+    parser.add_argument(
+        '--gt-ann',
+        help='GT: an HC-STVG / VidSTG annotation file, or a file '
+        'in the submission format')
+    parser.add_argument(
+        '--gt-format',
+        default='auto',
+        choices=['auto', 'submission', 'hcstvg', 'vidstg'],
+        help='format of --gt-ann (auto: a dict whose entries carry a `bbox` '
+        'dict is a submission, another dict HC-STVG, a list VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
     parser.add_argument('--out', required=True, help='output file (.mp4, .gif, .png, .jpg)')
-    parser.add_argument('--fps', type=float, help='frame rate (default: annotation, then '
-                        'video)')
-    parser.add_argument('--max-frames', type=int, help='draw at most this many frames '
-                        '(strided)')
-    parser.add_argument('--frame-range', type=int, nargs=2, metavar=('START', 'END'),
-                        help='half-open 0-based [START, END) frames to draw (default: the '
-                        'query clip when known, else the whole video)')
-    parser.add_argument('--whole-video', action='store_true',
-                        help='draw the whole video even when the annotation gives a clip')
-    parser.add_argument('--min-size', type=int, default=240,
-                        help='enlarge frames whose short edge is smaller (0: never)')
+    parser.add_argument(
+        '--fps', type=float, help='frame rate (default: annotation, then '
+        'video)')
+    parser.add_argument(
+        '--max-frames', type=int, help='draw at most this many frames '
+        '(strided)')
+    parser.add_argument(
+        '--frame-range',
+        type=int,
+        nargs=2,
+        metavar=('START', 'END'),
+        help='half-open 0-based [START, END) frames to draw (default: the '
+        'query clip when known, else the whole video)')
+    parser.add_argument(
+        '--whole-video',
+        action='store_true',
+        help='draw the whole video even when the annotation gives a clip')
+    parser.add_argument(
+        '--min-size',
+        type=int,
+        default=240,
+        help='enlarge frames whose short edge is smaller (0: never)')
     return parser.parse_args(argv)
 
 
@@ -95,7 +114,10 @@ def select_entry(content, qid: Optional[str], video: str, what: str):
     return qid, content[qid]
 
 
-def load_gt_info(ann_file: str, fmt: str, qid: Optional[str], video: str,
+def load_gt_info(ann_file: str,
+                 fmt: str,
+                 qid: Optional[str],
+                 video: str,
                  vidor_dir: Optional[str] = None) -> dict:
     """The ``data_info`` of one query of an annotation file (see ``docs/data_flow.md``)."""
     from mmstvg.registry import DATASETS
@@ -109,12 +131,18 @@ def load_gt_info(ann_file: str, fmt: str, qid: Optional[str], video: str,
             raise ValueError('VidSTG annotations need --vidor-dir (the VidOR box files)')
         data_prefix['vidor_anno'] = vidor_dir
     ds = DATASETS.build(
-        dict(type=DATASET_TYPES[fmt], ann_file=ann_file, data_prefix=data_prefix,
-             pipeline=[], test_mode=True))
+        dict(
+            type=DATASET_TYPES[fmt],
+            ann_file=ann_file,
+            data_prefix=data_prefix,
+            pipeline=[],
+            test_mode=True))
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     if qid is None:
-        matches = [i for i in infos if i.get('video_name') == osp.basename(video)
-                   or i.get('qid') == osp.basename(video)]
+        matches = [
+            i for i in infos
+            if i.get('video_name') == osp.basename(video) or i.get('qid') == osp.basename(video)
+        ]
         if len(matches) != 1:
             raise ValueError(f'{ann_file}: {len(matches)} queries match the video; pass --qid')
         return matches[0]
@@ -136,9 +164,8 @@ def build_data_sample(args) -> STVGDataSample:
     if args.gt_ann:
         content = load_json(args.gt_ann)
         fmt = args.gt_format
-        if fmt == 'auto' and isinstance(content, dict) and (
-                is_submission_entry(content) or
-                any(is_submission_entry(v) for v in content.values())):
+        if fmt == 'auto' and isinstance(content, dict) and (is_submission_entry(content) or any(
+                is_submission_entry(v) for v in content.values())):
             fmt = 'submission'
         if fmt == 'submission':
             qid, entry = select_entry(content, qid, args.video, args.gt_ann)
@@ -151,8 +178,10 @@ def build_data_sample(args) -> STVGDataSample:
                     meta[key] = info[key]
             if info.get('gt_span') is not None:
                 start, end = (int(v) for v in info['gt_span'])
-                gt = dict(span=(start, end), frame_ids=np.arange(start, end),
-                          bboxes=np.asarray(info['gt_bboxes'], dtype=np.float64))
+                gt = dict(
+                    span=(start, end),
+                    frame_ids=np.arange(start, end),
+                    bboxes=np.asarray(info['gt_bboxes'], dtype=np.float64))
     meta['qid'] = qid
     if args.sentence:
         meta['sentence'] = args.sentence
@@ -161,10 +190,12 @@ def build_data_sample(args) -> STVGDataSample:
     sample = STVGDataSample(metainfo=meta)
     for key, tube in (('pred_tube', pred), ('gt_tube', gt)):
         if tube is not None:
-            setattr(sample, key, BaseDataElement(
-                span=torch.tensor(tube['span'], dtype=torch.long),
-                frame_ids=torch.as_tensor(np.asarray(tube['frame_ids']), dtype=torch.long),
-                bboxes=torch.as_tensor(np.asarray(tube['bboxes']), dtype=torch.float32)))
+            setattr(
+                sample, key,
+                BaseDataElement(
+                    span=torch.tensor(tube['span'], dtype=torch.long),
+                    frame_ids=torch.as_tensor(np.asarray(tube['frame_ids']), dtype=torch.long),
+                    bboxes=torch.as_tensor(np.asarray(tube['bboxes']), dtype=torch.float32)))
     return sample
 
 
@@ -174,10 +205,12 @@ def main(argv=None):
         raise ValueError('nothing to draw: give --pred and/or --gt-ann')
     if args.max_frames is not None and args.max_frames < 1:
         raise ValueError(f'--max-frames must be >= 1, got {args.max_frames}')
-    output_kind(args.out)   # a suffix it can write, before any work
-    check_outputs_not_inputs({'--out': args.out},
-                             {'--video': args.video, '--pred': args.pred,
-                              '--gt-ann': args.gt_ann})
+    output_kind(args.out)  # a suffix it can write, before any work
+    check_outputs_not_inputs({'--out': args.out}, {
+        '--video': args.video,
+        '--pred': args.pred,
+        '--gt-ann': args.gt_ann
+    })
     from mmstvg.visualization import STVGVisualizer
     sample = build_data_sample(args)
     frame_range = args.frame_range
@@ -186,8 +219,12 @@ def main(argv=None):
     visualizer = STVGVisualizer(
         name='visualize_tube', min_size=args.min_size if args.min_size > 0 else None)
     montage = visualizer.add_datasample(
-        str(sample.metainfo.get('qid') or osp.basename(args.video)), args.video,
-        data_sample=sample, out_file=args.out, fps=args.fps, max_frames=args.max_frames,
+        str(sample.metainfo.get('qid') or osp.basename(args.video)),
+        args.video,
+        data_sample=sample,
+        out_file=args.out,
+        fps=args.fps,
+        max_frames=args.max_frames,
         frame_range=frame_range)
     if montage is None:
         raise RuntimeError(f'no frame of {args.video} could be drawn')

@@ -40,7 +40,7 @@ def dataset_cfg_of(cfg, split: str):
     if not loader:
         return None
     ds = copy.deepcopy(loader['dataset'])
-    while 'dataset' in ds and 'ann_file' not in ds:   # RepeatDataset / ClassBalanced ...
+    while 'dataset' in ds and 'ann_file' not in ds:  # RepeatDataset / ClassBalanced ...
         ds = ds['dataset']
     return ds
 
@@ -57,8 +57,8 @@ def main(argv=None):
     parser.add_argument('config')
     parser.add_argument('--splits', nargs='+', default=['train', 'val', 'test'])
     parser.add_argument('--out', help='write the report to this JSON file')
-    parser.add_argument('--annotations-only', action='store_true',
-                        help='do not open the videos / feature files')
+    parser.add_argument(
+        '--annotations-only', action='store_true', help='do not open the videos / feature files')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()
@@ -83,22 +83,34 @@ def main(argv=None):
             if ann and not osp.isabs(ann) and ds_cfg.get('data_root'):
                 ann = osp.join(ds_cfg['data_root'], ann)
             report['splits'][split] = dict(
-                ann_file=ann, num_queries=0, num_ok=0, counts={'dataset_error': 1},
-                problems=[dict(qid=None, file=ann, reason='dataset_error',
-                               message=f'{type(e).__name__}: {e}')])
+                ann_file=ann,
+                num_queries=0,
+                num_ok=0,
+                counts={'dataset_error': 1},
+                problems=[
+                    dict(
+                        qid=None,
+                        file=ann,
+                        reason='dataset_error',
+                        message=f'{type(e).__name__}: {e}')
+                ])
             continue
         print(f'[{split}] {dataset.ann_file}: {len(dataset)} valid annotations; '
               f'checking media (decoder tolerance: {policy})')
-        result = check_dataset(dataset, check_media=not args.annotations_only,
-                               feature_stride=stride, policy=policy,
-                               progress=lambda it: track_iter_progress(list(it)))
+        result = check_dataset(
+            dataset,
+            check_media=not args.annotations_only,
+            feature_stride=stride,
+            policy=policy,
+            progress=lambda it: track_iter_progress(list(it)))
         report['splits'][split] = result
     total = sum(len(r['problems']) for r in report['splits'].values())
     report['num_problems'] = total
     if not report['splits']:
         report['num_problems'] = total = 1
-        print(f'no split to check: none of {args.splits} has a dataloader in {args.config}',
-              file=sys.stderr)
+        print(
+            f'no split to check: none of {args.splits} has a dataloader in {args.config}',
+            file=sys.stderr)
     for split, r in report['splits'].items():
         print(f'[{split}] {r["num_ok"]}/{r["num_queries"]} valid queries with good media; '
               f'{len(r["problems"])} problems {r["counts"]}')
@@ -113,6 +125,7 @@ def main(argv=None):
 if __name__ == '__main__':
     result = main()
     if result['num_problems']:
-        print(f'check_dataset: FAILED, {result["num_problems"]} problem(s) (listed above)',
-              file=sys.stderr)
+        print(
+            f'check_dataset: FAILED, {result["num_problems"]} problem(s) (listed above)',
+            file=sys.stderr)
         sys.exit(1)

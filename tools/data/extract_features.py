@@ -49,31 +49,46 @@ VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov')
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Extract clip feature maps of videos')
     parser.add_argument('config', help='config with `backbone` or `model.backbone`')
-    parser.add_argument('--videos', required=True,
-                        help='folder of videos, or a text file with one video path per line')
+    parser.add_argument(
+        '--videos',
+        required=True,
+        help='folder of videos, or a text file with one video path per line')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument('--checkpoint', help='backbone or recognizer checkpoint')
     # None: the config's `feature_extractor` value, else the default in brackets
     parser.add_argument('--clip-len', type=int, help='frames per clip [8]')
-    parser.add_argument('--frame-interval', type=int,
-                        help='original frames between the frames of a clip [1]')
+    parser.add_argument(
+        '--frame-interval', type=int, help='original frames between the frames of a clip [1]')
     parser.add_argument('--stride', type=int, help='original frames between rows [4]')
     parser.add_argument('--size', type=int, help='frames are resized to size^2 [224]')
-    parser.add_argument('--out-size', type=int, nargs=2, metavar=('H', 'W'),
-                        help='average-pool the maps to H x W [the backbone\'s own size]')
+    parser.add_argument(
+        '--out-size',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='average-pool the maps to H x W [the backbone\'s own size]')
     parser.add_argument('--mean', type=float, nargs=3, help='[123.675 116.28 103.53]')
     parser.add_argument('--std', type=float, nargs=3, help='[58.395 57.12 57.375]')
     parser.add_argument('--batch-clips', type=int, default=16, help='clips per forward')
     parser.add_argument('--fp16', action='store_true', help='store float16')
-    parser.add_argument('--h5', help='write every video into this .h5 file (key = stem) '
-                        'instead of one .npy per video')
+    parser.add_argument(
+        '--h5',
+        help='write every video into this .h5 file (key = stem) '
+        'instead of one .npy per video')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--skip-existing', action='store_true')
     return parser.parse_args(argv)
 
 
-DEFAULTS = dict(clip_len=8, frame_interval=1, stride=4, size=224, out_size=None,
-                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], out_channels=None)
+DEFAULTS = dict(
+    clip_len=8,
+    frame_interval=1,
+    stride=4,
+    size=224,
+    out_size=None,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    out_channels=None)
 
 
 def load_config(config: str):
@@ -122,8 +137,11 @@ def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
         backbone_cfg['type'] = 'mmaction.' + backbone_cfg['type']
     model = MODELS.build(backbone_cfg)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')])
+        load_checkpoint(
+            model,
+            checkpoint,
+            map_location='cpu',
+            revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')])
     elif hasattr(model, 'init_weights'):
         model.init_weights()
     model.eval()  # mmaction's ResNet3d.train() does not return the module
@@ -132,8 +150,8 @@ def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
 
 def list_videos(videos: str) -> list:
     if osp.isdir(videos):
-        return sorted(osp.join(videos, f) for f in os.listdir(videos)
-                      if f.lower().endswith(VIDEO_EXTS))
+        return sorted(
+            osp.join(videos, f) for f in os.listdir(videos) if f.lower().endswith(VIDEO_EXTS))
     if not osp.isfile(videos):
         raise FileNotFoundError(f'--videos {videos!r} is neither a folder nor a list file')
     with open(videos) as f:
@@ -146,8 +164,10 @@ def read_frames(path: str, size: int) -> np.ndarray:
 
     from mmstvg.utils.video_io import VideoReadError, iter_frames
     try:
-        frames = [cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR)
-                  for _, img in iter_frames(path)]
+        frames = [
+            cv2.resize(img, (size, size), interpolation=cv2.INTER_LINEAR)
+            for _, img in iter_frames(path)
+        ]
     except VideoReadError as e:
         raise RuntimeError(str(e)) from e
     if not frames:
@@ -155,7 +175,9 @@ def read_frames(path: str, size: int) -> np.ndarray:
     return np.stack(frames)
 
 
-def clip_indices(num_frames: int, clip_len: int, stride: int,
+def clip_indices(num_frames: int,
+                 clip_len: int,
+                 stride: int,
                  frame_interval: int = 1) -> np.ndarray:
     """(num_rows, clip_len) frame indices: row r is the clip of ``clip_len`` frames
     ``frame_interval`` apart centred on frame ``r * stride`` (clamped to the video)."""
@@ -187,8 +209,8 @@ def extract_video(model, path: str, args, settings: dict = None) -> np.ndarray:
     """(num_rows, h, w, C) clip feature maps of the video ``path`` (see module docstring)."""
     settings = settings or extractor_settings(args.config, args)
     frames = read_frames(path, settings['size'])
-    inds = clip_indices(len(frames), settings['clip_len'], settings['stride'],
-                        settings['frame_interval'])
+    inds = clip_indices(
+        len(frames), settings['clip_len'], settings['stride'], settings['frame_interval'])
     mean = torch.tensor(settings['mean']).view(1, 3, 1, 1, 1)
     std = torch.tensor(settings['std']).view(1, 3, 1, 1, 1)
     rows = []
@@ -216,18 +238,27 @@ def main(argv=None):
     args = parse_args(argv)
     videos = list_videos(args.videos)
     from mmstvg.utils.path_guard import check_outputs_not_inputs
-    check_outputs_not_inputs(   # also: two videos with one stem would share an output
-        {'--h5': osp.join(args.out_dir, args.h5)} if args.h5 else
-        {'--out-dir': [osp.join(args.out_dir, osp.splitext(osp.basename(v))[0] + '.npy')
-                       for v in videos]},
-        {'--videos': videos + ([args.videos] if osp.isfile(args.videos) else []),
-         'config': args.config, '--checkpoint': args.checkpoint})
+    check_outputs_not_inputs(  # also: two videos with one stem would share an output
+        {'--h5': osp.join(args.out_dir, args.h5)} if args.h5 else {
+            '--out-dir':
+            [osp.join(args.out_dir,
+                      osp.splitext(osp.basename(v))[0] + '.npy') for v in videos]
+        }, {
+            '--videos': videos + ([args.videos] if osp.isfile(args.videos) else []),
+            'config': args.config,
+            '--checkpoint': args.checkpoint
+        })
     settings = extractor_settings(args.config, args)
     model = build_backbone(args.config, args.checkpoint)
     model.to(args.device)
-    mmengine.dump(dict(settings, config=args.config, checkpoint=args.checkpoint,
-                       dtype='float16' if args.fp16 else 'float32'),
-                  osp.join(args.out_dir, 'feature_extractor.json'), indent=2)
+    mmengine.dump(
+        dict(
+            settings,
+            config=args.config,
+            checkpoint=args.checkpoint,
+            dtype='float16' if args.fp16 else 'float32'),
+        osp.join(args.out_dir, 'feature_extractor.json'),
+        indent=2)
     h5 = None
     if args.h5:
         import h5py
@@ -256,8 +287,9 @@ def main(argv=None):
     if h5 is not None:
         h5.close()
     if failed:
-        print(f'{len(failed)} of {len(videos)} videos failed:\n' + '\n'.join(failed),
-              file=sys.stderr)
+        print(
+            f'{len(failed)} of {len(videos)} videos failed:\n' + '\n'.join(failed),
+            file=sys.stderr)
         return 1
     return 0
 

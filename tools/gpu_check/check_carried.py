@@ -31,6 +31,7 @@ from typing import List
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
 
+
 def _norm(name: str) -> str:
     return re.sub(r'[-_.]+', '-', name).lower()
 
@@ -78,7 +79,7 @@ def link_distributions(names: set, dest: str, bin_dir: str) -> List[str]:
             src, dst = osp.join(root, top), osp.join(dest, top)
             if osp.exists(src) and not osp.lexists(dst):
                 os.symlink(src, dst)
-        for f in dist.files:   # its programs (ninja for the mmcv build) beside the python
+        for f in dist.files:  # its programs (ninja for the mmcv build) beside the python
             src = osp.normpath(osp.join(root, str(f)))
             if osp.basename(osp.dirname(src)) == 'bin' and osp.isfile(src):
                 dst = osp.join(bin_dir, osp.basename(src))
@@ -92,12 +93,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--wheels', default=osp.join(REPO, '.whl'))
     p.add_argument('--stages', nargs='+', default=['env', 'model'])
-    p.add_argument('--no-mmcv', action='store_true',
-                   help='no mmcv: as there, the model stage builds it from the sdist in .whl/ '
-                   'and installs it into the carried site (minutes of compiling here)')
+    p.add_argument(
+        '--no-mmcv',
+        action='store_true',
+        help='no mmcv: as there, the model stage builds it from the sdist in .whl/ '
+        'and installs it into the carried site (minutes of compiling here)')
     p.add_argument('--jobs', type=int, default=2, help='compile jobs of that build')
-    p.add_argument('--budget', type=float, default=900.0,
-                   help="the kit's time budget (--no-mmcv: allow for the build here)")
+    p.add_argument(
+        '--budget',
+        type=float,
+        default=900.0,
+        help="the kit's time budget (--no-mmcv: allow for the build here)")
     args = p.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix='gpu_check_carried_')
     venv, site, out = (osp.join(tmp, n) for n in ('venv', 'site', 'out'))
@@ -105,36 +111,49 @@ def main(argv=None) -> int:
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', venv], check=True)
     py = osp.join(venv, 'bin', 'python')
     farm = subprocess.run([py, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    wheels = sorted(osp.join(args.wheels, w) for w in os.listdir(args.wheels)
-                    if w.endswith('.whl') and not w.startswith('mmcv-'))
+                          check=True,
+                          capture_output=True,
+                          text=True).stdout.strip()
+    wheels = sorted(
+        osp.join(args.wheels, w) for w in os.listdir(args.wheels)
+        if w.endswith('.whl') and not w.startswith('mmcv-'))
     # pure-Python wheels are installed as run.sh installs them there; the cp312 binaries
     # cannot load into this Python, so this environment's copies stand in for them, as its
     # mmcv stands in for the one built there
     pure = [w for w in wheels if w.endswith('-none-any.whl')]
     stand_ins = {_norm(osp.basename(w).split('-')[0]) for w in set(wheels) - set(pure)}
     mmcv = set() if args.no_mmcv else {'mmcv'}
-    linked = link_distributions(with_requirements(device_distributions()) | stand_ins | mmcv,
-                                farm, osp.dirname(py))
+    linked = link_distributions(
+        with_requirements(device_distributions()) | stand_ins | mmcv, farm, osp.dirname(py))
     os.makedirs(site)
     if pure:
-        subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index',
-                        '--no-deps', '--no-compile', '--target', site, *pure], check=True)
-    print(f'[check_carried] {len(linked)} distributions of the image linked, {len(pure)} wheels '
-          f'installed, stand-ins: {sorted(stand_ins | mmcv)}', flush=True)
+        subprocess.run([
+            sys.executable, '-m', 'pip', 'install', '-q', '--no-index', '--no-deps',
+            '--no-compile', '--target', site, *pure
+        ],
+                       check=True)
+    print(
+        f'[check_carried] {len(linked)} distributions of the image linked, {len(pure)} wheels '
+        f'installed, stand-ins: {sorted(stand_ins | mmcv)}',
+        flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([site, REPO]))
-    proc = subprocess.run([py, osp.join(HERE, 'gpu_check.py'), '--cpu', '--out', out,
-                           '--wheels', args.wheels, '--site', site, '--jobs', str(args.jobs),
-                           '--budget', str(args.budget),
-                           '--stages', *args.stages], env=env, cwd=REPO)
+    proc = subprocess.run([
+        py,
+        osp.join(HERE, 'gpu_check.py'), '--cpu', '--out', out, '--wheels', args.wheels, '--site',
+        site, '--jobs',
+        str(args.jobs), '--budget',
+        str(args.budget), '--stages', *args.stages
+    ],
+                          env=env,
+                          cwd=REPO)
     with open(osp.join(out, 'report.json')) as f:
         report = json.load(f)
     print(f'[check_carried] mmcv: {report["mmcv"]}')
     for n, s in report['stages'].items():
         for e in s.get('errors', []):
             print(f'[check_carried] {n}: {e["unit"]}: {e["error"]}')
-    print('[check_carried] stages: ' + ', '.join(f'{n} {s["status"]}' for n, s in
-                                                report['stages'].items()))
+    print('[check_carried] stages: ' + ', '.join(f'{n} {s["status"]}'
+                                                 for n, s in report['stages'].items()))
     shutil.rmtree(tmp, ignore_errors=True)
     bad = [n for n, s in report['stages'].items() if s['status'] != 'ok']
     return 1 if bad or proc.returncode else 0

@@ -35,27 +35,35 @@ REPO = osp.dirname(osp.dirname(HERE))
 SCHEMA = 'mmstvg-gpu-check/1'
 STAGES = ('env', 'kernels', 'attention', 'fixed-tiles', 'model')
 # seconds per stage (upper limits, not estimates): GPU run, CPU dry run
-BUDGETS = dict(env=(30, 120), kernels=(75, 180), attention=(110, 180),
-               model=(170, 300), **{'fixed-tiles': (40, 180)})
+BUDGETS = dict(
+    env=(30, 120),
+    kernels=(75, 180),
+    attention=(110, 180),
+    model=(170, 300),
+    **{'fixed-tiles': (40, 180)})
 # targets of issue 16 (the peers' figures for STVGFormer inference)
 TARGET_FUSED_VS_NAIVE = 1.5
 TARGET_FUSED_VS_SDPA = 1.0
 TARGET_INFER_S = 0.57
-TARGET_INFER_BYTES = 28e9          # 28 GB
-MAX_RETURNED_FILE = 16 * 2 ** 20   # the device tool returns files up to 16 MiB
+TARGET_INFER_BYTES = 28e9  # 28 GB
+MAX_RETURNED_FILE = 16 * 2**20  # the device tool returns files up to 16 MiB
 
 
 # ------------------------------------------------------------------------------------ mmcv
 def mmcv_ops_importable() -> (bool, str):
     """Whether ``import mmcv.ops`` works in a fresh interpreter, and the error's last line."""
-    proc = subprocess.run([sys.executable, '-c', 'import mmcv.ops'], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run([sys.executable, '-c', 'import mmcv.ops'],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     lines = proc.stderr.strip().splitlines()
     return proc.returncode == 0, (lines[-1] if lines else '')
 
 
-def mmcv_build_command(sdist: str, wheel_dir: str, jobs: int, include_dir: Optional[str] = None
-                       ) -> (List[str], Dict[str, str]):
+def mmcv_build_command(sdist: str,
+                       wheel_dir: str,
+                       jobs: int,
+                       include_dir: Optional[str] = None) -> (List[str], Dict[str, str]):
     """``pip wheel`` of the mmcv sdist with its compiled CPU ops, and its environment.
 
     ``MMCV_WITH_OPS=1`` builds ``mmcv._ext``; mmcv's setup.py compiles the CUDA ops whenever
@@ -68,11 +76,20 @@ def mmcv_build_command(sdist: str, wheel_dir: str, jobs: int, include_dir: Optio
     cflags = env.get('CFLAGS', '') + ' -g0'
     if include_dir:
         cflags += f' -I{include_dir}'
-    env.update(MMCV_WITH_OPS='1', MAX_JOBS=str(jobs), CUDA_VISIBLE_DEVICES='', FORCE_CUDA='0',
-               CFLAGS=cflags.strip(), CXXFLAGS=(env.get('CXXFLAGS', '') + ' -g0').strip(),
-               PATH=osp.dirname(sys.executable) + os.pathsep + env.get('PATH', ''))
-    cmd = [sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation',
-           '--no-index', '--no-cache-dir', '-w', osp.abspath(wheel_dir), osp.abspath(sdist)]
+    env.update(
+        MMCV_WITH_OPS='1',
+        MAX_JOBS=str(jobs),
+        CUDA_VISIBLE_DEVICES='',
+        FORCE_CUDA='0',
+        CFLAGS=cflags.strip(),
+        CXXFLAGS=(env.get('CXXFLAGS', '') + ' -g0').strip(),
+        PATH=osp.dirname(sys.executable) + os.pathsep + env.get('PATH', ''))
+    cmd = [
+        sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index',
+        '--no-cache-dir', '-w',
+        osp.abspath(wheel_dir),
+        osp.abspath(sdist)
+    ]
     return cmd, env
 
 
@@ -106,17 +123,21 @@ class MMCVBuild:
         t0 = time.time()
         ok, err = mmcv_ops_importable()
         if ok:
-            self.info = dict(status='present', check_s=time.time() - t0,
-                             note='mmcv.ops was importable (installed or carried as a wheel)')
+            self.info = dict(
+                status='present',
+                check_s=time.time() - t0,
+                note='mmcv.ops was importable (installed or carried as a wheel)')
             return
         sdists = sorted(glob.glob(osp.join(self.wheels, 'mmcv-*.tar.gz')))
         if not sdists:
-            self.info = dict(status='unavailable', import_error=err,
-                             note=f'mmcv.ops not importable and no mmcv sdist in {self.wheels}')
+            self.info = dict(
+                status='unavailable',
+                import_error=err,
+                note=f'mmcv.ops not importable and no mmcv sdist in {self.wheels}')
             return
         if not self.site:
-            self.info = dict(status='unavailable', import_error=err,
-                             note='no --site folder to install into')
+            self.info = dict(
+                status='unavailable', import_error=err, note='no --site folder to install into')
             return
         os.makedirs(self.work, exist_ok=True)
         inc = python_include_fallback(self.wheels, self.work)
@@ -124,12 +145,21 @@ class MMCVBuild:
         cmd, env = mmcv_build_command(sdists[-1], wheel_dir, self.jobs, inc)
         self.log_path = osp.join(self.work, 'mmcv_build.log')
         self.log = open(self.log_path, 'w')
-        self.info = dict(status='building', sdist=osp.basename(sdists[-1]), jobs=self.jobs,
-                         python_include_fallback=inc, command=' '.join(cmd))
+        self.info = dict(
+            status='building',
+            sdist=osp.basename(sdists[-1]),
+            jobs=self.jobs,
+            python_include_fallback=inc,
+            command=' '.join(cmd))
         self.t0 = time.time()
         print(f'[gpu_check] building mmcv ops in the background: {self.jobs} jobs', flush=True)
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=self.work, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=self.work,
+            start_new_session=True)
 
     def wait(self, deadline: float) -> bool:
         """Wait for the build until ``deadline``; install it. True if mmcv.ops works."""
@@ -140,8 +170,8 @@ class MMCVBuild:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-            self.info.update(status='timeout', build_s=time.time() - self.t0,
-                             log_tail=self._tail())
+            self.info.update(
+                status='timeout', build_s=time.time() - self.t0, log_tail=self._tail())
             self.proc = None
             return False
         self.proc = None
@@ -154,14 +184,17 @@ class MMCVBuild:
         whl = wheels[0]
         self.info.update(wheel=osp.basename(whl), wheel_bytes=osp.getsize(whl))
         t0 = time.time()
-        proc = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
-                               '--no-index', '--no-cache-dir', '--upgrade', '--target',
-                               self.site, whl], capture_output=True, text=True)
+        proc = subprocess.run([
+            sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index',
+            '--no-cache-dir', '--upgrade', '--target', self.site, whl
+        ],
+                              capture_output=True,
+                              text=True)
         self.info['install_s'] = time.time() - t0
         ok, err = mmcv_ops_importable()
         if proc.returncode != 0 or not ok:
-            self.info.update(status='failed', import_error=err,
-                             log_tail=(proc.stdout + proc.stderr)[-2000:])
+            self.info.update(
+                status='failed', import_error=err, log_tail=(proc.stdout + proc.stderr)[-2000:])
             return False
         self.info['status'] = 'built'
         if osp.getsize(whl) <= MAX_RETURNED_FILE:
@@ -183,6 +216,7 @@ class MMCVBuild:
 
 # ---------------------------------------------------------------------------------- stages
 def _stream(proc: subprocess.Popen, log) -> threading.Thread:
+
     def pump():
         for line in iter(proc.stdout.readline, ''):
             sys.stdout.write(line)
@@ -195,27 +229,40 @@ def _stream(proc: subprocess.Popen, log) -> threading.Thread:
     return t
 
 
-def run_stage_process(name: str, out_dir: str, budget: float, cpu: bool, log,
+def run_stage_process(name: str,
+                      out_dir: str,
+                      budget: float,
+                      cpu: bool,
+                      log,
                       grace: float = 20.0) -> dict:
     """Run one stage in a child process, killed ``grace`` seconds past its budget."""
     path = osp.join(out_dir, 'stages', f'{name}.json')
     os.makedirs(osp.dirname(path), exist_ok=True)
     deadline = time.time() + budget
     env = dict(os.environ, PYTHONUNBUFFERED='1')
-    env['PYTHONPATH'] = os.pathsep.join([REPO] + [p for p in env.get('PYTHONPATH', '').split(
-        os.pathsep) if p])
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
     if name == 'fixed-tiles':
         env['MMSTVG_AUTOTUNE'] = '0'
     if cpu:
         env['TRITON_INTERPRET'] = '1'
-    cmd = [sys.executable, osp.abspath(__file__), '--run-stage', name, '--stage-out', path,
-           '--deadline', repr(deadline)] + (['--cpu'] if cpu else [])
+    cmd = [
+        sys.executable,
+        osp.abspath(__file__), '--run-stage', name, '--stage-out', path, '--deadline',
+        repr(deadline)
+    ] + (['--cpu'] if cpu else [])
     banner = f'\n[gpu_check] ===== stage {name} (limit {budget:.0f} s) =====\n'
     sys.stdout.write(banner)
     log.write(banner)
     t0 = time.time()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True)
     pump = _stream(proc, log)
     try:
         rc = proc.wait(timeout=budget + grace)
@@ -251,9 +298,13 @@ def compute_targets(stages: dict) -> List[dict]:
     checks = [r for r in kern.get('results', []) if 'passed' in r]
     if checks:
         ok = sum(bool(r['passed']) for r in checks)
-        rows.append(dict(target='kernels within tolerance of float64', scope='every check',
-                         measured=f'{ok}/{len(checks)}', threshold='all',
-                         passed=ok == len(checks)))
+        rows.append(
+            dict(
+                target='kernels within tolerance of float64',
+                scope='every check',
+                measured=f'{ok}/{len(checks)}',
+                threshold='all',
+                passed=ok == len(checks)))
     att = stages.get('attention', {}).get('results', [])
     keyed = {(r['setting'], r['direction'], r['case'], r['impl']): r['ms'] for r in att}
     for (setting, direction, case, impl), ms in sorted(keyed.items()):
@@ -263,21 +314,33 @@ def compute_targets(stages: dict) -> List[dict]:
         for base, thr in (('naive', TARGET_FUSED_VS_NAIVE), ('sdpa', TARGET_FUSED_VS_SDPA)):
             speed = _ratio(keyed.get((setting, direction, case, base)), ms)
             if speed is not None:
-                rows.append(dict(target=f'fused >= {thr}x {base}', scope=scope,
-                                 measured=round(speed, 3), threshold=thr,
-                                 passed=speed >= thr))
+                rows.append(
+                    dict(
+                        target=f'fused >= {thr}x {base}',
+                        scope=scope,
+                        measured=round(speed, 3),
+                        threshold=thr,
+                        passed=speed >= thr))
     for r in stages.get('model', {}).get('results', []):
         if r.get('model') != 'STVGFormer':
             continue
         scope = f'STVGFormer inference, attn_impl={r["impl"]}'
-        rows.append(dict(target=f'< {TARGET_INFER_S} s/video', scope=scope,
-                         measured=round(r['infer_video_s'], 4), threshold=TARGET_INFER_S,
-                         passed=r['infer_video_s'] < TARGET_INFER_S))
+        rows.append(
+            dict(
+                target=f'< {TARGET_INFER_S} s/video',
+                scope=scope,
+                measured=round(r['infer_video_s'], 4),
+                threshold=TARGET_INFER_S,
+                passed=r['infer_video_s'] < TARGET_INFER_S))
         if r.get('infer_peak_mib') is not None:
-            gb = r['infer_peak_mib'] * 2 ** 20 / 1e9
-            rows.append(dict(target='< 28 GB peak memory', scope=scope,
-                             measured=round(gb, 2), threshold=TARGET_INFER_BYTES / 1e9,
-                             passed=gb * 1e9 < TARGET_INFER_BYTES))
+            gb = r['infer_peak_mib'] * 2**20 / 1e9
+            rows.append(
+                dict(
+                    target='< 28 GB peak memory',
+                    scope=scope,
+                    measured=round(gb, 2),
+                    threshold=TARGET_INFER_BYTES / 1e9,
+                    passed=gb * 1e9 < TARGET_INFER_BYTES))
     return rows
 
 
@@ -304,28 +367,41 @@ def render_markdown(report: dict, summary_only: bool = False) -> str:
     env = report['environment']
     out = ['# GPU verification report (tools/gpu_check)', '']
     if report['dry_run']:
-        out += ['**CPU dry run** (Triton interpreter, tiny sizes): checks that every stage runs; '
-                'none of these numbers is a GPU figure.', '']
-    out += [f'Device: {env.get("device", "?")}; torch {env.get("torch")}, triton '
-            f'{env.get("triton")}, Python {env.get("python")}; wall time '
-            f'{report["wall_s"]:.0f} s of a {report["budget_s"]:.0f} s budget; '
-            f'{report["created"]}.', '']
+        out += [
+            '**CPU dry run** (Triton interpreter, tiny sizes): checks that every stage runs; '
+            'none of these numbers is a GPU figure.', ''
+        ]
+    out += [
+        f'Device: {env.get("device", "?")}; torch {env.get("torch")}, triton '
+        f'{env.get("triton")}, Python {env.get("python")}; wall time '
+        f'{report["wall_s"]:.0f} s of a {report["budget_s"]:.0f} s budget; '
+        f'{report["created"]}.', ''
+    ]
     out += ['## Targets', '']
-    out += _table(['target', 'scope', 'measured', 'threshold', 'result'],
-                  [[t['target'], t['scope'], t['measured'], t['threshold'],
-                    'PASS' if t['passed'] else 'FAIL'] for t in report['targets']])
+    out += _table(['target', 'scope', 'measured', 'threshold', 'result'], [[
+        t['target'], t['scope'], t['measured'], t['threshold'], 'PASS' if t['passed'] else 'FAIL'
+    ] for t in report['targets']])
     out += ['## Stages', '']
-    out += _table(['stage', 'status', 'wall s', 'limit s', 'units', 'skipped', 'errors',
-                   'during mmcv build', 'note'],
-                  [[n, s['status'], round(s.get('wall_s', 0), 1), s.get('budget_s'),
-                    len(s.get('results', [])), len(s.get('skipped', [])),
-                    len(s.get('errors', [])), s.get('overlapped_mmcv_build', False),
-                    s.get('reason') or ''] for n, s in report['stages'].items()])
+    out += _table([
+        'stage', 'status', 'wall s', 'limit s', 'units', 'skipped', 'errors', 'during mmcv build',
+        'note'
+    ], [[
+        n, s['status'],
+        round(s.get('wall_s', 0), 1),
+        s.get('budget_s'),
+        len(s.get('results', [])),
+        len(s.get('skipped', [])),
+        len(s.get('errors', [])),
+        s.get('overlapped_mmcv_build', False),
+        s.get('reason') or ''
+    ] for n, s in report['stages'].items()])
     mm = report['mmcv']
-    out += ['## mmcv', '', '; '.join(
-        f'{k}: {_fmt(mm[k], 1) if isinstance(mm[k], float) else mm[k]}'
-        for k in ('status', 'build_s', 'jobs', 'wheel', 'wheel_bytes', 'install_s',
-                  'returned_as', 'note', 'import_error') if k in mm), '']
+    out += [
+        '## mmcv', '', '; '.join(f'{k}: {_fmt(mm[k], 1) if isinstance(mm[k], float) else mm[k]}'
+                                 for k in ('status', 'build_s', 'jobs', 'wheel', 'wheel_bytes',
+                                           'install_s', 'returned_as', 'note', 'import_error')
+                                 if k in mm), ''
+    ]
     if summary_only:
         return '\n'.join(out)
     st = report['stages']
@@ -335,13 +411,17 @@ def render_markdown(report: dict, summary_only: bool = False) -> str:
         rows = []
         for r in kern:
             grads = [v for k, v in r.items() if k.endswith('_rel_err') and k[0] == 'd']
-            rows.append([r['dtype'], r['op'], r['name'], 'x'.join(map(str, r['shape'])),
-                         r.get('tiles'),
-                         r['fwd_rel_err'], r.get('weights_rel_err'),
-                         max(grads) if grads else None, f'{r["tol_fwd"]:g} / {r["tol_bwd"]:g}',
-                         'PASS' if r['passed'] else 'FAIL'])
-        out += _table(['dtype', 'op', 'case', 'shape', 'tiles', 'fwd', 'weights', 'grad (max)',
-                       'tol fwd / bwd', 'result'], rows)
+            rows.append([
+                r['dtype'], r['op'], r['name'], 'x'.join(map(str, r['shape'])),
+                r.get('tiles'), r['fwd_rel_err'],
+                r.get('weights_rel_err'),
+                max(grads) if grads else None, f'{r["tol_fwd"]:g} / {r["tol_bwd"]:g}',
+                'PASS' if r['passed'] else 'FAIL'
+            ])
+        out += _table([
+            'dtype', 'op', 'case', 'shape', 'tiles', 'fwd', 'weights', 'grad (max)',
+            'tol fwd / bwd', 'result'
+        ], rows)
     other = [r for r in st.get('kernels', {}).get('results', []) if 'summary' in r]
     for r in other:
         out += [f'`{r["unit"]}`: {r["summary"]} (exit {r["returncode"]})', '']
@@ -351,41 +431,56 @@ def render_markdown(report: dict, summary_only: bool = False) -> str:
         for key in sorted({(r['setting'], r['direction'], r['dtype']) for r in att}):
             rows_k = [r for r in att if (r['setting'], r['direction'], r['dtype']) == key]
             roof = rows_k[0]['roofline']
-            out += [f'{key[0]} setting, {key[1]}, {key[2]}; roofline measured: '
-                    f'{roof["matmul_flops"] / 1e12:.1f} TFLOP/s, '
-                    f'{roof["copy_bytes_per_s"] / 1e9:.0f} GB/s', '']
+            out += [
+                f'{key[0]} setting, {key[1]}, {key[2]}; roofline measured: '
+                f'{roof["matmul_flops"] / 1e12:.1f} TFLOP/s, '
+                f'{roof["copy_bytes_per_s"] / 1e9:.0f} GB/s', ''
+            ]
             naive = {r['case']: r['ms'] for r in rows_k if r['impl'] == 'naive'}
             sdpa = {r['case']: r['ms'] for r in rows_k if r['impl'] == 'sdpa'}
-            out += _table(
-                ['attention', 'impl', 'ms', 'x naive', 'x sdpa', 'peak MiB', '% FLOP roof',
-                 '% BW roof'],
-                [[r['case'], r['impl'], r['ms'], _ratio(naive.get(r['case']), r['ms']),
-                  _ratio(sdpa.get(r['case']), r['ms']),
-                  None if r['peak_bytes'] is None else r['peak_bytes'] / 2 ** 20,
-                  100 * r['flops_per_s'] / roof['matmul_flops'],
-                  100 * r['bytes_per_s'] / roof['copy_bytes_per_s']] for r in rows_k])
+            out += _table([
+                'attention', 'impl', 'ms', 'x naive', 'x sdpa', 'peak MiB', '% FLOP roof',
+                '% BW roof'
+            ], [[
+                r['case'], r['impl'], r['ms'],
+                _ratio(naive.get(r['case']), r['ms']),
+                _ratio(sdpa.get(r['case']),
+                       r['ms']), None if r['peak_bytes'] is None else r['peak_bytes'] / 2**20,
+                100 * r['flops_per_s'] / roof['matmul_flops'],
+                100 * r['bytes_per_s'] / roof['copy_bytes_per_s']
+            ] for r in rows_k])
     fixed = st.get('fixed-tiles', {}).get('results', [])
     if fixed and att:
-        tuned = {(r['setting'], r['direction'], r['case']): r['ms'] for r in att
-                 if r['impl'] == 'fused'}
+        tuned = {
+            (r['setting'], r['direction'], r['case']): r['ms']
+            for r in att if r['impl'] == 'fused'
+        }
         out += ['## Autotuned vs fixed tiles (fused)', '']
-        out += _table(['setting', 'case', 'autotuned ms', 'fixed ms', 'autotune speed-up'],
-                      [[f'{r["setting"]} {r["direction"]}', r['case'],
-                        tuned.get((r['setting'], r['direction'], r['case'])), r['ms'],
-                        _ratio(r['ms'], tuned.get((r['setting'], r['direction'], r['case'])))]
-                       for r in fixed])
+        out += _table(['setting', 'case', 'autotuned ms', 'fixed ms', 'autotune speed-up'], [[
+            f'{r["setting"]} {r["direction"]}', r['case'],
+            tuned.get((r['setting'], r['direction'], r['case'])), r['ms'],
+            _ratio(r['ms'], tuned.get((r['setting'], r['direction'], r['case'])))
+        ] for r in fixed])
     models = st.get('model', {}).get('results', [])
     if models:
         out += ['## Models (benchmark_model.py)', '']
-        out += _table(['model', 'attn_impl', 'params M', 'train s/iter', 'train peak MiB',
-                       'infer s/video', 'infer peak MiB', 'settings'],
-                      [[r['model'], r['impl'], r['params'] / 1e6, r['train_iter_s'],
-                        r.get('train_peak_mib'), r['infer_video_s'], r.get('infer_peak_mib'),
-                        _model_settings(r['settings'])] for r in models])
-    notes = [f'- {n}: skipped {s["unit"]}: {s["reason"]}' for n, d in st.items()
-             for s in d.get('skipped', [])]
-    notes += [f'- {n}: error in {e["unit"]}: {e["error"]}' for n, d in st.items()
-              for e in d.get('errors', [])]
+        out += _table([
+            'model', 'attn_impl', 'params M', 'train s/iter', 'train peak MiB', 'infer s/video',
+            'infer peak MiB', 'settings'
+        ], [[
+            r['model'], r['impl'], r['params'] / 1e6, r['train_iter_s'],
+            r.get('train_peak_mib'), r['infer_video_s'],
+            r.get('infer_peak_mib'),
+            _model_settings(r['settings'])
+        ] for r in models])
+    notes = [
+        f'- {n}: skipped {s["unit"]}: {s["reason"]}' for n, d in st.items()
+        for s in d.get('skipped', [])
+    ]
+    notes += [
+        f'- {n}: error in {e["unit"]}: {e["error"]}' for n, d in st.items()
+        for e in d.get('errors', [])
+    ]
     if notes:
         out += ['## Skipped units and errors', ''] + notes + ['']
     return '\n'.join(out)
@@ -400,21 +495,34 @@ def _model_settings(s: dict) -> str:
 # ------------------------------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--out', default=os.environ.get('OUT') or osp.join(REPO, 'work_dirs',
-                                                                      'gpu_check'),
-                   help='report folder (default: $OUT, else work_dirs/gpu_check)')
-    p.add_argument('--cpu', action='store_true',
-                   help='dry run on CPU: tiny sizes, Triton interpreter, same report')
+    p.add_argument(
+        '--out',
+        default=os.environ.get('OUT') or osp.join(REPO, 'work_dirs', 'gpu_check'),
+        help='report folder (default: $OUT, else work_dirs/gpu_check)')
+    p.add_argument(
+        '--cpu',
+        action='store_true',
+        help='dry run on CPU: tiny sizes, Triton interpreter, same report')
     p.add_argument('--stages', nargs='+', choices=STAGES, default=list(STAGES))
-    p.add_argument('--budget', type=float, help='seconds for the whole kit (default 450 on '
-                   'a GPU; 900 on CPU, where the limits are only a safety net); a stage gets '
-                   'min(its limit, what is left)')
-    p.add_argument('--wheels', default=osp.join(REPO, '.whl'),
-                   help='carried wheels and the mmcv sdist (prepare_wheels.sh)')
-    p.add_argument('--site', default=os.environ.get('GPU_CHECK_SITE'),
-                   help='folder on PYTHONPATH the carried wheels were installed into (run.sh)')
-    p.add_argument('--jobs', type=int, default=max(2, (os.cpu_count() or 4) - 2),
-                   help='compile jobs of the mmcv build (it overlaps the GPU stages)')
+    p.add_argument(
+        '--budget',
+        type=float,
+        help='seconds for the whole kit (default 450 on '
+        'a GPU; 900 on CPU, where the limits are only a safety net); a stage gets '
+        'min(its limit, what is left)')
+    p.add_argument(
+        '--wheels',
+        default=osp.join(REPO, '.whl'),
+        help='carried wheels and the mmcv sdist (prepare_wheels.sh)')
+    p.add_argument(
+        '--site',
+        default=os.environ.get('GPU_CHECK_SITE'),
+        help='folder on PYTHONPATH the carried wheels were installed into (run.sh)')
+    p.add_argument(
+        '--jobs',
+        type=int,
+        default=max(2, (os.cpu_count() or 4) - 2),
+        help='compile jobs of the mmcv build (it overlaps the GPU stages)')
     p.add_argument('--run-stage', help=argparse.SUPPRESS)
     p.add_argument('--stage-out', help=argparse.SUPPRESS)
     p.add_argument('--deadline', type=float, help=argparse.SUPPRESS)
@@ -423,8 +531,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    if args.run_stage:   # child process of one stage
-        from stages import run_stage   # the kit's folder is sys.path[0] of this script
+    if args.run_stage:  # child process of one stage
+        from stages import run_stage  # the kit's folder is sys.path[0] of this script
         sys.exit(run_stage(args.run_stage, args.stage_out, args.deadline, args.cpu))
     t_start = time.time()
     budget = args.budget or (900.0 if args.cpu else 450.0)
@@ -433,8 +541,8 @@ def main(argv=None) -> dict:
     work = osp.join(out, 'stages')
     os.makedirs(work, exist_ok=True)
     log = open(osp.join(out, 'gpu_check.log'), 'w')
-    mmcv = MMCVBuild(args.wheels, args.site, osp.join('/tmp' if not args.cpu else work,
-                                                      'gpu_check_mmcv'), out, args.jobs)
+    mmcv = MMCVBuild(args.wheels, args.site,
+                     osp.join('/tmp' if not args.cpu else work, 'gpu_check_mmcv'), out, args.jobs)
     if 'model' in args.stages:
         mmcv.start()
     stages = {}
@@ -446,40 +554,60 @@ def main(argv=None) -> dict:
             ok = mmcv.wait(t_start + budget - 30)
             left = t_start + budget - time.time()
             if not ok:
-                stages[name] = dict(status='skipped', reason=f'mmcv.ops unavailable '
-                                    f'({mmcv.info.get("status")})', results=[], skipped=[],
-                                    errors=[], budget_s=0, wall_s=0)
+                stages[name] = dict(
+                    status='skipped',
+                    reason=f'mmcv.ops unavailable '
+                    f'({mmcv.info.get("status")})',
+                    results=[],
+                    skipped=[],
+                    errors=[],
+                    budget_s=0,
+                    wall_s=0)
                 continue
         limit = min(BUDGETS[name][1 if args.cpu else 0], left)
         if limit < 10:
-            stages[name] = dict(status='skipped', reason='kit time budget exhausted',
-                                results=[], skipped=[], errors=[], budget_s=0, wall_s=0)
+            stages[name] = dict(
+                status='skipped',
+                reason='kit time budget exhausted',
+                results=[],
+                skipped=[],
+                errors=[],
+                budget_s=0,
+                wall_s=0)
             continue
         building = mmcv.running()
         stages[name] = run_stage_process(name, out, limit, args.cpu, log)
         # CPU timing noise: the compile jobs leave 2 CPUs free while they run
         stages[name]['overlapped_mmcv_build'] = building or mmcv.running()
-    if mmcv.proc is not None:   # model stage not run: do not leave the build behind
+    if mmcv.proc is not None:  # model stage not run: do not leave the build behind
         os.killpg(mmcv.proc.pid, signal.SIGKILL)
         mmcv.info['status'] = 'abandoned'
     env_info = stages.get('env', {}).get('info', {})
-    report = dict(schema=SCHEMA, dry_run=args.cpu,
-                  created=datetime.datetime.now(datetime.timezone.utc).isoformat(
-                      timespec='seconds'),
-                  wall_s=time.time() - t_start, budget_s=budget, environment=env_info,
-                  mmcv=mmcv.info, stages=stages, targets=compute_targets(stages))
+    report = dict(
+        schema=SCHEMA,
+        dry_run=args.cpu,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        wall_s=time.time() - t_start,
+        budget_s=budget,
+        environment=env_info,
+        mmcv=mmcv.info,
+        stages=stages,
+        targets=compute_targets(stages))
     report['summary'] = dict(
         targets_passed=sum(t['passed'] for t in report['targets']),
         targets_failed=sum(not t['passed'] for t in report['targets']),
         stages_ok=[n for n, s in stages.items() if s['status'] == 'ok'],
-        stages_not_ok={n: s['status'] for n, s in stages.items() if s['status'] != 'ok'})
+        stages_not_ok={
+            n: s['status']
+            for n, s in stages.items() if s['status'] != 'ok'
+        })
     with open(osp.join(out, 'report.json'), 'w') as f:
         json.dump(report, f, indent=1, default=str)
     md = render_markdown(report)
     with open(osp.join(out, 'report.md'), 'w') as f:
         f.write(md)
     log.close()
-    if not args.cpu:   # all in report.json; the device tool returns at most 8 files
+    if not args.cpu:  # all in report.json; the device tool returns at most 8 files
         shutil.rmtree(work, ignore_errors=True)
     # last on the console (the device tool returns the output's tail): the summary
     print('\n' + render_markdown(report, summary_only=True))

@@ -87,7 +87,7 @@ class Recorder:
                 return
             try:
                 fn(name)
-            except Exception as exc:   # one unit's failure must not hide the others
+            except Exception as exc:  # one unit's failure must not hide the others
                 self.error(name, exc)
                 print(f'[gpu_check] {name}: {type(exc).__name__}: {exc}', flush=True)
 
@@ -106,9 +106,13 @@ def _cuda_ok() -> bool:
 # --------------------------------------------------------------------------------------- env
 def stage_env(rec: Recorder, cpu: bool) -> None:
     import torch
-    info = dict(python=platform.python_version(), torch=torch.__version__,
-                torch_cuda=torch.version.cuda, cpu_count=os.cpu_count(),
-                cuda_available=torch.cuda.is_available(), machine=platform.machine())
+    info = dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        torch_cuda=torch.version.cuda,
+        cpu_count=os.cpu_count(),
+        cuda_available=torch.cuda.is_available(),
+        machine=platform.machine())
     try:
         import triton
         info['triton'] = triton.__version__
@@ -116,14 +120,21 @@ def stage_env(rec: Recorder, cpu: bool) -> None:
         info['triton'] = None
     if torch.cuda.is_available():
         p = torch.cuda.get_device_properties(0)
-        info.update(device=torch.cuda.get_device_name(0), capability='%d.%d' % (p.major, p.minor),
-                    sm_count=p.multi_processor_count, memory_gib=p.total_memory / 2 ** 30)
+        info.update(
+            device=torch.cuda.get_device_name(0),
+            capability='%d.%d' % (p.major, p.minor),
+            sm_count=p.multi_processor_count,
+            memory_gib=p.total_memory / 2**30)
     else:
         info['device'] = 'cpu'
     if shutil.which('nvidia-smi'):
-        out = subprocess.run(['nvidia-smi', '--query-gpu=name,driver_version,memory.total,'
-                              'clocks.sm,clocks.mem', '--format=csv,noheader'],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run([
+            'nvidia-smi', '--query-gpu=name,driver_version,memory.total,'
+            'clocks.sm,clocks.mem', '--format=csv,noheader'
+        ],
+                             capture_output=True,
+                             text=True,
+                             timeout=30)
         info['nvidia_smi'] = out.stdout.strip() or out.stderr.strip()
     import sysconfig
     inc = sysconfig.get_paths()['include']
@@ -134,7 +145,7 @@ def stage_env(rec: Recorder, cpu: bool) -> None:
     for mod in ('mmengine', 'mmcv', 'mmdet', 'mmaction', 'transformers', 'setuptools'):
         try:
             info[mod] = __import__(mod).__version__
-        except Exception as exc:   # absent or broken: say which
+        except Exception as exc:  # absent or broken: say which
             info[mod] = f'unavailable ({type(exc).__name__})'
     rec.data['info'] = info
     rec.add(dict(unit='env', **info))
@@ -181,22 +192,57 @@ def kernel_cases(cpu: bool) -> List[dict]:
     cases = []
     for dt, group in order:
         if group == 'paper':
-            cases += [dict(name=name, op='flash', shape=shape, dtype=dt, mask=True,
-                           probs=probs, tiles='autotuned') for name, shape, probs in paper]
+            cases += [
+                dict(
+                    name=name,
+                    op='flash',
+                    shape=shape,
+                    dtype=dt,
+                    mask=True,
+                    probs=probs,
+                    tiles='autotuned') for name, shape, probs in paper
+            ]
         elif group == 'odd':
             for shape in odd:
                 for probs in (False, True):
-                    cases.append(dict(name=f'odd {shape}' + (' +weights' if probs else ''),
-                                      op='flash', shape=shape, dtype=dt, mask=True,
-                                      probs=probs, tiles='fixed'))
-            cases.append(dict(name='odd no mask', op='flash', shape=odd[0], dtype=dt,
-                              mask=False, probs=False, tiles='fixed'))
+                    cases.append(
+                        dict(
+                            name=f'odd {shape}' + (' +weights' if probs else ''),
+                            op='flash',
+                            shape=shape,
+                            dtype=dt,
+                            mask=True,
+                            probs=probs,
+                            tiles='fixed'))
+            cases.append(
+                dict(
+                    name='odd no mask',
+                    op='flash',
+                    shape=odd[0],
+                    dtype=dt,
+                    mask=False,
+                    probs=False,
+                    tiles='fixed'))
         else:
-            cases += [dict(name=f'pooled {name}', op='pooled', shape=shape, dtype=dt,
-                           mask=True, probs=False, tiles='autotuned')
-                      for name, shape in pooled_paper]
-            cases.append(dict(name='pooled odd', op='pooled', shape=(3, 2, 7, 6, 19, 24),
-                              dtype=dt, mask=True, probs=False, tiles='fixed'))
+            cases += [
+                dict(
+                    name=f'pooled {name}',
+                    op='pooled',
+                    shape=shape,
+                    dtype=dt,
+                    mask=True,
+                    probs=False,
+                    tiles='autotuned') for name, shape in pooled_paper
+            ]
+            cases.append(
+                dict(
+                    name='pooled odd',
+                    op='pooled',
+                    shape=(3, 2, 7, 6, 19, 24),
+                    dtype=dt,
+                    mask=True,
+                    probs=False,
+                    tiles='fixed'))
     return cases
 
 
@@ -215,16 +261,23 @@ def check_kernel(case: dict, device: str, seed: int) -> dict:
     and backward, fresh random inputs, a random key-padding mask with a fully padded sample."""
     import torch
 
-    from mmstvg.ops import attention, attention_ref, pooled_attention, pooled_attention_ref
-    from mmstvg.ops import triton_attention
+    from mmstvg.ops import (attention, attention_ref, pooled_attention, pooled_attention_ref,
+                            triton_attention)
     triton_attention.AUTOTUNE = case['tiles'] == 'autotuned'
     dt = dict(fp32=torch.float32, fp16=torch.float16, bf16=torch.bfloat16)[case['dtype']]
-    ref_dev = device   # float64 reference on the same device (fast on a GPU)
+    ref_dev = device  # float64 reference on the same device (fast on a GPU)
     g = torch.Generator().manual_seed(seed)
     fwd_tol, bwd_tol = TOLERANCES[case['dtype']]
-    res = dict(name=case['name'], op=case['op'], dtype=case['dtype'], shape=list(case['shape']),
-               mask=case['mask'], weights=case['probs'], tiles=case['tiles'], tol_fwd=fwd_tol,
-               tol_bwd=bwd_tol)
+    res = dict(
+        name=case['name'],
+        op=case['op'],
+        dtype=case['dtype'],
+        shape=list(case['shape']),
+        mask=case['mask'],
+        weights=case['probs'],
+        tiles=case['tiles'],
+        tol_fwd=fwd_tol,
+        tol_bwd=bwd_tol)
     t0 = time.time()
     if case['op'] == 'flash':
         b, h, lq, lk, d = case['shape']
@@ -234,15 +287,15 @@ def check_kernel(case: dict, device: str, seed: int) -> dict:
             mask = torch.rand(b, lk, generator=g) < 0.2
             mask[0] = False
             if b > 2:
-                mask[-1] = True     # a sample with every key padded: zeros, no NaN
+                mask[-1] = True  # a sample with every key padded: zeros, no NaN
         ref_in = [t.to(ref_dev).clone().requires_grad_() for t in (q, k, v)]
         mask_d = None if mask is None else mask.to(device)
-        out_r, probs_r = attention_ref(*ref_in, key_padding_mask=mask_d,
-                                       return_probs=case['probs'])
+        out_r, probs_r = attention_ref(
+            *ref_in, key_padding_mask=mask_d, return_probs=case['probs'])
         fin = [t.to(device, dt).clone().requires_grad_() for t in (q, k, v)]
         _poison(device, [q.shape] * 4 + [(b, lq, lk)], dt)
-        out_f, probs_f = attention(*fin, key_padding_mask=mask_d, impl='fused',
-                                   need_weights=case['probs'])
+        out_f, probs_f = attention(
+            *fin, key_padding_mask=mask_d, impl='fused', need_weights=case['probs'])
         go = torch.randn(out_r.shape, generator=g, dtype=torch.float64).to(ref_dev)
         loss_r, loss_f = (out_r * go).sum(), (out_f.double() * go).sum()
         res['fwd_rel_err'] = _rel(out_f, out_r)
@@ -266,10 +319,10 @@ def check_kernel(case: dict, device: str, seed: int) -> dict:
         smask[0], kpm[0] = False, False
         qr, xr = (t.to(ref_dev).clone().requires_grad_() for t in (q, x))
         sm, km = smask.to(device), kpm.to(device)
-        ref = pooled_attention_ref(qr, xr, sm, km, scale=c ** -0.5)
+        ref = pooled_attention_ref(qr, xr, sm, km, scale=c**-0.5)
         qf, xf = (t.to(device, dt).clone().requires_grad_() for t in (q, x))
         _poison(device, [q.shape], dt)
-        out = pooled_attention(qf, xf, sm, km, scale=c ** -0.5, impl='fused')
+        out = pooled_attention(qf, xf, sm, km, scale=c**-0.5, impl='fused')
         go = torch.randn(ref.shape, generator=g, dtype=torch.float64).to(ref_dev)
         (ref * go).sum().backward()
         (out.double() * go).sum().backward()
@@ -280,11 +333,14 @@ def check_kernel(case: dict, device: str, seed: int) -> dict:
         torch.cuda.synchronize()
     res['seconds'] = time.time() - t0
     fwd = [v for k, v in res.items() if k in ('fwd_rel_err', 'weights_rel_err')]
-    bwd = [v for k, v in res.items() if k.endswith('_rel_err') and k not in
-           ('fwd_rel_err', 'weights_rel_err')]
+    bwd = [
+        v for k, v in res.items()
+        if k.endswith('_rel_err') and k not in ('fwd_rel_err', 'weights_rel_err')
+    ]
     # NaN never passes (comparisons with NaN are False)
-    res['passed'] = (all(e <= fwd_tol for e in fwd) and all(e <= bwd_tol for e in bwd)
-                     and res.get('padded_sample_zero', True))
+    res['passed'] = (
+        all(e <= fwd_tol for e in fwd) and all(e <= bwd_tol for e in bwd)
+        and res.get('padded_sample_zero', True))
     return res
 
 
@@ -300,31 +356,42 @@ def stage_kernels(rec: Recorder, cpu: bool) -> None:
         res = check_kernel(by_name[unit], device, seed=len(rec.data['results']) + 1)
         res['unit'] = unit
         rec.add(res)
-        print(f'[gpu_check] kernels {unit}: fwd {res["fwd_rel_err"]:.2e} '
-              f'{"PASS" if res["passed"] else "FAIL"} ({res["seconds"]:.1f} s)', flush=True)
+        print(
+            f'[gpu_check] kernels {unit}: fwd {res["fwd_rel_err"]:.2e} '
+            f'{"PASS" if res["passed"] else "FAIL"} ({res["seconds"]:.1f} s)',
+            flush=True)
         if device != 'cpu':
             torch.cuda.empty_cache()
 
     rec.units(list(by_name), one)
     if cpu:
-        rec.skip('pytest tests/test_ops', 'CPU dry run: CI runs these tests itself',
-                 timed_out=False)
+        rec.skip(
+            'pytest tests/test_ops', 'CPU dry run: CI runs these tests itself', timed_out=False)
         return
     if rec.time_left() < 20:
         rec.skip('pytest tests/test_ops', 'stage time limit reached before this unit started')
         return
     t0 = time.time()
     try:
-        proc = subprocess.run([sys.executable, '-m', 'pytest', 'tests/test_ops', '-q', '-x',
-                               '-p', 'no:cacheprovider'], cwd=REPO, capture_output=True,
-                              text=True, timeout=max(10, rec.time_left() - 5))
+        proc = subprocess.run([
+            sys.executable, '-m', 'pytest', 'tests/test_ops', '-q', '-x', '-p', 'no:cacheprovider'
+        ],
+                              cwd=REPO,
+                              capture_output=True,
+                              text=True,
+                              timeout=max(10,
+                                          rec.time_left() - 5))
     except subprocess.TimeoutExpired:
         rec.skip('pytest tests/test_ops', 'stage time limit reached while it ran')
         return
     tail = (proc.stdout + proc.stderr).strip().splitlines()
-    rec.add(dict(unit='pytest tests/test_ops', returncode=proc.returncode,
-                 summary=tail[-1] if tail else '', passed=proc.returncode == 0,
-                 seconds=time.time() - t0))
+    rec.add(
+        dict(
+            unit='pytest tests/test_ops',
+            returncode=proc.returncode,
+            summary=tail[-1] if tail else '',
+            passed=proc.returncode == 0,
+            seconds=time.time() - t0))
 
 
 # --------------------------------------------------------------------------------- attention
@@ -333,15 +400,20 @@ def attention_runs(cpu: bool, impls: Optional[List[str]] = None) -> List[List[st
     setting fwd (the paper's shapes in bf16 on a GPU; tiny fp32 on CPU)."""
     impls = impls or ['naive', 'sdpa', 'fused']
     if cpu:
-        base = ['--device', 'cpu', '--dtype', 'fp32', '--setting', 'tiny', '--warmup', '0',
-                '--iters', '1', '--impls', *impls]
+        base = [
+            '--device', 'cpu', '--dtype', 'fp32', '--setting', 'tiny', '--warmup', '0', '--iters',
+            '1', '--impls', *impls
+        ]
         return [base, base + ['--no-backward']]
-    base = ['--device', 'cuda', '--dtype', 'bf16', '--warmup', '5', '--iters', '20',
-            '--impls', *impls]
+    base = [
+        '--device', 'cuda', '--dtype', 'bf16', '--warmup', '5', '--iters', '20', '--impls', *impls
+    ]
     return [base + ['--setting', 'train'], base + ['--setting', 'test', '--no-backward']]
 
 
-def stage_attention(rec: Recorder, cpu: bool, impls: Optional[List[str]] = None,
+def stage_attention(rec: Recorder,
+                    cpu: bool,
+                    impls: Optional[List[str]] = None,
                     first_only: bool = False) -> None:
     bench = _import_tool('benchmark_attention')
 
@@ -350,9 +422,15 @@ def stage_attention(rec: Recorder, cpu: bool, impls: Optional[List[str]] = None,
         direction = 'fwd' if args.no_backward else 'fwd+bwd'
 
         def on_row(row, report):
-            rec.add(dict(row, unit=f'{unit} {row["case"]} {row["impl"]}', setting=args.setting,
-                         direction=direction, dtype=args.dtype, device=report['device'],
-                         roofline=report['roofline']))
+            rec.add(
+                dict(
+                    row,
+                    unit=f'{unit} {row["case"]} {row["impl"]}',
+                    setting=args.setting,
+                    direction=direction,
+                    dtype=args.dtype,
+                    device=report['device'],
+                    roofline=report['roofline']))
 
         bench.print_table(bench.run(args, on_row=on_row))
 
@@ -372,30 +450,35 @@ def model_runs(cpu: bool) -> Dict[str, List[str]]:
     extractor config gives, 20 words, batch 16, random GloVe table). CPU: the synthetic tiny
     models."""
     if cpu:
-        common = ['--device', 'cpu', '--amp', 'none', '--warmup', '0', '--iters', '1',
-                  '--text-len', '6']
+        common = [
+            '--device', 'cpu', '--amp', 'none', '--warmup', '0', '--iters', '1', '--text-len', '6'
+        ]
         return {
             # 'fused' in the interpreter takes minutes here: the layer tests cover it
-            'STVGFormer': [TINY_STVGFORMER_CFG, *common, '--impls', 'naive', 'sdpa',
-                           '--train-frames', '8', '--test-frames', '8', '--test-passes', '2',
-                           '--img-size', '48', '48', '--test-img-size', '48', '80'],
-            'GKCMN': [TINY_GKCMN_CFG, *common, '--impls', 'sdpa', '--train-frames', '8',
-                      '--test-frames', '8', '--img-size', '32', '32', '--test-img-size', '32',
-                      '32', '--batch-size', '2'],
+            'STVGFormer': [
+                TINY_STVGFORMER_CFG, *common, '--impls', 'naive', 'sdpa', '--train-frames', '8',
+                '--test-frames', '8', '--test-passes', '2', '--img-size', '48', '48',
+                '--test-img-size', '48', '80'
+            ],
+            'GKCMN': [
+                TINY_GKCMN_CFG, *common, '--impls', 'sdpa', '--train-frames', '8', '--test-frames',
+                '8', '--img-size', '32', '32', '--test-img-size', '32', '32', '--batch-size', '2'
+            ],
         }
     common = ['--device', 'cuda', '--amp', 'bf16', '--warmup', '2', '--iters', '6']
     return {
-        'STVGFormer': [STVGFORMER_CFG, *common, '--impls', 'naive', 'sdpa', 'fused',
-                       '--train-frames', '48', '--test-frames', '96', '--test-passes', '7',
-                       '--feature-shape', '7', '7', '2304',
-                       '--img-size', '224', '398', '--test-img-size', '224', '398',
-                       '--text-len', '32'],
-        'GKCMN': [GKCMN_CFG, *common, '--impls', 'sdpa', '--train-frames', '200',
-                  '--test-frames', '200', '--feature-shape', '7', '7', '2048', '--img-size',
-                  '32', '32', '--test-img-size', '32', '32', '--text-len', '20',
-                  '--batch-size', '16', '--cfg-options', 'model.text_encoder.glove_file=None',
-                  'model.text_encoder.vocab_file=None',
-                  'model.text_encoder.vocab_size=20000'],
+        'STVGFormer': [
+            STVGFORMER_CFG, *common, '--impls', 'naive', 'sdpa', 'fused', '--train-frames', '48',
+            '--test-frames', '96', '--test-passes', '7', '--feature-shape', '7', '7', '2304',
+            '--img-size', '224', '398', '--test-img-size', '224', '398', '--text-len', '32'
+        ],
+        'GKCMN': [
+            GKCMN_CFG, *common, '--impls', 'sdpa', '--train-frames', '200', '--test-frames', '200',
+            '--feature-shape', '7', '7', '2048', '--img-size', '32', '32', '--test-img-size', '32',
+            '32', '--text-len', '20', '--batch-size', '16', '--cfg-options',
+            'model.text_encoder.glove_file=None', 'model.text_encoder.vocab_file=None',
+            'model.text_encoder.vocab_size=20000'
+        ],
     }
 
 
@@ -418,18 +501,23 @@ def stage_model(rec: Recorder, cpu: bool) -> None:
             sub.config, sub.impls = args.config, [impl]
             try:
                 report = bench.run(sub, model=model)
-            except Exception as exc:   # e.g. out of memory for one impl
+            except Exception as exc:  # e.g. out of memory for one impl
                 rec.error(f'{unit} {impl}', exc)
-                print(f'[gpu_check] model {unit} {impl}: {type(exc).__name__}: {exc}',
-                      flush=True)
+                print(f'[gpu_check] model {unit} {impl}: {type(exc).__name__}: {exc}', flush=True)
                 continue
             finally:
                 if not cpu:
                     torch.cuda.empty_cache()
-            row = dict(report['results'][0], unit=f'{unit} {impl}', model=unit,
-                       params=report['params'], build_s=build_s,
-                       settings={k: v for k, v in report['settings'].items()
-                                 if k not in ('impls', 'device')})
+            row = dict(
+                report['results'][0],
+                unit=f'{unit} {impl}',
+                model=unit,
+                params=report['params'],
+                build_s=build_s,
+                settings={
+                    k: v
+                    for k, v in report['settings'].items() if k not in ('impls', 'device')
+                })
             rec.add(row)
             bench.print_table(dict(report, results=[row]))
         del model
@@ -437,8 +525,8 @@ def stage_model(rec: Recorder, cpu: bool) -> None:
     rec.units(list(runs), one)
 
 
-STAGE_FUNCS = dict(env=stage_env, kernels=stage_kernels, attention=stage_attention,
-                   model=stage_model)
+STAGE_FUNCS = dict(
+    env=stage_env, kernels=stage_kernels, attention=stage_attention, model=stage_model)
 
 
 def run_stage(name: str, out: str, deadline: float, cpu: bool) -> int:
@@ -448,7 +536,7 @@ def run_stage(name: str, out: str, deadline: float, cpu: bool) -> int:
         os.environ.setdefault('TRITON_INTERPRET', '1')
     rec = Recorder(out, name, deadline)
     try:
-        if name == 'fixed-tiles':   # MMSTVG_AUTOTUNE=0 is set by the parent process
+        if name == 'fixed-tiles':  # MMSTVG_AUTOTUNE=0 is set by the parent process
             stage_attention(rec, cpu, impls=['fused'], first_only=cpu)
         else:
             STAGE_FUNCS[name](rec, cpu)

@@ -32,16 +32,24 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Convert an MDETR checkpoint to mmstvg (STVGFormer static branch) names')
     parser.add_argument('src', help='MDETR checkpoint, e.g. pretrained_resnet101_checkpoint.pth')
-    parser.add_argument('dst', help='output path, e.g. '
-                        'data/pretrained/mdetr_r101_roberta_mmstvg.pth')
-    parser.add_argument('--num-queries-keep', type=int, default=1,
-                        help='rows of MDETR\'s query_embed kept (STVGFormer: 1 query per frame)')
-    parser.add_argument('--use-ema', action='store_true',
-                        help='convert the checkpoint\'s `model_ema` weights instead of `model`')
-    parser.add_argument('--unsafe-load', action='store_true',
-                        help='if loading with weights_only=True fails (MDETR checkpoints pickle '
-                        'an argparse.Namespace), load with weights_only=False. This can execute '
-                        'arbitrary code from the file: only for checkpoints you trust')
+    parser.add_argument(
+        'dst', help='output path, e.g. '
+        'data/pretrained/mdetr_r101_roberta_mmstvg.pth')
+    parser.add_argument(
+        '--num-queries-keep',
+        type=int,
+        default=1,
+        help='rows of MDETR\'s query_embed kept (STVGFormer: 1 query per frame)')
+    parser.add_argument(
+        '--use-ema',
+        action='store_true',
+        help='convert the checkpoint\'s `model_ema` weights instead of `model`')
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='if loading with weights_only=True fails (MDETR checkpoints pickle '
+        'an argparse.Namespace), load with weights_only=False. This can execute '
+        'arbitrary code from the file: only for checkpoints you trust')
     return parser.parse_args(argv)
 
 
@@ -60,8 +68,10 @@ def load_checkpoint(src: str, unsafe_load: bool):
                 'which weights-only loading refuses. If you trust the file (e.g. the official '
                 'MDETR release you downloaded), re-run with --unsafe-load to load it with '
                 'weights_only=False; that can execute arbitrary code stored in the file.')
-    print(f'WARNING: loading {src} with weights_only=False (--unsafe-load): only do this for '
-          'a checkpoint from a trusted source.', file=sys.stderr)
+    print(
+        f'WARNING: loading {src} with weights_only=False (--unsafe-load): only do this for '
+        'a checkpoint from a trusted source.',
+        file=sys.stderr)
     return torch.load(src, map_location='cpu', weights_only=False)
 
 
@@ -70,8 +80,8 @@ def main(argv=None):
     check_outputs_not_inputs({'dst': args.dst}, {'src': args.src})
     checkpoint = load_checkpoint(args.src, args.unsafe_load)
     try:
-        converted, skipped = convert_mdetr(checkpoint, num_queries_keep=args.num_queries_keep,
-                                           use_ema=args.use_ema)
+        converted, skipped = convert_mdetr(
+            checkpoint, num_queries_keep=args.num_queries_keep, use_ema=args.use_ema)
     except (TypeError, ValueError) as err:
         raise SystemExit(f'Cannot convert {args.src}: {err}')
     meta = dict(

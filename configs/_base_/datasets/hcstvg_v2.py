@@ -11,8 +11,10 @@ train_pipeline = [
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=(-1, 256)),
-    dict(type='STVGCrop', crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
-         min_visible_ratio=0.5),
+    dict(
+        type='STVGCrop',
+        crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
+        min_visible_ratio=0.5),
     dict(type='mmaction.Resize', scale=(224, 224), keep_ratio=False),
     dict(type='STVGFlip', flip_ratio=0.5),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=64),

@@ -26,13 +26,13 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=16,
-    dataset=dict(data_prefix=dict(feature_prefix, vidor_anno='vidor/training'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        data_prefix=dict(feature_prefix, vidor_anno='vidor/training'), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
-    dataset=dict(data_prefix=dict(feature_prefix, vidor_anno='vidor/training'),
-                 pipeline=test_pipeline))
+    dataset=dict(
+        data_prefix=dict(feature_prefix, vidor_anno='vidor/training'), pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=16,
-    dataset=dict(data_prefix=dict(feature_prefix, vidor_anno='vidor/validation'),
-                 pipeline=test_pipeline))
+    dataset=dict(
+        data_prefix=dict(feature_prefix, vidor_anno='vidor/validation'), pipeline=test_pipeline))

@@ -4,9 +4,7 @@ embed_dims = 256
 model = dict(
     type='BaselineGrounder',
     data_preprocessor=dict(
-        type='STVGDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375]),
+        type='STVGDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]),
     backbone=dict(
         type='mmdet.ResNet',
         depth=18,
@@ -25,8 +23,11 @@ model = dict(
         type='TextGuidedPooling', in_channels=256, text_channels=embed_dims,
         embed_dims=embed_dims),
     temporal_neck=dict(
-        type='TemporalConvNeck', in_channels=embed_dims, text_channels=embed_dims,
-        embed_dims=embed_dims, dilations=(1, 2, 4, 8)),
+        type='TemporalConvNeck',
+        in_channels=embed_dims,
+        text_channels=embed_dims,
+        embed_dims=embed_dims,
+        dilations=(1, 2, 4, 8)),
     bbox_head=dict(
         type='TubeBoxHead',
         in_channels=embed_dims,

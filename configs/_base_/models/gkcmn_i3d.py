@@ -27,8 +27,9 @@ model = dict(
         in_channels=2 * embed_dims,
         feat_channels=embed_dims,
         map_size=16,
-        loss_heatmap=dict(type='ThresholdGaussianFocalLoss', alpha=2.0, beta=4.0, gamma=0.8,
-                          loss_weight=1.0),                  # alpha_1
+        loss_heatmap=dict(
+            type='ThresholdGaussianFocalLoss', alpha=2.0, beta=4.0, gamma=0.8,
+            loss_weight=1.0),  # alpha_1
         loss_bbox=dict(type='mmdet.GIoULoss', loss_weight=2.0)),  # alpha_2
     temporal_head=dict(
         type='TemporalLocationHead',
@@ -36,5 +37,5 @@ model = dict(
         embed_dims=embed_dims,
         num_attn_layers=2,
         conf_thr=0.3,
-        loss_conf=dict(type='mmdet.SmoothL1Loss', loss_weight=0.2),     # alpha_3
+        loss_conf=dict(type='mmdet.SmoothL1Loss', loss_weight=0.2),  # alpha_3
         loss_offset=dict(type='mmdet.SmoothL1Loss', loss_weight=0.1)))  # alpha_4

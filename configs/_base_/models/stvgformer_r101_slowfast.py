@@ -46,18 +46,16 @@ model = dict(
         in_channels=2048 + 256,
         embed_dims=embed_dims,
         num_layers=num_layers,
-        layer_cfg=dict(type='STCMTLayer', num_heads=8, feedforward_channels=2048,
-                       dropout=0.1)),
+        layer_cfg=dict(type='STCMTLayer', num_heads=8, feedforward_channels=2048, dropout=0.1)),
     interaction=dict(
-        type='SDIB', num_heads=8, dropout=0.1, static_to_dynamic=True,
-        dynamic_to_static=True),
+        type='SDIB', num_heads=8, dropout=0.1, static_to_dynamic=True, dynamic_to_static=True),
     bbox_head=dict(
         type='QueryBoxHead',
         in_channels=embed_dims,
         hidden_dims=embed_dims,
         num_layers=3,
-        loss_bbox=dict(type='mmdet.L1Loss', loss_weight=5.0),      # lambda_1
-        loss_giou=dict(type='mmdet.GIoULoss', loss_weight=2.0),    # lambda_2
+        loss_bbox=dict(type='mmdet.L1Loss', loss_weight=5.0),  # lambda_1
+        loss_giou=dict(type='mmdet.GIoULoss', loss_weight=2.0),  # lambda_2
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=0.5)),  # lambda_3
     # 2D-TAN head; d_m, depth and kernel are not given in the paper (nor the paper's
     # Aug. 2D-TAN [8] values): 2D-TAN's ActivityNet setting "64x64-K9L4" (microsoft/VideoX
@@ -72,7 +70,7 @@ model = dict(
         kernel_size=9,
         aux_hidden_dims=embed_dims,
         loss_tg=dict(type='ScaledIoUBCELoss', min_iou=0.0, max_iou=1.0,
-                     loss_weight=5.0),                              # lambda_4
+                     loss_weight=5.0),  # lambda_4
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=1.0)),  # lambda_5
     frame_chunk=96,
     pass_batch=2,
@@ -84,5 +82,4 @@ model = dict(
     # (mmstvg/ops Triton kernels; falls back to 'sdpa' with a warning where no GPU is present).
     attn_impl='sdpa',
     # MDETR (ResNet-101 + RoBERTa-base) converted by tools/model_converters/mdetr2mmstvg.py
-    init_cfg=dict(type='Pretrained',
-                  checkpoint='data/pretrained/mdetr_r101_roberta_mmstvg.pth'))
+    init_cfg=dict(type='Pretrained', checkpoint='data/pretrained/mdetr_r101_roberta_mmstvg.pth'))

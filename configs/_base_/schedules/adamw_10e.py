@@ -10,10 +10,19 @@ optim_wrapper = dict(
 # The cosine decay has no `end` / `T_max`: mmengine ends it at train_cfg.max_epochs, so that
 # `--cfg-options train_cfg.max_epochs=N` rescales the whole schedule.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min_ratio=0.01, by_epoch=True, begin=0,
-         convert_to_iter_based=True)
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min_ratio=0.01,
+        by_epoch=True,
+        begin=0,
+        convert_to_iter_based=True)
 ]
 
 # Linear lr scaling with the total batch size (`tools/train.py --auto-scale-lr`).

@@ -13,9 +13,18 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=1.0, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min_ratio=0.01, by_epoch=True, begin=0,
-         convert_to_iter_based=True)
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min_ratio=0.01,
+        by_epoch=True,
+        begin=0,
+        convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -67,30 +67,52 @@ def scene_record(scene: Scene, sentence: str, attributes: Sequence[str], fps: fl
     boxes = target.boxes()[start:end]
     bbox = [[int(x1), int(y1), int(x2 - x1), int(y2 - y1)] for x1, y1, x2, y2 in boxes]
     return {
-        'English': sentence,
-        'bbox': bbox,
-        'st_frame': start + 1,
-        'ed_frame': end,
-        'st_time': round(start / fps, 4),
-        'ed_time': round(end / fps, 4),
-        'img_num': scene.num_frames,
+        'English':
+        sentence,
+        'bbox':
+        bbox,
+        'st_frame':
+        start + 1,
+        'ed_frame':
+        end,
+        'st_time':
+        round(start / fps, 4),
+        'ed_time':
+        round(end / fps, 4),
+        'img_num':
+        scene.num_frames,
         'img_size': [scene.size, scene.size, 3],
-        'fps': fps,
-        'action': scene.query.action,
-        'target': dict(index=scene.target, colour=target.appearance.colour,
-                       shape=target.appearance.shape, size=target.appearance.size),
-        'attributes': list(attributes),
+        'fps':
+        fps,
+        'action':
+        scene.query.action,
+        'target':
+        dict(
+            index=scene.target,
+            colour=target.appearance.colour,
+            shape=target.appearance.shape,
+            size=target.appearance.size),
+        'attributes':
+        list(attributes),
         'actors': [
-            dict(colour=a.appearance.colour, shape=a.appearance.shape, size=a.appearance.size,
-                 actions=[dict(action=e.action, span=[e.start, e.end]) for e in a.actions])
+            dict(
+                colour=a.appearance.colour,
+                shape=a.appearance.shape,
+                size=a.appearance.size,
+                actions=[dict(action=e.action, span=[e.start, e.end]) for e in a.actions])
             for a in scene.actors
         ],
         'seed': [int(s) for s in seed],
     }
 
 
-def make_query(seed: int, split: str, index: int, num_frames: int = 64, size: int = 128,
-               fps: float = 16, scene_cfg: Optional[dict] = None) -> Tuple[Scene, dict]:
+def make_query(seed: int,
+               split: str,
+               index: int,
+               num_frames: int = 64,
+               size: int = 128,
+               fps: float = 16,
+               scene_cfg: Optional[dict] = None) -> Tuple[Scene, dict]:
     """Sample the scene and the record of one query (deterministic in its arguments).
 
     Args:
@@ -157,10 +179,17 @@ def _remove_stale(out_dir: str, counts: Dict[str, int]) -> None:
 def generation_params(num_train: int, num_val: int, num_test: int, num_frames: int, size: int,
                       fps: float, seed: int, crf: int, scene_cfg: Optional[dict]) -> dict:
     """The parameters that determine the output (stored in ``meta.json``)."""
-    return dict(version=FORMAT_VERSION, num_train=int(num_train), num_val=int(num_val),
-                num_test=int(num_test), num_frames=int(num_frames), size=int(size),
-                fps=fps, seed=int(seed), crf=int(crf),
-                scene_cfg=json.loads(json.dumps(scene_cfg or {})))
+    return dict(
+        version=FORMAT_VERSION,
+        num_train=int(num_train),
+        num_val=int(num_val),
+        num_test=int(num_test),
+        num_frames=int(num_frames),
+        size=int(size),
+        fps=fps,
+        seed=int(seed),
+        crf=int(crf),
+        scene_cfg=json.loads(json.dumps(scene_cfg or {})))
 
 
 def is_complete(out_dir: str, params: dict) -> bool:
@@ -267,13 +296,19 @@ def generate_synthetic_stvg(out_dir: str,
         annos = {video_name(split, i): results[split][video_name(split, i)] for i in range(n)}
         _dump_json(annos, osp.join(out_dir, ANN_FILES[split]))
         if split == 'test':
-            _dump_json({k: v['English'] for k, v in annos.items()},
-                       osp.join(out_dir, QUERY_FILE))
+            _dump_json({k: v['English'] for k, v in annos.items()}, osp.join(out_dir, QUERY_FILE))
 
     elapsed = time.time() - t0
-    meta = dict(params=params, counts=counts, elapsed_s=round(elapsed, 2),
-                ann_files={s: ANN_FILES[s] for s, n in counts.items() if n or s != 'test'},
-                tokenizer=TOKENIZER_DIR, videos=VIDEO_DIR)
+    meta = dict(
+        params=params,
+        counts=counts,
+        elapsed_s=round(elapsed, 2),
+        ann_files={
+            s: ANN_FILES[s]
+            for s, n in counts.items() if n or s != 'test'
+        },
+        tokenizer=TOKENIZER_DIR,
+        videos=VIDEO_DIR)
     _dump_json(meta, meta_path)
     log(f'generated {len(tasks)} videos in {elapsed:.1f} s ({workers} workers) -> {out_dir}')
     return dict(meta, skipped=False)

@@ -223,8 +223,10 @@ def render_background(rng: np.random.Generator,
     return np.clip(np.round(bg), 0, 255).astype(np.uint8)
 
 
+# yapf: disable
 def _smooth_jitter(rng: np.random.Generator, num_frames: int, amplitude: float,
                    freq_range: Tuple[float, float] = (0.015, 0.06)) -> np.ndarray:
+    # yapf: enable
     """(num_frames, 2) smooth idle jitter: two sinusoids per axis, |jitter| <= amplitude."""
     t = np.arange(num_frames, dtype=np.float64)
     out = np.zeros((num_frames, 2), dtype=np.float64)
@@ -247,8 +249,10 @@ def _sample_appearances(rng: np.random.Generator, num: int, colours: Sequence[st
     A sharing distractor shares two attributes (w.p. ``two_shared_prob``) or one.
     """
     values = dict(colour=list(colours), shape=list(shapes), size=list(sizes))
-    target = Appearance(colour=str(rng.choice(colours)), shape=str(rng.choice(shapes)),
-                        size=str(rng.choice(sizes)))
+    target = Appearance(
+        colour=str(rng.choice(colours)),
+        shape=str(rng.choice(shapes)),
+        size=str(rng.choice(sizes)))
     out = [target]
     differing_used: List[str] = []
     for _ in range(100 * num):
@@ -276,8 +280,10 @@ def _sample_appearances(rng: np.random.Generator, num: int, colours: Sequence[st
                         attrs[a] = str(rng.choice(others))
             cand = Appearance(**attrs)
         else:
-            cand = Appearance(colour=str(rng.choice(colours)), shape=str(rng.choice(shapes)),
-                              size=str(rng.choice(sizes)))
+            cand = Appearance(
+                colour=str(rng.choice(colours)),
+                shape=str(rng.choice(shapes)),
+                size=str(rng.choice(sizes)))
         if cand not in out:
             out.append(cand)
     return out
@@ -299,10 +305,9 @@ def _max_travel(frame_size: int, extent: int, margin: int) -> float:
     return float(frame_size - 2 * margin - extent)
 
 
-def _sample_event(rng: np.random.Generator, action: str, start: int, length: int,
-                  frame_size: int, sprite_hw: Tuple[int, int], margin: int,
-                  speed_range: Tuple[float, float], travel_range: Tuple[float, float],
-                  jump_height_range: Tuple[float, float],
+def _sample_event(rng: np.random.Generator, action: str, start: int, length: int, frame_size: int,
+                  sprite_hw: Tuple[int, int], margin: int, speed_range: Tuple[float, float],
+                  travel_range: Tuple[float, float], jump_height_range: Tuple[float, float],
                   hop_frames: Tuple[int, int]) -> ActionEvent:
     """Sample the amplitude of one action (see the module docstring)."""
     h, w = sprite_hw
@@ -424,9 +429,13 @@ def sample_scene(rng: np.random.Generator,
     if not 1 <= num_actors[0] <= num_actors[1]:
         raise ValueError(f'invalid num_actors {num_actors}')
     sizes_map = {k: SIZES[k] for k in sizes}
-    ev_kwargs = dict(frame_size=size, margin=margin + int(np.ceil(jitter)),
-                     speed_range=speed_range, travel_range=travel_range,
-                     jump_height_range=jump_height_range, hop_frames=hop_frames)
+    ev_kwargs = dict(
+        frame_size=size,
+        margin=margin + int(np.ceil(jitter)),
+        speed_range=speed_range,
+        travel_range=travel_range,
+        jump_height_range=jump_height_range,
+        hop_frames=hop_frames)
     p_dis = np.asarray(distractor_actions, dtype=np.float64)
     p_dis = p_dis / p_dis.sum()
 
@@ -437,18 +446,19 @@ def sample_scene(rng: np.random.Generator,
     for attempt in range(max_attempts):
         # all ``n`` actors must fit; only the last few attempts may drop distractors
         required = n if attempt < max_attempts // 2 else num_actors[0]
-        apps = _sample_appearances(rng, n, colours, shapes, sizes, share_prob,
-                                   two_shared_prob)
+        apps = _sample_appearances(rng, n, colours, shapes, sizes, share_prob, two_shared_prob)
         actors = [
-            Actor(a, make_sprite(a.shape, sprite_side(a.size, size, sizes_map)),
-                  jitter=_smooth_jitter(rng, num_frames, jitter)) for a in apps
+            Actor(
+                a,
+                make_sprite(a.shape, sprite_side(a.size, size, sizes_map)),
+                jitter=_smooth_jitter(rng, num_frames, jitter)) for a in apps
         ]
         target = actors[0]
         query_action = str(rng.choice(actions))
         length = span_length(span_frac)
         start = int(rng.integers(0, num_frames - length + 1))
-        query = _sample_event(rng, query_action, start, length,
-                              sprite_hw=target.mask.shape, **ev_kwargs)
+        query = _sample_event(
+            rng, query_action, start, length, sprite_hw=target.mask.shape, **ev_kwargs)
         target.actions.append(query)
         other_actions = [a for a in actions if a != query_action]
         if other_actions and rng.random() < target_extra_prob:
@@ -457,13 +467,21 @@ def sample_scene(rng: np.random.Generator,
         same_action_idx = 1 if len(actors) > 1 and rng.random() < same_action_prob else None
         for i, actor in enumerate(actors[1:], start=1):
             if i == same_action_idx:
-                _add_action(rng, actor, query_action, distractor_span_frac, num_frames,
-                            action_gap, ev_kwargs, size, margin,
-                            avoid=[(query.start, query.end)])
+                _add_action(
+                    rng,
+                    actor,
+                    query_action,
+                    distractor_span_frac,
+                    num_frames,
+                    action_gap,
+                    ev_kwargs,
+                    size,
+                    margin,
+                    avoid=[(query.start, query.end)])
             n_act = int(rng.choice(len(p_dis), p=p_dis))
             for _ in range(n_act - int(i == same_action_idx)):
-                _add_action(rng, actor, str(rng.choice(actions)), distractor_span_frac,
-                            num_frames, action_gap, ev_kwargs, size, margin)
+                _add_action(rng, actor, str(rng.choice(actions)), distractor_span_frac, num_frames,
+                            action_gap, ev_kwargs, size, margin)
 
         if not _place(rng, target, [], size, margin, gap, tries=20):
             continue
@@ -482,15 +500,26 @@ def sample_scene(rng: np.random.Generator,
         for actor in drawn:
             actor.actions.sort(key=lambda e: e.start)
         background = render_background(rng, size, **(background_cfg or {}))
-        return Scene(size=size, num_frames=num_frames, background=background, actors=drawn,
-                     target=int(np.nonzero(order == 0)[0][0]), query=query)
+        return Scene(
+            size=size,
+            num_frames=num_frames,
+            background=background,
+            actors=drawn,
+            target=int(np.nonzero(order == 0)[0][0]),
+            query=query)
     raise RuntimeError(f'could not sample a scene in {max_attempts} attempts '
                        f'(size={size}, num_frames={num_frames}, num_actors={num_actors})')
 
 
-def _add_action(rng: np.random.Generator, actor: Actor, action: str,
-                span_frac: Tuple[float, float], num_frames: int, action_gap: int,
-                ev_kwargs: dict, frame_size: int, margin: int,
+def _add_action(rng: np.random.Generator,
+                actor: Actor,
+                action: str,
+                span_frac: Tuple[float, float],
+                num_frames: int,
+                action_gap: int,
+                ev_kwargs: dict,
+                frame_size: int,
+                margin: int,
                 avoid: Sequence[Tuple[int, int]] = ()) -> bool:
     """Add one action at a free time; keep it only if the actor's path still fits."""
     length = int(np.clip(round(rng.uniform(*span_frac) * num_frames), 2, num_frames))

@@ -27,7 +27,9 @@ EXTRA_WORDS: Tuple[str, ...] = ('the', 'shape', '.', 'left', 'right')
 GENERIC_NOUN = 'shape'
 
 
-def describe(target: Appearance, others: Sequence[Appearance], rng: np.random.Generator,
+def describe(target: Appearance,
+             others: Sequence[Appearance],
+             rng: np.random.Generator,
              attribute_order: Sequence[str] = ATTRIBUTES) -> Tuple[str, Tuple[str, ...]]:
     """Minimal unique noun phrase for ``target``.
 
@@ -111,7 +113,8 @@ def build_tokenizer(vocabulary: Sequence[str] = None, model_max_length: int = 32
         padding_side='right')
 
 
-def save_tokenizer(out_dir: str, vocabulary: Sequence[str] = None,
+def save_tokenizer(out_dir: str,
+                   vocabulary: Sequence[str] = None,
                    model_max_length: int = 32) -> str:
     """Build the tokenizer and ``save_pretrained`` it to ``out_dir``; returns ``out_dir``."""
     tokenizer = build_tokenizer(vocabulary, model_max_length)

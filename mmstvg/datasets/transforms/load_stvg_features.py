@@ -46,8 +46,11 @@ class LoadSTVGFeatures(BaseTransform):
             a file with another size raises a ``ValueError`` naming it. None: not checked.
     """
 
-    def __init__(self, h5_key: str = 'features', frame_stride: int = 1,
-                 mmap: bool = True, channels: Optional[int] = None) -> None:
+    def __init__(self,
+                 h5_key: str = 'features',
+                 frame_stride: int = 1,
+                 mmap: bool = True,
+                 channels: Optional[int] = None) -> None:
         if int(frame_stride) < 1:
             raise ValueError(f'frame_stride must be >= 1, got {frame_stride}')
         self.h5_key = h5_key

@@ -16,10 +16,9 @@ from mmengine.structures import BaseDataElement
 from mmstvg.registry import TRANSFORMS
 from mmstvg.structures import STVGDataSample
 
-DEFAULT_META_KEYS = ('qid', 'video_name', 'filename', 'sentence', 'sentence_type',
-                     'num_frames', 'fps', 'ori_shape', 'img_shape', 'clip', 'frame_inds',
-                     'num_passes', 'flip', 'flip_direction', 'scale_factor', 'crop_bbox',
-                     'height', 'width')
+DEFAULT_META_KEYS = ('qid', 'video_name', 'filename', 'sentence', 'sentence_type', 'num_frames',
+                     'fps', 'ori_shape', 'img_shape', 'clip', 'frame_inds', 'num_passes', 'flip',
+                     'flip_direction', 'scale_factor', 'crop_bbox', 'height', 'width')
 
 
 @TRANSFORMS.register_module()
@@ -49,7 +48,8 @@ class PackSTVGInputs(BaseTransform):
             as ``TrivialGrounder``. Defaults to True.
     """
 
-    def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS,
+    def __init__(self,
+                 meta_keys: Sequence[str] = DEFAULT_META_KEYS,
                  require_inputs: bool = True) -> None:
         self.meta_keys = tuple(meta_keys)
         self.require_inputs = require_inputs
@@ -90,15 +90,13 @@ class PackSTVGInputs(BaseTransform):
     @staticmethod
     def _gt_tube(results: dict) -> BaseDataElement:
         span = results['gt_span']
-        gt = BaseDataElement(span=torch.as_tensor([int(span[0]), int(span[1])],
-                                                  dtype=torch.long))
+        gt = BaseDataElement(span=torch.as_tensor([int(span[0]), int(span[1])], dtype=torch.long))
         if 'frame_in_span' in results:  # LoadTubeTargets ran
             gt.bboxes = torch.from_numpy(
                 np.asarray(results['gt_tube_bboxes'], dtype=np.float32).reshape(-1, 4))
             gt.frame_bboxes = torch.from_numpy(
                 np.asarray(results['gt_bboxes'], dtype=np.float32).reshape(-1, 4))
-            gt.frame_in_span = torch.from_numpy(
-                np.asarray(results['frame_in_span'], dtype=bool))
+            gt.frame_in_span = torch.from_numpy(np.asarray(results['frame_in_span'], dtype=bool))
         else:
             gt.bboxes = torch.from_numpy(
                 np.asarray(results['gt_bboxes'], dtype=np.float32).reshape(-1, 4))
@@ -124,10 +122,9 @@ class PackSTVGInputs(BaseTransform):
                            '`imgs` nor `features` (missing decode/feature transform?).')
         if 'text_input_ids' in results:
             inputs['text'] = dict(
-                input_ids=torch.as_tensor(np.asarray(results['text_input_ids']),
-                                          dtype=torch.long),
-                attention_mask=torch.as_tensor(np.asarray(results['text_attention_mask']),
-                                               dtype=torch.long))
+                input_ids=torch.as_tensor(np.asarray(results['text_input_ids']), dtype=torch.long),
+                attention_mask=torch.as_tensor(
+                    np.asarray(results['text_attention_mask']), dtype=torch.long))
 
         sample = STVGDataSample(metainfo=self._metainfo(results))
         if results.get('gt_span') is not None and results.get('gt_bboxes') is not None:

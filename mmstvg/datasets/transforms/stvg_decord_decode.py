@@ -54,11 +54,14 @@ class STVGDecordDecode(DecordDecode):
             ``FPS_RTOL``.
     """
 
-    def __init__(self, mode: str = 'accurate', out_of_range: str = 'clamp',
-                 max_clamp: Optional[int] = DEFAULT_MAX_CLAMP, check_annotation: bool = True,
+    def __init__(self,
+                 mode: str = 'accurate',
+                 out_of_range: str = 'clamp',
+                 max_clamp: Optional[int] = DEFAULT_MAX_CLAMP,
+                 check_annotation: bool = True,
                  fps_rtol: float = FPS_RTOL) -> None:
         super().__init__(mode=mode)
-        clamp_tolerance(out_of_range, max_clamp)   # validates out_of_range
+        clamp_tolerance(out_of_range, max_clamp)  # validates out_of_range
         self.out_of_range = out_of_range
         self.max_clamp = max_clamp
         self.check_annotation = check_annotation
@@ -84,8 +87,8 @@ class STVGDecordDecode(DecordDecode):
                                        self.fps_rtol) if self.check_annotation else None
         if check is not None:
             check(num_frames=total, fps=float(container.get_avg_fps()))
-        reason = check_frame_coverage(int(frame_inds.max()) + 1, total, self.out_of_range,
-                                      self.max_clamp)
+        reason = check_frame_coverage(
+            int(frame_inds.max()) + 1, total, self.out_of_range, self.max_clamp)
         if reason is not None:
             raise IndexError(f'STVGDecordDecode: {filename}: {reason}')
         # decord's own decoding (both modes of mmaction2's DecordDecode), indices clamped

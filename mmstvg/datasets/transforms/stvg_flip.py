@@ -90,15 +90,15 @@ class STVGFlip(Flip):
             self._swap[a] = b
             self._swap[b] = a
         words = sorted(self._swap, key=len, reverse=True)
-        self._pattern = re.compile(r'\b(' + '|'.join(map(re.escape, words)) + r')\b',
-                                   re.IGNORECASE) if words else None
+        self._pattern = re.compile(r'\b(' + '|'.join(map(re.escape, words)) +
+                                   r')\b', re.IGNORECASE) if words else None
 
     def swap_words(self, sentence: str) -> str:
         """Swap every word of ``word_pairs`` in ``sentence`` (whole words, case kept)."""
         if self._pattern is None:
             return sentence
-        return self._pattern.sub(
-            lambda m: _match_case(self._swap[m.group(0).lower()], m.group(0)), sentence)
+        return self._pattern.sub(lambda m: _match_case(self._swap[m.group(0).lower()], m.group(0)),
+                                 sentence)
 
     def _flip_imgs(self, imgs, modality):
         """Flip out of place (``Flip`` flips in place, see module docstring, item 4)."""

@@ -21,8 +21,8 @@ from typing import Optional
 from mmcv.transforms import BaseTransform
 
 from mmstvg.registry import TRANSFORMS
-from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, clamp_tolerance,
-                                   container_meta, decode_frames, video_annotation_check)
+from mmstvg.utils.video_io import (DEFAULT_MAX_CLAMP, FPS_RTOL, clamp_tolerance, container_meta,
+                                   decode_frames, video_annotation_check)
 
 
 @TRANSFORMS.register_module()
@@ -74,10 +74,13 @@ class STVGPyAVDecode(BaseTransform):
             ``FPS_RTOL``.
     """
 
-    def __init__(self, multi_thread: bool = False, out_of_range: str = 'clamp',
-                 max_clamp: Optional[int] = DEFAULT_MAX_CLAMP, check_annotation: bool = True,
+    def __init__(self,
+                 multi_thread: bool = False,
+                 out_of_range: str = 'clamp',
+                 max_clamp: Optional[int] = DEFAULT_MAX_CLAMP,
+                 check_annotation: bool = True,
                  fps_rtol: float = FPS_RTOL) -> None:
-        clamp_tolerance(out_of_range, max_clamp)   # validates out_of_range
+        clamp_tolerance(out_of_range, max_clamp)  # validates out_of_range
         self.multi_thread = multi_thread
         self.out_of_range = out_of_range
         self.max_clamp = max_clamp
@@ -103,10 +106,13 @@ class STVGPyAVDecode(BaseTransform):
             except Exception:
                 container.close()
                 raise
-        imgs, available = decode_frames(container, results['frame_inds'],
-                                        out_of_range=self.out_of_range,
-                                        max_clamp=self.max_clamp,
-                                        multi_thread=self.multi_thread, filename=filename)
+        imgs, available = decode_frames(
+            container,
+            results['frame_inds'],
+            out_of_range=self.out_of_range,
+            max_clamp=self.max_clamp,
+            multi_thread=self.multi_thread,
+            filename=filename)
         if available >= 0:
             results['total_frames'] = available
         if check is not None:

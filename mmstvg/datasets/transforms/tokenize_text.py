@@ -90,8 +90,11 @@ class TokenizeText(BaseTransform):
             raise ValueError(f'TokenizeText: query {results.get("qid")!r} has an empty '
                              f'`{self.text_key}` ({sentence!r}).')
         enc = self.tokenizer(
-            sentence.strip(), max_length=self.max_length, truncation=True,
-            padding=self.padding, return_attention_mask=True)
+            sentence.strip(),
+            max_length=self.max_length,
+            truncation=True,
+            padding=self.padding,
+            return_attention_mask=True)
         results['text_input_ids'] = np.asarray(enc['input_ids'], dtype=np.int64)
         results['text_attention_mask'] = np.asarray(enc['attention_mask'], dtype=np.int64)
         return results

@@ -32,7 +32,10 @@ class TokenizeWords(BaseTransform):
         text_key (str): key of the sentence. Defaults to ``'sentence'``.
     """
 
-    def __init__(self, vocab_file: str, max_length: int = 20, lower: bool = True,
+    def __init__(self,
+                 vocab_file: str,
+                 max_length: int = 20,
+                 lower: bool = True,
                  text_key: str = 'sentence') -> None:
         self.vocab_file = vocab_file
         self.max_length = int(max_length)

@@ -31,7 +31,7 @@ def current_umask() -> int:
                     return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
-    mask = os.umask(0o022)   # the portable way: set and restore
+    mask = os.umask(0o022)  # the portable way: set and restore
     os.umask(mask)
     return mask
 
@@ -51,8 +51,7 @@ def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     directory = osp.dirname(osp.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
     mode = _mode_for(filepath)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filepath)}.', suffix='.tmp',
-                               dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=directory)
     try:
         with os.fdopen(fd, 'wb') as f:
             os.chmod(tmp, mode)

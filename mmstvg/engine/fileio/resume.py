@@ -20,8 +20,7 @@ from typing import List, Optional, Tuple
 
 from mmengine.logging import print_log
 
-from mmstvg.utils.checkpoint_safety import (CheckpointError, CorruptCheckpointError,
-                                            safe_torch_load)
+from mmstvg.utils.checkpoint_safety import CheckpointError, CorruptCheckpointError, safe_torch_load
 
 
 def is_loadable_checkpoint(path: str) -> Tuple[bool, str]:
@@ -81,13 +80,17 @@ def find_resumable_checkpoint(work_dir: str, logger: str = 'current') -> Optiona
     """
     for path in _candidates(work_dir):
         if not osp.isfile(path):
-            print_log(f'resume: {path} (named by last_checkpoint) does not exist, skipped',
-                      logger=logger, level=30)
+            print_log(
+                f'resume: {path} (named by last_checkpoint) does not exist, skipped',
+                logger=logger,
+                level=30)
             continue
         ok, reason = is_loadable_checkpoint(path)
         if ok:
             return path
         print_log(f'resume: {reason}; trying an older checkpoint', logger=logger, level=30)
-    print_log(f'resume: no loadable checkpoint in {work_dir}; training starts from scratch',
-              logger=logger, level=30)
+    print_log(
+        f'resume: no loadable checkpoint in {work_dir}; training starts from scratch',
+        logger=logger,
+        level=30)
     return None

@@ -27,10 +27,10 @@ class CheckpointCoverageHook(Hook):
     it.
     """
 
-    priority = 'VERY_HIGH'   # before any other hook uses the checkpoint
+    priority = 'VERY_HIGH'  # before any other hook uses the checkpoint
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         filename = runner.cfg.get('load_from') or 'the loaded checkpoint'
-        check_state_dict_coverage(model, checkpoint, filename,
-                                  allow_partial=bool(runner.cfg.get('allow_partial_load')))
+        check_state_dict_coverage(
+            model, checkpoint, filename, allow_partial=bool(runner.cfg.get('allow_partial_load')))

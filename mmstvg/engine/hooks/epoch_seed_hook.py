@@ -48,7 +48,9 @@ class EpochSeedHook(Hook):
                 seeded = True
         if not seeded and getattr(loader, 'num_workers', 0) > 0 and not self._warned:
             self._warned = True
-            print_log(f'EpochSeedHook: {type(loader.dataset).__name__} has no set_epoch_seed, '
-                      'so its DataLoader workers are not reseeded per epoch: a resumed run '
-                      'draws other augmentations than an uninterrupted one.',
-                      logger='current', level=30)
+            print_log(
+                f'EpochSeedHook: {type(loader.dataset).__name__} has no set_epoch_seed, '
+                'so its DataLoader workers are not reseeded per epoch: a resumed run '
+                'draws other augmentations than an uninterrupted one.',
+                logger='current',
+                level=30)

@@ -139,14 +139,19 @@ class STVGVisualizationHook(Hook):
         self._used_names: Set[str] = set()
 
     # ------------------------------------------------------------------ helpers
-    def _draw(self, name: str, data_sample: STVGDataSample, step: int,
+    def _draw(self,
+              name: str,
+              data_sample: STVGDataSample,
+              step: int,
               out_file: Optional[str] = None) -> bool:
         """Draw one sample; False (and a warning) when its video cannot be read."""
         filename = data_sample.metainfo.get('filename', None)
         if not filename:
-            print_log('STVGVisualizationHook: the data sample has no metainfo `filename` '
-                      '(keep it in PackSTVGInputs.meta_keys); sample not drawn.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'STVGVisualizationHook: the data sample has no metainfo `filename` '
+                '(keep it in PackSTVGInputs.meta_keys); sample not drawn.',
+                logger='current',
+                level=logging.WARNING)
             return False
         clip = data_sample.metainfo.get('clip', None)
         frame_range = tuple(int(v) for v in clip) if (self.clip_only and clip is not None) \
@@ -170,8 +175,11 @@ class STVGVisualizationHook(Hook):
             if not _is_read_error(err):
                 raise
             # a missing / unreadable video must not abort an evaluation: warn and go on
-            print_log(f'STVGVisualizationHook: cannot read {filename} ({err}); sample '
-                      'not drawn.', logger='current', level=logging.WARNING)
+            print_log(
+                f'STVGVisualizationHook: cannot read {filename} ({err}); sample '
+                'not drawn.',
+                logger='current',
+                level=logging.WARNING)
             return False
         return True
 
@@ -232,15 +240,14 @@ class STVGVisualizationHook(Hook):
         if self.draw is False:
             return
         if self.test_out_dir is not None and self._test_out_path is None:
-            self._test_out_path = osp.join(runner.work_dir, runner.timestamp,
-                                           self.test_out_dir)
+            self._test_out_path = osp.join(runner.work_dir, runner.timestamp, self.test_out_dir)
             mkdir_or_exist(self._test_out_path)
         for data_sample in outputs:
             if self.max_samples is not None and self._test_index >= self.max_samples:
                 return
             self._test_index += 1
             out_file = self._out_file(data_sample) if self._test_out_path else None
-            if out_file is not None:   # test_out_dir == the video folder: never overwrite
+            if out_file is not None:  # test_out_dir == the video folder: never overwrite
                 check_outputs_not_inputs({'test_out_dir output': out_file},
                                          {'video': data_sample.metainfo.get('filename')})
             name = str(data_sample.metainfo.get('qid', 'test_video')) if self.show \

@@ -4,10 +4,9 @@ from .frame_sampling import tubedetr_clip, tubedetr_sample_frames
 from .stvg_protocols import (PROTOCOLS, aggregate_stvg_results, eval_query_dense,
                              eval_query_hcstvg_official, eval_query_sampled, evaluate_query,
                              evaluate_stvg)
-from .submission import (SUBMISSION_ENTRY_FORMAT, SUBMISSION_FRAME_BASE,
-                         InvalidSubmissionError, check_submission_entry, parse_submission,
-                         submission_entry_to_tube, submission_error_message,
-                         submission_to_tubes, tube_to_submission_entry)
+from .submission import (SUBMISSION_ENTRY_FORMAT, SUBMISSION_FRAME_BASE, InvalidSubmissionError,
+                         check_submission_entry, parse_submission, submission_entry_to_tube,
+                         submission_error_message, submission_to_tubes, tube_to_submission_entry)
 from .temporal import span_hull, span_intersection, temporal_iou
 from .tube_interpolation import densify_tube, interpolate_tube_boxes, merge_tube_keyframes
 
@@ -17,7 +16,6 @@ __all__ = [
     'eval_query_sampled', 'evaluate_query', 'evaluate_stvg', 'SUBMISSION_ENTRY_FORMAT',
     'SUBMISSION_FRAME_BASE', 'InvalidSubmissionError', 'check_submission_entry',
     'parse_submission', 'submission_entry_to_tube', 'submission_error_message',
-    'submission_to_tubes', 'tube_to_submission_entry',
-    'span_hull', 'span_intersection', 'temporal_iou', 'densify_tube', 'interpolate_tube_boxes',
-    'merge_tube_keyframes'
+    'submission_to_tubes', 'tube_to_submission_entry', 'span_hull', 'span_intersection',
+    'temporal_iou', 'densify_tube', 'interpolate_tube_boxes', 'merge_tube_keyframes'
 ]

@@ -87,8 +87,8 @@ def _pred_arrays(pred: Mapping, qid=None) -> tuple:
     return span, frame_ids, boxes
 
 
-def _ious_on_frames(frames: np.ndarray, gt_span: tuple, gt_boxes: np.ndarray,
-                    pred_ids: np.ndarray, pred_boxes: np.ndarray) -> np.ndarray:
+def _ious_on_frames(frames: np.ndarray, gt_span: tuple, gt_boxes: np.ndarray, pred_ids: np.ndarray,
+                    pred_boxes: np.ndarray) -> np.ndarray:
     """IoU of the (interpolated) predicted box and the GT box at each of ``frames`` (all in
     the GT span); 0 everywhere when the prediction has no box."""
     if frames.size == 0:
@@ -133,9 +133,7 @@ def eval_query_sampled(gt: Mapping,
     inter_frames = frames[(frames >= inter[0]) & (frames < inter[1])]
     num_union = int(np.count_nonzero((frames >= union[0]) & (frames < union[1])))
     ious = _ious_on_frames(inter_frames, gt_span, gt_boxes, pred_ids, pred_boxes)
-    return dict(
-        tIoU=temporal_iou(pred_span, gt_span),
-        vIoU=float(ious.sum()) / max(num_union, 1))
+    return dict(tIoU=temporal_iou(pred_span, gt_span), vIoU=float(ious.sum()) / max(num_union, 1))
 
 
 def eval_query_dense(gt: Mapping, pred: Mapping, qid=None) -> Dict[str, float]:
@@ -160,9 +158,7 @@ def eval_query_dense(gt: Mapping, pred: Mapping, qid=None) -> Dict[str, float]:
         vIoU=float(ious.sum()) / max(union[1] - union[0], 1))
 
 
-def eval_query_hcstvg_official(gt: Mapping,
-                               pred: Optional[Mapping],
-                               qid=None) -> Dict[str, float]:
+def eval_query_hcstvg_official(gt: Mapping, pred: Optional[Mapping], qid=None) -> Dict[str, float]:
     """tIoU and vIoU of one query as the HC-STVG challenge's ``eval_hcvg.py`` scores it.
 
     Only the frames that carry a predicted box count (no interpolation); a box outside the
@@ -211,15 +207,20 @@ def evaluate_query(gt: Mapping,
     if protocol == 'dense':
         return eval_query_dense(gt, pred, qid=qid)
     return eval_query_sampled(
-        gt, pred, eval_fps=eval_fps, video_max_len=video_max_len,
-        tubedetr_clip=tubedetr_clip, qid=qid)
+        gt,
+        pred,
+        eval_fps=eval_fps,
+        video_max_len=video_max_len,
+        tubedetr_clip=tubedetr_clip,
+        qid=qid)
 
 
 def _threshold_key(thr: float) -> str:
     return f'vIoU@{format(float(thr), "g")}'
 
 
-def _mean_scores(results: Sequence[Mapping], iou_thresholds: Sequence[float],
+def _mean_scores(results: Sequence[Mapping],
+                 iou_thresholds: Sequence[float],
                  num_failures: int = 0) -> dict:
     """Means over ``results`` plus ``num_failures`` queries scoring 0."""
     zeros = np.zeros(num_failures, dtype=np.float64)
@@ -260,8 +261,7 @@ def aggregate_stvg_results(results: Sequence[Mapping],
     if len(results) == 0:
         raise ValueError('no valid query left to score' +
                          (f' ({num_skipped} skipped as invalid)' if num_skipped else ''))
-    metrics = _mean_scores(results, iou_thresholds,
-                           num_skipped if skipped_as_failures else 0)
+    metrics = _mean_scores(results, iou_thresholds, num_skipped if skipped_as_failures else 0)
     types = sorted({r.get('sentence_type') for r in results if r.get('sentence_type')})
     for stype in types:
         group = [r for r in results if r.get('sentence_type') == stype]
@@ -312,13 +312,26 @@ def evaluate_stvg(gts: Mapping,
     per_query: List[dict] = []
     for qid, gt in gts.items():
         if qid in invalid_preds:
-            per_query.append(dict(qid=qid, sentence_type=gt.get('sentence_type'), tIoU=0.0,
-                                  vIoU=0.0, invalid_prediction=True))
+            per_query.append(
+                dict(
+                    qid=qid,
+                    sentence_type=gt.get('sentence_type'),
+                    tIoU=0.0,
+                    vIoU=0.0,
+                    invalid_prediction=True))
             continue
         scores = evaluate_query(
-            gt, preds.get(qid), protocol, eval_fps=eval_fps, video_max_len=video_max_len,
-            tubedetr_clip=tubedetr_clip, qid=qid)
+            gt,
+            preds.get(qid),
+            protocol,
+            eval_fps=eval_fps,
+            video_max_len=video_max_len,
+            tubedetr_clip=tubedetr_clip,
+            qid=qid)
         per_query.append(dict(qid=qid, sentence_type=gt.get('sentence_type'), **scores))
-    metrics = aggregate_stvg_results(per_query, iou_thresholds, num_skipped=num_skipped,
-                                     skipped_as_failures=skipped_as_failures)
+    metrics = aggregate_stvg_results(
+        per_query,
+        iou_thresholds,
+        num_skipped=num_skipped,
+        skipped_as_failures=skipped_as_failures)
     return metrics, per_query

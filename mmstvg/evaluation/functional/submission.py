@@ -139,12 +139,12 @@ def check_submission_entry(entry) -> List[str]:
         return problems
     bad_keys, bad_boxes, non_finite, inverted = [], [], [], []
     for key, box in bbox.items():
-        if not (isinstance(key, str) and key.isascii() and key.isdigit()
-                and str(int(key)) == key and int(key) >= SUBMISSION_FRAME_BASE):
+        if not (isinstance(key, str) and key.isascii() and key.isdigit() and str(int(key)) == key
+                and int(key) >= SUBMISSION_FRAME_BASE):
             bad_keys.append(repr(key))
             continue
-        if not (isinstance(box, (list, tuple)) and len(box) == 4
-                and all(_is_number(v) for v in box)):
+        if not (isinstance(box,
+                           (list, tuple)) and len(box) == 4 and all(_is_number(v) for v in box)):
             bad_boxes.append(f'[{key!r}] = {box!r:.40}')
         elif not all(math.isfinite(v) for v in box):
             non_finite.append(f'[{key!r}] = {list(box)}')
@@ -195,8 +195,7 @@ def _checked_entry_to_tube(entry: Mapping) -> dict:
     items = sorted(((int(k) - SUBMISSION_FRAME_BASE, v) for k, v in entry['bbox'].items()),
                    key=lambda kv: kv[0])
     frame_ids = np.array([k for k, _ in items], dtype=np.int64)
-    bboxes = np.array([list(map(float, v)) for _, v in items],
-                      dtype=np.float64).reshape(-1, 4)
+    bboxes = np.array([list(map(float, v)) for _, v in items], dtype=np.float64).reshape(-1, 4)
     return dict(span=(start, end), frame_ids=frame_ids, bboxes=bboxes)
 
 
@@ -209,15 +208,17 @@ def submission_error_message(errors: Mapping[str, List[str]], filename: Optional
         filename (str, optional): the submission file.
         num_entries (int): entries in the submission.
     """
-    lines = [f'{filename or "submission"}: {len(errors)} of {num_entries} entries are '
-             f'malformed; each entry must be {SUBMISSION_ENTRY_FORMAT}:']
+    lines = [
+        f'{filename or "submission"}: {len(errors)} of {num_entries} entries are '
+        f'malformed; each entry must be {SUBMISSION_ENTRY_FORMAT}:'
+    ]
     lines += [f'  {qid!r}: {"; ".join(problems)}' for qid, problems in errors.items()]
     return '\n'.join(lines)
 
 
-def parse_submission(submission,
-                     filename: Optional[str] = None) -> Tuple[Dict[str, dict],
-                                                              Dict[str, List[str]]]:
+def parse_submission(
+        submission,
+        filename: Optional[str] = None) -> Tuple[Dict[str, dict], Dict[str, List[str]]]:
     """Tubes of the well-formed entries of a submission, and the problems of the others.
 
     Args:
@@ -239,8 +240,9 @@ def parse_submission(submission,
             f'{name} must hold a dict {{qid: entry}}, got {type(submission).__name__}{hint}; '
             f'each entry is {SUBMISSION_ENTRY_FORMAT}')
     if submission and all(
-            isinstance(e, Mapping) and any(k in e for k in _ANNOTATION_KEYS)
-            and not isinstance(e.get('bbox'), Mapping) for e in submission.values()):
+            isinstance(e, Mapping) and any(
+                k in e for k in _ANNOTATION_KEYS) and not isinstance(e.get('bbox'), Mapping)
+            for e in submission.values()):
         raise InvalidSubmissionError(
             f'{name} is an annotation file (its entries carry '
             f'{"/".join(k for k in _ANNOTATION_KEYS)} and a list of boxes), not a submission: '

@@ -25,7 +25,7 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
-from ..functional import (PROTOCOLS, densify_tube, evaluate_stvg, tube_to_submission_entry)
+from ..functional import PROTOCOLS, densify_tube, evaluate_stvg, tube_to_submission_entry
 
 
 def _to_numpy(value: Any) -> Optional[np.ndarray]:
@@ -143,8 +143,8 @@ class STVGMetric(BaseMetric):
                 gt = dict(
                     span=tuple(int(v) for v in _to_numpy(_field(gt_tube, 'span')).reshape(-1)),
                     bboxes=_to_numpy(_field(gt_tube, 'bboxes')).astype(np.float64),
-                    clip=None if sample.get('clip') is None else
-                    tuple(int(v) for v in np.asarray(sample['clip']).reshape(-1)),
+                    clip=None if sample.get('clip') is None else tuple(
+                        int(v) for v in np.asarray(sample['clip']).reshape(-1)),
                     fps=None if sample.get('fps') is None else float(sample['fps']),
                     num_frames=sample.get('num_frames'),
                     sentence_type=sample.get('sentence_type'))
@@ -169,7 +169,8 @@ class STVGMetric(BaseMetric):
         mmengine.mkdir_or_exist(out_dir)
         mmengine.dump(dict(submission), self.submission_file, file_format='json')
         print_log(f'STVGMetric: wrote {len(submission)} predictions to '
-                  f'{self.submission_file}', logger='current')
+                  f'{self.submission_file}',
+                  logger='current')
 
     def compute_metrics(self, results: List[dict]) -> dict:
         """Dump the submission when asked, then score (unless ``format_only``).
@@ -190,13 +191,15 @@ class STVGMetric(BaseMetric):
         num_skipped = sum(len(v) for v in skipped.values())
         if not results:
             raise ValueError(
-                f'STVGMetric: no valid query left in {meta.get("ann_file", "the dataset")}'
-                + (f' ({num_skipped} skipped as invalid: {skipped})' if num_skipped else
-                   ' (no result was processed)'))
+                f'STVGMetric: no valid query left in {meta.get("ann_file", "the dataset")}' +
+                (f' ({num_skipped} skipped as invalid: {skipped})'
+                 if num_skipped else ' (no result was processed)'))
         if num_skipped:
-            print_log(f'STVGMetric: {num_skipped} queries were skipped by the dataset as '
-                      f'invalid and have no prediction: {skipped}', logger='current',
-                      level=30)
+            print_log(
+                f'STVGMetric: {num_skipped} queries were skipped by the dataset as '
+                f'invalid and have no prediction: {skipped}',
+                logger='current',
+                level=30)
         if self.submission_file:
             self._dump_submission(results)
             if num_skipped:
@@ -218,8 +221,13 @@ class STVGMetric(BaseMetric):
             if pred is not None:
                 preds[r['qid']] = pred
         metrics, _ = evaluate_stvg(
-            gts, preds, protocol=self.protocol, eval_fps=self.eval_fps,
-            video_max_len=self.video_max_len, iou_thresholds=self.iou_thresholds,
-            tubedetr_clip=self.tubedetr_clip, num_skipped=num_skipped,
+            gts,
+            preds,
+            protocol=self.protocol,
+            eval_fps=self.eval_fps,
+            video_max_len=self.video_max_len,
+            iou_thresholds=self.iou_thresholds,
+            tubedetr_clip=self.tubedetr_clip,
+            num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
         return dict(metrics)

@@ -11,10 +11,11 @@ slow pathway reads every ``resample_rate``-th frame), each sampled frame gets a 
 temporal receptive field covers its neighbouring sampled frames, i.e. a clip centred on it —
 one forward pass instead of T. It is not the paper's input: the frames a clip sees are the
 sparse sampled frames (their spacing differs between 48 training and 96 test frames per pass,
-and the slow pathway's stride is stretched accordingly). Every pathway's output is resampled to T time steps (nearest:
-a frame takes the feature of the slow clip it belongs to) and to a common spatial size, and
-the pathways are concatenated on channels. To use features of T separately extracted clips
-instead, drop the video backbone and load them with ``LoadSTVGFeatures``.
+and the slow pathway's stride is stretched accordingly). Every pathway's output is
+resampled to T time steps (nearest: a frame takes the feature of the slow clip it belongs
+to) and to a common spatial size, and the pathways are concatenated on channels. To use
+features of T separately extracted clips instead, drop the video backbone and load them
+with ``LoadSTVGFeatures``.
 
 Pretrained weights: an mmaction2 AVA detector checkpoint (``backbone.*`` keys) loads with
 ``init_cfg=dict(type='Pretrained', checkpoint=...)`` on this module (its backbone is the

@@ -66,10 +66,10 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
         if mean is not None:
             if len(mean) not in (1, 3) or len(std) not in (1, 3):
                 raise ValueError('`mean` and `std` need 1 or 3 values.')
-            self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(
-                -1, 1, 1), False)
-            self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(
-                -1, 1, 1), False)
+            self.register_buffer('mean',
+                                 torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1), False)
+            self.register_buffer('std',
+                                 torch.tensor(std, dtype=torch.float32).view(-1, 1, 1), False)
             self._enable_normalize = True
         else:
             self._enable_normalize = False
@@ -95,8 +95,7 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
             out = {}
             for key in inputs[0]:
                 if key == 'text':
-                    out['text'] = {k: [x['text'][k] for x in inputs]
-                                   for k in inputs[0]['text']}
+                    out['text'] = {k: [x['text'][k] for x in inputs] for k in inputs[0]['text']}
                 else:
                     out[key] = [x[key] for x in inputs]
             return out
@@ -123,8 +122,10 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
         h, w = math.ceil(h / d) * d, math.ceil(w / d) * d
         out = []
         for f in frames:
-            out.append(F.pad(f, (0, w - f.shape[3], 0, h - f.shape[2], 0, 0,
-                                 0, n - f.shape[0]), value=self.pad_value))
+            out.append(
+                F.pad(
+                    f, (0, w - f.shape[3], 0, h - f.shape[2], 0, 0, 0, n - f.shape[0]),
+                    value=self.pad_value))
         return torch.stack(out), (h, w)
 
     @staticmethod
@@ -139,8 +140,9 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
     @staticmethod
     def _frame_mask(lengths: List[int], device) -> torch.Tensor:
         n = max(lengths)
-        return torch.arange(n, device=device)[None] < torch.as_tensor(
-            lengths, device=device)[:, None]
+        return torch.arange(
+            n, device=device)[None] < torch.as_tensor(
+                lengths, device=device)[:, None]
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Normalise, pad and move a batch to the device.
@@ -166,8 +168,8 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
             inputs['imgs'], batch_input_shape = self._pad_frames(frames)
             if data_samples is not None:
                 for sample in data_samples:
-                    sample.set_metainfo(dict(batch_input_shape=batch_input_shape,
-                                             pad_shape=batch_input_shape))
+                    sample.set_metainfo(
+                        dict(batch_input_shape=batch_input_shape, pad_shape=batch_input_shape))
         if 'features' in batch:
             feats = [f.float() for f in batch['features']]
             feat_lengths = [f.shape[0] for f in feats]
@@ -185,6 +187,5 @@ class STVGDataPreprocessor(BaseDataPreprocessor):
             inputs['text'] = dict(
                 input_ids=self._pad_rows([t.long() for t in text['input_ids']],
                                          self.text_pad_token_id),
-                attention_mask=self._pad_rows([t.long() for t in text['attention_mask']],
-                                              0))
+                attention_mask=self._pad_rows([t.long() for t in text['attention_mask']], 0))
         return dict(inputs=inputs, data_samples=data_samples)

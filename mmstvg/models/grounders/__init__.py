@@ -4,6 +4,4 @@ from .gkcmn import GKCMN
 from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
 
-__all__ = [
-    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder'
-]
+__all__ = ['BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder']

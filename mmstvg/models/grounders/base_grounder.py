@@ -72,8 +72,10 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             hub = MessageHub.get_current_instance()
             it = hub.get_info('iter')
             where = 'at iteration ' + (str(it + 1) if it is not None else '?')
-            terms = {k: float(torch.as_tensor(v).detach().float().mean())
-                     for k, v in log_vars.items()}
+            terms = {
+                k: float(torch.as_tensor(v).detach().float().mean())
+                for k, v in log_vars.items()
+            }
             raise FloatingPointError(
                 f'non-finite loss {where} (on this or another rank): {terms}. Training stopped '
                 'before the update, so the weights and the last checkpoint are intact; '
@@ -85,21 +87,18 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """Compute losses from a batch of inputs and data samples."""
 
     @abstractmethod
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: SampleList) -> SampleList:
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         """Predict tubes; fills ``pred_tube`` of every data sample and returns them."""
 
     @abstractmethod
-    def _forward(self, inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None):
+    def _forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[SampleList] = None):
         """Network forward without post-processing."""
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def img_wh(data_samples: SampleList, ref: torch.Tensor) -> torch.Tensor:
         """(B, 1, 4) [W, H, W, H] of each sample's frames in pipeline pixels."""
-        wh = [[s.metainfo['img_shape'][1], s.metainfo['img_shape'][0]] * 2
-              for s in data_samples]
+        wh = [[s.metainfo['img_shape'][1], s.metainfo['img_shape'][0]] * 2 for s in data_samples]
         return torch.as_tensor(wh, dtype=ref.dtype, device=ref.device)[:, None]
 
     @classmethod
@@ -124,8 +123,10 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             k = sample.gt_tube.frame_in_span.shape[0]
             gt_boxes[i, :k] = sample.gt_tube.frame_bboxes.to(gt_boxes)
             in_span[i, :k] = sample.gt_tube.frame_in_span.to(in_span)
-        return dict(gt_boxes=gt_boxes / cls.img_wh(data_samples, gt_boxes),
-                    in_span=in_span & frame_mask, frame_mask=frame_mask)
+        return dict(
+            gt_boxes=gt_boxes / cls.img_wh(data_samples, gt_boxes),
+            in_span=in_span & frame_mask,
+            frame_mask=frame_mask)
 
     @staticmethod
     def boxes_to_original(boxes: torch.Tensor, metainfo: dict) -> torch.Tensor:
@@ -169,8 +170,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return boxes
 
     @staticmethod
-    def merge_repeated_frames(frame_ids: Sequence[int],
-                              bboxes: torch.Tensor) -> tuple:
+    def merge_repeated_frames(frame_ids: Sequence[int], bboxes: torch.Tensor) -> tuple:
         """Average the boxes of frames sampled more than once (multi-pass sampling repeats
         frames when passes x T exceeds the clip length).
 
@@ -190,7 +190,9 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return uniq, sums / counts[:, None]
 
     @staticmethod
-    def make_pred_tube(span: Sequence[int], frame_ids: torch.Tensor, bboxes: torch.Tensor,
+    def make_pred_tube(span: Sequence[int],
+                       frame_ids: torch.Tensor,
+                       bboxes: torch.Tensor,
                        score: Optional[float] = None) -> BaseDataElement:
         """Build a ``pred_tube`` element (see ``mmstvg.structures.stvg_data_sample``)."""
         tube = BaseDataElement(
@@ -201,8 +203,11 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             tube.score = float(score)
         return tube
 
-    def predict_tubes(self, data_samples: SampleList, boxes: torch.Tensor,
-                      spans: Sequence[tuple], num_passes: int = 1) -> SampleList:
+    def predict_tubes(self,
+                      data_samples: SampleList,
+                      boxes: torch.Tensor,
+                      spans: Sequence[tuple],
+                      num_passes: int = 1) -> SampleList:
         """Fill ``pred_tube`` of every sample from the heads' decoded outputs.
 
         Args:

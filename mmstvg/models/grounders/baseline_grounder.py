@@ -68,10 +68,10 @@ class BaselineGrounder(BaseGrounder):
         """(B * N, 3, H, W) frames -> (B * N, C, h, w) last backbone feature map."""
         if self.training or not self.frame_chunk or imgs.shape[0] <= self.frame_chunk:
             return self.backbone(imgs)[-1]
-        return torch.cat([self.backbone(chunk)[-1]
-                          for chunk in imgs.split(self.frame_chunk)])
+        return torch.cat([self.backbone(chunk)[-1] for chunk in imgs.split(self.frame_chunk)])
 
-    def _forward(self, inputs: Dict[str, torch.Tensor],
+    def _forward(self,
+                 inputs: Dict[str, torch.Tensor],
                  data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
         """Network forward.
 
@@ -89,13 +89,16 @@ class BaselineGrounder(BaseGrounder):
         text = self.text_encoder(**inputs['text'])
         fmaps = self.extract_frame_feats(imgs.flatten(0, 1))
         spatial = self.neck(fmaps, text['sentence'], n)
-        frame_feats = self.temporal_neck(spatial['feats'], spatial['centers'],
-                                         text['sentence'], frame_mask)
+        frame_feats = self.temporal_neck(spatial['feats'], spatial['centers'], text['sentence'],
+                                         frame_mask)
         # the per-frame target features serve as the frames' queries and as the sequence
-        feats = dict(queries=frame_feats, seq=frame_feats, ref_centers=spatial['centers'],
-                     frame_mask=frame_mask)
-        return dict(spatial=self.bbox_head(feats), temporal=self.span_head(feats),
-                    attn=spatial['attn'])
+        feats = dict(
+            queries=frame_feats,
+            seq=frame_feats,
+            ref_centers=spatial['centers'],
+            frame_mask=frame_mask)
+        return dict(
+            spatial=self.bbox_head(feats), temporal=self.span_head(feats), attn=spatial['attn'])
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         out = self._forward(inputs, data_samples)
@@ -107,8 +110,7 @@ class BaselineGrounder(BaseGrounder):
             losses['loss_attn'] = self.loss_attn(out['attn'][in_span], gt_boxes[in_span])
         return losses
 
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: SampleList) -> SampleList:
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
         boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
         spans = self.span_head.predict_by_feat(out['temporal'], inputs['frame_mask'])

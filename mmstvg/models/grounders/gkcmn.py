@@ -77,7 +77,8 @@ class GKCMN(BaseGrounder):
                              f'{tuple(feats.shape)}')
         return feats.permute(0, 4, 1, 2, 3)
 
-    def _forward(self, inputs: Dict[str, torch.Tensor],
+    def _forward(self,
+                 inputs: Dict[str, torch.Tensor],
                  data_samples: Optional[SampleList] = None) -> Dict[str, object]:
         """Network forward.
 
@@ -102,8 +103,8 @@ class GKCMN(BaseGrounder):
         if self.mixed_conv is not None:
             fused = self.mixed_conv(fused) * step_mask
         feats = dict(maps=fused, seq=fused.mean((3, 4)).transpose(1, 2), frame_mask=frame_mask)
-        return dict(feats=feats, spatial=self.spatial_head(feats),
-                    temporal=self.temporal_head(feats))
+        return dict(
+            feats=feats, spatial=self.spatial_head(feats), temporal=self.temporal_head(feats))
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         """Eq. 10 (the alphas are the heads' loss weights)."""
@@ -113,8 +114,7 @@ class GKCMN(BaseGrounder):
         losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
         return losses
 
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: SampleList) -> SampleList:
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
         boxes, _ = self.spatial_head.predict_by_feat(out['spatial'])
         spans = self.temporal_head.predict_by_feat(out['temporal'], inputs['frame_mask'])

@@ -164,8 +164,8 @@ class STVGFormer(BaseGrounder):
         return feats.permute(0, 1, 4, 2, 3)
 
     @staticmethod
-    def image_padding_mask(data_samples: Optional[SampleList], pad_hw, feat_hw,
-                           num_frames: int, device) -> Optional[torch.Tensor]:
+    def image_padding_mask(data_samples: Optional[SampleList], pad_hw, feat_hw, num_frames: int,
+                           device) -> Optional[torch.Tensor]:
         """(B * T, h, w) bool mask of the padded part of every frame (DETR style), or None
         when no frame is padded."""
         if not data_samples:
@@ -207,7 +207,8 @@ class STVGFormer(BaseGrounder):
         return torch.cat([cx, cy], dim=1).clamp(0, 1)
 
     # ------------------------------------------------------------------ forward
-    def _forward(self, inputs: Dict[str, torch.Tensor],
+    def _forward(self,
+                 inputs: Dict[str, torch.Tensor],
                  data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
         """Network forward over a batch of T-frame sequences.
 
@@ -231,8 +232,7 @@ class STVGFormer(BaseGrounder):
         # static branch: encoder over every frame's [visual ; text] tokens
         vis = self.extract_image_feats(imgs.flatten(0, 1))
         hs, ws = vis.shape[-2:]
-        img_mask = self.image_padding_mask(data_samples, imgs.shape[-2:], (hs, ws), t,
-                                           vis.device)
+        img_mask = self.image_padding_mask(data_samples, imgs.shape[-2:], (hs, ws), t, vis.device)
         enc = self.static_branch.encode(vis, img_mask, tokens.repeat_interleave(t, 0),
                                         text_mask.repeat_interleave(t, 0))
         # dynamic branch input
@@ -247,29 +247,39 @@ class STVGFormer(BaseGrounder):
         for i in range(self.static_branch.num_layers):
             query, attn = self.static_branch.decode_layer(i, query, query_pos, enc)
             layer_attns.append(attn)
-            layer_refs.append(self.attention_centroid(attn, img_mask).view(b, t, 2)
-                              if self.box_reference else None)
-            dyn, dyn_text = self.dynamic_branch.forward_layer(i, dyn, dyn_text, dyn_pos,
-                                                              text_mask, frame_mask, dyn_mask)
+            layer_refs.append(
+                self.attention_centroid(attn, img_mask).view(b, t, 2) if self.
+                box_reference else None)
+            dyn, dyn_text = self.dynamic_branch.forward_layer(i, dyn, dyn_text, dyn_pos, text_mask,
+                                                              frame_mask, dyn_mask)
             if self.interactions is not None:
-                dyn, q = self.interactions[i](dyn, query.view(b, t, -1),
-                                              attn.view(b, t, hs, ws), (hd, wd),
-                                              vis_pos=dyn_pos, frame_mask=frame_mask,
-                                              spatial_mask=dyn_mask)
+                dyn, q = self.interactions[i](
+                    dyn,
+                    query.view(b, t, -1),
+                    attn.view(b, t, hs, ws), (hd, wd),
+                    vis_pos=dyn_pos,
+                    frame_mask=frame_mask,
+                    spatial_mask=dyn_mask)
                 query = q.reshape(b * t, 1, -1)
             layer_queries.append(query)
         query = self.static_branch.decoder_norm(query).view(b, t, -1)
-        feats = dict(queries=query, ref_centers=layer_refs[-1],
-                     maps=dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3),
-                     seq=STCMTLayer.spatial_mean(dyn, dyn_mask), frame_mask=frame_mask)
+        feats = dict(
+            queries=query,
+            ref_centers=layer_refs[-1],
+            maps=dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3),
+            seq=STCMTLayer.spatial_mean(dyn, dyn_mask),
+            frame_mask=frame_mask)
         out = dict(feats=feats, spatial=self.bbox_head(feats))
         if self.loss_attn is not None and self.training:
             out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
         if self.aux_loss and self.training:
             out['aux_spatial'] = [
-                self.bbox_head(dict(feats, queries=self.static_branch.decoder_norm(q).view(
-                    b, t, -1), ref_centers=r))
-                for q, r in zip(layer_queries[:-1], layer_refs[:-1])]
+                self.bbox_head(
+                    dict(
+                        feats,
+                        queries=self.static_branch.decoder_norm(q).view(b, t, -1),
+                        ref_centers=r)) for q, r in zip(layer_queries[:-1], layer_refs[:-1])
+            ]
         out['temporal'] = self.temporal_head(feats)
         return out
 
@@ -304,12 +314,14 @@ class STVGFormer(BaseGrounder):
         for key in ('imgs', 'features'):
             if key in inputs:
                 out[key] = inputs[key][index][pos]
-        out['text'] = {k: v[index:index + 1].expand(num_passes, *v.shape[1:])
-                       for k, v in inputs['text'].items()}
+        out['text'] = {
+            k: v[index:index + 1].expand(num_passes, *v.shape[1:])
+            for k, v in inputs['text'].items()
+        }
         return out
 
-    def _run_passes(self, inputs: Dict[str, torch.Tensor], index: int, sample,
-                    num_frames: int, num_passes: int) -> Dict[str, object]:
+    def _run_passes(self, inputs: Dict[str, torch.Tensor], index: int, sample, num_frames: int,
+                    num_passes: int) -> Dict[str, object]:
         """Run all passes of one sample, ``pass_batch`` at a time.
 
         Returns:
@@ -319,19 +331,31 @@ class STVGFormer(BaseGrounder):
         batch = self._pass_inputs(inputs, index, num_frames, num_passes)
         outs = []
         for s in range(0, num_passes, self.pass_batch):
-            chunk = dict(frame_mask=batch['frame_mask'][s:s + self.pass_batch],
-                         text={k: v[s:s + self.pass_batch] for k, v in batch['text'].items()})
+            chunk = dict(
+                frame_mask=batch['frame_mask'][s:s + self.pass_batch],
+                text={
+                    k: v[s:s + self.pass_batch]
+                    for k, v in batch['text'].items()
+                })
             for key in ('imgs', 'features'):
                 if key in batch:
                     chunk[key] = batch[key][s:s + self.pass_batch]
             out = self._forward(chunk, [sample] * chunk['frame_mask'].shape[0])
             outs.append(dict(spatial=out['spatial'], temporal=out['temporal']))
-        return dict(frame_mask=batch['frame_mask'],
-                    **{part: {k: torch.cat([o[part][k] for o in outs])
-                              for k in outs[0][part]}
-                       for part in ('spatial', 'temporal')})
+        return dict(
+            frame_mask=batch['frame_mask'],
+            **{
+                part: {
+                    k: torch.cat([o[part][k] for o in outs])
+                    for k in outs[0][part]
+                }
+                for part in ('spatial', 'temporal')
+            })
 
-    def _decode(self, out: Dict[str, object], frame_mask: torch.Tensor, samples: SampleList,
+    def _decode(self,
+                out: Dict[str, object],
+                frame_mask: torch.Tensor,
+                samples: SampleList,
                 num_passes: int = 1) -> SampleList:
         """Decode the heads' outputs (``num_passes`` consecutive rows per sample) into the
         samples' ``pred_tube``."""
@@ -339,8 +363,7 @@ class STVGFormer(BaseGrounder):
         spans = self.temporal_head.predict_by_feat(out['temporal'], frame_mask, num_passes)
         return self.predict_tubes(samples, boxes, spans, num_passes)
 
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: SampleList) -> SampleList:
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         passes = [int(s.metainfo.get('num_passes', 1) or 1) for s in data_samples]
         lengths = [len(s.metainfo['frame_inds']) for s in data_samples]
         for n, p, s in zip(lengths, passes, data_samples):

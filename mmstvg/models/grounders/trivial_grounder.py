@@ -21,20 +21,20 @@ class TrivialGrounder(BaseGrounder):
         data_preprocessor (dict, optional): data preprocessor config.
     """
 
-    def __init__(self, box_ratio: Sequence[float] = (0.5, 0.5),
-                 data_preprocessor: Optional[dict] = None, init_cfg=None) -> None:
+    def __init__(self,
+                 box_ratio: Sequence[float] = (0.5, 0.5),
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg=None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.box_ratio = tuple(float(r) for r in box_ratio)
 
-    def _forward(self, inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None):
+    def _forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[SampleList] = None):
         return dict()
 
     def loss(self, inputs, data_samples) -> dict:
         raise RuntimeError('TrivialGrounder has nothing to train; use tools/test.py.')
 
-    def predict(self, inputs: Dict[str, torch.Tensor],
-                data_samples: SampleList) -> SampleList:
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         for sample in data_samples:
             meta = sample.metainfo
             start, end = int(meta['clip'][0]), int(meta['clip'][1])
@@ -42,6 +42,6 @@ class TrivialGrounder(BaseGrounder):
             bw, bh = w * self.box_ratio[0], h * self.box_ratio[1]
             box = torch.tensor([(w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2])
             frame_ids = torch.arange(start, end)
-            sample.pred_tube = self.make_pred_tube(
-                (start, end), frame_ids, box.expand(len(frame_ids), 4).clone())
+            sample.pred_tube = self.make_pred_tube((start, end), frame_ids,
+                                                   box.expand(len(frame_ids), 4).clone())
         return data_samples

@@ -20,8 +20,7 @@ class BaseSpatialHead(BaseGroundingHead):
     default_in_key = 'queries'
 
     @abstractmethod
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor]
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Decode every frame.
 
         Returns:
@@ -62,5 +61,6 @@ def cxcywh_box_losses(boxes: torch.Tensor, gt_boxes: torch.Tensor, valid: torch.
         zero = boxes.sum() * 0
         return dict(loss_bbox=zero, loss_giou=zero)
     num = max(int(valid.sum()), 1)
-    return dict(loss_bbox=loss_bbox(pred, bbox_xyxy_to_cxcywh(gt), avg_factor=num),
-                loss_giou=loss_giou(bbox_cxcywh_to_xyxy(pred), gt, avg_factor=num))
+    return dict(
+        loss_bbox=loss_bbox(pred, bbox_xyxy_to_cxcywh(gt), avg_factor=num),
+        loss_giou=loss_giou(bbox_cxcywh_to_xyxy(pred), gt, avg_factor=num))

@@ -18,7 +18,9 @@ class BaseTemporalHead(BaseGroundingHead):
     default_in_key = 'seq'
 
     @abstractmethod
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+    def predict_by_feat(self,
+                        outs: Dict[str, torch.Tensor],
+                        frame_mask: torch.Tensor,
                         num_passes: int = 1) -> List[Tuple[int, int, float]]:
         """Decode the span of every sample.
 
@@ -34,7 +36,8 @@ class BaseTemporalHead(BaseGroundingHead):
             ``0 <= i <= j < valid_len``) and the span's score.
         """
 
-    def predict(self, feats: Dict[str, torch.Tensor],
+    def predict(self,
+                feats: Dict[str, torch.Tensor],
                 num_passes: int = 1) -> List[Tuple[int, int, float]]:
         """Forward, then :meth:`predict_by_feat`."""
         return self.predict_by_feat(self(feats), feats['frame_mask'], num_passes)

@@ -78,8 +78,12 @@ class GaussianHeatmapHead(BaseSpatialHead):
                  sigma_ratio: float = 0.4,
                  delta: float = 0.9,
                  single_point: bool = False,
-                 loss_heatmap: dict = dict(type='ThresholdGaussianFocalLoss', alpha=2.0,
-                                           beta=4.0, gamma=0.8, loss_weight=1.0),
+                 loss_heatmap: dict = dict(
+                     type='ThresholdGaussianFocalLoss',
+                     alpha=2.0,
+                     beta=4.0,
+                     gamma=0.8,
+                     loss_weight=1.0),
                  loss_bbox: dict = dict(type='mmdet.GIoULoss', loss_weight=2.0),
                  in_key: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -96,8 +100,9 @@ class GaussianHeatmapHead(BaseSpatialHead):
         self.single_point = single_point
 
         def branch(out):
-            return nn.Sequential(nn.Conv2d(in_channels, feat_channels, 3, padding=1),
-                                 nn.ReLU(inplace=True), nn.Conv2d(feat_channels, out, 1))
+            return nn.Sequential(
+                nn.Conv2d(in_channels, feat_channels, 3, padding=1), nn.ReLU(inplace=True),
+                nn.Conv2d(feat_channels, out, 1))
 
         self.heatmap_branch = branch(1)
         self.size_branch = branch(4)
@@ -122,8 +127,8 @@ class GaussianHeatmapHead(BaseSpatialHead):
         b, c, t, h, w = maps.shape
         x = maps.transpose(1, 2).reshape(b * t, c, h, w)
         if self.map_size is not None and (h, w) != (self.map_size, self.map_size):
-            x = F.interpolate(x, size=(self.map_size, self.map_size), mode='bilinear',
-                              align_corners=False)
+            x = F.interpolate(
+                x, size=(self.map_size, self.map_size), mode='bilinear', align_corners=False)
         size = x.shape[-2:]
         heatmap = self.heatmap_branch(x).view(b, t, *size)
         ltrb = F.softplus(self.size_branch(x)).view(b, t, 4, *size)
@@ -173,8 +178,10 @@ class GaussianHeatmapHead(BaseSpatialHead):
         if self.sigma_mode == 'box_xy':
             return ((self.sigma_ratio * bw).clamp(min=self.MIN_SIGMA),
                     (self.sigma_ratio * bh).clamp(min=self.MIN_SIGMA))
-        radius = [max(0.0, gaussian_radius((float(y), float(x)), min_overlap=self.delta))
-                  for y, x in zip(bh, bw)]
+        radius = [
+            max(0.0, gaussian_radius((float(y), float(x)), min_overlap=self.delta))
+            for y, x in zip(bh, bw)
+        ]
         sigma = boxes.new_tensor([max(r / 3.0, self.MIN_SIGMA) for r in radius])
         return sigma, sigma
 
@@ -198,9 +205,10 @@ class GaussianHeatmapHead(BaseSpatialHead):
             heatmap[torch.arange(k), cy, cx] = 1
         else:
             sigma_x, sigma_y = self.get_sigmas(boxes, h, w)
-            heatmap = torch.exp(
-                -(xs - cx[:, None, None].to(boxes.dtype)) ** 2 / (2 * sigma_x[:, None, None] ** 2)
-                - (ys - cy[:, None, None].to(boxes.dtype)) ** 2 / (2 * sigma_y[:, None, None] ** 2))
+            heatmap = torch.exp(-(xs - cx[:, None, None].to(boxes.dtype))**2 /
+                                (2 * sigma_x[:, None, None]**2) -
+                                (ys - cy[:, None, None].to(boxes.dtype))**2 /
+                                (2 * sigma_y[:, None, None]**2))
         ltrb = self.encode_ltrb(boxes, h, w)
         reg_mask = (ltrb > 0).all(dim=1)
         centre = torch.zeros_like(reg_mask)
@@ -222,26 +230,25 @@ class GaussianHeatmapHead(BaseSpatialHead):
             dict: ``loss_heatmap``, ``loss_bbox``.
         """
         gt_boxes, valid = targets['gt_boxes'], targets['in_span']
-        heatmap, ltrb = out['heatmap'][valid], out['ltrb'][valid]   # (K, L, L), (K, 4, L, L)
+        heatmap, ltrb = out['heatmap'][valid], out['ltrb'][valid]  # (K, L, L), (K, 4, L, L)
         if heatmap.shape[0] == 0:
             zero = out['heatmap'].sum() * 0 + out['ltrb'].sum() * 0
             return dict(loss_heatmap=zero, loss_bbox=zero)
         h, w = heatmap.shape[-2:]
         boxes = gt_boxes[valid].to(heatmap.dtype)
         target, _, reg_mask = self.get_targets(boxes, h, w)
-        loss_heatmap = self.loss_heatmap(heatmap.sigmoid(), target,
-                                         avg_factor=float(boxes.shape[0]))
-        pred = self.decode_ltrb(ltrb)[reg_mask]                         # (M, 4)
+        loss_heatmap = self.loss_heatmap(
+            heatmap.sigmoid(), target, avg_factor=float(boxes.shape[0]))
+        pred = self.decode_ltrb(ltrb)[reg_mask]  # (M, 4)
         gt = boxes[:, None, None].expand(-1, h, w, 4)[reg_mask]
         loss_bbox = self.loss_bbox(pred, gt, avg_factor=max(int(reg_mask.sum()), 1))
         return dict(loss_heatmap=loss_heatmap, loss_bbox=loss_bbox)
 
-    def predict_by_feat(self,
-                        out: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
+    def predict_by_feat(self, out: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Decode every frame: (B, T, 4) normalised xyxy boxes and (B, T) peak scores."""
         heatmap = out['heatmap'].sigmoid()
         b, t, h, w = heatmap.shape
-        scores, idx = heatmap.flatten(2).max(-1)                        # (B, T)
-        boxes = self.decode_ltrb(out['ltrb']).flatten(2, 3)             # (B, T, HW, 4)
+        scores, idx = heatmap.flatten(2).max(-1)  # (B, T)
+        boxes = self.decode_ltrb(out['ltrb']).flatten(2, 3)  # (B, T, HW, 4)
         boxes = boxes.gather(2, idx[..., None, None].expand(-1, -1, 1, 4))[:, :, 0]
         return boxes.clamp(0, 1), scores

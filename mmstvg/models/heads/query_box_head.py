@@ -83,12 +83,11 @@ class QueryBoxHead(BaseSpatialHead):
         """
         frame_mask = targets['frame_mask'].bool()
         valid = targets['in_span'].bool() & frame_mask
-        losses = cxcywh_box_losses(outs['boxes'], targets['gt_boxes'], valid,
-                                   self.loss_bbox, self.loss_giou)
+        losses = cxcywh_box_losses(outs['boxes'], targets['gt_boxes'], valid, self.loss_bbox,
+                                   self.loss_giou)
         losses['loss_static_aux'] = self.loss_aux(outs['span_logits'], valid, frame_mask)
         return losses
 
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor]
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """(B, T, 4) normalised xyxy boxes and (B, T) in-span probabilities."""
         return bbox_cxcywh_to_xyxy(outs['boxes']), outs['span_logits'].sigmoid()

@@ -61,8 +61,7 @@ class SpanScoreHead(BaseTemporalHead):
         super().__init__(in_key=in_key, init_cfg=init_cfg)
         self.score_thr = score_thr
         self.mlp = nn.Sequential(
-            nn.Linear(in_channels, hidden_dims), nn.ReLU(inplace=True),
-            nn.Linear(hidden_dims, 1))
+            nn.Linear(in_channels, hidden_dims), nn.ReLU(inplace=True), nn.Linear(hidden_dims, 1))
         self.loss_cls = MODELS.build(loss_cls)
 
     def forward(self, feats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
@@ -83,11 +82,15 @@ class SpanScoreHead(BaseTemporalHead):
         """
         logits = outs['span_logits']
         valid = targets['frame_mask'].reshape(-1)
-        return dict(loss_span=self.loss_cls(
-            logits.reshape(-1)[valid], targets['in_span'].reshape(-1)[valid].float(),
-            avg_factor=max(int(valid.sum()), 1)))
+        return dict(
+            loss_span=self.loss_cls(
+                logits.reshape(-1)[valid],
+                targets['in_span'].reshape(-1)[valid].float(),
+                avg_factor=max(int(valid.sum()), 1)))
 
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+    def predict_by_feat(self,
+                        outs: Dict[str, torch.Tensor],
+                        frame_mask: torch.Tensor,
                         num_passes: int = 1) -> List[Tuple[int, int, float]]:
         """Best contiguous run of every sample (passes: probabilities averaged per step).
 
@@ -97,5 +100,7 @@ class SpanScoreHead(BaseTemporalHead):
         """
         probs = self.group_passes(outs['span_logits'].sigmoid(), num_passes)
         lengths = frame_mask[::num_passes].sum(1).tolist()
-        return [best_contiguous_run(p[:max(int(n), 1)], self.score_thr)
-                for p, n in zip(probs, lengths)]
+        return [
+            best_contiguous_run(p[:max(int(n), 1)], self.score_thr)
+            for p, n in zip(probs, lengths)
+        ]

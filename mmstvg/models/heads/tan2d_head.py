@@ -74,8 +74,7 @@ class TAN2DHead(BaseTemporalHead):
         return upper[None] & frame_mask[:, :, None] & frame_mask[:, None, :]
 
     @staticmethod
-    def build_2d_map(feats: torch.Tensor,
-                     mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def build_2d_map(feats: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """2D proposal map of Eq. 3 from cumulative sums.
 
         Args:
@@ -115,7 +114,7 @@ class TAN2DHead(BaseTemporalHead):
         pos = torch.arange(num_frames, device=starts.device)
         i = pos[None, :, None].expand(1, num_frames, num_frames)
         j1 = pos[None, None, :].expand(1, num_frames, num_frames) + 1
-        proposals = torch.stack([i, j1], -1)                             # (1, T, T, 2)
+        proposals = torch.stack([i, j1], -1)  # (1, T, T, 2)
         gt = torch.stack([starts.long(), ends.long() + 1], -1)[:, None, None]  # (B, 1, 1, 2)
         iou = span_overlaps(proposals, gt)
         keep = (i < j1) & (gt[..., 0] >= 0)
@@ -171,7 +170,9 @@ class TAN2DHead(BaseTemporalHead):
             loss_tg=self.loss_tg(score_map, iou, outs['map_mask']),
             loss_dynamic_aux=self.loss_aux(outs['aux_logits'], pos, frame_mask))
 
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+    def predict_by_feat(self,
+                        outs: Dict[str, torch.Tensor],
+                        frame_mask: torch.Tensor,
                         num_passes: int = 1) -> List[Tuple[int, int, float]]:
         """Best proposal of every sample, on the mean probability map of its passes.
 

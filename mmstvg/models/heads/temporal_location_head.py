@@ -129,29 +129,37 @@ class TemporalLocationHead(BaseTemporalHead):
         # embedding layer
         self.branches = nn.ModuleList(
             nn.Conv3d(in_channels, embed_dims, k, padding=k // 2) for k in branch_kernel_sizes)
-        self.fuse = nn.Conv3d(embed_dims * len(branch_kernel_sizes), embed_dims,
-                              fuse_kernel_size, padding=fuse_kernel_size // 2)
+        self.fuse = nn.Conv3d(
+            embed_dims * len(branch_kernel_sizes),
+            embed_dims,
+            fuse_kernel_size,
+            padding=fuse_kernel_size // 2)
         if use_attention:
             ffn_channels = feedforward_channels or 4 * embed_dims
             self.attn_layers = nn.ModuleList(
                 DetrTransformerEncoderLayer(
-                    self_attn_cfg=dict(embed_dims=embed_dims, num_heads=num_heads,
-                                       dropout=attn_dropout, batch_first=True),
-                    ffn_cfg=dict(embed_dims=embed_dims, feedforward_channels=ffn_channels,
-                                 num_fcs=2, ffn_drop=attn_dropout,
-                                 act_cfg=dict(type='ReLU', inplace=True)))
-                for _ in range(num_attn_layers))
+                    self_attn_cfg=dict(
+                        embed_dims=embed_dims,
+                        num_heads=num_heads,
+                        dropout=attn_dropout,
+                        batch_first=True),
+                    ffn_cfg=dict(
+                        embed_dims=embed_dims,
+                        feedforward_channels=ffn_channels,
+                        num_fcs=2,
+                        ffn_drop=attn_dropout,
+                        act_cfg=dict(type='ReLU', inplace=True))) for _ in range(num_attn_layers))
         else:
             self.attn_layers = None
 
         # score confidence head (Eq. 8) and boundary regression head (Eq. 9)
         hidden = gru_hidden or embed_dims
         self.conf_gru = nn.GRU(embed_dims, hidden, batch_first=True, bidirectional=True)
-        self.conf_conv = nn.Conv1d(2 * hidden, self.num_scales, pred_kernel_size,
-                                   padding=pred_kernel_size // 2)
+        self.conf_conv = nn.Conv1d(
+            2 * hidden, self.num_scales, pred_kernel_size, padding=pred_kernel_size // 2)
         self.reg_gru = nn.GRU(embed_dims, hidden, batch_first=True, bidirectional=True)
-        self.reg_conv = nn.Conv1d(2 * hidden, 2 * self.num_scales, pred_kernel_size,
-                                  padding=pred_kernel_size // 2)
+        self.reg_conv = nn.Conv1d(
+            2 * hidden, 2 * self.num_scales, pred_kernel_size, padding=pred_kernel_size // 2)
 
         self.loss_conf = MODELS.build(loss_conf)
         self.loss_offset = MODELS.build(loss_offset)
@@ -178,7 +186,8 @@ class TemporalLocationHead(BaseTemporalHead):
         end = torch.minimum(end[None].clamp(min=0), n)
         return torch.stack([start, end], -1)
 
-    def candidates(self, valid_len: int,
+    def candidates(self,
+                   valid_len: int,
                    device: Optional[Union[str, torch.device]] = None) -> torch.Tensor:
         """Candidate spans of one sample.
 
@@ -251,15 +260,20 @@ class TemporalLocationHead(BaseTemporalHead):
             length = (anchors[..., 1] - anchors[..., 0]).clamp(min=1)
             offset_target = offset_target / length[..., None]
         offset_target = offset_target.masked_fill(~valid[..., None], 0)
-        return dict(iou=iou, conf_target=conf_target, offset_target=offset_target,
-                    cand_mask=cand_mask, gt_mask=valid, pos_mask=pos)
+        return dict(
+            iou=iou,
+            conf_target=conf_target,
+            offset_target=offset_target,
+            cand_mask=cand_mask,
+            gt_mask=valid,
+            pos_mask=pos)
 
     # ------------------------------------------------------------------ network
     @staticmethod
     def _run_gru(gru: nn.GRU, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Bi-GRU over the real steps only; padded outputs are 0. (B, T, d) -> (B, T, 2h)."""
-        packed = pack_padded_sequence(x, lengths.clamp(min=1).cpu(), batch_first=True,
-                                      enforce_sorted=False)
+        packed = pack_padded_sequence(
+            x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
         out, _ = gru(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         return out
@@ -328,20 +342,27 @@ class TemporalLocationHead(BaseTemporalHead):
         conf, offsets = outs['conf'], outs['offsets']
         tg = self.get_targets(targets['in_span'], targets['frame_mask'])
         cand = tg['cand_mask'].to(conf.dtype)
-        loss_conf = self.loss_conf(conf, tg['conf_target'].to(conf.dtype), weight=cand,
-                                   avg_factor=cand.sum().clamp(min=1))
+        loss_conf = self.loss_conf(
+            conf,
+            tg['conf_target'].to(conf.dtype),
+            weight=cand,
+            avg_factor=cand.sum().clamp(min=1))
         reg_mask = tg['pos_mask'] if self.offset_pos_only else tg['gt_mask']
         reg_w = reg_mask.to(offsets.dtype)
         if reg_mask.any():
             loss_offset = self.loss_offset(
-                offsets, tg['offset_target'].to(offsets.dtype),
-                weight=reg_w[..., None].expand_as(offsets), avg_factor=reg_w.sum())
+                offsets,
+                tg['offset_target'].to(offsets.dtype),
+                weight=reg_w[..., None].expand_as(offsets),
+                avg_factor=reg_w.sum())
         else:
             loss_offset = offsets.sum() * 0
         return dict(loss_conf=loss_conf, loss_offset=loss_offset)
 
     # ------------------------------------------------------------------ inference
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+    def predict_by_feat(self,
+                        outs: Dict[str, torch.Tensor],
+                        frame_mask: torch.Tensor,
                         num_passes: int = 1) -> List[Tuple[int, int, float]]:
         """Best refined candidate of every sample as inclusive positions
         (:func:`~mmstvg.structures.span_to_positions`); with several passes, their
@@ -359,8 +380,8 @@ class TemporalLocationHead(BaseTemporalHead):
             results.append((*span_to_positions(start, end, n), score))
         return results
 
-    def predict_span(self,
-                     out_i: Union[Dict[str, torch.Tensor], Tuple[torch.Tensor, torch.Tensor]],
+    def predict_span(self, out_i: Union[Dict[str, torch.Tensor], Tuple[torch.Tensor,
+                                                                       torch.Tensor]],
                      valid_len: int) -> Tuple[float, float, float]:
         """Best candidate of one sample, refined by its offsets.
 
@@ -392,4 +413,3 @@ class TemporalLocationHead(BaseTemporalHead):
         if not end > start:
             start, end = anchor.tolist()
         return float(start), float(end), float(scores[k])
-

@@ -74,8 +74,7 @@ class TubeBoxHead(BaseSpatialHead):
         return cxcywh_box_losses(outs['boxes'], targets['gt_boxes'], targets['in_span'],
                                  self.loss_bbox, self.loss_giou)
 
-    def predict_by_feat(self, outs: Dict[str, torch.Tensor]
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def predict_by_feat(self, outs: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """(B, N, 4) normalised xyxy boxes and (B, N) scores (all 1: the head has none)."""
         boxes = bbox_cxcywh_to_xyxy(outs['boxes'])
         return boxes, boxes.new_ones(boxes.shape[:-1])

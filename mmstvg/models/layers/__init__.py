@@ -1,6 +1,6 @@
 from .attn_decoder_layer import AttnDetrTransformerDecoderLayer
-from .fusible_attention import (FusibleMultiheadAttention, multihead_attention,
-                                project_heads, set_attn_impl)
+from .fusible_attention import (FusibleMultiheadAttention, multihead_attention, project_heads,
+                                set_attn_impl)
 from .fusible_encoder_layer import FusibleDetrTransformerEncoderLayer
 from .positional_encoding import safe_key_padding_mask, sine_encoding_1d
 from .stcmt_layer import STCMTLayer

@@ -57,12 +57,17 @@ class AttnDetrTransformerDecoderLayer(DetrTransformerDecoderLayer):
             averaged over heads (each row sums to 1 over the unmasked keys).
         """
         value = key if value is None else value
-        query = self.self_attn(query=query, key=query, value=query, query_pos=query_pos,
-                               key_pos=query_pos)
+        query = self.self_attn(
+            query=query, key=query, value=query, query_pos=query_pos, key_pos=query_pos)
         query = self.norms[0](query)
-        query, attn = self.cross_attn(query=query, key=key, value=value, query_pos=query_pos,
-                                      key_pos=key_pos, key_padding_mask=key_padding_mask,
-                                      need_weights=True)
+        query, attn = self.cross_attn(
+            query=query,
+            key=key,
+            value=value,
+            query_pos=query_pos,
+            key_pos=key_pos,
+            key_padding_mask=key_padding_mask,
+            need_weights=True)
         query = self.norms[1](query)
         query = self.ffn(query)
         query = self.norms[2](query)

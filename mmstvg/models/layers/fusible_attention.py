@@ -34,8 +34,7 @@ def multihead_attention(mha: nn.MultiheadAttention,
                         value: torch.Tensor,
                         key_padding_mask: Optional[torch.Tensor] = None,
                         attn_impl: str = 'sdpa',
-                        need_weights: bool = False
-                        ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                        need_weights: bool = False) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """``nn.MultiheadAttention`` forward (batch first, no ``attn_mask``) with a selectable
     attention kernel.
 
@@ -58,8 +57,8 @@ def multihead_attention(mha: nn.MultiheadAttention,
     k = project_heads(mha, key, 1)
     v = project_heads(mha, value, 2)
     dropout_p = mha.dropout if mha.training else 0.0
-    out, weights = attention(q, k, v, key_padding_mask, impl=attn_impl,
-                             need_weights=need_weights, dropout_p=dropout_p)
+    out, weights = attention(
+        q, k, v, key_padding_mask, impl=attn_impl, need_weights=need_weights, dropout_p=dropout_p)
     b, _, lq, _ = out.shape
     out = mha.out_proj(out.transpose(1, 2).reshape(b, lq, mha.embed_dim))
     return out, weights

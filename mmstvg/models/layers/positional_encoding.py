@@ -12,8 +12,11 @@ import math
 import torch
 
 
-def sine_encoding_1d(positions: torch.Tensor, dims: int, temperature: float = 10000.,
-                     normalize: bool = False, scale: float = 2 * math.pi) -> torch.Tensor:
+def sine_encoding_1d(positions: torch.Tensor,
+                     dims: int,
+                     temperature: float = 10000.,
+                     normalize: bool = False,
+                     scale: float = 2 * math.pi) -> torch.Tensor:
     """Sine encoding of 1-D positions.
 
     Args:
@@ -32,7 +35,7 @@ def sine_encoding_1d(positions: torch.Tensor, dims: int, temperature: float = 10
     if normalize:
         pos = pos / (pos.shape[-1] + 1e-6) * scale
     dim_t = torch.arange(dims // 2, dtype=torch.float32, device=pos.device)
-    dim_t = temperature ** (2 * dim_t / dims)
+    dim_t = temperature**(2 * dim_t / dims)
     angles = pos[..., None] / dim_t
     return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(-2)
 

@@ -69,20 +69,20 @@ class STCMTLayer(BaseModule):
         self.update_text = update_text
 
         def attn():
-            return FusibleMultiheadAttention(embed_dims, num_heads, proj_drop=dropout,
-                                             batch_first=True, attn_impl=attn_impl)
+            return FusibleMultiheadAttention(
+                embed_dims, num_heads, proj_drop=dropout, batch_first=True, attn_impl=attn_impl)
 
         def ffn():
-            return FFN(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
-                       ffn_drop=dropout)
+            return FFN(
+                embed_dims=embed_dims, feedforward_channels=feedforward_channels, ffn_drop=dropout)
 
         self.temporal_attn = attn()
         self.spatial_attn = attn()
         self.text_self_attn = attn()
-        self.vis_to_text_attn = attn()   # Q_v^{(h,w)} -> (K_l, V_l)
+        self.vis_to_text_attn = attn()  # Q_v^{(h,w)} -> (K_l, V_l)
         self.vis_ffn = ffn()
         if update_text:
-            self.text_to_vis_attn = attn()   # Q_l -> (K_v, V_v) of the pooled video
+            self.text_to_vis_attn = attn()  # Q_l -> (K_v, V_v) of the pooled video
             self.text_ffn = ffn()
         # norms: temporal, spatial, text self, vis<-text, text<-vis, vis FFN, text FFN
         self.norms = nn.ModuleList(
@@ -117,12 +117,12 @@ class STCMTLayer(BaseModule):
         mha = mod.attn
         c, h = mha.embed_dim, mha.num_heads
         d = c // h
-        q = project_heads(mha, f_l, 0)                                    # (B, H, L, D)
+        q = project_heads(mha, f_l, 0)  # (B, H, L, D)
         w_k = mha.in_proj_weight[c:2 * c].view(h, d, c)
         w_v = mha.in_proj_weight[2 * c:].view(h, d, c)
-        q_feat = torch.einsum('bhld,hdc->bhlc', q, w_k)                   # q' = Q_h W_k^h
-        pooled = pooled_attention(q_feat, f_v, spatial_mask, frame_kpm, scale=d ** -0.5,
-                                  impl='fused')                           # (B, H, L, C)
+        q_feat = torch.einsum('bhld,hdc->bhlc', q, w_k)  # q' = Q_h W_k^h
+        pooled = pooled_attention(
+            q_feat, f_v, spatial_mask, frame_kpm, scale=d**-0.5, impl='fused')  # (B, H, L, C)
         out = torch.einsum('bhlc,hdc->bhld', pooled, w_v)
         if mha.in_proj_bias is not None:
             out = out + mha.in_proj_bias[2 * c:].view(1, h, 1, d)
@@ -136,8 +136,7 @@ class STCMTLayer(BaseModule):
                 vis_pos: Optional[torch.Tensor] = None,
                 text_mask: Optional[torch.Tensor] = None,
                 frame_mask: Optional[torch.Tensor] = None,
-                spatial_mask: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
+                spatial_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Forward.
 
         Args:
@@ -157,22 +156,24 @@ class STCMTLayer(BaseModule):
         pos = None if vis_pos is None else vis_pos.transpose(1, 2).reshape(b * hw, t, c)
         kpm = None if frame_mask is None else \
             (~frame_mask).repeat_interleave(hw, dim=0)
-        x = self.norms[0](self.temporal_attn(x, query_pos=pos, key_pos=pos,
-                                             key_padding_mask=safe_key_padding_mask(kpm)))
+        x = self.norms[0](
+            self.temporal_attn(
+                x, query_pos=pos, key_pos=pos, key_padding_mask=safe_key_padding_mask(kpm)))
         x = x.view(b, hw, t, c).transpose(1, 2)
         # 1b. spatial attention inside every frame: (B * T, HW, C)
         x = x.reshape(b * t, hw, c)
         pos = None if vis_pos is None else vis_pos.reshape(b * t, hw, c)
         kpm = None if spatial_mask is None else spatial_mask.repeat_interleave(t, dim=0)
-        x = self.norms[1](self.spatial_attn(x, query_pos=pos, key_pos=pos,
-                                            key_padding_mask=safe_key_padding_mask(kpm)))
+        x = self.norms[1](
+            self.spatial_attn(
+                x, query_pos=pos, key_pos=pos, key_padding_mask=safe_key_padding_mask(kpm)))
         f_v = x.view(b, t, hw, c)
         # 1c. text self-attention
         text_kpm = None if text_mask is None else safe_key_padding_mask(~text_mask)
         f_l = self.norms[2](self.text_self_attn(text, key_padding_mask=text_kpm))
         # 2. cross-attention (Eq. 1): both directions read the self-attended F_v, F_l
-        vis_out = self.vis_to_text_attn(f_v.reshape(b, t * hw, c), key=f_l, value=f_l,
-                                        key_padding_mask=text_kpm)
+        vis_out = self.vis_to_text_attn(
+            f_v.reshape(b, t * hw, c), key=f_l, value=f_l, key_padding_mask=text_kpm)
         vis_out = self.norms[3](vis_out).view(b, t, hw, c)
         vis_out = self.norms[5](self.vis_ffn(vis_out))
         if not self.update_text:
@@ -183,8 +184,8 @@ class STCMTLayer(BaseModule):
             text_out = self.pooled_text_to_vis(f_l, f_v, spatial_mask, frame_kpm)
         else:
             pooled = self.spatial_mean(f_v, spatial_mask)
-            text_out = self.text_to_vis_attn(f_l, key=pooled, value=pooled,
-                                             key_padding_mask=frame_kpm)
+            text_out = self.text_to_vis_attn(
+                f_l, key=pooled, value=pooled, key_padding_mask=frame_kpm)
         text_out = self.norms[4](text_out)
         # 3. FFN (the visual one ran above)
         text_out = self.norms[6](self.text_ffn(text_out))

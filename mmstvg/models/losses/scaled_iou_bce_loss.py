@@ -21,7 +21,9 @@ from mmstvg.registry import MODELS
 
 
 @weighted_loss
-def scaled_iou_bce_loss(pred: torch.Tensor, target: torch.Tensor, min_iou: float = 0.0,
+def scaled_iou_bce_loss(pred: torch.Tensor,
+                        target: torch.Tensor,
+                        min_iou: float = 0.0,
                         max_iou: float = 1.0) -> torch.Tensor:
     """Element-wise BCE-with-logits against the rescaled IoUs.
 
@@ -49,7 +51,10 @@ class ScaledIoUBCELoss(nn.Module):
         loss_weight (float): weight of the loss.
     """
 
-    def __init__(self, min_iou: float = 0.0, max_iou: float = 1.0, reduction: str = 'mean',
+    def __init__(self,
+                 min_iou: float = 0.0,
+                 max_iou: float = 1.0,
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if not min_iou < max_iou:
@@ -59,8 +64,11 @@ class ScaledIoUBCELoss(nn.Module):
         self.reduction = reduction
         self.loss_weight = loss_weight
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                mask: Optional[torch.Tensor] = None, weight: Optional[torch.Tensor] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                mask: Optional[torch.Tensor] = None,
+                weight: Optional[torch.Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         """Compute the loss.
@@ -91,5 +99,10 @@ class ScaledIoUBCELoss(nn.Module):
         if reduction == 'mean' and avg_factor is None:
             avg_factor = float(mask.sum())
         return self.loss_weight * scaled_iou_bce_loss(
-            pred, target, weight, reduction=reduction, avg_factor=avg_factor,
-            min_iou=self.min_iou, max_iou=self.max_iou)
+            pred,
+            target,
+            weight,
+            reduction=reduction,
+            avg_factor=avg_factor,
+            min_iou=self.min_iou,
+            max_iou=self.max_iou)

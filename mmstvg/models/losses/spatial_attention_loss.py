@@ -28,8 +28,8 @@ def box_mask(boxes: torch.Tensor, h: int, w: int) -> torch.Tensor:
     ys = (torch.arange(h, device=boxes.device, dtype=boxes.dtype) + 0.5) / h
     xs = (torch.arange(w, device=boxes.device, dtype=boxes.dtype) + 0.5) / w
     x1, y1, x2, y2 = (boxes[:, i, None, None] for i in range(4))
-    inside = ((xs[None, None] >= x1) & (xs[None, None] <= x2) &
-              (ys[None, :, None] >= y1) & (ys[None, :, None] <= y2)).to(boxes.dtype)
+    inside = ((xs[None, None] >= x1) & (xs[None, None] <= x2) & (ys[None, :, None] >= y1) &
+              (ys[None, :, None] <= y2)).to(boxes.dtype)
     cx = ((boxes[:, 0] + boxes[:, 2]) / 2 * w).long().clamp(0, w - 1)
     cy = ((boxes[:, 1] + boxes[:, 3]) / 2 * h).long().clamp(0, h - 1)
     centre = torch.zeros_like(inside)
@@ -40,7 +40,8 @@ def box_mask(boxes: torch.Tensor, h: int, w: int) -> torch.Tensor:
 
 
 @weighted_loss
-def spatial_attention_loss(pred: torch.Tensor, target: torch.Tensor,
+def spatial_attention_loss(pred: torch.Tensor,
+                           target: torch.Tensor,
                            eps: float = 1e-6) -> torch.Tensor:
     """Cross-entropy of every attention map against its GT-box distribution.
 
@@ -69,15 +70,20 @@ class SpatialAttentionLoss(nn.Module):
 
     box_mask = staticmethod(box_mask)
 
-    def __init__(self, reduction: str = 'mean', loss_weight: float = 1.0,
+    def __init__(self,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
                  eps: float = 1e-6) -> None:
         super().__init__()
         self.reduction = reduction
         self.loss_weight = loss_weight
         self.eps = eps
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         """Compute the loss.
 

@@ -59,8 +59,11 @@ class TemporalAttentiveLoss(nn.Module):
         self.reduction = reduction
         self.loss_weight = loss_weight
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                mask: Optional[torch.Tensor] = None, weight: Optional[torch.Tensor] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                mask: Optional[torch.Tensor] = None,
+                weight: Optional[torch.Tensor] = None,
                 avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         """Compute the loss.

@@ -17,8 +17,11 @@ from mmstvg.registry import MODELS
 
 
 @weighted_loss
-def threshold_gaussian_focal_loss(pred: torch.Tensor, target: torch.Tensor,
-                                  alpha: float = 2.0, beta: float = 4.0, gamma: float = 0.8,
+def threshold_gaussian_focal_loss(pred: torch.Tensor,
+                                  target: torch.Tensor,
+                                  alpha: float = 2.0,
+                                  beta: float = 4.0,
+                                  gamma: float = 0.8,
                                   eps: float = 1e-6) -> torch.Tensor:
     """Element-wise Eq. 6 (without the sum and the ``1/M_foc``).
 
@@ -51,8 +54,12 @@ class ThresholdGaussianFocalLoss(nn.Module):
         eps (float): clamp of the probabilities before the logs.
     """
 
-    def __init__(self, alpha: float = 2.0, beta: float = 4.0, gamma: float = 0.8,
-                 reduction: str = 'mean', loss_weight: float = 1.0,
+    def __init__(self,
+                 alpha: float = 2.0,
+                 beta: float = 4.0,
+                 gamma: float = 0.8,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
                  eps: float = 1e-6) -> None:
         super().__init__()
         self.alpha, self.beta, self.gamma = alpha, beta, gamma
@@ -60,8 +67,11 @@ class ThresholdGaussianFocalLoss(nn.Module):
         self.loss_weight = loss_weight
         self.eps = eps
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         """Compute the loss.
 
@@ -78,5 +88,12 @@ class ThresholdGaussianFocalLoss(nn.Module):
         assert reduction_override in (None, 'none', 'mean', 'sum')
         reduction = reduction_override if reduction_override else self.reduction
         return self.loss_weight * threshold_gaussian_focal_loss(
-            pred, target, weight, reduction=reduction, avg_factor=avg_factor,
-            alpha=self.alpha, beta=self.beta, gamma=self.gamma, eps=self.eps)
+            pred,
+            target,
+            weight,
+            reduction=reduction,
+            avg_factor=avg_factor,
+            alpha=self.alpha,
+            beta=self.beta,
+            gamma=self.gamma,
+            eps=self.eps)

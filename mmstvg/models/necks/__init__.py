@@ -7,6 +7,6 @@ from .temporal_conv_neck import TemporalConvNeck
 from .text_guided_pooling import TextGuidedPooling
 
 __all__ = [
-    'CrossModalInteraction', 'MixedConvNet', 'SDIB', 'STCMT', 'StaticBranch',
-    'TemporalConvNeck', 'TextGuidedPooling'
+    'CrossModalInteraction', 'MixedConvNet', 'SDIB', 'STCMT', 'StaticBranch', 'TemporalConvNeck',
+    'TextGuidedPooling'
 ]

@@ -50,10 +50,10 @@ class CrossModalInteraction(BaseModule):
             raise ValueError(f'text_reduction must be "mean" or "attention", got '
                              f'{text_reduction!r}')
         self.text_reduction = text_reduction
-        self.v1 = nn.Conv3d(visual_channels, embed_dims, 1)   # W_v1
-        self.s1 = nn.Linear(text_channels, embed_dims)        # W_s1
-        self.f2 = nn.Conv3d(embed_dims, embed_dims, 1)        # W_f2
-        self.v2 = nn.Conv3d(visual_channels, embed_dims, 1)   # W_v2
+        self.v1 = nn.Conv3d(visual_channels, embed_dims, 1)  # W_v1
+        self.s1 = nn.Linear(text_channels, embed_dims)  # W_s1
+        self.f2 = nn.Conv3d(embed_dims, embed_dims, 1)  # W_f2
+        self.v2 = nn.Conv3d(visual_channels, embed_dims, 1)  # W_v2
         self.act = build_activation_layer(act_cfg)
         self.out_proj = nn.Conv3d(2 * embed_dims, out_channels, 1) if out_channels else None
         self.out_channels = out_channels or 2 * embed_dims
@@ -70,8 +70,8 @@ class CrossModalInteraction(BaseModule):
         Returns:
             Tensor: (B, D', T, h, w) F_f2.
         """
-        gv1 = self.act(self.v1(visual))                                 # (B, E, T, h, w)
-        s1 = self.s1(text)                                              # (B, L, E)
+        gv1 = self.act(self.v1(visual))  # (B, E, T, h, w)
+        s1 = self.s1(text)  # (B, L, E)
         if self.text_reduction == 'mean':
             w = text_mask[..., None].to(s1.dtype)
             sent = self.act((s1 * w).sum(1) / w.sum(1).clamp(min=1.0))  # (B, E)

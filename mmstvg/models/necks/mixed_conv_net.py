@@ -44,13 +44,23 @@ class _Block(nn.Module):
         super().__init__()
 
         def conv2d(act=True):
-            return ConvModule(channels, channels, k2, padding=k2 // 2,
-                              norm_cfg=dict(type='BN'), act_cfg=act_cfg if act else None)
+            return ConvModule(
+                channels,
+                channels,
+                k2,
+                padding=k2 // 2,
+                norm_cfg=dict(type='BN'),
+                act_cfg=act_cfg if act else None)
 
         def conv3d(act=True):
-            return ConvModule(channels, channels, k3, padding=k3 // 2,
-                              conv_cfg=dict(type='Conv3d'), norm_cfg=norm_cfg,
-                              act_cfg=act_cfg if act else None)
+            return ConvModule(
+                channels,
+                channels,
+                k3,
+                padding=k3 // 2,
+                conv_cfg=dict(type='Conv3d'),
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg if act else None)
 
         self.serial_2d = conv2d() if use_serial else None
         self.serial_3d = conv3d(act=False) if use_serial else None
@@ -66,13 +76,13 @@ class _Block(nn.Module):
         return y.view(b, t, c, h, w).transpose(1, 2)
 
     def forward(self, x):
-        out = x                                                              # F
+        out = x  # F
         if self.serial_3d is not None:
-            out = out + self.serial_3d(self.per_frame(self.serial_2d, x))    # M_ser (Eq. 2)
+            out = out + self.serial_3d(self.per_frame(self.serial_2d, x))  # M_ser (Eq. 2)
         if self.parallel_3d is not None:
-            out = out + self.parallel_3d(x)                                  # K3 ⊗ F (Eq. 4)
+            out = out + self.parallel_3d(x)  # K3 ⊗ F (Eq. 4)
         if self.parallel_2d is not None:
-            out = out + self.per_frame(self.parallel_2d, x)                  # Eq. 3's 2-D path
+            out = out + self.per_frame(self.parallel_2d, x)  # Eq. 3's 2-D path
         return out
 
 
@@ -116,8 +126,7 @@ class MixedConvNet(BaseModule):
         enabled = use_mixed and (use_serial or use_parallel)
         self.blocks = nn.ModuleList(
             _Block(in_channels, kernel_size_2d, kernel_size_3d, use_serial, use_parallel,
-                   parallel_form, norm_cfg, act_cfg)
-            for _ in range(num_blocks if enabled else 0))
+                   parallel_form, norm_cfg, act_cfg) for _ in range(num_blocks if enabled else 0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, T, h, w) -> (B, C, T, h, w)."""

@@ -58,12 +58,14 @@ class SDIB(BaseModule):
             self.s2d_norm = nn.LayerNorm(embed_dims)
         if dynamic_to_static:
             self.d2s_cross_attn = FusibleMultiheadAttention(
-                embed_dims, num_heads, proj_drop=dropout, batch_first=True,
+                embed_dims,
+                num_heads,
+                proj_drop=dropout,
+                batch_first=True,
                 attn_impl=check_attn_impl(attn_impl))
             self.d2s_cross_norm = nn.LayerNorm(embed_dims)
             self.d2s_temporal_attn = FusibleMultiheadAttention(
-                embed_dims, num_heads, proj_drop=dropout, batch_first=True,
-                attn_impl=attn_impl)
+                embed_dims, num_heads, proj_drop=dropout, batch_first=True, attn_impl=attn_impl)
             self.d2s_temporal_norm = nn.LayerNorm(embed_dims)
 
     def static_to_dynamic_forward(self, vis: torch.Tensor, attn: torch.Tensor,
@@ -80,8 +82,11 @@ class SDIB(BaseModule):
         """
         b, t, hw, _ = vis.shape
         if tuple(attn.shape[-2:]) != tuple(dyn_hw):
-            attn = F.interpolate(attn.flatten(0, 1)[:, None], size=tuple(dyn_hw),
-                                 mode='bilinear', align_corners=False)
+            attn = F.interpolate(
+                attn.flatten(0, 1)[:, None],
+                size=tuple(dyn_hw),
+                mode='bilinear',
+                align_corners=False)
         a = attn.reshape(b, t, hw, 1).to(vis.dtype)
         return self.s2d_norm(vis + a * self.s2d_fc(vis))
 
@@ -107,20 +112,23 @@ class SDIB(BaseModule):
         key_pos = None if vis_pos is None else vis_pos.reshape(b * t, hw, d)
         kpm = None if spatial_mask is None else \
             safe_key_padding_mask(spatial_mask.repeat_interleave(t, dim=0))
-        q = self.d2s_cross_norm(self.d2s_cross_attn(q, key=key, value=key, key_pos=key_pos,
-                                                    key_padding_mask=kpm))
+        q = self.d2s_cross_norm(
+            self.d2s_cross_attn(q, key=key, value=key, key_pos=key_pos, key_padding_mask=kpm))
         q = q.view(b, t, d)
         time_pos = sine_encoding_1d(torch.arange(t, device=q.device), d).to(q.dtype)
         time_pos = time_pos[None].expand(b, -1, -1)
         kpm = None if frame_mask is None else safe_key_padding_mask(~frame_mask)
-        return self.d2s_temporal_norm(self.d2s_temporal_attn(
-            q, query_pos=time_pos, key_pos=time_pos, key_padding_mask=kpm))
+        return self.d2s_temporal_norm(
+            self.d2s_temporal_attn(q, query_pos=time_pos, key_pos=time_pos, key_padding_mask=kpm))
 
-    def forward(self, vis: torch.Tensor, query: torch.Tensor, attn: torch.Tensor,
-                dyn_hw: Tuple[int, int], vis_pos: Optional[torch.Tensor] = None,
+    def forward(self,
+                vis: torch.Tensor,
+                query: torch.Tensor,
+                attn: torch.Tensor,
+                dyn_hw: Tuple[int, int],
+                vis_pos: Optional[torch.Tensor] = None,
                 frame_mask: Optional[torch.Tensor] = None,
-                spatial_mask: Optional[torch.Tensor] = None
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
+                spatial_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Exchange information between the branches (both directions read the inputs).
 
         Args:

@@ -58,29 +58,37 @@ class StaticBranch(BaseModule):
             raise ValueError(f'embed_dims must be even, got {embed_dims}')
         self.embed_dims = embed_dims
         self.with_cp = with_cp
-        attn = dict(embed_dims=embed_dims, num_heads=num_heads, attn_drop=0.0,
-                    proj_drop=dropout, batch_first=True,
-                    attn_impl=check_attn_impl(attn_impl))
-        ffn = dict(embed_dims=embed_dims, feedforward_channels=feedforward_channels,
-                   num_fcs=2, ffn_drop=dropout, act_cfg=dict(type='ReLU', inplace=True))
+        attn = dict(
+            embed_dims=embed_dims,
+            num_heads=num_heads,
+            attn_drop=0.0,
+            proj_drop=dropout,
+            batch_first=True,
+            attn_impl=check_attn_impl(attn_impl))
+        ffn = dict(
+            embed_dims=embed_dims,
+            feedforward_channels=feedforward_channels,
+            num_fcs=2,
+            ffn_drop=dropout,
+            act_cfg=dict(type='ReLU', inplace=True))
         self.encoder_layers = nn.ModuleList(
             FusibleDetrTransformerEncoderLayer(self_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(num_encoder_layers))
         self.decoder_layers = nn.ModuleList(
-            AttnDetrTransformerDecoderLayer(self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn),
-                                            ffn_cfg=dict(ffn))
+            AttnDetrTransformerDecoderLayer(
+                self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(num_decoder_layers))
         self.decoder_norm = nn.LayerNorm(embed_dims)
         self.query_embed = nn.Embedding(1, embed_dims)
-        self.positional_encoding = SinePositionalEncoding(num_feats=embed_dims // 2,
-                                                          normalize=True)
+        self.positional_encoding = SinePositionalEncoding(
+            num_feats=embed_dims // 2, normalize=True)
 
     @property
     def num_layers(self) -> int:
         return len(self.decoder_layers)
 
-    def encode(self, vis: torch.Tensor, vis_mask: Optional[torch.Tensor],
-               text: torch.Tensor, text_mask: torch.Tensor) -> dict:
+    def encode(self, vis: torch.Tensor, vis_mask: Optional[torch.Tensor], text: torch.Tensor,
+               text_mask: torch.Tensor) -> dict:
         """Build the cross-modal memory of every frame.
 
         Args:
@@ -101,8 +109,8 @@ class StaticBranch(BaseModule):
         memory_pos = torch.cat([pos, torch.zeros_like(text)], dim=1)
         memory_mask = torch.cat([vis_mask.flatten(1), ~text_mask.bool()], dim=1)
         for layer in self.encoder_layers:
-            tokens = checkpoint_call(layer, self.with_cp, tokens, query_pos=memory_pos,
-                                     key_padding_mask=memory_mask)
+            tokens = checkpoint_call(
+                layer, self.with_cp, tokens, query_pos=memory_pos, key_padding_mask=memory_mask)
         return dict(memory=tokens, memory_pos=memory_pos, memory_mask=memory_mask, hw=(h, w))
 
     def init_query(self, num: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -126,13 +134,18 @@ class StaticBranch(BaseModule):
             entries sum to 1; the text part is dropped).
         """
         query, attn = checkpoint_call(
-            self.decoder_layers[index], self.with_cp, query, key=enc['memory'],
-            query_pos=query_pos, key_pos=enc['memory_pos'], key_padding_mask=enc['memory_mask'])
+            self.decoder_layers[index],
+            self.with_cp,
+            query,
+            key=enc['memory'],
+            query_pos=query_pos,
+            key_pos=enc['memory_pos'],
+            key_padding_mask=enc['memory_mask'])
         h, w = enc['hw']
         return query, attn[:, 0, :h * w].reshape(-1, h, w)
 
-    def forward(self, vis: torch.Tensor, vis_mask: Optional[torch.Tensor],
-                text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, vis: torch.Tensor, vis_mask: Optional[torch.Tensor], text: torch.Tensor,
+                text_mask: torch.Tensor) -> torch.Tensor:
         """Whole branch without interaction (encoder, all decoder layers, final norm).
 
         Args: see :meth:`encode`.

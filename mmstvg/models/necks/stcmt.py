@@ -38,8 +38,8 @@ class STCMT(BaseModule):
                  in_channels: int,
                  embed_dims: int = 256,
                  num_layers: int = 6,
-                 layer_cfg: dict = dict(type='STCMTLayer', num_heads=8,
-                                        feedforward_channels=2048, dropout=0.1),
+                 layer_cfg: dict = dict(
+                     type='STCMTLayer', num_heads=8, feedforward_channels=2048, dropout=0.1),
                  attn_impl: Optional[str] = None,
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -56,14 +56,14 @@ class STCMT(BaseModule):
         self.layers = nn.ModuleList(
             MODELS.build(dict(layer_cfg, update_text=i < num_layers - 1))
             for i in range(num_layers))
-        self.spatial_encoding = SinePositionalEncoding(num_feats=embed_dims // 2,
-                                                       normalize=True)
+        self.spatial_encoding = SinePositionalEncoding(num_feats=embed_dims // 2, normalize=True)
 
     @property
     def num_layers(self) -> int:
         return len(self.layers)
 
-    def prepare(self, feats: torch.Tensor,
+    def prepare(self,
+                feats: torch.Tensor,
                 spatial_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
         """Project clip features and build their positional embedding.
 
@@ -90,11 +90,20 @@ class STCMT(BaseModule):
                       frame_mask: Optional[torch.Tensor],
                       spatial_mask: Optional[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """Run layer ``index`` (see ``STCMTLayer.forward`` for the shapes)."""
-        return checkpoint_call(self.layers[index], self.with_cp, vis, text, vis_pos=vis_pos,
-                               text_mask=text_mask, frame_mask=frame_mask,
-                               spatial_mask=spatial_mask)
+        return checkpoint_call(
+            self.layers[index],
+            self.with_cp,
+            vis,
+            text,
+            vis_pos=vis_pos,
+            text_mask=text_mask,
+            frame_mask=frame_mask,
+            spatial_mask=spatial_mask)
 
-    def forward(self, feats: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
+    def forward(self,
+                feats: torch.Tensor,
+                text: torch.Tensor,
+                text_mask: torch.Tensor,
                 frame_mask: Optional[torch.Tensor] = None,
                 spatial_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
         """Whole branch without interaction.

@@ -19,8 +19,8 @@ class _TemporalBlock(nn.Module):
 
     def __init__(self, dims: int, kernel_size: int, dilation: int) -> None:
         super().__init__()
-        self.conv = nn.Conv1d(dims, dims, kernel_size, padding=dilation * (kernel_size // 2),
-                              dilation=dilation)
+        self.conv = nn.Conv1d(
+            dims, dims, kernel_size, padding=dilation * (kernel_size // 2), dilation=dilation)
         self.norm = nn.LayerNorm(dims)
         self.proj = nn.Conv1d(dims, dims, 1)
 
@@ -44,15 +44,19 @@ class TemporalConvNeck(BaseModule):
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self, in_channels: int, text_channels: int, embed_dims: int = 128,
-                 dilations: Sequence[int] = (1, 2, 4), kernel_size: int = 3,
-                 motion_scale: float = 10.0, init_cfg=None) -> None:
+    def __init__(self,
+                 in_channels: int,
+                 text_channels: int,
+                 embed_dims: int = 128,
+                 dilations: Sequence[int] = (1, 2, 4),
+                 kernel_size: int = 3,
+                 motion_scale: float = 10.0,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.motion_scale = motion_scale
         # +4: centre (x, y) and its displacement from the previous frame (dx, dy).
         self.input_proj = nn.Linear(in_channels + 4 + text_channels, embed_dims)
-        self.blocks = nn.ModuleList(
-            _TemporalBlock(embed_dims, kernel_size, d) for d in dilations)
+        self.blocks = nn.ModuleList(_TemporalBlock(embed_dims, kernel_size, d) for d in dilations)
 
     def forward(self, feats: torch.Tensor, centers: torch.Tensor, sentence: torch.Tensor,
                 frame_mask: torch.Tensor) -> torch.Tensor:
@@ -72,7 +76,7 @@ class TemporalConvNeck(BaseModule):
             self.motion_scale
         text = sentence[:, None].expand(-1, feats.shape[1], -1)
         x = self.input_proj(torch.cat([feats, centers, motion, text], -1))
-        mask = frame_mask[:, None, :].to(x.dtype)                      # (B, 1, N)
+        mask = frame_mask[:, None, :].to(x.dtype)  # (B, 1, N)
         x = x.transpose(1, 2) * mask
         for block in self.blocks:
             x = (x + block(x)) * mask

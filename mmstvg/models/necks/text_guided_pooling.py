@@ -25,7 +25,10 @@ class TextGuidedPooling(BaseModule):
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self, in_channels: int, text_channels: int, embed_dims: int = 128,
+    def __init__(self,
+                 in_channels: int,
+                 text_channels: int,
+                 embed_dims: int = 128,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = embed_dims
@@ -61,13 +64,13 @@ class TextGuidedPooling(BaseModule):
         bn, _, h, w = feats.shape
         b = bn // num_frames
         grid = self._grid(h, w, feats).unsqueeze(0).expand(bn, -1, -1, -1)
-        v = self.visual_proj(torch.cat([feats, grid], 1))            # (BN, D, h, w)
+        v = self.visual_proj(torch.cat([feats, grid], 1))  # (BN, D, h, w)
         t = self.text_proj(sentence).repeat_interleave(num_frames, 0)  # (BN, D)
         fused = v * t[:, :, None, None]
-        logits = self.score(fused).flatten(1)                         # (BN, hw)
+        logits = self.score(fused).flatten(1)  # (BN, hw)
         attn = logits.softmax(-1)
-        pooled = torch.einsum('bl,bdl->bd', attn, fused.flatten(2))   # (BN, D)
-        centers = torch.einsum('bl,bcl->bc', attn, grid.flatten(2))   # (BN, 2)
+        pooled = torch.einsum('bl,bdl->bd', attn, fused.flatten(2))  # (BN, D)
+        centers = torch.einsum('bl,bcl->bc', attn, grid.flatten(2))  # (BN, 2)
         return dict(
             feats=pooled.view(b, num_frames, -1),
             centers=centers.view(b, num_frames, 2),

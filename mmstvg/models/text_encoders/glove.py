@@ -13,7 +13,8 @@ import numpy as np
 PAD, UNK = '<pad>', '<unk>'
 
 
-def load_glove(path: str, vocab: Optional[Iterable[str]] = None,
+def load_glove(path: str,
+               vocab: Optional[Iterable[str]] = None,
                dim: Optional[int] = None) -> Tuple[List[str], np.ndarray]:
     """Load GloVe vectors.
 

@@ -69,18 +69,17 @@ class GloVeTextEncoder(BaseModule):
                 if w in found:
                     table[i] = found[w]
             missing = len(vocab) - 2 - len(found)
-            print_log(f'GloVeTextEncoder: {len(found)} of {len(vocab) - 2} words from '
-                      f'{glove_file}; {missing} without a vector (zeros).', logger='current')
-            self.embedding = nn.Embedding.from_pretrained(torch.from_numpy(table),
-                                                          freeze=freeze_embedding,
-                                                          padding_idx=0)
+            print_log(
+                f'GloVeTextEncoder: {len(found)} of {len(vocab) - 2} words from '
+                f'{glove_file}; {missing} without a vector (zeros).',
+                logger='current')
+            self.embedding = nn.Embedding.from_pretrained(
+                torch.from_numpy(table), freeze=freeze_embedding, padding_idx=0)
         else:
             self.embedding = nn.Embedding(vocab_size, embed_dims, padding_idx=0)
             self.embedding.weight.requires_grad = not freeze_embedding
-        attn = dict(embed_dims=embed_dims, num_heads=num_heads, dropout=dropout,
-                    batch_first=True)
-        ffn = dict(embed_dims=embed_dims, feedforward_channels=2 * embed_dims,
-                   ffn_drop=dropout)
+        attn = dict(embed_dims=embed_dims, num_heads=num_heads, dropout=dropout, batch_first=True)
+        ffn = dict(embed_dims=embed_dims, feedforward_channels=2 * embed_dims, ffn_drop=dropout)
         self.attn_layers = nn.ModuleList(
             DetrTransformerEncoderLayer(self_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(num_attn_layers))

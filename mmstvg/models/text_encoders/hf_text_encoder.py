@@ -73,7 +73,7 @@ class HFTextEncoder(BaseModule):
         self.proj = nn.Linear(hidden, out_channels) if out_channels else nn.Identity()
         self.proj_norm = nn.LayerNorm(out_channels, eps=1e-12) if proj_norm else nn.Identity()
         self.out_channels = out_channels or hidden
-        if gradient_checkpointing:   # transformers' activation checkpointing of its layers
+        if gradient_checkpointing:  # transformers' activation checkpointing of its layers
             self.model.gradient_checkpointing_enable(
                 gradient_checkpointing_kwargs=dict(use_reentrant=False))
         if freeze:

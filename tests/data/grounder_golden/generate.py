@@ -33,8 +33,7 @@ CASES = [
     ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py', 2),
     ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-wo-d2s_1xb8-t32-8e_synth.py', 1),
     ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-wo-s2d_1xb8-t32-8e_synth.py', 1),
-    ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-wo-interaction_1xb8-t32-8e_synth.py',
-     1),
+    ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-wo-interaction_1xb8-t32-8e_synth.py', 1),
     ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-heatmap-head_1xb8-t32-8e_synth.py', 1),
     ('configs/stvgformer/stvgformer_r18-c16-slowfast-tiny-heatmap-head_1xb8-t32-8e_synth.py', 2),
 ]

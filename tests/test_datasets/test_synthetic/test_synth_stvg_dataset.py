@@ -11,8 +11,8 @@ from mmstvg.registry import DATASETS
 
 
 def _dataset(root, ann_file, **kwargs):
-    return SynthSTVGDataset(ann_file=ann_file, data_root=root, data_prefix=dict(video='videos'),
-                            **kwargs)
+    return SynthSTVGDataset(
+        ann_file=ann_file, data_root=root, data_prefix=dict(video='videos'), **kwargs)
 
 
 @pytest.mark.parametrize('split', ['train', 'val', 'test'])
@@ -49,8 +49,8 @@ def test_loads_generated_annotations(tiny_synth, split):
 
 def test_reads_like_hcstvg_v2(tiny_synth):
     """HCSTVGDataset believes a record's `fps` too, so both readers agree on everything."""
-    kwargs = dict(ann_file='anno_v2/val_v2.json', data_root=tiny_synth,
-                  data_prefix=dict(video='videos'))
+    kwargs = dict(
+        ann_file='anno_v2/val_v2.json', data_root=tiny_synth, data_prefix=dict(video='videos'))
     synth, hc = SynthSTVGDataset(**kwargs), HCSTVGDataset(**kwargs)
     assert len(synth) == len(hc)
     for i in range(len(synth)):
@@ -70,8 +70,12 @@ def test_query_only_file(tiny_synth):
 
 
 def test_build_from_registry_and_fixed_layout(tiny_synth):
-    ds = DATASETS.build(dict(type='SynthSTVGDataset', data_root=tiny_synth,
-                             ann_file='anno_v2/train_v2.json', data_prefix=dict(video='videos')))
+    ds = DATASETS.build(
+        dict(
+            type='SynthSTVGDataset',
+            data_root=tiny_synth,
+            ann_file='anno_v2/train_v2.json',
+            data_prefix=dict(video='videos')))
     assert isinstance(ds, SynthSTVGDataset) and ds.layout == 'v2'
     assert ds.metainfo['dataset_name'] == 'synth_stvg'
     with pytest.raises(TypeError):

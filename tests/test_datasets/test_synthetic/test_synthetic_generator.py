@@ -43,10 +43,16 @@ def test_layout_and_records(tiny_synth):
                 assert x + w <= TINY['size'] and y + h <= TINY['size']
             assert isinstance(rec['English'], str) and rec['English'].endswith('.')
             target = rec['actors'][rec['target']['index']]
-            assert {k: target[k] for k in ('colour', 'shape', 'size')} == {
-                k: rec['target'][k] for k in ('colour', 'shape', 'size')}
-            assert dict(action=rec['action'],
-                        span=[rec['st_frame'] - 1, rec['ed_frame']]) in target['actions']
+            assert {
+                k: target[k]
+                for k in ('colour', 'shape', 'size')
+            } == {
+                k: rec['target'][k]
+                for k in ('colour', 'shape', 'size')
+            }
+            assert dict(
+                action=rec['action'], span=[rec['st_frame'] - 1,
+                                            rec['ed_frame']]) in target['actions']
     queries = _load(osp.join(tiny_synth, QUERY_FILE))
     test = _load(osp.join(tiny_synth, ANN_FILES['test']))
     assert queries == {k: v['English'] for k, v in test.items()}
@@ -70,11 +76,11 @@ def test_determinism(tiny_synth, tmp_path):
     for rel in list(ANN_FILES.values()) + [QUERY_FILE]:
         assert _read_bytes(osp.join(tiny_synth, rel)) == _read_bytes(osp.join(same, rel))
     for name in os.listdir(osp.join(tiny_synth, 'videos')):
-        assert _read_bytes(osp.join(tiny_synth, 'videos', name)) == _read_bytes(
-            osp.join(same, 'videos', name))
+        assert _read_bytes(osp.join(tiny_synth, 'videos',
+                                    name)) == _read_bytes(osp.join(same, 'videos', name))
     # another seed -> other annotations
-    generate_synthetic_stvg(other, workers=1, log=None, **dict(TINY, seed=TINY['seed'] + 1,
-                                                               num_test=0))
+    generate_synthetic_stvg(
+        other, workers=1, log=None, **dict(TINY, seed=TINY['seed'] + 1, num_test=0))
     for split in ('train', 'val'):
         assert _read_bytes(osp.join(tiny_synth, ANN_FILES[split])) != _read_bytes(
             osp.join(other, ANN_FILES[split]))
@@ -109,11 +115,14 @@ def test_gt_boxes_match_target_pixels(tiny_synth):
                 close = np.abs(frame[y1:y2, x1:x2] - colour).max(axis=-1) < 40
                 ys, xs = np.nonzero(close)
                 assert len(xs) >= 0.3 * w * h, (name, k)
-                found = np.array([xs.min() + x1, ys.min() + y1, xs.max() + 1 + x1,
-                                  ys.max() + 1 + y1])
+                found = np.array(
+                    [xs.min() + x1,
+                     ys.min() + y1,
+                     xs.max() + 1 + x1,
+                     ys.max() + 1 + y1])
                 inward = (found - np.array([x, y, x + w, y + h])) * np.array([1, 1, -1, -1])
-                assert inward.max() <= 2 and inward.min() >= -1, (
-                    name, k, found.tolist(), [x, y, x + w, y + h])
+                assert inward.max() <= 2 and inward.min() >= -1, (name, k, found.tolist(),
+                                                                  [x, y, x + w, y + h])
                 num_checked += 1
     assert num_checked > 0
 
@@ -122,8 +131,7 @@ def test_tokenizer_round_trip(tiny_synth):
     from transformers import AutoTokenizer
 
     from mmstvg.datasets.transforms import STVGFlip
-    tok = AutoTokenizer.from_pretrained(osp.join(tiny_synth, 'tokenizer'),
-                                        local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(osp.join(tiny_synth, 'tokenizer'), local_files_only=True)
     assert tok.pad_token_id == 0 and tok.unk_token == '<unk>' and tok.mask_token == '<mask>'
     assert tok.bos_token == '<s>' and tok.eos_token == '</s>'
     assert len(tok) <= 128  # the demo's text encoder has vocab_size=128
@@ -152,8 +160,10 @@ def _load_cli():
 def test_cli_is_idempotent(tmp_path):
     cli = _load_cli()
     out = str(tmp_path / 'cli')
-    argv = ['--out-dir', out, '--num-train', '2', '--num-val', '1', '--num-frames', '16',
-            '--size', '64', '--fps', '8', '--seed', '1', '--workers', '1']
+    argv = [
+        '--out-dir', out, '--num-train', '2', '--num-val', '1', '--num-frames', '16', '--size',
+        '64', '--fps', '8', '--seed', '1', '--workers', '1'
+    ]
     first = cli.main(argv)
     assert not first['skipped'] and first['params']['num_frames'] == 16
     meta_mtime = os.stat(osp.join(out, 'meta.json')).st_mtime_ns
@@ -170,6 +180,8 @@ def test_cli_is_idempotent(tmp_path):
     annos = _load(osp.join(out, ANN_FILES['train']))
     assert all(len(r['actors']) == 3 for r in annos.values())
     # a smaller generation in the same directory removes the videos it does not overwrite
-    assert not cli.main(['--out-dir', out, '--num-train', '1', '--num-val', '1',
-                         '--num-frames', '16', '--size', '64', '--workers', '1'])['skipped']
+    assert not cli.main([
+        '--out-dir', out, '--num-train', '1', '--num-val', '1', '--num-frames', '16', '--size',
+        '64', '--workers', '1'
+    ])['skipped']
     assert sorted(os.listdir(osp.join(out, 'videos'))) == ['train_00000.mp4', 'val_00000.mp4']

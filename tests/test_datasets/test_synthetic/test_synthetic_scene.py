@@ -4,8 +4,8 @@ import itertools
 import numpy as np
 import pytest
 
-from mmstvg.datasets.synthetic import (ACTIONS, PALETTE, SHAPES, ActionEvent, describe,
-                                       make_query, make_sprite, render_frames, sample_scene,
+from mmstvg.datasets.synthetic import (ACTIONS, PALETTE, SHAPES, ActionEvent, describe, make_query,
+                                       make_sprite, render_frames, sample_scene,
                                        unique_descriptions)
 from mmstvg.datasets.synthetic.scene import Appearance
 
@@ -113,8 +113,11 @@ def test_rendered_pixels_match_boxes():
 def test_minimal_unique_description():
     rng = np.random.default_rng(0)
     target = Appearance('red', 'square', 'small')
-    others = [Appearance('red', 'circle', 'small'), Appearance('blue', 'square', 'small'),
-              Appearance('red', 'square', 'big')]
+    others = [
+        Appearance('red', 'circle', 'small'),
+        Appearance('blue', 'square', 'small'),
+        Appearance('red', 'square', 'big')
+    ]
     assert unique_descriptions(target, others) == [('size', 'colour', 'shape')]
     phrase, attrs = describe(target, others, rng)
     assert phrase == 'the small red square' and attrs == ('size', 'colour', 'shape')
@@ -140,5 +143,5 @@ def test_sample_scene_is_deterministic():
     b = sample_scene(np.random.default_rng(5), num_frames=24, size=64)
     c = sample_scene(np.random.default_rng(6), num_frames=24, size=64)
     assert (render_frames(a) == render_frames(b)).all()
-    assert not (render_frames(a).shape == render_frames(c).shape
-                and (render_frames(a) == render_frames(c)).all())
+    assert not (render_frames(a).shape == render_frames(c).shape and
+                (render_frames(a) == render_frames(c)).all())

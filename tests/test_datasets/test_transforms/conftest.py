@@ -15,7 +15,6 @@ def square_video(tmp_path_factory) -> str:
     return path
 
 
-
 @pytest.fixture(scope='session')
 def tiny_tokenizer_dir(tmp_path_factory) -> str:
     """A WordLevel tokenizer saved with ``save_pretrained`` (no hub)."""
@@ -30,8 +29,12 @@ def tiny_tokenizer_dir(tmp_path_factory) -> str:
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.post_processor = processors.TemplateProcessing(
         single='[CLS] $A [SEP]', special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='[PAD]', unk_token='[UNK]',
-                                   cls_token='[CLS]', sep_token='[SEP]')
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token='[PAD]',
+        unk_token='[UNK]',
+        cls_token='[CLS]',
+        sep_token='[SEP]')
     path = str(tmp_path_factory.mktemp('tokenizer'))
     fast.save_pretrained(path)
     return path

@@ -8,8 +8,8 @@ FEATS = np.arange(20 * 6, dtype=np.float64).reshape(20, 6)
 
 
 def _results(path, inds=(0, 3, 3, 19)):
-    return dict(qid='q1', video_name='vid', feature_path=str(path),
-                frame_inds=np.asarray(inds, np.int64))
+    return dict(
+        qid='q1', video_name='vid', feature_path=str(path), frame_inds=np.asarray(inds, np.int64))
 
 
 def test_npy(tmp_path):
@@ -18,8 +18,9 @@ def test_npy(tmp_path):
     assert out['features'].dtype == np.float32 and out['features'].shape == (4, 6)
     np.testing.assert_array_equal(out['features'], FEATS[[0, 3, 3, 19]])
     # frame_stride: row r holds frame r * 4
-    out = LoadSTVGFeatures(frame_stride=4, mmap=False)(
-        _results(tmp_path / 'vid.npy', inds=(0, 5, 79)))
+    out = LoadSTVGFeatures(
+        frame_stride=4, mmap=False)(
+            _results(tmp_path / 'vid.npy', inds=(0, 5, 79)))
     np.testing.assert_array_equal(out['features'], FEATS[[0, 1, 19]])
 
 

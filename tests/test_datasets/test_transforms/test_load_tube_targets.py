@@ -6,8 +6,11 @@ from mmstvg.datasets.transforms import LoadTubeTargets
 
 def _info(span=(4, 8)):
     boxes = np.array([[10 + i, 20, 30 + i, 40] for i in range(span[1] - span[0])], np.float32)
-    return dict(qid='q', gt_span=span, gt_bboxes=boxes,
-                frame_inds=np.array([0, 3, 4, 4, 6, 7, 8, 11], np.int64))
+    return dict(
+        qid='q',
+        gt_span=span,
+        gt_bboxes=boxes,
+        frame_inds=np.array([0, 3, 4, 4, 6, 7, 8, 11], np.int64))
 
 
 def test_frame_targets():
@@ -24,8 +27,7 @@ def test_frame_targets():
 
 
 def test_no_gt_split():
-    out = LoadTubeTargets()(dict(qid='q', gt_span=None, gt_bboxes=None,
-                                 frame_inds=np.arange(4)))
+    out = LoadTubeTargets()(dict(qid='q', gt_span=None, gt_bboxes=None, frame_inds=np.arange(4)))
     assert 'gt_bboxes' not in out and out['gt_span'] is None and 'frame_in_span' not in out
     out = LoadTubeTargets()(dict(qid='q', frame_inds=np.arange(4)))
     assert 'gt_bboxes' not in out

@@ -7,16 +7,31 @@ from mmstvg.structures import STVGDataSample
 
 
 def _results(with_gt=True):
-    res = dict(qid='q', video_name='v', sentence='a dog', sentence_type=None, num_frames=30,
-               fps=10.0, clip=(0, 30), frame_inds=np.array([1, 5, 9]), num_passes=1,
-               height=48, width=64, original_shape=(48, 64), img_shape=(24, 32),
-               scale_factor=np.array([0.5, 0.5], np.float32), flip=np.bool_(True),
-               imgs=[np.full((24, 32, 3), i, np.uint8) for i in range(3)],
-               text_input_ids=np.array([2, 5, 6, 3]), text_attention_mask=np.ones(4, int))
+    res = dict(
+        qid='q',
+        video_name='v',
+        sentence='a dog',
+        sentence_type=None,
+        num_frames=30,
+        fps=10.0,
+        clip=(0, 30),
+        frame_inds=np.array([1, 5, 9]),
+        num_passes=1,
+        height=48,
+        width=64,
+        original_shape=(48, 64),
+        img_shape=(24, 32),
+        scale_factor=np.array([0.5, 0.5], np.float32),
+        flip=np.bool_(True),
+        imgs=[np.full((24, 32, 3), i, np.uint8) for i in range(3)],
+        text_input_ids=np.array([2, 5, 6, 3]),
+        text_attention_mask=np.ones(4, int))
     if with_gt:
-        res.update(gt_span=(4, 8), gt_tube_bboxes=np.ones((4, 4), np.float32),
-                   gt_bboxes=np.array([[0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]], np.float32),
-                   frame_in_span=np.array([False, True, False]))
+        res.update(
+            gt_span=(4, 8),
+            gt_tube_bboxes=np.ones((4, 4), np.float32),
+            gt_bboxes=np.array([[0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]], np.float32),
+            frame_in_span=np.array([False, True, False]))
     return res
 
 

@@ -42,16 +42,15 @@ def test_short_clip_repeats_frames_sorted():
 
 
 def test_default_clip_is_whole_video():
-    inds = SampleSTVGFrames(num_frames=4, test_mode=True)(
-        dict(qid='q', num_frames=40))['frame_inds']
+    inds = SampleSTVGFrames(
+        num_frames=4, test_mode=True)(dict(qid='q', num_frames=40))['frame_inds']
     np.testing.assert_array_equal(inds, [5, 15, 25, 35])
 
 
 @pytest.mark.parametrize('clip,per_pass', [((0, 100), 32), ((7, 57), 8), ((0, 5), 8),
                                            ((3, 67), 16), ((0, 1), 4)])
 def test_multi_pass_covers_every_frame(clip, per_pass):
-    out = SampleSTVGFrames(num_frames=per_pass, test_mode=True, multi_pass=True)(
-        _info(clip=clip))
+    out = SampleSTVGFrames(num_frames=per_pass, test_mode=True, multi_pass=True)(_info(clip=clip))
     inds, p = out['frame_inds'], out['num_passes']
     clip_len = clip[1] - clip[0]
     assert p == -(-clip_len // per_pass)
@@ -75,8 +74,9 @@ def test_fps_mode_and_cap():
     every = SampleSTVGFrames(fps=100, test_mode=True)(_info(clip=(0, 10), fps=25.0))
     np.testing.assert_array_equal(every['frame_inds'], np.arange(10))
     # fps + multi-pass: T frames per pass, all frames covered
-    mp = SampleSTVGFrames(fps=5, max_frames=4, test_mode=True, multi_pass=True)(
-        _info(clip=(0, 30), fps=25.0))
+    mp = SampleSTVGFrames(
+        fps=5, max_frames=4, test_mode=True, multi_pass=True)(
+            _info(clip=(0, 30), fps=25.0))
     assert set(mp['frame_inds'].tolist()) == set(range(30))
 
 
@@ -97,8 +97,8 @@ def test_errors_and_repr():
 def test_split_without_annotations_takes_clip_from_the_video_reader():
     """HC-STVG v2 test queries carry num_frames/fps/clip = None; *Init supplies them."""
     from mmstvg.datasets.transforms import SampleSTVGFrames
-    results = dict(qid='v.mp4', clip=None, num_frames=None, fps=None, total_frames=40,
-                   avg_fps=25.0)
+    results = dict(
+        qid='v.mp4', clip=None, num_frames=None, fps=None, total_frames=40, avg_fps=25.0)
     out = SampleSTVGFrames(num_frames=8, test_mode=True)(results)
     assert out['clip'] == (0, 40)
     assert out['num_frames'] == 40 and out['fps'] == 25.0

@@ -19,18 +19,22 @@ def _results():
     """Decoded-like results (exact synthetic frames), after LoadTubeTargets."""
     imgs = [render_frame(i) for i in FRAME_INDS]
     imgs[2] = imgs[1]  # a repeated index shares its array, as mmaction's PyAVDecode does
-    results = dict(qid='q', sentence='the man on the left', imgs=imgs,
-                   img_shape=(48, 64), original_shape=(48, 64), frame_inds=FRAME_INDS,
-                   gt_span=SPAN,
-                   gt_bboxes=np.stack([square_box(i) for i in range(*SPAN)]))
+    results = dict(
+        qid='q',
+        sentence='the man on the left',
+        imgs=imgs,
+        img_shape=(48, 64),
+        original_shape=(48, 64),
+        frame_inds=FRAME_INDS,
+        gt_span=SPAN,
+        gt_bboxes=np.stack([square_box(i) for i in range(*SPAN)]))
     return LoadTubeTargets()(results)
 
 
 def _check_boxes(results, atol=1.5):
     """Every in-span box lies on the square's pixels; out-of-span rows are zero."""
     h, w = results['img_shape']
-    for img, box, in_span in zip(results['imgs'], results['gt_bboxes'],
-                                 results['frame_in_span']):
+    for img, box, in_span in zip(results['imgs'], results['gt_bboxes'], results['frame_in_span']):
         assert img.shape[:2] == (h, w)
         if not in_span:
             assert not box.any()
@@ -45,21 +49,30 @@ def _check_boxes(results, atol=1.5):
 PIPELINES = {
     'resize': [dict(type='mmaction.Resize', scale=(-1, 96))],
     'resize_noratio': [dict(type='mmaction.Resize', scale=(100, 60), keep_ratio=False)],
-    'center_crop': [dict(type='mmaction.Resize', scale=(-1, 64)),
-                    dict(type='mmaction.CenterCrop', crop_size=(56, 48))],
+    'center_crop': [
+        dict(type='mmaction.Resize', scale=(-1, 64)),
+        dict(type='mmaction.CenterCrop', crop_size=(56, 48))
+    ],
     'random_crop': [dict(type='mmaction.RandomCrop', size=40)],
-    'resize_crop_flip': [dict(type='mmaction.Resize', scale=(-1, 96)),
-                         dict(type='mmaction.RandomCrop', size=80),
-                         dict(type='STVGFlip', flip_ratio=1.0)],
+    'resize_crop_flip': [
+        dict(type='mmaction.Resize', scale=(-1, 96)),
+        dict(type='mmaction.RandomCrop', size=80),
+        dict(type='STVGFlip', flip_ratio=1.0)
+    ],
     # STVGCrop: random windows that cut the square; boxes exact, tube kept
     'stvg_random_resized_crop': [
-        dict(type='STVGCrop', crop=dict(type='mmaction.RandomResizedCrop',
-                                        area_range=(0.2, 0.6)), max_tries=30),
+        dict(
+            type='STVGCrop',
+            crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.2, 0.6)),
+            max_tries=30),
         dict(type='mmaction.Resize', scale=(56, 56), keep_ratio=False),
-        dict(type='STVGFlip', flip_ratio=1.0)],
-    'stvg_random_crop': [dict(type='mmaction.Resize', scale=(-1, 96)),
-                         dict(type='STVGCrop', crop=dict(type='mmaction.RandomCrop', size=72),
-                              min_visible_ratio=0.3)],
+        dict(type='STVGFlip', flip_ratio=1.0)
+    ],
+    'stvg_random_crop': [
+        dict(type='mmaction.Resize', scale=(-1, 96)),
+        dict(
+            type='STVGCrop', crop=dict(type='mmaction.RandomCrop', size=72), min_visible_ratio=0.3)
+    ],
 }
 
 
@@ -73,8 +86,9 @@ def test_boxes_follow_pixels(name):
         _check_boxes(out, atol=1.0 if 'stvg' in name else 1.5)
         if 'stvg' in name:
             assert 'crop_bbox' in out  # a window keeping the tube was found
-            assert all(red_bbox(img) is not None
-                       for img, s in zip(out['imgs'], out['frame_in_span']) if s)
+            assert all(
+                red_bbox(img) is not None for img, s in zip(out['imgs'], out['frame_in_span'])
+                if s)
     if 'flip' in name:
         assert out['flip'] is True and out['sentence'] == 'the man on the right'
 
@@ -142,8 +156,8 @@ def test_flip_mirrors_clip_feature_maps():
 ])
 def test_sentence_swap(src, dst):
     assert STVGFlip().swap_words(src) == dst
-    out = STVGFlip(flip_ratio=1.0)(dict(sentence=src, img_shape=(4, 4),
-                                        imgs=[np.zeros((4, 4, 3), np.uint8)]))
+    out = STVGFlip(flip_ratio=1.0)(
+        dict(sentence=src, img_shape=(4, 4), imgs=[np.zeros((4, 4, 3), np.uint8)]))
     assert out['sentence'] == dst
 
 

@@ -5,8 +5,8 @@ the mmstvg decoders fix what they get wrong for STVG (see their module docstring
 """
 import numpy as np
 import pytest
-from stvg_transform_helpers import NUM_FRAMES, red_bbox, square_box
 from mmcv.transforms import Compose
+from stvg_transform_helpers import NUM_FRAMES, red_bbox, square_box
 
 import mmstvg.datasets.transforms  # noqa: F401
 from mmstvg.registry import TRANSFORMS
@@ -27,8 +27,9 @@ def _assert_frames(imgs, frame_inds):
 INDS = [0, 0, 3, 7, 7, 12, 23]  # sorted, with duplicates, up to the last frame
 
 
-@pytest.mark.parametrize('decoder', [dict(type='mmaction.PyAVDecode'),
-                                     dict(type='STVGPyAVDecode')])
+@pytest.mark.parametrize('decoder',
+                         [dict(type='mmaction.PyAVDecode'),
+                          dict(type='STVGPyAVDecode')])
 def test_pyav_decode_gives_the_right_frames(square_video, decoder):
     out = _decode([dict(type='mmaction.PyAVInit'), decoder], square_video, INDS)
     _assert_frames(out['imgs'], INDS)
@@ -38,29 +39,30 @@ def test_pyav_decode_gives_the_right_frames(square_video, decoder):
 
 def test_mmaction_pyav_wraps_out_of_range_and_shares_duplicates(square_video):
     """Why STVGPyAVDecode exists: past the end, mmaction returns frames of the START."""
-    out = _decode([dict(type='mmaction.PyAVInit'), dict(type='mmaction.PyAVDecode')],
-                  square_video, [2, 2, NUM_FRAMES + 1])
+    out = _decode([dict(type='mmaction.PyAVInit'),
+                   dict(type='mmaction.PyAVDecode')], square_video, [2, 2, NUM_FRAMES + 1])
     np.testing.assert_allclose(red_bbox(out['imgs'][2]), square_box(1), atol=1)
     assert out['imgs'][0] is out['imgs'][1]  # in-place Flip would flip it twice
 
 
 def test_stvg_pyav_decode_out_of_range(square_video):
-    out = _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode')],
-                  square_video, [5, 5, NUM_FRAMES + 1])   # 2 frames past the end: clamped
+    out = _decode([dict(type='mmaction.PyAVInit'),
+                   dict(type='STVGPyAVDecode')], square_video,
+                  [5, 5, NUM_FRAMES + 1])  # 2 frames past the end: clamped
     np.testing.assert_allclose(red_bbox(out['imgs'][2]), square_box(NUM_FRAMES - 1), atol=1)
     assert out['imgs'][0] is not out['imgs'][1]
     assert out['total_frames'] == NUM_FRAMES
     # further past the end the video is truncated: an error, not repeated frames
     with pytest.raises(IndexError, match='truncated video'):
-        _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode')], square_video,
-                [1, NUM_FRAMES + 2])
-    out = _decode([dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode', max_clamp=None)],
-                  square_video, [NUM_FRAMES + 5])
+        _decode([dict(type='mmaction.PyAVInit'),
+                 dict(type='STVGPyAVDecode')], square_video, [1, NUM_FRAMES + 2])
+    out = _decode([dict(type='mmaction.PyAVInit'),
+                   dict(type='STVGPyAVDecode', max_clamp=None)], square_video, [NUM_FRAMES + 5])
     np.testing.assert_allclose(red_bbox(out['imgs'][0]), square_box(NUM_FRAMES - 1), atol=1)
     with pytest.raises(IndexError, match='square.mp4'):
-        _decode([dict(type='mmaction.PyAVInit'),
-                 dict(type='STVGPyAVDecode', out_of_range='error')], square_video,
-                [1, NUM_FRAMES])
+        _decode(
+            [dict(type='mmaction.PyAVInit'),
+             dict(type='STVGPyAVDecode', out_of_range='error')], square_video, [1, NUM_FRAMES])
 
 
 def test_decord_decode(square_video):
@@ -76,12 +78,12 @@ def test_decord_decode(square_video):
     out = Compose([TRANSFORMS.build(t) for t in pipeline])(
         dict(filename=square_video, frame_inds=np.asarray(INDS), gt_bboxes=boxes.copy()))
     np.testing.assert_array_equal(out['gt_bboxes'], boxes * [64, 48, 64, 48])
-    out = _decode([dict(type='mmaction.DecordInit'), dict(type='STVGDecordDecode')],
-                  square_video, [NUM_FRAMES + 1])
+    out = _decode([dict(type='mmaction.DecordInit'),
+                   dict(type='STVGDecordDecode')], square_video, [NUM_FRAMES + 1])
     np.testing.assert_allclose(red_bbox(out['imgs'][0]), square_box(NUM_FRAMES - 1), atol=1)
     with pytest.raises(IndexError, match='truncated video'):
-        _decode([dict(type='mmaction.DecordInit'), dict(type='STVGDecordDecode')],
-                square_video, [NUM_FRAMES + 2])
+        _decode([dict(type='mmaction.DecordInit'),
+                 dict(type='STVGDecordDecode')], square_video, [NUM_FRAMES + 2])
 
 
 def test_missing_and_corrupt_video_raise(tmp_path):

@@ -16,25 +16,37 @@ SPAN = (6, 18)
 
 def _data_info(video, with_gt=True):
     return dict(
-        qid='square.mp4', video_name='square.mp4', filename=video, feature_path=None,
-        sentence='The red square on the left', sentence_type=None, num_frames=NUM_FRAMES,
-        fps=float(FPS), height=HEIGHT, width=WIDTH, clip=(0, NUM_FRAMES),
+        qid='square.mp4',
+        video_name='square.mp4',
+        filename=video,
+        feature_path=None,
+        sentence='The red square on the left',
+        sentence_type=None,
+        num_frames=NUM_FRAMES,
+        fps=float(FPS),
+        height=HEIGHT,
+        width=WIDTH,
+        clip=(0, NUM_FRAMES),
         gt_span=SPAN if with_gt else None,
         gt_bboxes=np.stack([square_box(i) for i in range(*SPAN)]) if with_gt else None,
         extra={})
 
 
 def _pipelines(tokenizer_dir):
-    text = dict(type='TokenizeText', max_length=16,
-                tokenizer=dict(type='AutoTokenizer', pretrained=tokenizer_dir))
+    text = dict(
+        type='TokenizeText',
+        max_length=16,
+        tokenizer=dict(type='AutoTokenizer', pretrained=tokenizer_dir))
     train = [
         dict(type='SampleSTVGFrames', num_frames=8),
         dict(type='mmaction.PyAVInit'),
         dict(type='STVGPyAVDecode'),
         dict(type='LoadTubeTargets'),
         dict(type='mmaction.Resize', scale=(-1, 64)),
-        dict(type='STVGCrop', crop=dict(type='mmaction.RandomResizedCrop',
-                                        area_range=(0.5, 1.0)), min_visible_ratio=0.5),
+        dict(
+            type='STVGCrop',
+            crop=dict(type='mmaction.RandomResizedCrop', area_range=(0.5, 1.0)),
+            min_visible_ratio=0.5),
         dict(type='mmaction.Resize', scale=(56, 56), keep_ratio=False),
         dict(type='STVGFlip', flip_ratio=0.5),
         text,
@@ -75,8 +87,8 @@ def test_train_pipeline(square_video, tiny_tokenizer_dir):
                                       (inds >= SPAN[0]) & (inds < SPAN[1]))
         for img, box, in_span in zip(imgs, gt.frame_bboxes, gt.frame_in_span):
             if in_span:  # the box is on the square in the pipeline's pixels
-                np.testing.assert_allclose(box.numpy(), red_bbox(img.permute(1, 2, 0).numpy(),
-                                                                 thr=100), atol=2.5)
+                np.testing.assert_allclose(
+                    box.numpy(), red_bbox(img.permute(1, 2, 0).numpy(), thr=100), atol=2.5)
             else:
                 assert not box.any()
         assert out['inputs']['text']['input_ids'][0] == 2  # [CLS]

@@ -8,9 +8,11 @@ from mmstvg.registry import TRANSFORMS
 
 
 def test_tokenize(tiny_tokenizer_dir):
-    t = TRANSFORMS.build(dict(type='TokenizeText', max_length=6,
-                              tokenizer=dict(type='AutoTokenizer',
-                                             pretrained=tiny_tokenizer_dir)))
+    t = TRANSFORMS.build(
+        dict(
+            type='TokenizeText',
+            max_length=6,
+            tokenizer=dict(type='AutoTokenizer', pretrained=tiny_tokenizer_dir)))
     out = t(dict(qid='q', sentence='The man on the left'))
     ids, mask = out['text_input_ids'], out['text_attention_mask']
     assert ids.dtype == np.int64 and mask.dtype == np.int64
@@ -20,20 +22,21 @@ def test_tokenize(tiny_tokenizer_dir):
     assert ids.tolist() == expected[:5] + expected[-1:]
     assert mask.tolist() == [1] * 6
     short = t(dict(qid='q', sentence='a dog'))
-    assert short['text_input_ids'].tolist() == [vocab['[CLS]'], vocab['a'], vocab['dog'],
-                                                vocab['[SEP]']]
+    assert short['text_input_ids'].tolist() == [
+        vocab['[CLS]'], vocab['a'], vocab['dog'], vocab['[SEP]']
+    ]
 
 
 def test_padding_pickle_and_errors(tiny_tokenizer_dir):
-    t = TokenizeText(tokenizer=dict(pretrained=tiny_tokenizer_dir), max_length=8,
-                     padding='max_length')
+    t = TokenizeText(
+        tokenizer=dict(pretrained=tiny_tokenizer_dir), max_length=8, padding='max_length')
     out = t(dict(qid='q', sentence='a dog'))
     assert out['text_input_ids'].shape == (8, )
     assert out['text_attention_mask'].tolist() == [1] * 4 + [0] * 4
     clone = pickle.loads(pickle.dumps(t))  # sent to dataloader workers: no tokenizer inside
     assert clone._tokenizer is None
-    np.testing.assert_array_equal(clone(dict(qid='q', sentence='a dog'))['text_input_ids'],
-                                  out['text_input_ids'])
+    np.testing.assert_array_equal(
+        clone(dict(qid='q', sentence='a dog'))['text_input_ids'], out['text_input_ids'])
     with pytest.raises(ValueError, match='q7'):
         t(dict(qid='q7', sentence='  '))
     with pytest.raises(ValueError, match='pretrained'):

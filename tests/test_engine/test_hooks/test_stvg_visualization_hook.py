@@ -27,13 +27,21 @@ def _count_frames(path):
 
 
 def _sample(qid, filename, clip=(0, T), with_gt=True):
-    sample = STVGDataSample(metainfo=dict(qid=qid, filename=filename, sentence='a man sits',
-                                          fps=float(FPS), num_frames=T, clip=clip))
-    sample.pred_tube = BaseDataElement(span=torch.tensor([1, 5]), frame_ids=torch.tensor([1, 4]),
-                                       bboxes=torch.tensor([[5., 5., 20., 20.]] * 2))
+    sample = STVGDataSample(
+        metainfo=dict(
+            qid=qid,
+            filename=filename,
+            sentence='a man sits',
+            fps=float(FPS),
+            num_frames=T,
+            clip=clip))
+    sample.pred_tube = BaseDataElement(
+        span=torch.tensor([1, 5]),
+        frame_ids=torch.tensor([1, 4]),
+        bboxes=torch.tensor([[5., 5., 20., 20.]] * 2))
     if with_gt:
-        sample.gt_tube = BaseDataElement(span=torch.tensor([2, 6]),
-                                         bboxes=torch.tensor([[8., 8., 30., 30.]] * 4))
+        sample.gt_tube = BaseDataElement(
+            span=torch.tensor([2, 6]), bboxes=torch.tensor([[8., 8., 30., 30.]] * 4))
     return sample
 
 
@@ -79,8 +87,13 @@ def test_test_iter_writes_one_video_per_sample(tmp_path):
 def test_max_samples_suffix_and_name_clash(tmp_path):
     video = _write_video(str(tmp_path / 'v.mp4'))
     _visualizer('test_hook_max_samples')
-    hook = STVGVisualizationHook(draw=True, test_out_dir=str(tmp_path / 'abs'), max_samples=3,
-                                 out_suffix='gif', clip_only=False, max_frames=5)
+    hook = STVGVisualizationHook(
+        draw=True,
+        test_out_dir=str(tmp_path / 'abs'),
+        max_samples=3,
+        out_suffix='gif',
+        clip_only=False,
+        max_frames=5)
     runner = _runner(tmp_path / 'work')
     hook.after_test_iter(runner, 0, {}, [_sample('a/b', video), _sample('a_b', video)])
     hook.after_test_iter(runner, 1, {}, [_sample('c', video), _sample('d', video)])
@@ -93,23 +106,28 @@ def test_draw_false_and_missing_video(tmp_path):
     video = _write_video(str(tmp_path / 'v.mp4'))
     _visualizer('test_hook_draw_false')
     runner = _runner(tmp_path / 'work')
-    STVGVisualizationHook(draw=False, test_out_dir='vis').after_test_iter(
-        runner, 0, {}, [_sample('a', video)])
+    STVGVisualizationHook(
+        draw=False, test_out_dir='vis').after_test_iter(runner, 0, {}, [_sample('a', video)])
     assert not osp.exists(osp.join(tmp_path, 'work', TIMESTAMP, 'vis'))
     hook = STVGVisualizationHook(draw=True, test_out_dir='vis')
     no_file = _sample('b', video)
     no_file.set_metainfo(dict(filename=''))
     corrupt = tmp_path / 'corrupt.mp4'
     corrupt.write_bytes(b'not a video' * 100)
-    hook.after_test_iter(runner, 0, {}, [_sample('a', str(tmp_path / 'missing.mp4')), no_file,
-                                          _sample('d', str(corrupt)), _sample('c', video)])
+    hook.after_test_iter(runner, 0, {}, [
+        _sample('a', str(tmp_path / 'missing.mp4')), no_file,
+        _sample('d', str(corrupt)),
+        _sample('c', video)
+    ])
     assert os.listdir(osp.join(tmp_path, 'work', TIMESTAMP, 'vis')) == ['c.mp4']
 
 
 def test_val_iter_sends_montage_and_frames_to_backends(tmp_path):
     video = _write_video(str(tmp_path / 'v.mp4'))
-    _visualizer('test_hook_val', vis_backends=[dict(type='LocalVisBackend')],
-                save_dir=str(tmp_path / 'vis_root'))
+    _visualizer(
+        'test_hook_val',
+        vis_backends=[dict(type='LocalVisBackend')],
+        save_dir=str(tmp_path / 'vis_root'))
     hook = STVGVisualizationHook(draw=True, interval=2)
     runner = _runner(tmp_path / 'work')
     for batch_idx in range(4):
@@ -117,8 +135,7 @@ def test_val_iter_sends_montage_and_frames_to_backends(tmp_path):
     img_dir = osp.join(tmp_path, 'vis_root', 'vis_data', 'vis_image')
     # the montage and the drawn frames of the video (clip [0, T)) of iterations 0 and 2
     frames = [f'val_video_frame_{k}_{step}.png' for k in range(T) for step in (0, 2)]
-    assert sorted(os.listdir(img_dir)) == sorted(['val_video_0.png', 'val_video_2.png'] +
-                                                 frames)
+    assert sorted(os.listdir(img_dir)) == sorted(['val_video_0.png', 'val_video_2.png'] + frames)
     # test without test_out_dir: the backends get one montage per sample
     hook.after_test_iter(runner, 0, {}, [_sample('a', video), _sample('b', video)])
     assert {'test_video_1.png', 'test_video_2.png'} <= set(os.listdir(img_dir))

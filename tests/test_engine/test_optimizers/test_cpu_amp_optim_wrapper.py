@@ -19,5 +19,4 @@ def test_bf16_autocast_and_step():
 def test_rejects_fp16():
     model = torch.nn.Linear(4, 2)
     with pytest.raises(ValueError, match='bfloat16'):
-        CPUAmpOptimWrapper(dtype='float16',
-                           optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        CPUAmpOptimWrapper(dtype='float16', optimizer=torch.optim.SGD(model.parameters(), lr=0.1))

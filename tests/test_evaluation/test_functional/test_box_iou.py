@@ -5,16 +5,15 @@ from mmstvg.evaluation.functional import elementwise_box_iou, pairwise_box_iou
 
 
 def test_elementwise_box_iou_hand_values():
-    b1 = np.array([[0, 0, 10, 10],     # identical boxes -> 1
-                   [0, 0, 10, 10],     # half overlap: inter 5*10=50, union 100+100-50=150 -> 1/3
-                   [0, 0, 10, 10],     # disjoint -> 0
-                   [0, 0, 10, 10],     # touching edge x=10: inter 0 -> 0
-                   [0, 0, 10, 10]])    # inside: inter 4*4=16, union 100 -> 0.16
-    b2 = np.array([[0, 0, 10, 10],
-                   [5, 0, 15, 10],
-                   [20, 20, 30, 30],
-                   [10, 0, 20, 10],
-                   [2, 2, 6, 6]])
+    b1 = np.array([
+        [0, 0, 10, 10],  # identical boxes -> 1
+        [0, 0, 10, 10],  # half overlap: inter 5*10=50, union 100+100-50=150 -> 1/3
+        [0, 0, 10, 10],  # disjoint -> 0
+        [0, 0, 10, 10],  # touching edge x=10: inter 0 -> 0
+        [0, 0, 10, 10]
+    ])  # inside: inter 4*4=16, union 100 -> 0.16
+    b2 = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30], [10, 0, 20, 10], [2, 2, 6,
+                                                                                       6]])
     np.testing.assert_allclose(elementwise_box_iou(b1, b2), [1.0, 1 / 3, 0.0, 0.0, 0.16])
 
 

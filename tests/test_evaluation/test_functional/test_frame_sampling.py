@@ -55,13 +55,13 @@ def test_tubedetr_clip_drops_the_last_frame():
     full = tubedetr_sample_frames((0, 401), 20, 5)
     tdetr = tubedetr_sample_frames(tubedetr_clip((0, 401)), 20, 5)
     assert tdetr.tolist() == list(range(0, 400, 4))  # 0, 4, ..., 396: 100 frames
-    assert full.tolist() == list(range(0, 401, 4))   # ... and 400
+    assert full.tolist() == list(range(0, 401, 4))  # ... and 400
     assert tubedetr_clip((3, 3)) == (3, 3)
 
 
-@pytest.mark.parametrize('clip, fps, max_len', [
-    ((0, 599), 30.0, 200), ((0, 499), 500 / 20, 200), ((496, 595), 29.97, 200),
-    ((0, 1805), 29.97, 200), ((17, 900), 23.976, 50), ((0, 37), 5.0, 200)])
+@pytest.mark.parametrize('clip, fps, max_len', [((0, 599), 30.0, 200), ((0, 499), 500 / 20, 200),
+                                                ((496, 595), 29.97, 200), ((0, 1805), 29.97, 200),
+                                                ((17, 900), 23.976, 50), ((0, 37), 5.0, 200)])
 def test_matches_the_literal_loop(clip, fps, max_len):
     expected = _reference_loop(clip, fps, 5, max_len)
     got = tubedetr_sample_frames(clip, fps, 5, max_len)

@@ -7,14 +7,19 @@ from mmstvg.evaluation.functional import (aggregate_stvg_results, eval_query_den
                                           evaluate_query, evaluate_stvg)
 
 BOX = [0, 0, 10, 10]
-HALF = [0, 0, 10, 5]      # IoU(HALF, BOX) = 50 / 100 = 0.5
-FAR = [50, 50, 60, 60]    # IoU(FAR, BOX) = 0
+HALF = [0, 0, 10, 5]  # IoU(HALF, BOX) = 50 / 100 = 0.5
+FAR = [50, 50, 60, 60]  # IoU(FAR, BOX) = 0
 
 
 def gt_tube(span, box=BOX, clip=(0, 41), fps=10.0, sentence_type=None):
     n = span[1] - span[0]
-    return dict(span=span, bboxes=np.tile(np.asarray(box, float), (n, 1)), clip=clip,
-                fps=fps, num_frames=clip[1], sentence_type=sentence_type)
+    return dict(
+        span=span,
+        bboxes=np.tile(np.asarray(box, float), (n, 1)),
+        clip=clip,
+        fps=fps,
+        num_frames=clip[1],
+        sentence_type=sentence_type)
 
 
 def pred_tube(span, boxes=None, frame_ids=None):
@@ -193,8 +198,8 @@ def test_missing_prediction_is_an_error(protocol):
 def test_missing_prediction_scores_zero_in_official():
     # q_ok: perfect (tIoU = vIoU = 1); q_missing: 0 -> means 0.5, vIoU@0.3 = vIoU@0.5 = 1/2
     gts = dict(q_ok=gt_tube((10, 20)), q_missing=gt_tube((10, 20)))
-    metrics, per_query = evaluate_stvg(gts, dict(q_ok=pred_tube((10, 20))),
-                                       protocol='hcstvg_official')
+    metrics, per_query = evaluate_stvg(
+        gts, dict(q_ok=pred_tube((10, 20))), protocol='hcstvg_official')
     assert metrics == {'m_tIoU': 0.5, 'm_vIoU': 0.5, 'vIoU@0.3': 0.5, 'vIoU@0.5': 0.5}
     assert [q['qid'] for q in per_query] == ['q_ok', 'q_missing']
 
@@ -214,8 +219,8 @@ def test_viou_exactly_at_threshold_is_not_counted():
     preds = dict(a=pred_tube((7, 10)), b=pred_tube((5, 10)))
     metrics, per_query = evaluate_stvg(gts, preds, protocol='dense')
     assert [q['vIoU'] for q in per_query] == [0.3, 0.5]
-    assert metrics['vIoU@0.3'] == 0.5      # only b
-    assert metrics['vIoU@0.5'] == 0.0      # none
+    assert metrics['vIoU@0.3'] == 0.5  # only b
+    assert metrics['vIoU@0.5'] == 0.0  # none
     assert metrics['m_vIoU'] == pytest.approx(0.4)
     assert metrics['m_tIoU'] == pytest.approx(0.4)
 
@@ -234,9 +239,10 @@ def test_per_sentence_type_split():
     # dense. d1: perfect (1, 1); d2: disjoint (0, 0); i1: pred [4,10) of GT [0,10) (0.6, 0.6)
     # all: m = 1.6/3; vIoU@0.3 = vIoU@0.5 = 2/3
     # declarative: m = 0.5, @0.3 = @0.5 = 1/2; interrogative: m = 0.6, @0.3 = @0.5 = 1
-    gts = dict(d1=gt_tube((0, 10), sentence_type='declarative'),
-               d2=gt_tube((0, 10), sentence_type='declarative'),
-               i1=gt_tube((0, 10), sentence_type='interrogative'))
+    gts = dict(
+        d1=gt_tube((0, 10), sentence_type='declarative'),
+        d2=gt_tube((0, 10), sentence_type='declarative'),
+        i1=gt_tube((0, 10), sentence_type='interrogative'))
     preds = dict(d1=pred_tube((0, 10)), d2=pred_tube((20, 30)), i1=pred_tube((4, 10)))
     m, _ = evaluate_stvg(gts, preds, protocol='dense')
     assert m['m_vIoU'] == pytest.approx(1.6 / 3) and m['m_tIoU'] == pytest.approx(1.6 / 3)
@@ -257,14 +263,23 @@ def test_skipped_queries_count_as_failures():
     # scored: tIoU 1.0 / vIoU 0.8 and tIoU 0.5 / vIoU 0.4 (declarative); 2 skipped queries.
     # as failures: m_tIoU = 1.5 / 4, m_vIoU = 1.2 / 4, vIoU@0.3 = 2/4, vIoU@0.5 = 1/4;
     # per type over the scored: m_vIoU = 1.2 / 2, vIoU@0.5 = 1/2.
-    res = [dict(tIoU=1.0, vIoU=0.8, sentence_type='declarative'),
-           dict(tIoU=0.5, vIoU=0.4, sentence_type='declarative')]
+    res = [
+        dict(tIoU=1.0, vIoU=0.8, sentence_type='declarative'),
+        dict(tIoU=0.5, vIoU=0.4, sentence_type='declarative')
+    ]
     out = aggregate_stvg_results(res, num_skipped=2)
     assert out == pytest.approx({
-        'm_tIoU': 1.5 / 4, 'm_vIoU': 1.2 / 4, 'vIoU@0.3': 0.5, 'vIoU@0.5': 0.25,
-        'declarative/m_tIoU': 0.75, 'declarative/m_vIoU': 0.6,
-        'declarative/vIoU@0.3': 1.0, 'declarative/vIoU@0.5': 0.5,
-        'num_queries': 2, 'num_skipped': 2})
+        'm_tIoU': 1.5 / 4,
+        'm_vIoU': 1.2 / 4,
+        'vIoU@0.3': 0.5,
+        'vIoU@0.5': 0.25,
+        'declarative/m_tIoU': 0.75,
+        'declarative/m_vIoU': 0.6,
+        'declarative/vIoU@0.3': 1.0,
+        'declarative/vIoU@0.5': 0.5,
+        'num_queries': 2,
+        'num_skipped': 2
+    })
     out = aggregate_stvg_results(res, num_skipped=2, skipped_as_failures=False)
     assert out['m_vIoU'] == pytest.approx(0.6) and out['vIoU@0.5'] == 0.5
     assert out['num_skipped'] == 2
@@ -276,14 +291,15 @@ def test_skipped_queries_count_as_failures():
 def test_invalid_predictions_score_zero(protocol):
     # a: perfect (1, 1); b: its prediction was malformed -> (0, 0) under every protocol
     # (no "missing prediction" error); means 0.5, counted in its sentence type.
-    gts = dict(a=gt_tube((10, 20), sentence_type='declarative'),
-               b=gt_tube((10, 20), sentence_type='interrogative'))
-    m, per_query = evaluate_stvg(gts, dict(a=pred_tube((10, 20))), protocol,
-                                 invalid_preds=['b', 'not_in_gt'])
+    gts = dict(
+        a=gt_tube((10, 20), sentence_type='declarative'),
+        b=gt_tube((10, 20), sentence_type='interrogative'))
+    m, per_query = evaluate_stvg(
+        gts, dict(a=pred_tube((10, 20))), protocol, invalid_preds=['b', 'not_in_gt'])
     assert m['m_tIoU'] == m['m_vIoU'] == 0.5 and m['vIoU@0.5'] == 0.5
     assert m['interrogative/m_vIoU'] == 0.0 and 'num_skipped' not in m
-    assert per_query[1] == dict(qid='b', sentence_type='interrogative', tIoU=0.0, vIoU=0.0,
-                                invalid_prediction=True)
+    assert per_query[1] == dict(
+        qid='b', sentence_type='interrogative', tIoU=0.0, vIoU=0.0, invalid_prediction=True)
 
 
 def test_union_end_text_matches_tubedetr_since_may_2022():

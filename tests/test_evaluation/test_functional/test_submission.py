@@ -13,15 +13,17 @@ def test_entry_is_one_based_inclusive_and_dense():
     entry = tube_to_submission_entry((4, 7), [4, 6], [[0, 0, 2, 2], [2, 2, 4, 4]])
     assert SUBMISSION_FRAME_BASE == 1
     assert entry['st_frame'] == 5 and entry['ed_frame'] == 7
-    assert entry['bbox'] == {'5': [0.0, 0.0, 2.0, 2.0], '6': [1.0, 1.0, 3.0, 3.0],
-                             '7': [2.0, 2.0, 4.0, 4.0]}
+    assert entry['bbox'] == {
+        '5': [0.0, 0.0, 2.0, 2.0],
+        '6': [1.0, 1.0, 3.0, 3.0],
+        '7': [2.0, 2.0, 4.0, 4.0]
+    }
     assert all(type(v) is float for box in entry['bbox'].values() for v in box)
     assert type(entry['st_frame']) is int
 
 
 def test_entry_without_densify_keeps_given_frames():
-    entry = tube_to_submission_entry((4, 7), [6, 4], [[2, 2, 4, 4], [0, 0, 2, 2]],
-                                     densify=False)
+    entry = tube_to_submission_entry((4, 7), [6, 4], [[2, 2, 4, 4], [0, 0, 2, 2]], densify=False)
     assert sorted(entry['bbox']) == ['5', '7']
 
 
@@ -39,38 +41,135 @@ def test_round_trip():
 
 def test_official_style_entry_is_read():
     # an entry as another codebase would write it (keys unsorted, ints)
-    tube = submission_entry_to_tube(
-        {'st_frame': 1, 'ed_frame': 2, 'bbox': {'2': [1, 1, 2, 2], '1': [0, 0, 1, 1]}})
+    tube = submission_entry_to_tube({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '2': [1, 1, 2, 2],
+            '1': [0, 0, 1, 1]
+        }
+    })
     assert tube['span'] == (0, 2)
     assert tube['frame_ids'].tolist() == [0, 1]
     np.testing.assert_array_equal(tube['bboxes'], [[0, 0, 1, 1], [1, 1, 2, 2]])
 
 
 def test_well_formed_entry_has_no_problem():
-    assert check_submission_entry(
-        {'st_frame': 3, 'ed_frame': 3, 'bbox': {'3': [0, 0, 0, 0], '9': [1.5, 2, 3, 4]}}) == []
+    assert check_submission_entry({
+        'st_frame': 3,
+        'ed_frame': 3,
+        'bbox': {
+            '3': [0, 0, 0, 0],
+            '9': [1.5, 2, 3, 4]
+        }
+    }) == []
     assert check_submission_entry({'st_frame': 1, 'ed_frame': 2, 'bbox': {}}) == []
 
 
 @pytest.mark.parametrize('entry,problem', [
     ('x', 'the entry must be a dict, got str'),
-    ({'ed_frame': 2, 'bbox': {}}, 'missing `st_frame`'),
-    ({'st_frame': 1, 'bbox': {}}, 'missing `ed_frame`'),
-    ({'st_frame': 1, 'ed_frame': 2}, 'missing `bbox`'),
-    ({'st_frame': 1.0, 'ed_frame': 2, 'bbox': {}}, '`st_frame` must be an integer'),
-    ({'st_frame': 1, 'ed_frame': '2', 'bbox': {}}, '`ed_frame` must be an integer'),
-    ({'st_frame': 0, 'ed_frame': 2, 'bbox': {}}, '`st_frame` must be >= 1 (1-based), got 0'),
-    ({'st_frame': 5, 'ed_frame': 4, 'bbox': {}}, 'st_frame 5 > ed_frame 4'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': [[0, 0, 1, 1]]}, '`bbox` must be a dict'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'1.5': [0, 0, 1, 1]}}, "got '1.5'"),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'01': [0, 0, 1, 1]}}, "got '01'"),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'0': [0, 0, 1, 1]}}, "got '0'"),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'1': [0, 0, 1]}}, "bbox['1'] = [0, 0, 1]"),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'1': {'x1': 0}}}, '(4 numbers)'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'1': [0, 0, '1', 1]}}, '(4 numbers)'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'1': [0, 0, float('nan'), 1]}}, 'NaN/inf'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'2': [0, float('-inf'), 1, 1]}}, 'NaN/inf'),
-    ({'st_frame': 1, 'ed_frame': 2, 'bbox': {'2': [10, 10, 5, 20]}}, 'x2 < x1 or y2 < y1'),
+    ({
+        'ed_frame': 2,
+        'bbox': {}
+    }, 'missing `st_frame`'),
+    ({
+        'st_frame': 1,
+        'bbox': {}
+    }, 'missing `ed_frame`'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2
+    }, 'missing `bbox`'),
+    ({
+        'st_frame': 1.0,
+        'ed_frame': 2,
+        'bbox': {}
+    }, '`st_frame` must be an integer'),
+    ({
+        'st_frame': 1,
+        'ed_frame': '2',
+        'bbox': {}
+    }, '`ed_frame` must be an integer'),
+    ({
+        'st_frame': 0,
+        'ed_frame': 2,
+        'bbox': {}
+    }, '`st_frame` must be >= 1 (1-based), got 0'),
+    ({
+        'st_frame': 5,
+        'ed_frame': 4,
+        'bbox': {}
+    }, 'st_frame 5 > ed_frame 4'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': [[0, 0, 1, 1]]
+    }, '`bbox` must be a dict'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '1.5': [0, 0, 1, 1]
+        }
+    }, "got '1.5'"),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '01': [0, 0, 1, 1]
+        }
+    }, "got '01'"),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '0': [0, 0, 1, 1]
+        }
+    }, "got '0'"),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '1': [0, 0, 1]
+        }
+    }, "bbox['1'] = [0, 0, 1]"),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '1': {
+                'x1': 0
+            }
+        }
+    }, '(4 numbers)'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '1': [0, 0, '1', 1]
+        }
+    }, '(4 numbers)'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '1': [0, 0, float('nan'), 1]
+        }
+    }, 'NaN/inf'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '2': [0, float('-inf'), 1, 1]
+        }
+    }, 'NaN/inf'),
+    ({
+        'st_frame': 1,
+        'ed_frame': 2,
+        'bbox': {
+            '2': [10, 10, 5, 20]
+        }
+    }, 'x2 < x1 or y2 < y1'),
 ])
 def test_malformed_entry_problems(entry, problem):
     problems = check_submission_entry(entry)
@@ -84,8 +183,10 @@ def test_malformed_entry_problems(entry, problem):
 def test_repeated_problems_are_grouped():
     bbox = {str(f): [0, 0, float('nan'), 1] for f in range(1, 11)}
     problems = check_submission_entry({'st_frame': 1, 'ed_frame': 10, 'bbox': bbox})
-    assert problems == ["non-finite (NaN/inf) box coordinates: bbox['1'] = [0, 0, nan, 1], "
-                        "['2'] = [0, 0, nan, 1], ['3'] = [0, 0, nan, 1] ... (10 in all)"]
+    assert problems == [
+        "non-finite (NaN/inf) box coordinates: bbox['1'] = [0, 0, nan, 1], "
+        "['2'] = [0, 0, nan, 1], ['3'] = [0, 0, nan, 1] ... (10 in all)"
+    ]
 
 
 def test_submission_lists_every_malformed_entry():
@@ -97,7 +198,9 @@ def test_submission_lists_every_malformed_entry():
         submission_to_tubes(sub, 'sub.json')
     lines = str(err.value).splitlines()
     assert lines[0].startswith('sub.json: 2 of 4 entries are malformed; each entry must be')
-    assert lines[1:] == ["  'b': st_frame 2 > ed_frame 1 (ends are inclusive)",
-                         "  'c': the entry must be a dict, got list [1]"]
+    assert lines[1:] == [
+        "  'b': st_frame 2 > ed_frame 1 (ends are inclusive)",
+        "  'c': the entry must be a dict, got list [1]"
+    ]
     with pytest.raises(InvalidSubmissionError, match='sub.json must hold a dict'):
         parse_submission([good], 'sub.json')

@@ -1,7 +1,6 @@
 import numpy as np
 
-from mmstvg.evaluation.functional import (densify_tube, interpolate_tube_boxes,
-                                          merge_tube_keyframes)
+from mmstvg.evaluation.functional import densify_tube, interpolate_tube_boxes, merge_tube_keyframes
 
 
 def test_linear_interpolation_and_held_ends():
@@ -26,4 +25,4 @@ def test_densify_tube():
     assert frames.tolist() == [2, 3, 4]
     np.testing.assert_allclose(boxes, [[0, 0, 2, 2], [1, 0, 3, 2], [2, 0, 4, 2]])
     frames, boxes = densify_tube((5, 5), [5], [[0, 0, 1, 1]])
-    assert frames.shape == (0,) and boxes.shape == (0, 4)
+    assert frames.shape == (0, ) and boxes.shape == (0, 4)

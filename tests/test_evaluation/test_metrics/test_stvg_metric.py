@@ -20,22 +20,37 @@ def load_eval_submission():
     return import_script(osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py'))
 
 
-def make_sample(qid, gt_span, pred_span=None, pred_ids=None, pred_boxes=None,
-                sentence_type=None, clip=(0, 41), fps=10.0, with_gt=True):
-    sample = STVGDataSample(metainfo=dict(
-        qid=qid, video_name=qid, clip=clip, fps=fps, num_frames=clip[1],
-        sentence_type=sentence_type))
+def make_sample(qid,
+                gt_span,
+                pred_span=None,
+                pred_ids=None,
+                pred_boxes=None,
+                sentence_type=None,
+                clip=(0, 41),
+                fps=10.0,
+                with_gt=True):
+    sample = STVGDataSample(
+        metainfo=dict(
+            qid=qid,
+            video_name=qid,
+            clip=clip,
+            fps=fps,
+            num_frames=clip[1],
+            sentence_type=sentence_type))
     if with_gt:
         n = gt_span[1] - gt_span[0]
         sample.gt_tube = BaseDataElement(
-            span=torch.tensor(gt_span), bboxes=torch.tensor([BOX] * n),
+            span=torch.tensor(gt_span),
+            bboxes=torch.tensor([BOX] * n),
             frame_in_span=torch.ones(3, dtype=torch.bool))
     if pred_span is not None:
         ids = np.arange(*pred_span) if pred_ids is None else np.asarray(pred_ids)
         boxes = [BOX] * len(ids) if pred_boxes is None else pred_boxes
         sample.pred_tube = BaseDataElement(
-            span=torch.tensor(pred_span), frame_ids=torch.as_tensor(ids),
-            bboxes=torch.tensor(boxes, dtype=torch.float32), score=0.9)
+            span=torch.tensor(pred_span),
+            frame_ids=torch.as_tensor(ids),
+            bboxes=torch.tensor(boxes, dtype=torch.float32),
+            score=0.9)
     return sample
 
 
@@ -60,8 +75,7 @@ def test_dense_values_from_dicts():
     # m_tIoU = m_vIoU = 1.3 / 2 = 0.65; vIoU@0.3 = 1/2; vIoU@0.5 = 1/2
     samples = [make_sample('q0', (0, 10), (7, 10)), make_sample('q1', (0, 10), (0, 10))]
     out = run_metric(STVGMetric(protocol='dense'), samples)
-    assert out == pytest.approx({'m_tIoU': 0.65, 'm_vIoU': 0.65, 'vIoU@0.3': 0.5,
-                                 'vIoU@0.5': 0.5})
+    assert out == pytest.approx({'m_tIoU': 0.65, 'm_vIoU': 0.65, 'vIoU@0.3': 0.5, 'vIoU@0.5': 0.5})
 
 
 def test_sampled_uses_clip_and_fps_from_metainfo():
@@ -98,8 +112,10 @@ def test_official_scores_the_densified_prediction():
 
 def test_sentence_type_keys():
     # d: perfect (1, 1); i: pred [4,10) of GT [0,10) -> (0.6, 0.6)
-    samples = [make_sample('d', (0, 10), (0, 10), sentence_type='declarative'),
-               make_sample('i', (0, 10), (4, 10), sentence_type='interrogative')]
+    samples = [
+        make_sample('d', (0, 10), (0, 10), sentence_type='declarative'),
+        make_sample('i', (0, 10), (4, 10), sentence_type='interrogative')
+    ]
     out = run_metric(STVGMetric(protocol='dense', prefix='vidstg'), samples)
     assert out['vidstg/m_vIoU'] == pytest.approx(0.8)
     assert out['vidstg/declarative/m_vIoU'] == pytest.approx(1.0)
@@ -115,8 +131,16 @@ def test_format_only_writes_the_submission(tmp_path):
     assert run_metric(metric, samples) == {}
     sub = mmengine.load(path)
     # 0-based [4, 6) -> 1-based st 5, ed 6 (inclusive), keys "5", "6"
-    assert sub == {'55_vfjywN5CN0Y.mp4': {'st_frame': 5, 'ed_frame': 6,
-                                          'bbox': {'5': BOX, '6': BOX}}}
+    assert sub == {
+        '55_vfjywN5CN0Y.mp4': {
+            'st_frame': 5,
+            'ed_frame': 6,
+            'bbox': {
+                '5': BOX,
+                '6': BOX
+            }
+        }
+    }
 
 
 def test_no_gt_without_format_only_is_an_error():
@@ -138,10 +162,15 @@ def test_submission_round_trip_gives_the_same_numbers(tmp_path, protocol):
         xy = rng.uniform(0, 5, size=(len(ids), 2))
         boxes = np.concatenate([xy, xy + rng.uniform(4, 12, size=(len(ids), 2))], 1)
         stype = 'declarative' if k % 2 else 'interrogative'
-        samples.append(make_sample(f'q{k}', gt_span, pred_span, ids, boxes.tolist(),
-                                   sentence_type=stype))
-        gts[f'q{k}'] = dict(span=gt_span, bboxes=np.tile(BOX, (gt_span[1] - gt_span[0], 1)),
-                            clip=(0, 41), fps=10.0, num_frames=41, sentence_type=stype)
+        samples.append(
+            make_sample(f'q{k}', gt_span, pred_span, ids, boxes.tolist(), sentence_type=stype))
+        gts[f'q{k}'] = dict(
+            span=gt_span,
+            bboxes=np.tile(BOX, (gt_span[1] - gt_span[0], 1)),
+            clip=(0, 41),
+            fps=10.0,
+            num_frames=41,
+            sentence_type=stype)
     path = str(tmp_path / 'submit.json')
     metric_out = run_metric(STVGMetric(protocol=protocol, submission_file=path), samples)
     assert 0 < metric_out['m_vIoU'] < 1 and 0 < metric_out['m_tIoU'] < 1
@@ -166,8 +195,7 @@ def test_through_mmengine_evaluator():
 def test_skipped_queries_are_reported_and_counted(tmp_path, as_failures, expected):
     """A query the dataset skipped (skip_invalid=True) is listed and, by default, scores 0."""
     sub = str(tmp_path / 'sub.json')
-    metric = STVGMetric(protocol='dense', skipped_as_failures=as_failures,
-                        submission_file=sub)
+    metric = STVGMetric(protocol='dense', skipped_as_failures=as_failures, submission_file=sub)
     metric.dataset_meta = dict(skipped_queries={'missing_video': ['q_gone']})
     out = run_metric(metric, [make_sample('q1', (5, 15), (5, 15))])
     assert out['num_skipped'] == 1 and out['num_queries'] == 1
@@ -185,12 +213,14 @@ def test_duplicated_results_are_refused():
 @pytest.mark.parametrize('format_only', [False, True])
 def test_nothing_left_to_score_names_the_file(tmp_path, format_only):
     """Every query skipped (or none processed): a clear error, not a crash deep in mmengine."""
-    metric = STVGMetric(protocol='dense', format_only=format_only,
-                        submission_file=str(tmp_path / 'sub.json'))
-    metric.dataset_meta = dict(ann_file='data/x/test.json',
-                               skipped_queries={'missing_video': ['q0', 'q1']})
-    with pytest.raises(ValueError, match=r'STVGMetric: no valid query left in '
-                       r'data/x/test.json \(2 skipped as invalid'):
+    metric = STVGMetric(
+        protocol='dense', format_only=format_only, submission_file=str(tmp_path / 'sub.json'))
+    metric.dataset_meta = dict(
+        ann_file='data/x/test.json', skipped_queries={'missing_video': ['q0', 'q1']})
+    with pytest.raises(
+            ValueError,
+            match=r'STVGMetric: no valid query left in '
+            r'data/x/test.json \(2 skipped as invalid'):
         metric.compute_metrics([])
     metric.dataset_meta = None
     with pytest.raises(ValueError, match='no valid query left in the dataset'):

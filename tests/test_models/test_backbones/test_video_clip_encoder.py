@@ -58,13 +58,14 @@ def test_pretrained_ava_style_checkpoint(tmp_path):
     encoder's ``init_cfg``."""
     torch.manual_seed(0)
     src = MODELS.build(TINY_SLOWFAST)
-    state = {k: v.clone() + 1.0 if v.is_floating_point() else v
-             for k, v in src.state_dict().items()}
+    state = {
+        k: v.clone() + 1.0 if v.is_floating_point() else v
+        for k, v in src.state_dict().items()
+    }
     state['roi_head.bbox_head.fc_cls.weight'] = torch.zeros(3, 20)
     ckpt = tmp_path / 'ava.pth'
     torch.save(dict(state_dict=state), ckpt)
-    enc = MODELS.build(dict(TINY_SLOWFAST, init_cfg=dict(type='Pretrained',
-                                                         checkpoint=str(ckpt))))
+    enc = MODELS.build(dict(TINY_SLOWFAST, init_cfg=dict(type='Pretrained', checkpoint=str(ckpt))))
     enc.init_weights()
     for key, value in enc.state_dict().items():
         torch.testing.assert_close(value, state[key], msg=key)

@@ -13,21 +13,29 @@ def _batch(features=False):
     shapes = [(3, 8, 12, 5), (5, 10, 7, 3)]  # N, H, W, L
     samples = []
     for i, (n, h, w, length) in enumerate(shapes):
-        inputs = dict(text=dict(input_ids=torch.arange(length) + 2,
-                                attention_mask=torch.ones(length, dtype=torch.long)))
+        inputs = dict(
+            text=dict(
+                input_ids=torch.arange(length) + 2,
+                attention_mask=torch.ones(length, dtype=torch.long)))
         if features:
             inputs['features'] = torch.full((n, 4), float(i + 1))
         else:
             inputs['imgs'] = torch.full((n, 3, h, w), 50 * (i + 1), dtype=torch.uint8)
             inputs['imgs'][:, 0] = 0
-        samples.append(dict(inputs=inputs,
-                            data_samples=STVGDataSample(metainfo=dict(img_shape=(h, w)))))
+        samples.append(
+            dict(inputs=inputs, data_samples=STVGDataSample(metainfo=dict(img_shape=(h, w)))))
     return pseudo_collate(samples)
 
 
 def test_frames_padding_and_normalisation():
-    pre = MODELS.build(dict(type='STVGDataPreprocessor', mean=MEAN, std=STD,
-                            pad_size_divisor=4, pad_value=-1, text_pad_token_id=1))
+    pre = MODELS.build(
+        dict(
+            type='STVGDataPreprocessor',
+            mean=MEAN,
+            std=STD,
+            pad_size_divisor=4,
+            pad_value=-1,
+            text_pad_token_id=1))
     out = pre(_batch())
     inputs, samples = out['inputs'], out['data_samples']
     imgs = inputs['imgs']
@@ -68,9 +76,16 @@ def test_features():
 def test_list_of_dicts_and_errors():
     pre = MODELS.build(dict(type='STVGDataPreprocessor'))
     batch = _batch()
-    listed = dict(inputs=[dict(imgs=batch['inputs']['imgs'][i],
-                               text={k: v[i] for k, v in batch['inputs']['text'].items()})
-                          for i in range(2)], data_samples=batch['data_samples'])
+    listed = dict(
+        inputs=[
+            dict(
+                imgs=batch['inputs']['imgs'][i],
+                text={
+                    k: v[i]
+                    for k, v in batch['inputs']['text'].items()
+                }) for i in range(2)
+        ],
+        data_samples=batch['data_samples'])
     assert pre(listed)['inputs']['imgs'].shape == (2, 5, 3, 10, 12)
     with pytest.raises(ValueError):
         MODELS.build(dict(type='STVGDataPreprocessor', mean=MEAN))

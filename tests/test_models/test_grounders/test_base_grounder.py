@@ -6,10 +6,15 @@ from mmstvg.models.grounders import BaseGrounder
 def test_boxes_to_original_undoes_resize_crop_flip():
     # original 200x100 (H, W); resized x2 -> 400x200; cropped at (20, 40) to 300x150;
     # flipped horizontally within the 150-pixel-wide crop.
-    meta = dict(ori_shape=(200, 100), img_shape=(300, 150), scale_factor=[2.0, 2.0],
-                crop_bbox=[20, 40, 170, 340], flip=True, flip_direction='horizontal')
+    meta = dict(
+        ori_shape=(200, 100),
+        img_shape=(300, 150),
+        scale_factor=[2.0, 2.0],
+        crop_bbox=[20, 40, 170, 340],
+        flip=True,
+        flip_direction='horizontal')
     orig = torch.tensor([[10., 30., 50., 90.]])
-    x = orig * 2                               # resize: [20, 60, 100, 180]
+    x = orig * 2  # resize: [20, 60, 100, 180]
     x = x - torch.tensor([20., 40., 20., 40.])  # crop:   [0, 20, 80, 140]
     x = torch.tensor([[150 - 80., 20., 150 - 0., 140.]])  # flip in width 150
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
@@ -18,19 +23,22 @@ def test_boxes_to_original_undoes_resize_crop_flip():
 def test_boxes_to_original_resize_crop_resize():
     # original 100x200 (H, W) -> resize x2 (200x400) -> crop [40, 20, 240, 120] (200 wide,
     # 100 high) -> resize x0.5 to 50x100. Total scale_factor = 2 * 0.5 = 1.
-    meta = dict(ori_shape=(100, 200), img_shape=(50, 100), scale_factor=[1.0, 1.0],
-                crop_bbox=[40, 20, 240, 120])
+    meta = dict(
+        ori_shape=(100, 200),
+        img_shape=(50, 100),
+        scale_factor=[1.0, 1.0],
+        crop_bbox=[40, 20, 240, 120])
     orig = torch.tensor([[30., 20., 70., 50.]])
-    x = orig * 2                                  # [60, 40, 140, 100]
-    x = x - torch.tensor([40., 20., 40., 20.])    # [20, 20, 100, 80]
-    x = x * 0.5                                   # [10, 10, 50, 40]
+    x = orig * 2  # [60, 40, 140, 100]
+    x = x - torch.tensor([40., 20., 40., 20.])  # [20, 20, 100, 80]
+    x = x * 0.5  # [10, 10, 50, 40]
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
 
 
 def test_merge_repeated_frames_averages():
-    ids, boxes = BaseGrounder.merge_repeated_frames(
-        [3, 3, 4, 6, 6, 6],
-        torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4], [1, 1, 1, 1],
-                      [0, 0, 3, 3], [3, 3, 6, 6], [6, 6, 9, 9]]))
+    ids, boxes = BaseGrounder.merge_repeated_frames([3, 3, 4, 6, 6, 6],
+                                                    torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4],
+                                                                  [1, 1, 1, 1], [0, 0, 3, 3],
+                                                                  [3, 3, 6, 6], [6, 6, 9, 9]]))
     assert ids.tolist() == [3, 4, 6]
     assert boxes.tolist() == [[1, 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]

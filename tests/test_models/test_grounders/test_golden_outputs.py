@@ -18,8 +18,8 @@ _generate = import_script('tests/data/grounder_golden/generate.py')
 CASES, golden_file = _generate.CASES, _generate.golden_file
 
 
-@pytest.mark.parametrize('config,num_passes', CASES,
-                         ids=[f'{osp.basename(c)[:-3]}-p{p}' for c, p in CASES])
+@pytest.mark.parametrize(
+    'config,num_passes', CASES, ids=[f'{osp.basename(c)[:-3]}-p{p}' for c, p in CASES])
 def test_losses_and_tubes_match_golden(config, num_passes):
     expected = torch.load(golden_file(config, num_passes))
     actual = grounder_outputs(osp.join(ROOT, config), num_passes)

@@ -20,17 +20,19 @@ def _loss_and_grads(cfg):
     losses = model.loss(**data)
     total = sum(losses.values())
     total.backward()
-    return model, float(total), {k: p.grad.clone() for k, p in model.named_parameters()
-                                 if p.grad is not None}
+    return model, float(total), {
+        k: p.grad.clone()
+        for k, p in model.named_parameters() if p.grad is not None
+    }
 
 
 def test_activation_checkpointing_gives_the_same_loss_and_gradients():
-    cfg = get_tiny_stvgformer_cfg()   # dropout 0 in the tiny model
+    cfg = get_tiny_stvgformer_cfg()  # dropout 0 in the tiny model
     cp = copy.deepcopy(cfg)
     cp['static_branch']['with_cp'] = True
     cp['dynamic_branch']['with_cp'] = True
-    cp['image_backbone']['with_cp'] = True                       # mmdet ResNet
-    cp['text_encoder']['gradient_checkpointing'] = True          # transformers
+    cp['image_backbone']['with_cp'] = True  # mmdet ResNet
+    cp['text_encoder']['gradient_checkpointing'] = True  # transformers
     _, loss, grads = _loss_and_grads(cfg)
     model, loss_cp, grads_cp = _loss_and_grads(cp)
     assert model.static_branch.with_cp and model.dynamic_branch.with_cp

@@ -14,13 +14,14 @@ register_all_modules()
 
 def _feature_model(interaction=dict(type='SDIB'), seed=0, **options):
     torch.manual_seed(seed)
-    return MODELS.build(dict(get_tiny_stvgformer_cfg(video_backbone=None, clip_channels=12,
-                                                     interaction=interaction), **options))
+    return MODELS.build(
+        dict(
+            get_tiny_stvgformer_cfg(
+                video_backbone=None, clip_channels=12, interaction=interaction), **options))
 
 
 def _feature_inputs(batch_size=2, num_frames=8, seed=0):
-    inputs, samples = demo_grounding_inputs(batch_size, num_frames, img_shape=(48, 48),
-                                            seed=seed)
+    inputs, samples = demo_grounding_inputs(batch_size, num_frames, img_shape=(48, 48), seed=seed)
     g = torch.Generator().manual_seed(seed + 1)
     inputs['features'] = torch.randn(batch_size, num_frames, 2, 2, 12, generator=g)
     return inputs, samples
@@ -64,8 +65,8 @@ def test_few_steps_lower_the_loss():
 def test_interaction_off_equals_plain_branches():
     """SDIB with both directions off == no SDIB == the two branches run on their own (the
     box head without the attention-centroid reference, to compare with it run by hand)."""
-    off = _feature_model(dict(type='SDIB', static_to_dynamic=False, dynamic_to_static=False),
-                         box_reference=None)
+    off = _feature_model(
+        dict(type='SDIB', static_to_dynamic=False, dynamic_to_static=False), box_reference=None)
     plain = _feature_model(None, box_reference=None)
     plain.load_state_dict(off.state_dict())
     off.eval(), plain.eval()
@@ -79,8 +80,8 @@ def test_interaction_off_equals_plain_branches():
         t = inputs['frame_mask'].shape[1]
         query = plain.static_branch(vis, None, text['tokens'].repeat_interleave(t, 0),
                                     text['mask'].repeat_interleave(t, 0))
-        dyn, _ = plain.dynamic_branch(plain.extract_clip_feats(inputs), text['tokens'],
-                                      text['mask'], inputs['frame_mask'])
+        dyn, _ = plain.dynamic_branch(
+            plain.extract_clip_feats(inputs), text['tokens'], text['mask'], inputs['frame_mask'])
         boxes = plain.bbox_head(dict(queries=query.view(2, t, -1)))['boxes']
         score_map = plain.temporal_head(dict(seq=dyn.mean(2),
                                              frame_mask=inputs['frame_mask']))['score_map']
@@ -105,8 +106,9 @@ def test_padded_text_changes_nothing():
     padded['text'] = dict(
         input_ids=torch.cat([inputs['text']['input_ids'],
                              torch.full((2, 3), 1, dtype=torch.long)], 1),
-        attention_mask=torch.cat([inputs['text']['attention_mask'],
-                                  torch.zeros(2, 3, dtype=torch.long)], 1))
+        attention_mask=torch.cat(
+            [inputs['text']['attention_mask'],
+             torch.zeros(2, 3, dtype=torch.long)], 1))
     with torch.no_grad():
         a = model(inputs, samples, mode='tensor')
         b = model(padded, samples, mode='tensor')
@@ -135,14 +137,21 @@ def test_predict_multi_pass_merges_passes():
     model = _feature_model().eval()
     inputs, samples = _feature_inputs(batch_size=1, num_frames=8)
     sample = samples[0]
-    sample.set_metainfo(dict(num_passes=2, frame_inds=list(range(8)), clip=(0, 8),
-                             scale_factor=[1.0, 1.0], ori_shape=(48, 48)))
+    sample.set_metainfo(
+        dict(
+            num_passes=2,
+            frame_inds=list(range(8)),
+            clip=(0, 8),
+            scale_factor=[1.0, 1.0],
+            ori_shape=(48, 48)))
     with torch.no_grad():
         passes = []
         for p in range(2):
-            pin = dict(frame_mask=inputs['frame_mask'][:, p::2],
-                       imgs=inputs['imgs'][:, p::2], features=inputs['features'][:, p::2],
-                       text=inputs['text'])
+            pin = dict(
+                frame_mask=inputs['frame_mask'][:, p::2],
+                imgs=inputs['imgs'][:, p::2],
+                features=inputs['features'][:, p::2],
+                text=inputs['text'])
             passes.append(model(pin, [sample], mode='tensor'))
         prob = torch.stack([o['temporal']['score_map'][0].sigmoid() for o in passes]).mean(0)
         i, j, _ = model.temporal_head.predict_span(prob, 4)
@@ -151,8 +160,8 @@ def test_predict_multi_pass_merges_passes():
     assert result.frame_ids.tolist() == list(range(2 * i, 2 * j + 2))
     assert result.span.tolist() == [2 * i, 2 * j + 2]
     box = passes[1]['spatial']['boxes'][0, i]  # frame 2i + 1, normalised cxcywh of a 48 x 48 frame
-    expected = torch.stack([box[0] - box[2] / 2, box[1] - box[3] / 2,
-                            box[0] + box[2] / 2, box[1] + box[3] / 2]) * 48
+    expected = torch.stack(
+        [box[0] - box[2] / 2, box[1] - box[3] / 2, box[0] + box[2] / 2, box[1] + box[3] / 2]) * 48
     torch.testing.assert_close(result.bboxes[1], expected, atol=1e-4, rtol=1e-4)
 
 
@@ -193,8 +202,8 @@ def test_aux_decoder_losses():
 def test_attention_centroid_by_hand():
     from mmstvg.models.grounders import STVGFormer
     attn = torch.zeros(2, 2, 4)
-    attn[0, 1, 3] = 0.5          # all the mass in cell (row 1, col 3): centre (3.5/4, 1.5/2)
-    attn[1, 0, 0] = attn[1, 0, 1] = 0.25   # half in (0, 0), half in (0, 1), 1/2 unnormalised
+    attn[0, 1, 3] = 0.5  # all the mass in cell (row 1, col 3): centre (3.5/4, 1.5/2)
+    attn[1, 0, 0] = attn[1, 0, 1] = 0.25  # half in (0, 0), half in (0, 1), 1/2 unnormalised
     c = STVGFormer.attention_centroid(attn)
     torch.testing.assert_close(c, torch.tensor([[0.875, 0.75], [0.25, 0.25]]))
     # with the right half of frame 1 padded, x is relative to the 2 valid columns
@@ -206,8 +215,10 @@ def test_attention_centroid_by_hand():
 
 def test_training_aids_attention_reference_and_supervision():
     cfg = get_tiny_stvgformer_cfg(video_backbone=None, clip_channels=12)
-    cfg.update(box_reference='attention', aux_loss=True,
-               loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0))
+    cfg.update(
+        box_reference='attention',
+        aux_loss=True,
+        loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0))
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     inputs, samples = _feature_inputs()

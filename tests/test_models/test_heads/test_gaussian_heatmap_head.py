@@ -6,7 +6,7 @@ from mmstvg.models.heads import GaussianHeatmapHead
 
 def test_gaussian_target_peak_and_single_point():
     head = GaussianHeatmapHead(in_channels=4, map_size=16)
-    box = torch.tensor([[0.25, 0.25, 0.75, 0.5]])   # centre (0.5, 0.375) -> cell (8, 6)
+    box = torch.tensor([[0.25, 0.25, 0.75, 0.5]])  # centre (0.5, 0.375) -> cell (8, 6)
     heat, _, reg = head.get_targets(box, 16, 16)
     assert heat[0, 6, 8] == 1 and heat.max() == 1
     assert heat[0, 6, 9] < 1 and heat[0, 6, 11] < heat[0, 6, 9]
@@ -22,9 +22,11 @@ def test_box_adaptive_kernel_positive_counts():
     head = GaussianHeatmapHead(in_channels=4, map_size=16)
     gamma = head.loss_heatmap.gamma
     assert gamma == 0.8
-    boxes = torch.tensor([[0.125, 0.125, 0.875, 0.875],   # 12 x 12 cells, σ = 4.8
-                          [0.375, 0.375, 0.625, 0.625],   # 4 x 4 cells, σ = 1.6
-                          [0.45, 0.45, 0.55, 0.55]])      # 1.6 x 1.6 cells, σ = 0.64
+    boxes = torch.tensor([
+        [0.125, 0.125, 0.875, 0.875],  # 12 x 12 cells, σ = 4.8
+        [0.375, 0.375, 0.625, 0.625],  # 4 x 4 cells, σ = 1.6
+        [0.45, 0.45, 0.55, 0.55]
+    ])  # 1.6 x 1.6 cells, σ = 0.64
     heat, _, _ = head.get_targets(boxes, 16, 16)
     counts = (heat > gamma).flatten(1).sum(1).tolist()
     # 12 cells: d² < 0.4463 * 23.04 = 10.28, the lattice points with x² + y² <= 10 around
@@ -48,7 +50,7 @@ def test_ltrb_round_trip_and_predict():
     head = GaussianHeatmapHead(in_channels=4, map_size=8)
     box = torch.tensor([[0.1, 0.2, 0.6, 0.9]])
     heat, ltrb, reg = head.get_targets(box, 8, 8)
-    decoded = head.decode_ltrb(ltrb)[0]                       # (8, 8, 4)
+    decoded = head.decode_ltrb(ltrb)[0]  # (8, 8, 4)
     torch.testing.assert_close(decoded[reg[0]], box.expand(int(reg.sum()), 4))
     out = dict(heatmap=torch.logit(heat.clamp(1e-4, 1 - 1e-4))[None], ltrb=ltrb[None])
     boxes, scores = head.predict_by_feat(out)
@@ -59,7 +61,7 @@ def test_ltrb_round_trip_and_predict():
 def test_ltrb_encode_decode_hand_computed():
     # 4 x 4 map; the box [0.25, 0, 0.75, 0.5] spans cells x in [1, 3], y in [0, 2]
     box = torch.tensor([[0.25, 0.0, 0.75, 0.5]])
-    ltrb = GaussianHeatmapHead.encode_ltrb(box, 4, 4)               # (1, 4, 4, 4)
+    ltrb = GaussianHeatmapHead.encode_ltrb(box, 4, 4)  # (1, 4, 4, 4)
     assert ltrb.shape == (1, 4, 4, 4)
     # cell (row 0, col 1), centre (1.5, 0.5): l = 0.5, t = 0.5, r = 1.5, b = 1.5
     assert ltrb[0, :, 0, 1].tolist() == [0.5, 0.5, 1.5, 1.5]
@@ -70,7 +72,7 @@ def test_ltrb_encode_decode_hand_computed():
     assert reg[0].nonzero().tolist() == [[0, 1], [0, 2], [1, 1], [1, 2]]
     # decode: l = t = 0.5, r = b = 1 everywhere on a 2 x 2 map, any leading dims
     dist = torch.tensor([0.5, 0.5, 1.0, 1.0])[None, None, :, None, None].expand(2, 3, 4, 2, 2)
-    boxes = GaussianHeatmapHead.decode_ltrb(dist)                    # (2, 3, 2, 2, 4)
+    boxes = GaussianHeatmapHead.decode_ltrb(dist)  # (2, 3, 2, 2, 4)
     assert boxes.shape == (2, 3, 2, 2, 4)
     # centre (0.5, 0.5) -> (0, 0, 1.5, 1.5) cells; centre (0.5, 1.5) -> (0, 1, 1.5, 2.5)
     assert boxes[1, 2, 0, 0].tolist() == [0.0, 0.0, 0.75, 0.75]
@@ -88,9 +90,9 @@ def test_loss_only_valid_frames_and_training():
     assert out['heatmap'].shape == (1, 3, 8, 8) and out['ltrb'].shape == (1, 3, 4, 8, 8)
     losses = head.loss_by_feat(out, targets)
     out2 = dict(heatmap=out['heatmap'].clone(), ltrb=out['ltrb'].clone())
-    out2['heatmap'][0, 2] += 5      # the out-of-span frame does not count
-    torch.testing.assert_close(head.loss_by_feat(out2, targets)['loss_heatmap'],
-                               losses['loss_heatmap'])
+    out2['heatmap'][0, 2] += 5  # the out-of-span frame does not count
+    torch.testing.assert_close(
+        head.loss_by_feat(out2, targets)['loss_heatmap'], losses['loss_heatmap'])
     optim = torch.optim.Adam(head.parameters(), lr=1e-2)
     first = None
     for _ in range(15):

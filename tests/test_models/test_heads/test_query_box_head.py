@@ -32,14 +32,15 @@ def test_loss_hand_computed():
     head = _head()  # L1 x5, GIoU x2, temporal attentive x0.5
     # frame 0: exact box; frame 1: cxcywh (.5,.5,.4,.4) = xyxy (.3,.3,.7,.7) around the GT;
     # frame 2: outside the span; frame 3: padding (marked in-span, must be ignored)
-    boxes = torch.tensor([[[0.5, 0.5, 0.2, 0.2], [0.5, 0.5, 0.4, 0.4],
-                           [0.1, 0.9, 0.1, 0.1], [0.9, 0.1, 0.3, 0.3]]])
+    boxes = torch.tensor([[[0.5, 0.5, 0.2, 0.2], [0.5, 0.5, 0.4, 0.4], [0.1, 0.9, 0.1, 0.1],
+                           [0.9, 0.1, 0.3, 0.3]]])
     gt = torch.tensor([[[0.4, 0.4, 0.6, 0.6]] * 2 + [[0.0, 0.0, 1.0, 1.0]] * 2])
     span_logits = torch.tensor([[0.0, 0.0, 0.0, 100.0]])
     in_span = torch.tensor([[True, True, False, True]])
     frame_mask = torch.tensor([[True, True, True, False]])
-    losses = head.loss_by_feat(dict(boxes=boxes, span_logits=span_logits),
-                               dict(gt_boxes=gt, in_span=in_span, frame_mask=frame_mask))
+    losses = head.loss_by_feat(
+        dict(boxes=boxes, span_logits=span_logits),
+        dict(gt_boxes=gt, in_span=in_span, frame_mask=frame_mask))
     assert set(losses) == {'loss_bbox', 'loss_giou', 'loss_static_aux'}
     # L1: |w|,|h| off by .2 on frame 1 -> .4 summed over coords, / 2 frames, x5
     assert losses['loss_bbox'].item() == pytest.approx(5 * 0.4 / 2, abs=1e-5)
@@ -51,10 +52,12 @@ def test_loss_hand_computed():
 
 def test_loss_without_span_keeps_graph():
     head = _head()
-    losses = head.loss(dict(queries=torch.randn(1, 3, 8)),
-                       dict(gt_boxes=torch.rand(1, 3, 4),
-                            in_span=torch.zeros(1, 3, dtype=torch.bool),
-                            frame_mask=torch.ones(1, 3, dtype=torch.bool)))
+    losses = head.loss(
+        dict(queries=torch.randn(1, 3, 8)),
+        dict(
+            gt_boxes=torch.rand(1, 3, 4),
+            in_span=torch.zeros(1, 3, dtype=torch.bool),
+            frame_mask=torch.ones(1, 3, dtype=torch.bool)))
     assert all(v.item() == 0 for v in losses.values())
     sum(losses.values()).backward()
     assert head.box_mlp.layers[0].weight.grad is not None
@@ -71,8 +74,10 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        return sum(head.loss(dict(queries=query),
-                             dict(gt_boxes=gt, in_span=in_span, frame_mask=frame_mask)).values())
+        return sum(
+            head.loss(
+                dict(queries=query), dict(gt_boxes=gt, in_span=in_span,
+                                          frame_mask=frame_mask)).values())
 
     first = total()
     for _ in range(20):

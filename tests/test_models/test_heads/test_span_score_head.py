@@ -25,8 +25,8 @@ def test_span_loss_ignores_padding():
     logits = torch.tensor([[2.0, -2.0, 100.0]])
     in_span = torch.tensor([[True, False, False]])
     mask = torch.tensor([[True, True, False]])
-    loss = head.loss_by_feat(dict(span_logits=logits),
-                             dict(in_span=in_span, frame_mask=mask))['loss_span']
+    loss = head.loss_by_feat(dict(span_logits=logits), dict(in_span=in_span,
+                                                            frame_mask=mask))['loss_span']
     expected = torch.nn.functional.softplus(torch.tensor(-2.0))  # both frames: log(1+e^-2)
     assert torch.allclose(loss, expected, atol=1e-6)
 
@@ -42,6 +42,6 @@ def test_predict_by_feat_valid_length_and_passes():
     assert (s1, e1) == (0, 1) and abs(m1 - 0.9) < 1e-6
     # two passes of one sample: the mean probabilities [.5, .85, .5, .55] - .5 give the run
     # [1, 3] (.35 + 0 + .05), mean (.85 + .5 + .55) / 3
-    [(s, e, m)] = head.predict_by_feat(dict(span_logits=logits),
-                                       torch.ones(2, 4, dtype=torch.bool), num_passes=2)
+    [(s, e, m)] = head.predict_by_feat(
+        dict(span_logits=logits), torch.ones(2, 4, dtype=torch.bool), num_passes=2)
     assert (s, e) == (1, 3) and abs(m - (0.85 + 0.5 + 0.55) / 3) < 1e-6

@@ -17,8 +17,13 @@ def _tg(in_span, frame_mask):
 
 
 def _head(**kwargs):
-    cfg = dict(type='TAN2DHead', in_channels=8, map_channels=6, num_convs=2, kernel_size=3,
-               aux_hidden_dims=8)
+    cfg = dict(
+        type='TAN2DHead',
+        in_channels=8,
+        map_channels=6,
+        num_convs=2,
+        kernel_size=3,
+        aux_hidden_dims=8)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -50,9 +55,7 @@ def test_build_2d_map_matches_naive(t):
 def test_iou_map_hand_values():
     # GT covers positions 1..2, i.e. [1, 3); second sample has no in-span frame
     iou = TAN2DHead.iou_map(torch.tensor([1, -1]), torch.tensor([2, -1]), 4)
-    expected = torch.tensor([[0, 1 / 3, 2 / 3, 1 / 2],
-                             [0, 1 / 2, 1, 2 / 3],
-                             [0, 0, 1 / 2, 1 / 3],
+    expected = torch.tensor([[0, 1 / 3, 2 / 3, 1 / 2], [0, 1 / 2, 1, 2 / 3], [0, 0, 1 / 2, 1 / 3],
                              [0, 0, 0, 0]])
     assert iou.shape == (2, 4, 4)
     assert torch.allclose(iou[0], expected, atol=1e-6)
@@ -83,8 +86,8 @@ def test_padding_does_not_change_results():
     padded = head(dict(seq=feats, frame_mask=frame_mask))
     short = head(dict(seq=feats[:, :n], frame_mask=torch.ones(1, n, dtype=torch.bool)))
     valid = padded['map_mask'][0, :n, :n]
-    assert torch.allclose(padded['score_map'][0, :n, :n][valid],
-                          short['score_map'][0][valid], atol=1e-5)
+    assert torch.allclose(
+        padded['score_map'][0, :n, :n][valid], short['score_map'][0][valid], atol=1e-5)
     assert torch.allclose(padded['aux_logits'][:, :n], short['aux_logits'], atol=1e-6)
     lp = head.loss_by_feat(padded, _tg(in_span, frame_mask))
     ls = head.loss_by_feat(short, _tg(in_span[:, :n], torch.ones(1, n, dtype=torch.bool)))
@@ -95,11 +98,12 @@ def test_padding_does_not_change_results():
 def test_loss_hand_computed():
     head = _head(loss_tg=dict(type='ScaledIoUBCELoss', loss_weight=1.0))
     # GT = position 0 only -> IoU (0,0)=1, (0,1)=1/2, (1,1)=0
-    out = dict(score_map=torch.tensor([[[LN3, LN3], [7.0, 0.0]]]),
-               map_mask=torch.tensor([[[True, True], [False, True]]]),
-               aux_logits=torch.tensor([[0.0, LN3]]))
-    losses = head.loss_by_feat(out, _tg(torch.tensor([[True, False]]),
-                                        torch.tensor([[True, True]])))
+    out = dict(
+        score_map=torch.tensor([[[LN3, LN3], [7.0, 0.0]]]),
+        map_mask=torch.tensor([[[True, True], [False, True]]]),
+        aux_logits=torch.tensor([[0.0, LN3]]))
+    losses = head.loss_by_feat(out,
+                               _tg(torch.tensor([[True, False]]), torch.tensor([[True, True]])))
     tg = (-math.log(0.75) - 0.5 * (math.log(0.75) + math.log(0.25)) + math.log(2)) / 3
     assert losses['loss_tg'].item() == pytest.approx(tg, abs=1e-5)
     assert losses['loss_dynamic_aux'].item() == pytest.approx(math.log(4), abs=1e-5)
@@ -146,8 +150,8 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        return sum(head.loss(dict(seq=feats, frame_mask=frame_mask),
-                             _tg(in_span, frame_mask)).values())
+        return sum(
+            head.loss(dict(seq=feats, frame_mask=frame_mask), _tg(in_span, frame_mask)).values())
 
     first = total()
     for _ in range(20):

@@ -11,10 +11,16 @@ register_all_modules()
 C = 4
 
 # anchor_scales (2, 3), valid_len 4: [t - s // 2, t - s // 2 + s) clipped to [0, 4]
-HAND_CANDIDATES = [[0, 1], [0, 2],   # t = 0
-                   [0, 2], [0, 3],   # t = 1
-                   [1, 3], [1, 4],   # t = 2
-                   [2, 4], [2, 4]]   # t = 3
+HAND_CANDIDATES = [
+    [0, 1],
+    [0, 2],  # t = 0
+    [0, 2],
+    [0, 3],  # t = 1
+    [1, 3],
+    [1, 4],  # t = 2
+    [2, 4],
+    [2, 4]
+]  # t = 3
 # IoU with the GT span [1, 3) (in-span positions 1..2)
 HAND_IOU = [0, 1 / 3, 1 / 3, 2 / 3, 1, 2 / 3, 1 / 3, 1 / 3]
 # (t_s - hat_t_s, t_e - hat_t_e)
@@ -23,8 +29,12 @@ HAND_LENGTHS = [1, 2, 2, 3, 2, 3, 2, 2]
 
 
 def _head(**kwargs):
-    cfg = dict(type='TemporalLocationHead', in_channels=C, embed_dims=16, num_heads=2,
-               anchor_scales=(2, 4, 8))
+    cfg = dict(
+        type='TemporalLocationHead',
+        in_channels=C,
+        embed_dims=16,
+        num_heads=2,
+        anchor_scales=(2, 4, 8))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -91,8 +101,9 @@ def test_iou_and_offset_targets_by_hand(conf_thr):
     assert tg['gt_mask'][0].all() and not tg['gt_mask'][1].any()
 
     norm = _head(anchor_scales=(2, 3), conf_thr=conf_thr, normalize_offsets=True)
-    expected = torch.tensor(HAND_OFFSETS, dtype=torch.float32) / torch.tensor(
-        HAND_LENGTHS, dtype=torch.float32)[:, None]
+    expected = torch.tensor(
+        HAND_OFFSETS, dtype=torch.float32) / torch.tensor(
+            HAND_LENGTHS, dtype=torch.float32)[:, None]
     got = norm.get_targets(in_span, frame_mask)['offset_target'][0].reshape(-1, 2)
     assert torch.allclose(got, expected, atol=1e-6)
 
@@ -105,12 +116,12 @@ def test_loss_by_hand():
     head = _head(anchor_scales=(2, 3), conf_thr=0.4, loss_conf=one, loss_offset=one)
     losses = head.loss_by_feat(out, _tg(in_span, frame_mask))
     # conf targets of sample 0: [0, 0, 0, 2/3, 1, 2/3, 0, 0]; sample 1: four zeros
-    conf = (10 * 0.125 + 2 * 0.5 * (1 / 6) ** 2) / 12
+    conf = (10 * 0.125 + 2 * 0.5 * (1 / 6)**2) / 12
     assert losses['loss_conf'].item() == pytest.approx(conf, abs=1e-6)
     # positives [0, 3), [1, 3), [1, 4): offsets (1, 0), (0, 0), (0, -1)
     assert losses['loss_offset'].item() == pytest.approx((0.5 + 0 + 0.5) / 3, abs=1e-6)
-    head_all = _head(anchor_scales=(2, 3), conf_thr=0.4, loss_conf=one, loss_offset=one,
-                     offset_pos_only=False)
+    head_all = _head(
+        anchor_scales=(2, 3), conf_thr=0.4, loss_conf=one, loss_offset=one, offset_pos_only=False)
     losses = head_all.loss_by_feat(out, _tg(in_span, frame_mask))
     assert losses['loss_offset'].item() == pytest.approx(7 / 8, abs=1e-6)
     # default weights alpha_3 = 0.2, alpha_4 = 0.1
@@ -119,9 +130,9 @@ def test_loss_by_hand():
     assert losses['loss_offset'].item() == pytest.approx(0.1 / 3, abs=1e-6)
     # no GT anywhere: zero offset loss that still backpropagates
     offsets = torch.zeros(1, 4, 2, 2, requires_grad=True)
-    losses = head.loss_by_feat(dict(conf=torch.full((1, 4, 2), 0.5), offsets=offsets),
-                               _tg(torch.zeros(1, 4, dtype=torch.bool),
-                                   torch.ones(1, 4, dtype=torch.bool)))
+    losses = head.loss_by_feat(
+        dict(conf=torch.full((1, 4, 2), 0.5), offsets=offsets),
+        _tg(torch.zeros(1, 4, dtype=torch.bool), torch.ones(1, 4, dtype=torch.bool)))
     assert losses['loss_offset'].item() == 0
     assert losses['loss_conf'].item() == pytest.approx(0.125, abs=1e-6)
     sum(losses.values()).backward()
@@ -148,8 +159,7 @@ def test_predict_recovers_gt_from_perfect_targets(normalize):
         assert end == pytest.approx(last + 1, abs=1e-5)
         assert score == pytest.approx(tg['iou'][0].max().item())
         assert span_to_positions(start, end, n) == (first, last)
-        [(i, j, s)] = head.predict_by_feat(
-            {k: v[None] for k, v in out.items()}, frame_mask)
+        [(i, j, s)] = head.predict_by_feat({k: v[None] for k, v in out.items()}, frame_mask)
         assert (i, j, s) == (first, last, score)
         tuple_out = head.predict_span((out['conf'], out['offsets']), n)
         assert tuple_out == (start, end, score)
@@ -191,8 +201,7 @@ def test_padding_does_not_change_results(kernels):
     in_span = torch.zeros(2, n + pad, dtype=torch.bool)
     in_span[:, 1:3] = True
     in_span[1, n:] = True  # in-span flags on padded steps are ignored
-    lp = head.loss_by_feat({k: v[1:] for k, v in padded.items()},
-                           _tg(in_span[1:], frame_mask[1:]))
+    lp = head.loss_by_feat({k: v[1:] for k, v in padded.items()}, _tg(in_span[1:], frame_mask[1:]))
     ls = head.loss_by_feat(short, _tg(in_span[1:, :n], torch.ones(1, n, dtype=torch.bool)))
     for k in ('loss_conf', 'loss_offset'):
         assert lp[k].item() == pytest.approx(ls[k].item(), abs=1e-6)
@@ -228,8 +237,8 @@ def test_few_adam_steps_lower_the_loss():
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
 
     def total():
-        return sum(head.loss(dict(maps=feats, frame_mask=frame_mask),
-                             _tg(in_span, frame_mask)).values())
+        return sum(
+            head.loss(dict(maps=feats, frame_mask=frame_mask), _tg(in_span, frame_mask)).values())
 
     first = total().item()
     for _ in range(25):

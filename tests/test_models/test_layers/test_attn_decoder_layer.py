@@ -7,9 +7,10 @@ from mmstvg.models.layers import AttnDetrTransformerDecoderLayer
 
 def test_matches_mmdet_layer_and_returns_weights():
     torch.manual_seed(0)
-    cfg = dict(self_attn_cfg=dict(embed_dims=16, num_heads=2),
-               cross_attn_cfg=dict(embed_dims=16, num_heads=2),
-               ffn_cfg=dict(embed_dims=16, feedforward_channels=32))
+    cfg = dict(
+        self_attn_cfg=dict(embed_dims=16, num_heads=2),
+        cross_attn_cfg=dict(embed_dims=16, num_heads=2),
+        ffn_cfg=dict(embed_dims=16, feedforward_channels=32))
     ref = DetrTransformerDecoderLayer(**cfg).eval()
     layer = AttnDetrTransformerDecoderLayer(**cfg).eval()
     layer.load_state_dict(ref.state_dict())
@@ -18,8 +19,7 @@ def test_matches_mmdet_layer_and_returns_weights():
     kpm = torch.zeros(3, 7, dtype=torch.bool)
     kpm[1, 5:] = True
     out, attn = layer(query, key=mem, query_pos=qpos, key_pos=mpos, key_padding_mask=kpm)
-    expected = ref(query, key=mem, value=mem, query_pos=qpos, key_pos=mpos,
-                   key_padding_mask=kpm)
+    expected = ref(query, key=mem, value=mem, query_pos=qpos, key_pos=mpos, key_padding_mask=kpm)
     torch.testing.assert_close(out, expected)
     assert attn.shape == (3, 1, 7)
     torch.testing.assert_close(attn.sum(-1), torch.ones(3, 1))

@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmstvg.models.losses import (ScaledIoUBCELoss, SpatialAttentionLoss,
-                                  TemporalAttentiveLoss, ThresholdGaussianFocalLoss,
-                                  scaled_iou_bce_loss, spatial_attention_loss,
-                                  temporal_attentive_loss, threshold_gaussian_focal_loss)
+from mmstvg.models.losses import (ScaledIoUBCELoss, SpatialAttentionLoss, TemporalAttentiveLoss,
+                                  ThresholdGaussianFocalLoss, scaled_iou_bce_loss,
+                                  spatial_attention_loss, temporal_attentive_loss,
+                                  threshold_gaussian_focal_loss)
 
 LN3 = math.log(3)
 
@@ -69,8 +69,9 @@ def test_default_calls_equal_the_previous_losses():
     score, iou = torch.randn(2, 6, 6, generator=g), torch.rand(2, 6, 6, generator=g)
     map_mask = torch.ones(6, 6, dtype=torch.bool).triu()[None].repeat(2, 1, 1)
     map_mask[1, :, 4:] = False
-    torch.testing.assert_close(ScaledIoUBCELoss(loss_weight=5.0)(score, iou, map_mask),
-                               5.0 * _ref_bce(score, iou, map_mask))
+    torch.testing.assert_close(
+        ScaledIoUBCELoss(loss_weight=5.0)(score, iou, map_mask),
+        5.0 * _ref_bce(score, iou, map_mask))
     torch.testing.assert_close(
         ScaledIoUBCELoss(min_iou=0.5)(score, iou, map_mask),
         _ref_bce(score, iou, map_mask, min_iou=0.5))
@@ -80,28 +81,28 @@ def test_threshold_focal_weight_avg_factor_and_reductions():
     # two pixels: a positive (h = 0.9 > 0.8, p = 0.5) and a negative (h = 0.5, p = 0.5)
     pred = torch.tensor([0.5, 0.5])
     target = torch.tensor([0.9, 0.5])
-    pos = -(0.5 ** 2) * math.log(0.5)                # (1-p)^2 * -log p
-    neg = -(0.5 ** 4) * (0.5 ** 2) * math.log(0.5)   # (1-h)^4 p^2 * -log(1-p)
+    pos = -(0.5**2) * math.log(0.5)  # (1-p)^2 * -log p
+    neg = -(0.5**4) * (0.5**2) * math.log(0.5)  # (1-h)^4 p^2 * -log(1-p)
     loss = ThresholdGaussianFocalLoss()
-    torch.testing.assert_close(loss(pred, target, reduction_override='none'),
-                               torch.tensor([pos, neg]))
+    torch.testing.assert_close(
+        loss(pred, target, reduction_override='none'), torch.tensor([pos, neg]))
     torch.testing.assert_close(loss(pred, target), torch.tensor((pos + neg) / 2))
-    torch.testing.assert_close(loss(pred, target, reduction_override='sum'),
-                               torch.tensor(pos + neg))
+    torch.testing.assert_close(
+        loss(pred, target, reduction_override='sum'), torch.tensor(pos + neg))
     torch.testing.assert_close(loss(pred, target, avg_factor=4), torch.tensor((pos + neg) / 4))
     w = torch.tensor([2.0, 0.0])
     torch.testing.assert_close(loss(pred, target, w, avg_factor=1), torch.tensor(2 * pos))
     torch.testing.assert_close(
         ThresholdGaussianFocalLoss(reduction='sum', loss_weight=3.0)(pred, target),
         torch.tensor(3 * (pos + neg)))
-    torch.testing.assert_close(threshold_gaussian_focal_loss(pred, target, reduction='sum'),
-                               torch.tensor(pos + neg))
+    torch.testing.assert_close(
+        threshold_gaussian_focal_loss(pred, target, reduction='sum'), torch.tensor(pos + neg))
     with pytest.raises(ValueError, match='avg_factor'):
         loss(pred, target, avg_factor=2, reduction_override='sum')
 
 
 def test_spatial_attention_weight_avg_factor_and_reductions():
-    box = torch.tensor([[0.0, 0.0, 0.5, 0.5]] * 2)   # top-left 2x2 cells of a 4x4 map
+    box = torch.tensor([[0.0, 0.0, 0.5, 0.5]] * 2)  # top-left 2x2 cells of a 4x4 map
     attn = torch.full((2, 4, 4), 1 / 16)
     attn[1] = 0
     attn[1, :2, :2] = 0.25
@@ -128,10 +129,9 @@ def test_temporal_attentive_weight_avg_factor_and_reductions():
     torch.testing.assert_close(loss(logits, target, mask, reduction_override='none'), nll)
     # 'mean' averages over the one sample with a positive, not over both
     torch.testing.assert_close(loss(logits, target, mask), nll[0])
-    torch.testing.assert_close(loss(logits, target), nll[0])   # mask defaults to all frames
+    torch.testing.assert_close(loss(logits, target), nll[0])  # mask defaults to all frames
     torch.testing.assert_close(loss(logits, target, mask, avg_factor=2), nll[0] / 2)
-    torch.testing.assert_close(loss(logits, target, mask, torch.tensor([4.0, 1.0])),
-                               4 * nll[0])
+    torch.testing.assert_close(loss(logits, target, mask, torch.tensor([4.0, 1.0])), 4 * nll[0])
     torch.testing.assert_close(loss(logits, target, mask, reduction_override='sum'), nll[0])
     torch.testing.assert_close(
         temporal_attentive_loss(logits, target, mask=mask, reduction='none'), nll)
@@ -145,13 +145,12 @@ def test_scaled_iou_bce_weight_avg_factor_and_reductions():
     c0 = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     c1 = -math.log(0.25)
     loss = ScaledIoUBCELoss()
-    torch.testing.assert_close(loss(logits, iou, mask, reduction_override='none'),
-                               torch.tensor([[[c0, c1, 0.0]]]))
+    torch.testing.assert_close(
+        loss(logits, iou, mask, reduction_override='none'), torch.tensor([[[c0, c1, 0.0]]]))
     torch.testing.assert_close(loss(logits, iou, mask), torch.tensor((c0 + c1) / 2))
-    torch.testing.assert_close(loss(logits, iou, mask, avg_factor=4),
-                               torch.tensor((c0 + c1) / 4))
-    w = torch.tensor([[[0.0, 2.0, 7.0]]])   # the masked cell stays out whatever its weight
-    torch.testing.assert_close(loss(logits, iou, mask, w, reduction_override='sum'),
-                               torch.tensor(2 * c1))
+    torch.testing.assert_close(loss(logits, iou, mask, avg_factor=4), torch.tensor((c0 + c1) / 4))
+    w = torch.tensor([[[0.0, 2.0, 7.0]]])  # the masked cell stays out whatever its weight
+    torch.testing.assert_close(
+        loss(logits, iou, mask, w, reduction_override='sum'), torch.tensor(2 * c1))
     torch.testing.assert_close(
         scaled_iou_bce_loss(logits[mask], iou[mask], reduction='sum'), torch.tensor(c0 + c1))

@@ -15,15 +15,13 @@ LN3 = math.log(3)
 def test_default_target_is_iou():
     loss = ScaledIoUBCELoss()
     # logit ln 3 -> p = 3/4; target = IoU = 3/4
-    out = loss(torch.tensor([[[LN3]]]), torch.tensor([[[0.75]]]),
-               torch.tensor([[[True]]]))
+    out = loss(torch.tensor([[[LN3]]]), torch.tensor([[[0.75]]]), torch.tensor([[[True]]]))
     expected = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     assert out.item() == pytest.approx(expected, abs=1e-6)
 
 
 def test_rescaled_clamped_and_masked():
-    loss = MODELS.build(
-        dict(type='ScaledIoUBCELoss', min_iou=0.5, max_iou=1.0, loss_weight=3.0))
+    loss = MODELS.build(dict(type='ScaledIoUBCELoss', min_iou=0.5, max_iou=1.0, loss_weight=3.0))
     assert isinstance(loss, ScaledIoUBCELoss)
     logits = torch.tensor([[[LN3, LN3], [100.0, 0.0]]])
     iou = torch.tensor([[[0.75, 0.25], [1.0, 0.5]]])

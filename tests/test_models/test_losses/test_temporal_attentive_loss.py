@@ -35,18 +35,16 @@ def test_padding_is_ignored():
 def test_batch_mean_skips_samples_without_positives_and_weight():
     loss = MODELS.build(dict(type='TemporalAttentiveLoss', loss_weight=2.0))
     assert isinstance(loss, TemporalAttentiveLoss)
-    logits = torch.tensor([[0.0, LN3, 0.0, 0.0],
-                           [0.0, 0.0, 0.0, 0.0],
-                           [5.0, -1.0, 0.0, 0.0],
+    logits = torch.tensor([[0.0, LN3, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [5.0, -1.0, 0.0, 0.0],
                            [0.0, 0.0, 0.0, 0.0]])
-    target = torch.tensor([[False, True, False, False],
-                           [True, False, False, False],
-                           [False, False, False, False],  # no positive: left out of the mean
-                           [True, True, False, False]])  # fully padded: left out too
-    mask = torch.tensor([[True, True, False, False],
-                         [True, True, True, True],
-                         [True, True, True, False],
-                         [False, False, False, False]])
+    target = torch.tensor([
+        [False, True, False, False],
+        [True, False, False, False],
+        [False, False, False, False],  # no positive: left out of the mean
+        [True, True, False, False]
+    ])  # fully padded: left out too
+    mask = torch.tensor([[True, True, False, False], [True, True, True, True],
+                         [True, True, True, False], [False, False, False, False]])
     logits.requires_grad_(True)
     out = loss(logits, target, mask)
     # sample 0: -log(3/4); sample 1: uniform over 4 frames, -log(1/4)

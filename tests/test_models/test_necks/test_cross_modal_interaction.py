@@ -17,8 +17,8 @@ def test_eq1_by_hand_and_padding():
     def conv(x, layer):  # 1x1x1 conv on the channel axis
         return torch.einsum('bcthw,oc->bothw', x, layer.weight[:, :, 0, 0, 0]) + \
             layer.bias[None, :, None, None, None]
-    sent = torch.stack([(s[i] @ m.s1.weight.t() + m.s1.bias)[mask[i]].mean(0)
-                        for i in range(2)])
+
+    sent = torch.stack([(s[i] @ m.s1.weight.t() + m.s1.bias)[mask[i]].mean(0) for i in range(2)])
     f1 = F.relu(conv(v, m.v1)) * F.relu(sent)[:, :, None, None, None]
     expected = torch.cat([F.relu(conv(f1, m.f2)), F.relu(conv(v, m.v2))], 1)
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
@@ -30,6 +30,7 @@ def test_eq1_by_hand_and_padding():
 
 def test_attention_reduction():
     m = CrossModalInteraction(3, 5, 4, text_reduction='attention', out_channels=6)
-    out = m(torch.randn(1, 3, 2, 2, 2), torch.randn(1, 4, 5),
-            torch.tensor([[True, True, True, False]]))
+    out = m(
+        torch.randn(1, 3, 2, 2, 2), torch.randn(1, 4, 5), torch.tensor([[True, True, True,
+                                                                         False]]))
     assert out.shape == (1, 6, 2, 2, 2) and torch.isfinite(out).all()

@@ -27,31 +27,31 @@ def test_eq4_by_hand():
     K3 ⊗ F = s a x, M_ser = s c relu(s b x), so Eq. 4 gives x + s a x + s c relu(s b x)."""
     s = 1 / math.sqrt(1 + 1e-5)
     a, b, c = 2.0, 3.0, 0.5
-    x = torch.tensor([2.0, -1.0]).view(1, 1, 2, 1, 1)            # (B, C, T, h, w)
+    x = torch.tensor([2.0, -1.0]).view(1, 1, 2, 1, 1)  # (B, C, T, h, w)
 
     def eq4(v, serial=True, parallel=True):
         return v + (s * a * v if parallel else 0) + \
             (s * c * max(s * b * v, 0.0) if serial else 0)
 
     full = MixedConvNet(1, kernel_size_2d=1, kernel_size_3d=1).eval()
-    assert full.blocks[0].parallel_2d is None      # Eq. 4 has no per-frame 2-D parallel path
+    assert full.blocks[0].parallel_2d is None  # Eq. 4 has no per-frame 2-D parallel path
     _set_weights(full, parallel_3d=a, serial_2d=b, serial_3d=c)
     with torch.no_grad():
         y = full(x).flatten().tolist()
     assert y == pytest.approx([eq4(2.0), eq4(-1.0)], rel=1e-6)
-    assert y[0] == pytest.approx(2 + 4 * s + 3 * s * s, rel=1e-6)   # 2 + 2as + c s (3 * 2 s)
+    assert y[0] == pytest.approx(2 + 4 * s + 3 * s * s, rel=1e-6)  # 2 + 2as + c s (3 * 2 s)
 
     wo_sc = MixedConvNet(1, kernel_size_2d=1, kernel_size_3d=1, use_serial=False).eval()
     assert wo_sc.blocks[0].serial_2d is None and wo_sc.blocks[0].serial_3d is None
     _set_weights(wo_sc, parallel_3d=a)
-    with torch.no_grad():                           # "w/o SC": K3 ⊗ F + F
+    with torch.no_grad():  # "w/o SC": K3 ⊗ F + F
         assert wo_sc(x).flatten().tolist() == pytest.approx(
             [eq4(2.0, serial=False), eq4(-1.0, serial=False)], rel=1e-6)
 
     wo_pc = MixedConvNet(1, kernel_size_2d=1, kernel_size_3d=1, use_parallel=False).eval()
     assert wo_pc.blocks[0].parallel_3d is None and wo_pc.blocks[0].parallel_2d is None
     _set_weights(wo_pc, serial_2d=b, serial_3d=c)
-    with torch.no_grad():                           # "w/o PC": M_ser + F
+    with torch.no_grad():  # "w/o PC": M_ser + F
         assert wo_pc(x).flatten().tolist() == pytest.approx(
             [eq4(2.0, parallel=False), eq4(-1.0, parallel=False)], rel=1e-6)
 
@@ -87,7 +87,7 @@ def test_frames_interact_through_3d_convs_and_training():
     x2 = x.clone()
     x2[:, :, 0] += 1
     assert not torch.allclose(net(x)[:, :, 1], net(x2)[:, :, 1])  # temporal kernel 3
-    assert torch.allclose(net(x)[:, :, 4], net(x2)[:, :, 4])       # beyond its reach
+    assert torch.allclose(net(x)[:, :, 4], net(x2)[:, :, 4])  # beyond its reach
     net.train()
     optim = torch.optim.Adam(net.parameters(), lr=1e-2)
     target = torch.randn_like(x)

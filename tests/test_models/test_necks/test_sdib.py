@@ -34,7 +34,7 @@ def test_static_to_dynamic_is_eq2():
         block.s2d_fc.weight.copy_(torch.eye(4))
         block.s2d_fc.bias.zero_()
     vis = torch.tensor([[[[1., 2., 3., 4.], [2., 0., 0., 2.]]]])  # (1, 1, 2, 4)
-    attn = torch.tensor([[[[0.25, 0.75]]]])                          # (1, 1, 1, 2)
+    attn = torch.tensor([[[[0.25, 0.75]]]])  # (1, 1, 1, 2)
     v, _ = block(vis, torch.zeros(1, 1, 4), attn, (1, 2))
     expected = torch.nn.functional.layer_norm(
         torch.tensor([[1.25, 2.5, 3.75, 5.0], [3.5, 0., 0., 3.5]]), (4, ))

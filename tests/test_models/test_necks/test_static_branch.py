@@ -6,8 +6,13 @@ from mmstvg.models.necks import StaticBranch
 
 def _branch():
     torch.manual_seed(0)
-    return StaticBranch(embed_dims=16, num_encoder_layers=2, num_decoder_layers=2,
-                        num_heads=2, feedforward_channels=32, dropout=0.0).eval()
+    return StaticBranch(
+        embed_dims=16,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        num_heads=2,
+        feedforward_channels=32,
+        dropout=0.0).eval()
 
 
 def test_shapes_and_attention_maps():

@@ -6,9 +6,12 @@ from mmstvg.models.necks import STCMT
 
 def test_layerwise_equals_forward():
     torch.manual_seed(0)
-    branch = STCMT(in_channels=12, embed_dims=16, num_layers=2,
-                   layer_cfg=dict(type='STCMTLayer', num_heads=2, feedforward_channels=32,
-                                  dropout=0.0)).eval()
+    branch = STCMT(
+        in_channels=12,
+        embed_dims=16,
+        num_layers=2,
+        layer_cfg=dict(type='STCMTLayer', num_heads=2, feedforward_channels=32,
+                       dropout=0.0)).eval()
     feats, text = torch.randn(2, 4, 12, 3, 3), torch.randn(2, 5, 16)
     text_mask = torch.ones(2, 5, dtype=torch.bool)
     frame_mask = torch.tensor([[True] * 4, [True, True, True, False]])

@@ -8,8 +8,8 @@ def test_glove_rows_padding_and_freezing(tmp_path):
     path = tmp_path / 'glove.txt'
     path.write_text('the 0.1 0.2 0.3 0.4\nman -1 0 1 2\nred 2 2 2 2\n')
     torch.manual_seed(0)
-    enc = GloVeTextEncoder(glove_file=str(path), embed_dims=4, num_attn_layers=2, num_heads=2,
-                           hidden_dims=8).eval()
+    enc = GloVeTextEncoder(
+        glove_file=str(path), embed_dims=4, num_attn_layers=2, num_heads=2, hidden_dims=8).eval()
     torch.testing.assert_close(enc.embedding.weight[3], torch.tensor([-1., 0., 1., 2.]))
     assert (enc.embedding.weight[:2] == 0).all()
     ids = torch.tensor([[2, 4, 3]])
@@ -27,8 +27,13 @@ def test_glove_rows_padding_and_freezing(tmp_path):
 
 def test_random_table_trains():
     torch.manual_seed(0)
-    enc = GloVeTextEncoder(vocab_size=10, embed_dims=8, num_attn_layers=1, num_heads=2,
-                           hidden_dims=8, freeze_embedding=False)
+    enc = GloVeTextEncoder(
+        vocab_size=10,
+        embed_dims=8,
+        num_attn_layers=1,
+        num_heads=2,
+        hidden_dims=8,
+        freeze_embedding=False)
     ids = torch.randint(2, 10, (3, 5))
     mask = torch.ones(3, 5, dtype=torch.long)
     target = torch.randn(3, 8)

@@ -56,8 +56,8 @@ def test_proj_norm_is_mdetr_feature_resizer():
     mask = torch.ones(1, 4, dtype=torch.long)
     out = enc(ids, mask)
     hidden = enc.model(input_ids=ids, attention_mask=mask).last_hidden_state
-    expected = torch.nn.functional.layer_norm(enc.proj(hidden), (16, ), enc.proj_norm.weight,
-                                              enc.proj_norm.bias, eps=1e-12)
+    expected = torch.nn.functional.layer_norm(
+        enc.proj(hidden), (16, ), enc.proj_norm.weight, enc.proj_norm.bias, eps=1e-12)
     assert torch.allclose(out['tokens'], expected, atol=1e-6)
     assert torch.allclose(out['sentence'], expected[:, 0], atol=1e-6)
 

@@ -21,14 +21,21 @@ from mmstvg.models.utils import convert_mdetr
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLI = osp.join(REPO, 'tools/model_converters/mdetr2mmstvg.py')
 D, HEADS, FFN, NUM_LAYERS, NUM_QUERIES = 32, 2, 64, 2, 100
-ROBERTA = dict(model_type='roberta', vocab_size=64, hidden_size=32, num_hidden_layers=2,
-               num_attention_heads=2, intermediate_size=48, max_position_embeddings=40,
-               hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=1)
+ROBERTA = dict(
+    model_type='roberta',
+    vocab_size=64,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=48,
+    max_position_embeddings=40,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0,
+    pad_token_id=1)
 EXTRA_KEYS = ('class_embed.weight', 'class_embed.bias',
               'contrastive_align_projection_image.weight',
               'contrastive_align_projection_image.bias',
-              'contrastive_align_projection_text.weight',
-              'contrastive_align_projection_text.bias')
+              'contrastive_align_projection_text.weight', 'contrastive_align_projection_text.bias')
 
 
 def _tiny_resnet():
@@ -44,8 +51,11 @@ def fake_mdetr_state_dict(seed=0):
     from transformers import AutoConfig, AutoModel
     sd = {}
     # backbone.0 = torchvision ResNet (same names as mmdet's) with FrozenBatchNorm2d buffers.
-    sd.update({k: v for k, v in _prefixed('backbone.0.body.', _tiny_resnet()).items()
-               if not k.endswith('num_batches_tracked')})
+    sd.update({
+        k: v
+        for k, v in _prefixed('backbone.0.body.', _tiny_resnet()).items()
+        if not k.endswith('num_batches_tracked')
+    })
     sd.update(_prefixed('input_proj.', nn.Conv2d(256, D, 1)))
     cfg = dict(ROBERTA)
     roberta = AutoModel.from_config(AutoConfig.for_model(cfg.pop('model_type'), **cfg))
@@ -100,8 +110,9 @@ class StandIn(nn.Module):
             DetrTransformerEncoderLayer(self_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(NUM_LAYERS))
         self.static_branch.decoder_layers = nn.ModuleList(
-            DetrTransformerDecoderLayer(self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn),
-                                        ffn_cfg=dict(ffn)) for _ in range(NUM_LAYERS))
+            DetrTransformerDecoderLayer(
+                self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
+            for _ in range(NUM_LAYERS))
         self.static_branch.decoder_norm = nn.LayerNorm(D)
         self.static_branch.query_embed = nn.Embedding(1, D)
         self.bbox_head = nn.Module()
@@ -135,8 +146,9 @@ def test_converted_dict_loads_into_static_branch_names():
     model, result = _load(converted)
     assert result.unexpected_keys == []
     # torch's BatchNorm fills in an absent num_batches_tracked itself, so this is usually [].
-    assert all(k.startswith('image_backbone.') and k.endswith('.num_batches_tracked')
-               for k in result.missing_keys), result.missing_keys
+    assert all(
+        k.startswith('image_backbone.') and k.endswith('.num_batches_tracked')
+        for k in result.missing_keys), result.missing_keys
     state = model.state_dict()
     for k, v in converted.items():
         assert torch.equal(state[k], v), k
@@ -151,8 +163,7 @@ def test_converted_dict_loads_into_static_branch_names():
     assert torch.equal(state[dec1 + 'norms.2.weight'], mdetr[src1 + 'norm4.weight'])
     assert torch.equal(state['static_branch.encoder_layers.0.ffn.layers.0.0.weight'],
                        mdetr['transformer.encoder.layers.0.linear1.weight'])
-    assert torch.equal(state['static_branch.query_embed.weight'],
-                       mdetr['query_embed.weight'][:1])
+    assert torch.equal(state['static_branch.query_embed.weight'], mdetr['query_embed.weight'][:1])
     assert torch.equal(state['image_backbone.layer1.0.downsample.1.running_var'],
                        mdetr['backbone.0.body.layer1.0.downsample.1.running_var'])
     assert torch.equal(state['text_encoder.proj_norm.weight'],
@@ -165,7 +176,8 @@ def test_converted_dict_loads_into_static_branch_names():
     assert set(skipped) == {
         'transformer.text_encoder.pooler.dense.weight',
         'transformer.text_encoder.pooler.dense.bias',
-        'transformer.text_encoder.embeddings.position_ids', *EXTRA_KEYS}
+        'transformer.text_encoder.embeddings.position_ids', *EXTRA_KEYS
+    }
     assert len(converted) + len(skipped) == len(mdetr)
 
 
@@ -192,14 +204,20 @@ def test_loaded_layers_compute_mdetr_post_norm_layers():
         y = _ln(mdetr, p + 'norm3.', y)
         ref_dec = _ln(mdetr, p + 'norm4.', y + _ffn(mdetr, p, y))
         dec = model.static_branch.decoder_layers[1](
-            tgt.transpose(0, 1), key=src.transpose(0, 1), value=src.transpose(0, 1),
-            query_pos=qpos.transpose(0, 1), key_pos=pos.transpose(0, 1))
+            tgt.transpose(0, 1),
+            key=src.transpose(0, 1),
+            value=src.transpose(0, 1),
+            query_pos=qpos.transpose(0, 1),
+            key_pos=pos.transpose(0, 1))
         assert torch.allclose(dec.transpose(0, 1), ref_dec, atol=1e-5)
 
 
 def test_num_queries_keep_and_wrappers():
     mdetr = fake_mdetr_state_dict()
-    conv, _ = convert_mdetr({'state_dict': {'module.' + k: v for k, v in mdetr.items()}},
+    conv, _ = convert_mdetr({'state_dict': {
+        'module.' + k: v
+        for k, v in mdetr.items()
+    }},
                             num_queries_keep=3)
     q = conv['static_branch.query_embed.weight']
     assert torch.equal(q, mdetr['query_embed.weight'][:3])
@@ -213,9 +231,10 @@ def test_num_queries_keep_and_wrappers():
         convert_mdetr({'model': mdetr, 'model_ema': None}, use_ema=True)
 
 
-@pytest.mark.parametrize('group', ['backbone.0.body.', 'transformer.text_encoder.',
-                                   'transformer.encoder.layers.',
-                                   'transformer.decoder.layers.'])
+@pytest.mark.parametrize('group', [
+    'backbone.0.body.', 'transformer.text_encoder.', 'transformer.encoder.layers.',
+    'transformer.decoder.layers.'
+])
 def test_missing_required_group_names_the_key(group):
     mdetr = {k: v for k, v in fake_mdetr_state_dict().items() if not k.startswith(group)}
     with pytest.raises(ValueError, match=f'no key `{group}'):
@@ -231,8 +250,12 @@ def test_pre_norm_checkpoint_is_refused():
 
 def _run_cli(*args):
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    return subprocess.run([sys.executable, CLI, *map(str, args)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, CLI, *map(str, args)],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_cli_end_to_end(tmp_path):
@@ -285,10 +308,11 @@ def test_converted_checkpoint_initialises_stvgformer(tmp_path):
     ckpt = tmp_path / 'mdetr_mmstvg.pth'
     torch.save(dict(state_dict=converted), ckpt)
     cfg = get_tiny_stvgformer_cfg(
-        embed_dims=D, num_layers=NUM_LAYERS,
+        embed_dims=D,
+        num_layers=NUM_LAYERS,
         text_encoder=dict(type='HFTextEncoder', config=ROBERTA, proj_norm=True))
-    cfg['image_backbone'] = dict(type='mmdet.ResNet', depth=50, base_channels=8,
-                                 out_indices=(3, ), init_cfg=None)
+    cfg['image_backbone'] = dict(
+        type='mmdet.ResNet', depth=50, base_channels=8, out_indices=(3, ), init_cfg=None)
     cfg['image_channels'] = 256
     cfg['init_cfg'] = dict(type='Pretrained', checkpoint=str(ckpt))
     model = MODELS.build(cfg)

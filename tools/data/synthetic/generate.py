@@ -33,20 +33,29 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', default='data/synth_stvg', help='output directory')
     parser.add_argument('--num-train', type=int, default=1000, help='train queries (videos)')
     parser.add_argument('--num-val', type=int, default=200, help='val queries (videos)')
-    parser.add_argument('--num-test', type=int, default=0,
-                        help='test queries: anno_v2/query_v2.json (no GT, as HC-STVG v2) '
-                        'and anno_v2/test_v2.json (with GT)')
+    parser.add_argument(
+        '--num-test',
+        type=int,
+        default=0,
+        help='test queries: anno_v2/query_v2.json (no GT, as HC-STVG v2) '
+        'and anno_v2/test_v2.json (with GT)')
     parser.add_argument('--num-frames', type=int, default=64, help='frames per video')
     parser.add_argument('--size', type=int, default=128, help='frame side in pixels (even)')
     parser.add_argument('--fps', type=float, default=16, help='frame rate of the videos')
     parser.add_argument('--seed', type=int, default=0, help='global seed')
     parser.add_argument('--workers', type=int, default=2, help='worker processes')
     parser.add_argument('--crf', type=int, default=18, help='x264 quality (lower = better)')
-    parser.add_argument('--scene-cfg', nargs='+', action=DictAction, default={},
-                        help='keyword arguments of sample_scene, key=value')
-    parser.add_argument('--force', action='store_true',
-                        help='regenerate even if a complete generation with the same '
-                        'parameters exists')
+    parser.add_argument(
+        '--scene-cfg',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='keyword arguments of sample_scene, key=value')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='regenerate even if a complete generation with the same '
+        'parameters exists')
     return parser.parse_args(argv)
 
 
