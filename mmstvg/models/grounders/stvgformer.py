@@ -209,13 +209,16 @@ class STVGFormer(BaseGrounder):
     # ------------------------------------------------------------------ forward
     def _forward(self,
                  inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
+                 data_samples: Optional[SampleList] = None,
+                 for_loss: bool = False) -> Dict[str, torch.Tensor]:
         """Network forward over a batch of T-frame sequences.
 
         Args:
             inputs (dict): ``imgs`` (B, T, 3, H, W), ``frame_mask`` (B, T) bool,
                 ``text`` = dict(input_ids (B, L), attention_mask (B, L)) and, without a
                 video backbone, ``features`` (B, T, h, w, c).
+            for_loss (bool): also return what :meth:`loss` needs (attention maps, auxiliary
+                decodings) outside training mode (a validation loss on an eval-mode model).
 
         Returns:
             dict: ``feats`` (the features handed to both heads, see ``__init__``),
@@ -270,9 +273,9 @@ class STVGFormer(BaseGrounder):
             seq=STCMTLayer.spatial_mean(dyn, dyn_mask),
             frame_mask=frame_mask)
         out = dict(feats=feats, spatial=self.bbox_head(feats))
-        if self.loss_attn is not None and self.training:
+        if self.loss_attn is not None and (self.training or for_loss):
             out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
-        if self.aux_loss and self.training:
+        if self.aux_loss and (self.training or for_loss):
             out['aux_spatial'] = [
                 self.bbox_head(
                     dict(
@@ -285,7 +288,7 @@ class STVGFormer(BaseGrounder):
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         """Eqs. 4-6 (weights in the heads' loss configs)."""
-        out = self._forward(inputs, data_samples)
+        out = self._forward(inputs, data_samples, for_loss=True)
         targets = self.get_targets(data_samples, inputs['frame_mask'])
         losses = dict(self.bbox_head.loss_by_feat(out['spatial'], targets))
         for i, aux in enumerate(out.get('aux_spatial', [])):

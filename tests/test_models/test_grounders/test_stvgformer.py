@@ -263,3 +263,19 @@ def test_gkcmn_heatmap_head_swapped_in_by_config():
     assert tube.bboxes.shape[1] == 4 and len(tube.frame_ids) == tube.bboxes.shape[0]
     with pytest.raises(ValueError, match='reads them'):
         MODELS.build(dict(cfg, aux_loss=True))
+
+
+def test_loss_in_eval_mode_has_the_training_terms():
+    """A validation loss on an eval-mode model (dropout off) gives the training loss terms:
+    the attention supervision and auxiliary decodings are computed for the loss in any mode
+    (before, ``loss()`` in eval mode with ``loss_attn`` raised KeyError 'attn_maps')."""
+    torch.manual_seed(0)
+    model = MODELS.build(get_tiny_stvgformer_cfg())
+    inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
+    train_keys = set(model(inputs, samples, mode='loss'))
+    model.eval()
+    with torch.no_grad():
+        losses = model(inputs, samples, mode='loss')
+        assert 'attn_maps' not in model(inputs, samples, mode='tensor')
+    assert set(losses) == train_keys and 'loss_attn' in losses and 'd0.loss_attn' in losses
+    assert all(torch.isfinite(v) for v in losses.values())
