@@ -15,11 +15,11 @@ from typing import Dict, List, Tuple
 
 import torch
 from mmengine.config import Config
-from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import MODELS
 from mmstvg.structures import STVGDataSample
 from mmstvg.utils import register_all_modules
+from .tiny_models import half_size_sample
 
 
 def set_named_weights(model: torch.nn.Module) -> None:
@@ -65,25 +65,10 @@ def golden_inputs(num_frames: int = 8,
         in_span = torch.zeros(n, dtype=torch.bool)
         in_span[first:last] = True
         box = torch.tensor(box) * torch.tensor([w, h, w, h], dtype=torch.float32)
-        s = STVGDataSample(
-            metainfo=dict(
-                qid=f'q{i}',
-                img_shape=(h, w),
-                ori_shape=(2 * h, 2 * w),
-                scale_factor=[0.5, 0.5],
-                frame_inds=copy.copy(frame_inds),
-                clip=(0, 2 * n),
-                num_frames=2 * n,
-                fps=10.0,
-                num_passes=num_passes,
-                sentence_type=None))
         span = (frame_inds[first], frame_inds[last - 1] + 1)
-        s.gt_tube = BaseDataElement(
-            span=torch.tensor(span),
-            bboxes=(box * 2).expand(span[1] - span[0], 4).clone(),
-            frame_bboxes=box.expand(n, 4) * in_span[:, None],
-            frame_in_span=in_span)
-        samples.append(s)
+        samples.append(
+            half_size_sample(
+                f'q{i}', (h, w), in_span, box, span, num_passes=num_passes, sentence_type=None))
     return inputs, samples
 
 

@@ -278,28 +278,45 @@ def demo_grounding_inputs(batch_size: int = 2,
         text=dict(
             input_ids=torch.randint(3, vocab_size, (batch_size, text_len), generator=g),
             attention_mask=torch.ones(batch_size, text_len, dtype=torch.long)))
-    frame_inds = list(range(0, 2 * num_frames, 2))
     in_span = torch.zeros(num_frames, dtype=torch.bool)
     in_span[2:num_frames - 2] = True
     box = torch.tensor([w * 0.2, h * 0.3, w * 0.5, h * 0.7])
-    samples = []
-    for i in range(batch_size):
-        s = STVGDataSample(
-            metainfo=dict(
-                qid=f'q{i}',
-                img_shape=(h, w),
-                ori_shape=(2 * h, 2 * w),
-                scale_factor=[0.5, 0.5],
-                frame_inds=copy.copy(frame_inds),
-                clip=(0, 2 * num_frames),
-                num_frames=2 * num_frames,
-                fps=10.0,
-                sentence_type=None))
-        span = (frame_inds[2], frame_inds[num_frames - 2])
-        s.gt_tube = BaseDataElement(
-            span=torch.tensor(span),
-            bboxes=(box * 2).expand(span[1] - span[0], 4).clone(),
-            frame_bboxes=box.expand(num_frames, 4) * in_span[:, None],
-            frame_in_span=in_span.clone())
-        samples.append(s)
+    span = (4, 2 * (num_frames - 2))  # frame_inds[2], frame_inds[num_frames - 2]
+    samples = [
+        half_size_sample(f'q{i}', img_shape, in_span, box, span, sentence_type=None)
+        for i in range(batch_size)
+    ]
     return inputs, samples
+
+
+def half_size_sample(qid: str, img_shape: Tuple[int, int], in_span: torch.Tensor,
+                     box: torch.Tensor, span: Tuple[int, int], **metainfo) -> STVGDataSample:
+    """A data sample of frames ``0, 2, 4, ...`` (N = ``len(in_span)``) of a 2N-frame, 10-fps
+    video of twice the size of ``img_shape`` (``scale_factor`` 0.5), with a GT tube of one
+    fixed box.
+
+    Args:
+        in_span (Tensor): (N,) bool, the sampled positions inside the GT span.
+        box (Tensor): (4,) xyxy box in the resized frame.
+        span (tuple): the GT span in original frames, [start, end).
+        **metainfo: further metainfo (e.g. ``num_passes``, ``sentence_type``).
+    """
+    n = len(in_span)
+    h, w = img_shape
+    s = STVGDataSample(
+        metainfo=dict(
+            qid=qid,
+            img_shape=(h, w),
+            ori_shape=(2 * h, 2 * w),
+            scale_factor=[0.5, 0.5],
+            frame_inds=list(range(0, 2 * n, 2)),
+            clip=(0, 2 * n),
+            num_frames=2 * n,
+            fps=10.0,
+            **metainfo))
+    s.gt_tube = BaseDataElement(
+        span=torch.tensor(span),
+        bboxes=(box * 2).expand(span[1] - span[0], 4).clone(),
+        frame_bboxes=box.expand(n, 4) * in_span[:, None],
+        frame_in_span=in_span.clone())
+    return s
