@@ -199,6 +199,20 @@ def test_benchmark_suite_seeds_and_test_split(tiny_synth_root, tmp_path, monkeyp
         'trivial', '--seeds', '0', '1', '--epochs', '1', '--skip-existing', '--out', ''
     ])
     assert again == rows and not calls
+    # --report-only: runs nothing, tables the rows there and lists the selected runs that
+    # have none (here seed 2), leaving the option out of the recorded command
+    again = benchmark_suite.main([
+        '--work-dir',
+        str(tmp_path / 'suite'), '--data-root', tiny_synth_root, '--only', 'gkcmn_r3d18-tiny_',
+        '--seeds', '0', '1', '2', '--epochs', '1', '--report-only', '--out',
+        str(tmp_path / 'report.md')
+    ])
+    assert again == rows[1:] and not calls
+    report = (tmp_path / 'report.md').read_text()
+    assert '| 1 | 2 | 50.0 ± 0.0 | 32.0 ± 2.8 |' in report
+    assert 'Not run yet' in report and '`gkcmn_r3d18-tiny_1xb8-t32-8e_synth` seed 2' in report
+    assert '--report-only' not in report and '--seeds 0 1 2' in report
+    assert 'seed 0' not in report.split('Not run yet')[1]
     # no test split in the data root: a clear error naming the generator option
     cfg = Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'))
     cfg.test_dataloader.dataset.data_root = str(tmp_path)

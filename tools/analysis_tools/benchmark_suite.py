@@ -4,9 +4,11 @@ table (``docs/model_zoo/synthetic_benchmark.md``).
     python tools/analysis_tools/benchmark_suite.py                 # the configs' own 8 epochs
     python tools/analysis_tools/benchmark_suite.py --epochs 2 \
         --out docs/model_zoo/synthetic_benchmark.md               # a shorter, equal budget
-    # GKCMN, its five Table 3 ablations and BM, 2 seeds each, on the 1,000-query test split
-    python tools/analysis_tools/benchmark_suite.py --only configs/gkcmn/ --seeds 0 1 \
-        --epochs 8 --work-dir work_dirs/benchmark_gkcmn --out work_dirs/benchmark_gkcmn/table.md
+    # GKCMN, its five Table 3 ablations and BM (not the 2D-TAN head swap), 2 seeds each, on
+    # the 1,000-query test split
+    python tools/analysis_tools/benchmark_suite.py --only gkcmn_r3d18-tiny_1xb8 \
+        gkcmn_r3d18-tiny-wo- bm_r3d18 --seeds 0 1 --epochs 8 \
+        --work-dir work_dirs/benchmark_gkcmn --out work_dirs/benchmark_gkcmn/table.md
 
 Every ``configs/*/*_synth.py`` is run (the trivial predictor is only tested): ``tools/train.py``
 then ``tools/test.py`` on the final checkpoint, in separate processes, one after the other,
@@ -18,9 +20,10 @@ table scores ``--test-split``: ``test`` (default) is ``anno_v2/test_v2.json`` of
 not move by several points with the generator's seed as the 200-query val split does),
 ``val`` the configs' own test split (= val). One row per (config, seed) is appended to
 ``WORK_DIR/results.json`` as it comes (``--skip-existing`` reuses rows of the same config,
-seed, split and epochs), then the Markdown table gives, per config, the mean and the sample
-standard deviation (n - 1 in the denominator) over the seeds, with n, followed by the
-per-seed rows, the command, the machine and the wall-clock times.
+seed, split and epochs; ``--report-only`` runs nothing and writes the table from the rows
+there, listing the runs still missing), then the Markdown table gives, per config, the
+mean and the sample standard deviation (n - 1 in the denominator) over the seeds, with n,
+followed by the per-seed rows, the command, the machine and the wall-clock times.
 """
 import argparse
 import copy
@@ -179,7 +182,12 @@ def aggregate(rows: List[dict]) -> List[dict]:
     return out
 
 
-def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
+def render(rows: List[dict],
+           command: str,
+           epochs: Optional[int] = None,
+           missing: Optional[List[tuple]] = None) -> str:
+    """The Markdown report; ``missing``: the (name, seed) runs of the command that have no
+    row yet (``--report-only``), listed after the table so that n < seeds is explained."""
 
     def minutes(s):
         return '-' if s is None else f'{s / 60:.1f}'
@@ -224,6 +232,11 @@ def render(rows: List[dict], command: str, epochs: Optional[int] = None) -> str:
         vals = ' | '.join(f'{100 * r[k]:.1f}' if k in r else '-' for k in METRICS)
         lines.append(f'| `{r["name"]}` | {r.get("seed", "-")} | {vals} | '
                      f'{minutes(r.get("train_s"))} | {minutes(r.get("test_s"))} |')
+    if missing:
+        lines += [
+            '', 'Not run yet (the command selects them; no row in `results.json`): ' +
+            ', '.join(f'`{name}` seed {seed}' for name, seed in missing) + '.'
+        ]
     return '\n'.join(lines) + '\n'
 
 
@@ -255,15 +268,20 @@ def main(argv=None):
         '--skip-existing',
         action='store_true',
         help='reuse the rows already in WORK_DIR/results.json')
+    parser.add_argument(
+        '--report-only',
+        action='store_true',
+        help='run nothing: write the table from the rows already in WORK_DIR/results.json; '
+        'the selected (config, seed) runs that have no row yet are listed under it')
     parser.add_argument('--out', default='docs/model_zoo/synthetic_benchmark.md')
     args = parser.parse_args(argv)
     mkdir_or_exist(args.work_dir)
     results_file = osp.join(args.work_dir, 'results.json')
     done = {}
-    if args.skip_existing and osp.isfile(results_file):
+    if (args.skip_existing or args.report_only) and osp.isfile(results_file):
         done = {row_key(r): r for r in mmengine.load(results_file)}
     configs = [c for c in suite_configs() if not args.only or any(s in c for s in args.only)]
-    rows = []
+    rows, missing = [], []
     for config in configs:
         cfg = Config.fromfile(osp.join(REPO, config))
         trains = cfg.get('train_dataloader') is not None
@@ -277,6 +295,9 @@ def main(argv=None):
             if cached:
                 rows.append(cached[0])
                 continue
+            if args.report_only:
+                missing.append((osp.splitext(osp.basename(config))[0], seed))
+                continue
             print(f'[benchmark_suite] {config} seed={seed}', flush=True)
             row = run_one(config, args.work_dir, args.epochs, args.data_root, seed,
                           args.test_split)
@@ -285,11 +306,12 @@ def main(argv=None):
             # invocation must not drop rows from the file
             done[row_key(row)] = row
             mmengine.dump(list(done.values()), results_file, indent=2)
-    # --skip-existing changes which rows are recomputed, not their values: leave it out of
-    # the recorded command
+    # --skip-existing and --report-only change which rows are recomputed, not their values:
+    # leave them out of the recorded command
     command = 'python tools/analysis_tools/benchmark_suite.py' + ''.join(
-        f' {a}' for a in (argv if argv is not None else sys.argv[1:]) if a != '--skip-existing')
-    table = render(rows, command, args.epochs)
+        f' {a}' for a in (argv if argv is not None else sys.argv[1:])
+        if a not in ('--skip-existing', '--report-only'))
+    table = render(rows, command, args.epochs, missing)
     if args.out:
         mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
         with open(args.out, 'w') as f:
