@@ -9,6 +9,8 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
+from mmstvg.datasets import HCSTVGDataset, VidSTGDataset
+from mmstvg.datasets.annotation_file import build_annotation_dataset, guess_annotation_format
 from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
@@ -111,7 +113,7 @@ def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsy
     """STVGMetric on data samples built from the dataset's data_info, dumped with
     ``submission_file``; eval_submission on that file reports the same numbers."""
     tool = load_tool()
-    dataset = tool.build_dataset(hcstvg_ann, 'hcstvg')
+    dataset = build_annotation_dataset(hcstvg_ann, 'hcstvg')
     rng = np.random.RandomState(1)
     samples = []
     for i in range(len(dataset)):
@@ -248,6 +250,24 @@ def test_vidstg_needs_the_vidor_dir(vidstg_files, tmp_path):
         load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense'])
 
 
+def test_build_annotation_dataset_by_format(hcstvg_ann, vidstg_files, tmp_path):
+    """The helper both eval_submission and visualize_tube parse GT with: the format from the
+    JSON type (dict: HC-STVG, list: VidSTG), test mode, no pipeline; clear errors naming the
+    file."""
+    ann, vidor_dir = vidstg_files
+    assert guess_annotation_format(hcstvg_ann) == 'hcstvg'
+    assert guess_annotation_format(ann) == 'vidstg'
+    hc = build_annotation_dataset(hcstvg_ann)
+    assert type(hc) is HCSTVGDataset and hc.test_mode and len(hc) == 2
+    assert [hc.get_data_info(i)['gt_span'] for i in range(2)] == [(2, 6), (0, 3)]
+    vid = build_annotation_dataset(ann, 'auto', vidor_dir)
+    assert type(vid) is VidSTGDataset and len(vid) == 2
+    with pytest.raises(ValueError, match=f'{ann}.*VidOR'):
+        build_annotation_dataset(ann)
+    with pytest.raises(ValueError, match=f'{hcstvg_ann}.*unknown annotation format .hcstvg2'):
+        build_annotation_dataset(hcstvg_ann, 'hcstvg2')
+
+
 # ------------------------------------------------------------------------------- bad input
 def _entry(first, last, box=BOX_A):
     """A well-formed entry: 1-based inclusive frames first..last, one box each."""
@@ -312,7 +332,7 @@ def test_skip_invalid_scores_skipped_queries_like_test_py(tmp_path, capsys):
     assert out == pytest.approx(expected)
 
     # tools/test.py: the dataset's metainfo carries the skipped qids to STVGMetric
-    dataset = tool.build_dataset(ann, 'hcstvg', skip_invalid=True)
+    dataset = build_annotation_dataset(ann, 'hcstvg', skip_invalid=True)
     tubes = submission_to_tubes(sub)
     samples = []
     for i in range(len(dataset)):

@@ -35,12 +35,11 @@ from collections import OrderedDict
 
 import mmengine
 
+from mmstvg.datasets.annotation_file import ANNOTATION_FORMATS, build_annotation_dataset
 from mmstvg.evaluation.functional import (PROTOCOLS, InvalidSubmissionError, evaluate_stvg,
                                           parse_submission, submission_error_message)
 from mmstvg.utils import load_json
 from mmstvg.utils.path_guard import check_outputs_not_inputs
-
-DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
 
 def parse_args(argv=None):
@@ -60,7 +59,7 @@ def parse_args(argv=None):
         help='evaluation protocol (see docs / DATA_FORMATS.md)')
     parser.add_argument(
         '--dataset',
-        choices=sorted(DATASET_TYPES),
+        choices=sorted(ANNOTATION_FORMATS),
         help='annotation format; guessed from the file when omitted '
         '(a dict is HC-STVG, a list is VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
@@ -90,31 +89,6 @@ def parse_args(argv=None):
         'skipped queries) instead of stopping with an error that lists them')
     parser.add_argument('--per-query', help='optional json file for the per-query scores')
     return parser.parse_args(argv)
-
-
-def guess_dataset(ann_file: str) -> str:
-    """'hcstvg' for a json dict, 'vidstg' for a json list."""
-    return 'hcstvg' if isinstance(load_json(ann_file), dict) else 'vidstg'
-
-
-def build_dataset(ann_file: str, dataset: str, vidor_dir: str = None, skip_invalid: bool = False):
-    """Build the mmstvg dataset that parses ``ann_file`` (no pipeline, test mode)."""
-    from mmstvg.registry import DATASETS
-    from mmstvg.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    data_prefix = dict(video='')
-    if dataset == 'vidstg':
-        if not vidor_dir:
-            raise ValueError('VidSTG annotations need --vidor-dir (the VidOR box files)')
-        data_prefix['vidor_anno'] = vidor_dir
-    return DATASETS.build(
-        dict(
-            type=DATASET_TYPES[dataset],
-            ann_file=ann_file,
-            data_prefix=data_prefix,
-            pipeline=[],
-            test_mode=True,
-            skip_invalid=skip_invalid))
 
 
 def dataset_gt_queries(ds) -> OrderedDict:
@@ -150,8 +124,8 @@ def load_gt_queries(ann_file: str,
     Returns:
         OrderedDict: qid -> ``dict(span, bboxes, clip, fps, num_frames, sentence_type)``.
     """
-    dataset = dataset or guess_dataset(ann_file)
-    return dataset_gt_queries(build_dataset(ann_file, dataset, vidor_dir, skip_invalid))
+    return dataset_gt_queries(
+        build_annotation_dataset(ann_file, dataset or 'auto', vidor_dir, skip_invalid))
 
 
 def score_submission(gts,
@@ -199,8 +173,8 @@ def main(argv=None):
         '--ann': args.ann,
         '--pred': args.pred
     })
-    ds = build_dataset(args.ann, args.dataset or guess_dataset(args.ann), args.vidor_dir,
-                       args.skip_invalid)
+    ds = build_annotation_dataset(args.ann, args.dataset or 'auto', args.vidor_dir,
+                                  args.skip_invalid)
     gts = dataset_gt_queries(ds)
     skipped = {reason: list(qids) for reason, qids in ds.skipped.items() if qids}
     num_skipped = sum(len(qids) for qids in skipped.values())

@@ -29,13 +29,12 @@ import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
 
+from mmstvg.datasets.annotation_file import build_annotation_dataset
 from mmstvg.evaluation.functional import submission_entry_to_tube
 from mmstvg.structures import STVGDataSample
 from mmstvg.utils import load_json
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 from mmstvg.utils.video_io import output_kind
-
-DATASET_TYPES = dict(hcstvg='HCSTVGDataset', vidstg='VidSTGDataset')
 
 
 def parse_args(argv=None):
@@ -120,23 +119,7 @@ def load_gt_info(ann_file: str,
                  video: str,
                  vidor_dir: Optional[str] = None) -> dict:
     """The ``data_info`` of one query of an annotation file (see ``docs/data_flow.md``)."""
-    from mmstvg.registry import DATASETS
-    from mmstvg.utils import register_all_modules
-    if fmt == 'auto':
-        fmt = 'hcstvg' if isinstance(load_json(ann_file), dict) else 'vidstg'
-    register_all_modules(init_default_scope=False)
-    data_prefix = dict(video='')
-    if fmt == 'vidstg':
-        if not vidor_dir:
-            raise ValueError('VidSTG annotations need --vidor-dir (the VidOR box files)')
-        data_prefix['vidor_anno'] = vidor_dir
-    ds = DATASETS.build(
-        dict(
-            type=DATASET_TYPES[fmt],
-            ann_file=ann_file,
-            data_prefix=data_prefix,
-            pipeline=[],
-            test_mode=True))
+    ds = build_annotation_dataset(ann_file, fmt, vidor_dir)
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     if qid is None:
         matches = [
