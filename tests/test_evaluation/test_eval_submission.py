@@ -16,6 +16,7 @@ from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
 from mmstvg.structures import STVGDataSample
 from mmstvg.testing import import_script
+from mmstvg.utils.json_io import JSONFileError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -268,6 +269,37 @@ def test_build_annotation_dataset_by_format(hcstvg_ann, vidstg_files, tmp_path):
         build_annotation_dataset(hcstvg_ann, 'hcstvg2')
 
 
+def test_annotation_format_guess_does_not_parse_the_file(hcstvg_ann, vidstg_files, tmp_path,
+                                                         monkeypatch):
+    """With format 'auto' the annotation JSON is parsed once (by the dataset, which
+    validates it), not a second time to tell a dict from a list: the guess reads the first
+    character, or the content the caller has already parsed."""
+    ann, vidor_dir = vidstg_files
+    parsed = []
+    real_loads = json.loads
+
+    def counting_loads(text, *args, **kwargs):
+        parsed.append(text[:20])
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, 'loads', counting_loads)
+    assert len(build_annotation_dataset(hcstvg_ann)) == 2
+    assert len(parsed) == 1
+    assert guess_annotation_format(ann) == 'vidstg' and len(parsed) == 1
+    # already-parsed content decides, whatever the file holds
+    assert guess_annotation_format(ann, content={'v.mp4': {}}) == 'hcstvg'
+    assert guess_annotation_format(hcstvg_ann, content=[]) == 'vidstg'
+    # leading whitespace and a BOM are skipped; anything else is a clear error
+    spaced = _write_text(tmp_path / 'spaced.json', '\ufeff \n\t[]')
+    assert guess_annotation_format(spaced) == 'vidstg'
+    bad = _write_text(tmp_path / 'bad.json', '  "a string"')
+    with pytest.raises(JSONFileError, match=f'{bad}: neither a JSON object.*starts with'):
+        build_annotation_dataset(bad)
+    empty = _write_text(tmp_path / 'empty.json', '\n')
+    with pytest.raises(JSONFileError, match=f'{empty}: the file is empty'):
+        guess_annotation_format(empty)
+
+
 # ------------------------------------------------------------------------------- bad input
 def _entry(first, last, box=BOX_A):
     """A well-formed entry: 1-based inclusive frames first..last, one box each."""
@@ -481,7 +513,9 @@ def test_truncated_json_names_the_file(hcstvg_ann, tmp_path, which):
     _write_text(target, text[:len(text) // 2])
     with pytest.raises(ValueError) as err:
         load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
-    assert str(err.value).startswith(f'{target}: invalid JSON at line ')
+    # a truncated annotation file is reported by the dataset that parses it
+    # ('HCSTVGDataset: <file>: invalid JSON ...'), a truncated submission by the tool
+    assert f'{target}: invalid JSON at line ' in str(err.value)
     assert 'column' in str(err.value) and 'truncated' in str(err.value)
 
 

@@ -117,9 +117,11 @@ def load_gt_info(ann_file: str,
                  fmt: str,
                  qid: Optional[str],
                  video: str,
-                 vidor_dir: Optional[str] = None) -> dict:
-    """The ``data_info`` of one query of an annotation file (see ``docs/data_flow.md``)."""
-    ds = build_annotation_dataset(ann_file, fmt, vidor_dir)
+                 vidor_dir: Optional[str] = None,
+                 content=None) -> dict:
+    """The ``data_info`` of one query of an annotation file (see ``docs/data_flow.md``);
+    ``content`` (the file's parsed content, when already read) tells its format."""
+    ds = build_annotation_dataset(ann_file, fmt, vidor_dir, content=content)
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     if qid is None:
         matches = [
@@ -154,7 +156,7 @@ def build_data_sample(args) -> STVGDataSample:
             qid, entry = select_entry(content, qid, args.video, args.gt_ann)
             gt = submission_entry_to_tube(entry, qid)
         else:
-            info = load_gt_info(args.gt_ann, fmt, qid, args.video, args.vidor_dir)
+            info = load_gt_info(args.gt_ann, fmt, qid, args.video, args.vidor_dir, content)
             qid = str(info['qid'])
             for key in ('sentence', 'fps', 'num_frames', 'clip', 'video_name'):
                 if info.get(key) is not None:
