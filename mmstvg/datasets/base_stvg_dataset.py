@@ -17,6 +17,9 @@ reason (``skipped``)   when
 ``missing_video``      ``check_video_exists=True`` and the video file does not exist
 ``missing_box_file``   (VidSTG) the VidOR box file of the video cannot be found
 ``duplicate_qid``      two queries share a ``qid``
+``unsafe_path``        a file name in the annotation would leave the data root: an absolute
+                       path, a URL or a ``..`` segment (:mod:`mmstvg.utils.path_guard`); the
+                       file is never opened
 ``pipeline_error``     (run time, see below) the pipeline raised for the query
 =====================  ==================================================================
 
@@ -54,10 +57,11 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import exists, join_path
+from mmengine.fileio import exists
 from mmengine.logging import MMLogger
 
 from mmstvg.utils.json_io import JSONFileError, load_json
+from mmstvg.utils.path_guard import UnsafePathError, join_under_root
 from mmstvg.utils.seeding import EpochSeed
 
 #: Reasons for rejecting a query (keys of ``BaseSTVGDataset.skipped``).
@@ -68,6 +72,7 @@ DEGENERATE_BOX = 'degenerate_box'
 MISSING_VIDEO = 'missing_video'
 MISSING_BOX_FILE = 'missing_box_file'
 DUPLICATE_QID = 'duplicate_qid'
+UNSAFE_PATH = 'unsafe_path'
 PIPELINE_ERROR = 'pipeline_error'
 #: not a query's reason: the reason of :class:`EmptyDatasetError`
 EMPTY_DATASET = 'empty_dataset'
@@ -461,19 +466,31 @@ class BaseSTVGDataset(BaseDataset):
         return boxes
 
     # ------------------------------------------------------------------ helpers
+    def join_under(self, prefix_key: str, relative_path: str, what: str) -> str:
+        """``data_prefix[prefix_key]`` joined with a path read from the annotation file.
+
+        Raises:
+            InvalidRecord: (``unsafe_path``) the path is absolute, a URL or has a ``..``
+                segment: it could leave the data root
+                (:func:`mmstvg.utils.path_guard.join_under_root`).
+        """
+        try:
+            return join_under_root(self.data_prefix.get(prefix_key, ''), relative_path, what)
+        except UnsafePathError as err:
+            raise InvalidRecord(UNSAFE_PATH, str(err)) from None
+
     def join_video_path(self, relative_path: str) -> str:
-        """``data_prefix['video']`` joined with the dataset's relative video path."""
-        prefix = self.data_prefix.get('video', '')
-        return join_path(prefix, relative_path) if prefix else relative_path
+        """``data_prefix['video']`` joined with the dataset's relative video path
+        (:meth:`join_under`: a path that could leave the root is refused)."""
+        return self.join_under('video', relative_path, 'video name')
 
     def get_feature_path(self, video_name: str) -> Optional[str]:
-        """``data_prefix['feature']`` / ``<video stem>`` + ``feature_suffix``, or None."""
-        prefix = self.data_prefix.get('feature')
-        if prefix is None:
+        """``data_prefix['feature']`` / ``<video stem>`` + ``feature_suffix``, or None
+        (:meth:`join_under`: a name that could leave the root is refused)."""
+        if self.data_prefix.get('feature') is None:
             return None
         stem = osp.splitext(video_name)[0]
-        return join_path(prefix, stem + self.feature_suffix) if prefix else \
-            stem + self.feature_suffix
+        return self.join_under('feature', stem + self.feature_suffix, 'feature file of video')
 
     def skipped_counts(self) -> Dict[str, int]:
         """Number of skipped queries per reason."""

@@ -174,13 +174,16 @@ class VidSTGDataset(BaseSTVGDataset):
             err.qids = qids
             raise
         video_boxes = None
-        if self.load_boxes and queries:
-            video_boxes = self._get_video_boxes(vid)
-            if isinstance(video_boxes, InvalidRecord):
-                raise InvalidRecord(video_boxes.reason, video_boxes.message, qids)
-        filename = self.join_video_path(
-            video_boxes.video_path if video_boxes is not None and video_boxes.video_path else self.
-            video_filename_tmpl.format(vid=vid))
+        try:
+            if self.load_boxes and queries:
+                video_boxes = self._get_video_boxes(vid)
+                if isinstance(video_boxes, InvalidRecord):
+                    raise video_boxes
+            filename = self.join_video_path(
+                video_boxes.video_path if video_boxes is not None and video_boxes.video_path else
+                self.video_filename_tmpl.format(vid=vid))
+        except InvalidRecord as err:
+            raise InvalidRecord(err.reason, err.message, qids) from None
         categories = common.pop('categories')
         infos: List[Union[dict, InvalidRecord]] = []
         for qid, sentence_type, where, query in queries:
@@ -287,10 +290,14 @@ class VidSTGDataset(BaseSTVGDataset):
         return tube
 
     def _box_file(self, vid: str) -> Optional[str]:
-        """Path of ``<vid>.json``: directly under ``vidor_anno`` or at any depth below it."""
+        """Path of ``<vid>.json``: directly under ``vidor_anno`` or at any depth below it.
+
+        Raises:
+            InvalidRecord: (``unsafe_path``) ``vid`` could leave the folder.
+        """
         root = self.data_prefix['vidor_anno']
         name = vid + self.box_file_suffix
-        flat = join_path(root, name) if root else name
+        flat = self.join_under('vidor_anno', name, 'VidOR box file of video')
         if exists(flat):
             return flat
         if self._box_file_index is None:
@@ -309,7 +316,10 @@ class VidSTGDataset(BaseSTVGDataset):
         return self._box_cache[vid]
 
     def _read_video_boxes(self, vid: str) -> Union[_VideoBoxes, InvalidRecord]:
-        path = self._box_file(vid)
+        try:
+            path = self._box_file(vid)
+        except InvalidRecord as err:
+            return err
         if path is None:
             root = self.data_prefix['vidor_anno']
             return InvalidRecord(
