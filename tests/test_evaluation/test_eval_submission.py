@@ -475,6 +475,19 @@ MALFORMED_ENTRIES = [
     ('entry_not_a_dict', {
         'a.mp4': [3, 6, BOX_A]
     }, 'a.mp4', ['the entry must be a dict, got list']),
+    # a.mp4 has 100 frames, b.mkv 80 (1-based 1..100, 1..80)
+    ('ed_frame_beyond_the_video', {
+        'a.mp4': _entry(99, 101)
+    }, 'a.mp4', ['ed_frame is beyond the last frame of the video: ed_frame 101 > 100']),
+    ('span_after_the_video', {
+        'a.mp4': _entry(101, 102)
+    }, 'a.mp4', ['st_frame and ed_frame are beyond the last frame of the video']),
+    ('box_beyond_the_video', {
+        'b.mkv': dict(_entry(79, 80), bbox={
+            '80': BOX_A,
+            '81': BOX_A
+        })
+    }, 'b.mkv', ["`bbox` has boxes beyond the last frame (80) of the video: bbox['81']"]),
 ]
 
 

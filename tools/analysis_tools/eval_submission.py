@@ -23,7 +23,8 @@ malformed (``--skip-invalid``), also ``num_queries`` (scored), ``num_skipped`` a
 Bad input (both files are read with :func:`mmstvg.utils.load_json`: invalid or truncated
 JSON and repeated keys are errors naming the file): by default an invalid GT query (the
 dataset's checks) or any malformed submission entry (NaN/inf or inverted boxes, ``st_frame >
-ed_frame``, non-integer frames or frame keys, missing keys, wrong types;
+ed_frame``, an ``ed_frame`` or a box past the video's last frame, non-integer frames or
+frame keys, missing keys, wrong types;
 ``mmstvg.evaluation.functional.submission``) is an error that lists every one by qid. With
 ``--skip-invalid`` they are counted and scored as failures instead (tIoU = vIoU = 0), exactly
 as ``tools/test.py`` (``STVGMetric``) scores the queries its dataset skipped, so both tools
@@ -145,7 +146,11 @@ def score_submission(gts,
     ``num_invalid_predictions``. ``num_skipped`` GT queries skipped as invalid count as
     failures (``aggregate_stvg_results``).
     """
-    preds, errors = parse_submission(submission, filename)
+    preds, errors = parse_submission(
+        submission, filename, num_frames={
+            qid: gt.get('num_frames')
+            for qid, gt in gts.items()
+        })
     if errors:
         message = submission_error_message(errors, filename, len(submission))
         if not skip_invalid:

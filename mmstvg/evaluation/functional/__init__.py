@@ -5,8 +5,9 @@ from .stvg_protocols import (PROTOCOLS, aggregate_stvg_results, eval_query_dense
                              eval_query_hcstvg_official, eval_query_sampled, evaluate_query,
                              evaluate_stvg)
 from .submission import (SUBMISSION_ENTRY_FORMAT, SUBMISSION_FRAME_BASE, InvalidSubmissionError,
-                         check_submission_entry, parse_submission, submission_entry_to_tube,
-                         submission_error_message, submission_to_tubes, tube_to_submission_entry)
+                         check_submission_entry, check_tube_in_video, parse_submission,
+                         submission_entry_to_tube, submission_error_message, submission_to_tubes,
+                         tube_to_submission_entry)
 from .temporal import span_hull, span_intersection, temporal_iou
 from .tube_interpolation import densify_tube, interpolate_tube_boxes, merge_tube_keyframes
 
@@ -15,7 +16,8 @@ __all__ = [
     'PROTOCOLS', 'aggregate_stvg_results', 'eval_query_dense', 'eval_query_hcstvg_official',
     'eval_query_sampled', 'evaluate_query', 'evaluate_stvg', 'SUBMISSION_ENTRY_FORMAT',
     'SUBMISSION_FRAME_BASE', 'InvalidSubmissionError', 'check_submission_entry',
-    'parse_submission', 'submission_entry_to_tube', 'submission_error_message',
-    'submission_to_tubes', 'tube_to_submission_entry', 'span_hull', 'span_intersection',
-    'temporal_iou', 'densify_tube', 'interpolate_tube_boxes', 'merge_tube_keyframes'
+    'check_tube_in_video', 'parse_submission', 'submission_entry_to_tube',
+    'submission_error_message', 'submission_to_tubes', 'tube_to_submission_entry', 'span_hull',
+    'span_intersection', 'temporal_iou', 'densify_tube', 'interpolate_tube_boxes',
+    'merge_tube_keyframes'
 ]

@@ -21,10 +21,11 @@ predicted box, so sparse boxes would lower its tIoU/vIoU.
 Reading a submission checks every entry (:func:`check_submission_entry`): ``st_frame`` and
 ``ed_frame`` integers with ``1 <= st_frame <= ed_frame``; ``bbox`` a dict whose keys are
 1-based frame numbers written as integers (``"12"``) and whose values are 4 finite numbers
-with ``x1 <= x2`` and ``y1 <= y2``. :func:`parse_submission` collects the problems of every
-malformed entry by qid; :func:`submission_to_tubes` raises :class:`InvalidSubmissionError`
-listing all of them. (Duplicate qids or frame keys are refused when the file is read:
-:func:`mmstvg.utils.load_json`.)
+with ``x1 <= x2`` and ``y1 <= y2``; given the videos' frame counts, no ``ed_frame`` or box
+past the last frame (:func:`check_tube_in_video`). :func:`parse_submission` collects the
+problems of every malformed entry by qid; :func:`submission_to_tubes` raises
+:class:`InvalidSubmissionError` listing all of them. (Duplicate qids or frame keys are
+refused when the file is read: :func:`mmstvg.utils.load_json`.)
 """
 import math
 from typing import Dict, List, Mapping, Optional, Tuple
@@ -199,6 +200,36 @@ def _checked_entry_to_tube(entry: Mapping) -> dict:
     return dict(span=(start, end), frame_ids=frame_ids, bboxes=bboxes)
 
 
+def check_tube_in_video(tube: Mapping, num_frames: Optional[int]) -> List[str]:
+    """Problems of a parsed submission tube that reaches past the end of its video.
+
+    Args:
+        tube (Mapping): ``span`` (0-based half-open) and ``frame_ids`` (0-based), as
+            :func:`submission_entry_to_tube` returns it.
+        num_frames (int, optional): frames of the video (None: not checked).
+
+    Returns:
+        list[str]: one sentence per problem, in the submission's 1-based numbering.
+    """
+    if not num_frames:
+        return []
+    num_frames = int(num_frames)
+    problems = []
+    start, end = tube['span']
+    if end > num_frames:
+        what = 'st_frame and ed_frame are' if start >= num_frames else 'ed_frame is'
+        problems.append(f'{what} beyond the last frame of the video: ed_frame '
+                        f'{end - 1 + SUBMISSION_FRAME_BASE} > {num_frames} (the video has '
+                        f'{num_frames} frames, 1-based {SUBMISSION_FRAME_BASE}..{num_frames})')
+    frame_ids = np.asarray(tube['frame_ids']).reshape(-1)
+    beyond = frame_ids[frame_ids >= num_frames]
+    if beyond.size:
+        keys = [repr(str(int(f) + SUBMISSION_FRAME_BASE)) for f in beyond]
+        problems.append(f'`bbox` has boxes beyond the last frame ({num_frames}) of the video: '
+                        f'bbox[{_examples(keys, len(keys))}]')
+    return problems
+
+
 def submission_error_message(errors: Mapping[str, List[str]], filename: Optional[str],
                              num_entries: int) -> str:
     """Message listing every malformed entry of a submission, by qid.
@@ -217,13 +248,18 @@ def submission_error_message(errors: Mapping[str, List[str]], filename: Optional
 
 
 def parse_submission(
-        submission,
-        filename: Optional[str] = None) -> Tuple[Dict[str, dict], Dict[str, List[str]]]:
+    submission,
+    filename: Optional[str] = None,
+    num_frames: Optional[Mapping[str, Optional[int]]] = None
+) -> Tuple[Dict[str, dict], Dict[str, List[str]]]:
     """Tubes of the well-formed entries of a submission, and the problems of the others.
 
     Args:
         submission: the parsed submission file (must be a dict ``{qid: entry}``).
         filename (str, optional): the file, for messages.
+        num_frames (Mapping[str, int], optional): frames of each query's video; an entry
+            whose span or boxes reach past them is malformed
+            (:func:`check_tube_in_video`). Queries not in it are not range-checked.
 
     Returns:
         tuple[dict, dict]: ``{qid: tube}`` (:func:`submission_entry_to_tube`) of the valid
@@ -250,12 +286,17 @@ def parse_submission(
             f'entry is {SUBMISSION_ENTRY_FORMAT}')
     tubes: Dict[str, dict] = {}
     errors: Dict[str, List[str]] = {}
+    num_frames = num_frames or {}
     for qid, entry in submission.items():
+        qid = str(qid)
         problems = check_submission_entry(entry)
+        if not problems:
+            tube = _checked_entry_to_tube(entry)
+            problems = check_tube_in_video(tube, num_frames.get(qid))
         if problems:
-            errors[str(qid)] = problems
+            errors[qid] = problems
         else:
-            tubes[str(qid)] = _checked_entry_to_tube(entry)
+            tubes[qid] = tube
     return tubes, errors
 
 

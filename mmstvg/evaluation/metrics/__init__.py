@@ -1,4 +1,4 @@
 # Each component module adds its import line here.
-from .stvg_metric import STVGMetric
+from .stvg_metric import NonFinitePredictionError, STVGMetric
 
-__all__ = ['STVGMetric']
+__all__ = ['NonFinitePredictionError', 'STVGMetric']

@@ -13,6 +13,14 @@ tool gives the numbers this metric reports). Protocols (``../shared/design/DATA_
 - ``'hcstvg_official'``: the HC-STVG challenge's ``eval_hcvg.py``. The prediction is first
   densified to one interpolated box per frame of its span, exactly what the submission file
   holds, so the score equals the official script's score on the dumped file.
+
+Predictions that are not numbers stop the evaluation: when any predicted box is NaN or
+infinite, :meth:`STVGMetric.compute_metrics` raises :class:`NonFinitePredictionError` listing
+every such query, before anything is scored or written (a NaN tube would otherwise score 0
+without a word, and its submission would be refused by ``eval_submission.py``). A submission
+is checked by the reader of ``eval_submission.py`` (:func:`~mmstvg.evaluation.functional.
+parse_submission`, with the videos' frame counts) before it is written: ``tools/test.py
+--submit`` never writes a file that the evaluator refuses.
 """
 import os.path as osp
 from collections import OrderedDict
@@ -25,7 +33,20 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
-from ..functional import PROTOCOLS, densify_tube, evaluate_stvg, tube_to_submission_entry
+from ..functional import (PROTOCOLS, InvalidSubmissionError, densify_tube, evaluate_stvg,
+                          parse_submission, submission_error_message, tube_to_submission_entry)
+
+
+class NonFinitePredictionError(ValueError):
+    """Predicted boxes that are NaN or infinite (a diverged model or a corrupt checkpoint).
+
+    Attributes:
+        qids (list[str]): the queries with such predictions.
+    """
+
+    def __init__(self, message: str, qids: Sequence[str]) -> None:
+        super().__init__(message)
+        self.qids = list(qids)
 
 
 def _to_numpy(value: Any) -> Optional[np.ndarray]:
@@ -156,7 +177,29 @@ class STVGMetric(BaseMetric):
                     frame_ids=_to_numpy(_field(pred_tube, 'frame_ids')).astype(np.int64),
                     bboxes=_to_numpy(_field(pred_tube, 'bboxes')).astype(np.float64))
             self.results.append(
-                dict(qid=str(qid), sentence_type=sample.get('sentence_type'), gt=gt, pred=pred))
+                dict(
+                    qid=str(qid),
+                    sentence_type=sample.get('sentence_type'),
+                    num_frames=sample.get('num_frames'),
+                    gt=gt,
+                    pred=pred))
+
+    @staticmethod
+    def _check_finite(results: List[dict]) -> None:
+        """Raise :class:`NonFinitePredictionError` listing the queries whose predicted boxes
+        are NaN or infinite."""
+        bad = [
+            r['qid'] for r in results
+            if r['pred'] is not None and not np.isfinite(r['pred']['bboxes']).all()
+        ]
+        if bad:
+            shown = ', '.join(repr(q) for q in bad[:10])
+            more = f' ... ({len(bad)} in all)' if len(bad) > 10 else ''
+            raise NonFinitePredictionError(
+                f'STVGMetric: {len(bad)} of {len(results)} queries have non-finite (NaN/inf) '
+                f'predicted boxes: {shown}{more}. The model outputs are not numbers (diverged '
+                'training, a checkpoint with NaN weights, or an overflow in fp16); nothing was '
+                'scored and no submission was written.', bad)
 
     def _dump_submission(self, results: List[dict]) -> None:
         submission = OrderedDict()
@@ -165,6 +208,17 @@ class STVGMetric(BaseMetric):
                 pred = res['pred']
                 submission[res['qid']] = tube_to_submission_entry(
                     pred['span'], pred['frame_ids'], pred['bboxes'], densify=True)
+        # what eval_submission.py will check, before anything is written
+        _, errors = parse_submission(
+            submission,
+            self.submission_file,
+            num_frames={r['qid']: r.get('num_frames')
+                        for r in results})
+        if errors:
+            raise InvalidSubmissionError(
+                'STVGMetric: refusing to write a submission that eval_submission.py would '
+                'refuse: ' +
+                submission_error_message(errors, self.submission_file, len(submission)), errors)
         out_dir = osp.dirname(osp.abspath(self.submission_file))
         mmengine.mkdir_or_exist(out_dir)
         mmengine.dump(dict(submission), self.submission_file, file_format='json')
@@ -200,6 +254,7 @@ class STVGMetric(BaseMetric):
                 f'invalid and have no prediction: {skipped}',
                 logger='current',
                 level=30)
+        self._check_finite(results)
         if self.submission_file:
             self._dump_submission(results)
             if num_skipped:

@@ -225,3 +225,44 @@ def test_nothing_left_to_score_names_the_file(tmp_path, format_only):
     metric.dataset_meta = None
     with pytest.raises(ValueError, match='no valid query left in the dataset'):
         metric.compute_metrics([])
+
+
+@pytest.mark.parametrize('submit', [False, True])
+def test_non_finite_predictions_stop_the_evaluation(tmp_path, submit):
+    """A NaN model (e.g. a checkpoint of NaN weights) is an error naming the queries, not a
+    score of 0; no submission is written (eval_submission would refuse it)."""
+    from mmstvg.evaluation import NonFinitePredictionError
+    nan = [float('nan')] * 4
+    samples = [
+        make_sample('ok', (5, 15), (5, 15)),
+        make_sample('nan_box', (5, 15), (5, 7), pred_boxes=[BOX, nan]),
+        make_sample('inf_box', (5, 15), (5, 6), pred_boxes=[[0., 0., float('inf'), 1.]]),
+    ]
+    sub = tmp_path / 'sub.json'
+    metric = STVGMetric(protocol='dense', submission_file=str(sub) if submit else None)
+    with pytest.raises(NonFinitePredictionError) as err:
+        run_metric(metric, samples)
+    assert "2 of 3 queries have non-finite (NaN/inf) predicted boxes: 'nan_box', 'inf_box'" \
+        in str(err.value)
+    assert err.value.qids == ['nan_box', 'inf_box']
+    assert not sub.exists()
+
+
+def test_a_submission_the_evaluator_refuses_is_never_written(tmp_path):
+    """Inverted boxes (x2 < x1) or a span past the video: refused before writing, with the
+    evaluator's own message."""
+    from mmstvg.evaluation.functional import InvalidSubmissionError
+    sub = tmp_path / 'sub.json'
+    samples = [
+        make_sample('inverted', (5, 15), (5, 6), pred_boxes=[[10., 0., 0., 10.]]),
+        make_sample('past_the_end', (5, 15), (39, 43)),  # the video has 41 frames
+        make_sample('ok', (5, 15), (5, 15)),
+    ]
+    metric = STVGMetric(protocol='dense', submission_file=str(sub))
+    with pytest.raises(InvalidSubmissionError) as err:
+        run_metric(metric, samples)
+    msg = str(err.value)
+    assert msg.startswith('STVGMetric: refusing to write a submission that eval_submission.py')
+    assert set(err.value.errors) == {'inverted', 'past_the_end'}
+    assert 'x2 < x1' in msg and 'ed_frame 43 > 41' in msg
+    assert not sub.exists()
