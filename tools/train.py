@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.engine import find_resumable_checkpoint
+from mmstvg.engine import find_resumable_checkpoint, lock_work_dir
 from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
                           validate_config_path)
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
@@ -126,14 +126,16 @@ def main():
     cfg = Config.fromfile(validate_config_path(args.config))
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
-    setup_cpu_distributed(cfg, args.launcher)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmstvg.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    with explain_unsafe_checkpoint(cfg.load_from):
-        runner.train()
+    # one training per work dir (rank 0 holds the lock until the end; see lock_work_dir)
+    with lock_work_dir(cfg.work_dir):
+        setup_cpu_distributed(cfg, args.launcher)
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            from mmstvg.registry import RUNNERS
+            runner = RUNNERS.build(cfg)
+        with explain_unsafe_checkpoint(cfg.load_from):
+            runner.train()
 
 
 if __name__ == '__main__':

@@ -219,6 +219,62 @@ def test_two_process_test_equals_one_process(uninterrupted, tmp_path):
     assert _metric_line(one.stdout + one.stderr) == _metric_line(log2)
 
 
+def test_nan_checkpoint_stops_test_and_writes_no_submission(uninterrupted, tmp_path):
+    """A checkpoint of NaN weights: test.py fails naming the queries instead of scoring 0,
+    and writes no submission (eval_submission.py would refuse its NaN boxes)."""
+    cfg, full_dir = uninterrupted
+    ckpt = torch.load(str(full_dir / 'epoch_3.pth'), map_location='cpu', weights_only=True)
+    for value in ckpt['state_dict'].values():
+        if value.is_floating_point():
+            value.fill_(float('nan'))
+    nan_ckpt = tmp_path / 'nan.pth'
+    torch.save(ckpt, str(nan_ckpt))
+    sub = tmp_path / 'nan_sub.json'
+    proc = _run(
+        'tools/test.py',
+        cfg,
+        str(nan_ckpt),
+        '--work-dir',
+        str(tmp_path / 'nan'),
+        '--submit',
+        str(sub),
+        ok=False)
+    assert proc.returncode != 0
+    assert 'NonFinitePredictionError' in proc.stderr
+    assert '5 of 5 queries have non-finite (NaN/inf) predicted boxes' in proc.stderr
+    assert not sub.exists()
+
+
+def test_second_training_into_a_busy_work_dir_is_refused(odd_root, tmp_path):
+    """Two trainings into one work dir: the second stops at start-up naming the first and
+    writes nothing there."""
+    work_dir = tmp_path / 'busy'
+    cfg = _cfg_file(odd_root, tmp_path, 'busy', epochs=1)
+    hold = ('import sys, time\n'
+            'from mmstvg.engine.fileio.work_dir_lock import lock_work_dir\n'
+            'with lock_work_dir(sys.argv[1]):\n'
+            '    print("locked", flush=True)\n'
+            '    time.sleep(120)\n')
+    first = subprocess.Popen(
+        [sys.executable, '-c', hold, str(work_dir)],
+        cwd=REPO,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True)
+    try:
+        assert first.stdout.readline().strip() == 'locked'
+        proc = _run('tools/train.py', cfg, '--work-dir', str(work_dir), ok=False, timeout=300)
+        assert proc.returncode != 0
+        assert 'WorkDirLockedError' in proc.stderr
+        assert f'is in use by another training (pid {first.pid}' in proc.stderr
+        assert sorted(os.listdir(work_dir)) == ['.train.lock']  # no log, no checkpoint
+    finally:
+        first.kill()
+        first.wait()
+    _run('tools/train.py', cfg, '--work-dir', str(work_dir))  # free again
+    assert osp.exists(work_dir / 'epoch_1.pth')
+
+
 class _Evil:
 
     def __init__(self, marker):

@@ -7,7 +7,10 @@ file in the same directory, flushes and fsyncs it, then ``os.replace``-s it onto
 (atomic on POSIX and Windows within one file system): a reader sees the old file or the new
 one, never a partial one. The file gets the permissions a plain ``open(path, 'wb')`` would
 give it: those of the file it replaces, or ``0o666`` less the umask for a new file
-(``tempfile`` creates its files ``0o600``, which would hide checkpoints from the group).
+(``tempfile`` creates its files ``0o600``, which would hide checkpoints from the group). A
+failed write (disk full, file size limit) removes the temporary file, keeps the previous
+target, and raises the ``OSError`` with the target's name in it (the system's message names
+no file: the write went to the temporary one).
 
 Use it for checkpoints with ``CheckpointHook(backend_args=dict(backend='atomic_local'))``
 (``configs/_base_/default_runtime.py`` does).
@@ -59,9 +62,16 @@ def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filepath)
-    except BaseException:
+    except BaseException as err:
         if osp.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.errno is not None:
+            # e.g. ENOSPC / EFBIG, whose message names no file (the write went to `tmp`)
+            kept = 'the previous file is kept' if osp.exists(filepath) else 'nothing was written'
+            raise type(err)(err.errno,
+                            f'{err.strerror} (writing {len(data)} bytes; {kept}; free space '
+                            'on that disk, raise the file size limit, or write elsewhere)',
+                            filepath) from err
         raise
     try:  # persist the rename itself
         dir_fd = os.open(directory, os.O_RDONLY)

@@ -31,3 +31,34 @@ def test_replaced_file_keeps_its_mode(tmp_path):
     os.chmod(target, 0o640)
     AtomicLocalBackend().put_text('new', target)
     assert target.read_text() == 'new' and _mode(target) == 0o640
+
+
+_FULL_DISK = r'''
+import resource, signal, sys
+from mmstvg.engine.fileio.atomic_local_backend import atomic_write
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a killed process
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+try:
+    atomic_write(b'x' * 100000, sys.argv[1])
+except OSError as err:
+    print(type(err).__name__, err.errno, err.filename)
+    print(err)
+'''
+
+
+def test_failed_write_names_the_file_and_keeps_the_old_one(tmp_path):
+    """A write that fails for lack of space (here: the file size limit, EFBIG, as a full disk
+    gives ENOSPC) names the checkpoint, keeps the previous one and leaves no temporary file."""
+    import subprocess
+    import sys
+    target = tmp_path / 'epoch_3.pth'
+    target.write_bytes(b'previous checkpoint')
+    proc = subprocess.run(
+        [sys.executable, '-c', _FULL_DISK, str(target)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:2] == ['OSError', '27'] and lines[0].endswith(str(target))
+    assert 'File too large' in lines[1] and str(target) in lines[1]
+    assert 'the previous file is kept' in lines[1]
+    assert target.read_bytes() == b'previous checkpoint'
+    assert os.listdir(tmp_path) == ['epoch_3.pth']
