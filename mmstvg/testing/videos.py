@@ -38,7 +38,8 @@ def write_test_video(path: str,
                      fps: float = 10.,
                      frames: Optional[np.ndarray] = None,
                      timestamps: Optional[Sequence[float]] = None,
-                     codec: str = 'libx264') -> str:
+                     codec: str = 'libx264',
+                     display_rotation: int = 0) -> str:
     """Write a test video (default: :func:`ramp_frames`) and return its path.
 
     Args:
@@ -50,12 +51,21 @@ def write_test_video(path: str,
         timestamps (Sequence[float], optional): per-frame presentation times (s): a
             variable-frame-rate video.
         codec (str): encoder. Defaults to ``'libx264'`` (lossless enough at crf 0).
+        display_rotation (int): counter-clockwise rotation stored in the display matrix
+            (the frames are written as given: a player shows them turned). Defaults to 0.
     """
     if frames is None:
         frames = ramp_frames(num_frames, size)
     options = {'crf': '0', 'preset': 'ultrafast'} if codec == 'libx264' else \
         {'qscale': '2'}
-    return write_video(path, frames, fps, timestamps=timestamps, codec=codec, options=options)
+    return write_video(
+        path,
+        frames,
+        fps,
+        timestamps=timestamps,
+        codec=codec,
+        options=options,
+        display_rotation=display_rotation)
 
 
 def write_vfr_video(path: str,

@@ -14,6 +14,18 @@ so a frame index means the same frame everywhere.
   indices (or all of them), RGB ``uint8``, decoded sequentially with PyAV (from a path or an
   open container, e.g. mmaction2's ``PyAVInit``); :func:`decode_frames` also accepts a
   ``decord.VideoReader`` (mmaction2's ``DecordInit``) or ``backend='decord'``.
+- Rotation: a video whose container carries a display matrix (phone videos: "rotate 90")
+  is decoded UPRIGHT, as it is displayed: every frame is turned by the matrix's rotation
+  (:func:`display_rotation`, :func:`to_display`), and :func:`probe_video` reports the
+  displayed size. This is what the ``ffmpeg`` program (autorotate, on by default), OpenCV
+  and the reference STVG code bases (TubeDETR and the STCAT family extract frames with
+  ``ffmpeg``) produce, so annotation boxes, which are pixels of the frames their tools
+  showed, land on the same pixels; decord 0.6 applies the matrix itself and gives the same
+  frames (tested). A box annotated on the raw (unrotated) frames of a quarter-turned video
+  then has the transposed frame size, which :func:`check_video_against_annotation` reports as a
+  ``size_mismatch`` naming the rotation (a half turn keeps the size and cannot be told from
+  the annotation). Only the rotation is applied (multiples of 90 degrees, as ``ffmpeg``);
+  mirror flips in a display matrix are ignored.
 - :func:`check_frame_coverage` and :func:`check_video_against_annotation`: the one place
   where the tolerance between a video and its annotation is decided (frames clamped past the
   end, frame count, frame rate, frame size). The decode transforms and
@@ -95,6 +107,9 @@ class VideoInfo:
             with the annotation (:func:`container_meta`).
         codec (str, optional): the stream's codec (FFmpeg's name, e.g. ``'h264'``).
         pix_fmt (str, optional): its pixel format (e.g. ``'yuv420p'``).
+        rotation (int): counter-clockwise quarter turns x 90 that the display matrix asks
+            for (0, 90, 180 or 270), already applied to ``height`` / ``width`` and to every
+            decoded frame.
     """
     path: str
     num_frames: int
@@ -109,6 +124,7 @@ class VideoInfo:
     container: Optional[dict] = None
     codec: Optional[str] = None
     pix_fmt: Optional[str] = None
+    rotation: int = 0
 
     def frame_time(self, frame: Union[int, Sequence[int], np.ndarray]):
         """Presentation time (s) of frame(s) ``frame``; ``num_frames`` gives the end of the
@@ -158,6 +174,34 @@ def open_video(path: str):
         yield container
     finally:
         container.close()
+
+
+def display_rotation(frame) -> int:
+    """The counter-clockwise rotation (0, 90, 180 or 270 degrees) that shows a decoded PyAV
+    frame upright: its display matrix's angle (``VideoFrame.rotation``, PyAV >= 14) rounded
+    to a quarter turn, as the ``ffmpeg`` program rounds it."""
+    angle = getattr(frame, 'rotation', 0) or 0
+    return int(round(float(angle) / 90.)) % 4 * 90
+
+
+def to_display(img: np.ndarray, rotation: int) -> np.ndarray:
+    """``img`` (H, W, C) turned ``rotation`` degrees counter-clockwise (a multiple of 90):
+    the frame as it is displayed. A contiguous copy when turned."""
+    k = (int(rotation) // 90) % 4
+    return img if k == 0 else np.ascontiguousarray(np.rot90(img, k))
+
+
+def frame_to_rgb(frame) -> np.ndarray:
+    """A decoded PyAV frame as an upright (H, W, 3) uint8 RGB array (rotation applied)."""
+    return to_display(frame.to_ndarray(format='rgb24'), display_rotation(frame))
+
+
+def first_frame_rotation(path: str) -> int:
+    """The display rotation of a video file, read from its first decoded frame."""
+    with open_video(path) as container:
+        for frame in container.decode(video=0):
+            return display_rotation(frame)
+    return 0
 
 
 def _stream_rate(stream) -> Optional[float]:
@@ -235,12 +279,15 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         codec, pix_fmt = stream.codec_context.name, stream.codec_context.pix_fmt
         pts: List[Optional[int]] = []
         last_duration, latest = None, None
+        rotation = None
         try:
             if decode:
                 stream.thread_type = 'AUTO'
                 for frame in container.decode(stream):
                     pts.append(frame.pts)
                     height, width = frame.height, frame.width
+                    if rotation is None:
+                        rotation = display_rotation(frame)
                     if frame.pts is not None and (latest is None or frame.pts > latest):
                         latest = frame.pts
                         duration = getattr(frame, 'duration', None)
@@ -263,6 +310,13 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         rate = header['fps'] or _stream_rate(stream)
     if not pts:
         raise VideoReadError(f'{path} has no {"decodable " if decode else ""}frame')
+    if rotation is None:  # the display matrix comes with the decoded frames
+        try:
+            rotation = first_frame_rotation(path)
+        except (VideoReadError, av.error.FFmpegError):
+            rotation = 0
+    if rotation in (90, 270):
+        height, width = width, height
     timestamps, duration, is_vfr = timing_from_pts(pts, time_base, rate, last_duration)
     num = len(pts)
     if duration > 0 and not rate:
@@ -285,7 +339,8 @@ def probe_video(path: str, decode: bool = False) -> VideoInfo:
         decoded=decode,
         container=header,
         codec=codec,
-        pix_fmt=pix_fmt)
+        pix_fmt=pix_fmt,
+        rotation=rotation)
 
 
 def output_timing(
@@ -373,9 +428,13 @@ def check_video_against_annotation(video: Dict[str, Optional[float]],
     problems = []
     vh, vw, ah, aw = (video.get('height'), video.get('width'), ann.get('height'), ann.get('width'))
     if None not in (vh, vw, ah, aw) and (int(vh), int(vw)) != (int(ah), int(aw)):
+        swapped = (int(vh), int(vw)) == (int(aw), int(ah))
         problems.append(('size_mismatch', f'the frames are {int(vw)}x{int(vh)} (WxH) but the '
                          f'annotation says {int(aw)}x{int(ah)}: its boxes are pixels of '
-                         'another frame size'))
+                         'another frame size' +
+                         (' (width and height swapped: mmstvg shows a video turned upright by '
+                          'its display rotation, as ffmpeg does; was the annotation made on '
+                          'the unrotated frames?)' if swapped else '')))
     vn, an = video.get('num_frames'), ann.get('num_frames')
     if vn and an:
         vn, an = int(vn), int(an)
@@ -504,7 +563,7 @@ def iter_frames(video,
             _decode_wanted(container, wanted)
         try:
             for idx, frame in frames:
-                yield idx, frame.to_ndarray(format='rgb24')
+                yield idx, frame_to_rgb(frame)
         except av.error.FFmpegError as e:
             raise VideoReadError(f'failed to decode {name} after frame {idx}: {e}') from e
 
@@ -583,7 +642,7 @@ def decode_frames(video,
         try:
             while True:
                 idx, frame = next(gen)
-                decoded[idx] = frame.to_ndarray(format='rgb24')
+                decoded[idx] = frame_to_rgb(frame)
         except StopIteration as stop:
             last_idx, last_frame = stop.value if stop.value is not None else (-1, None)
         except av.error.FFmpegError as e:
@@ -596,7 +655,7 @@ def decode_frames(video,
         reason = check_frame_coverage(int(wanted[-1]) + 1, available, out_of_range, max_clamp)
         if reason is not None:
             raise IndexError(f'{name}: {reason}')
-        decoded.setdefault(last_idx, last_frame.to_ndarray(format='rgb24'))
+        decoded.setdefault(last_idx, frame_to_rgb(last_frame))
         inds = np.minimum(inds, last_idx)
     return _in_order(decoded, inds), available
 
@@ -622,7 +681,7 @@ def _decode_decord(video, inds: np.ndarray, out_of_range: str, max_clamp: Option
         raise IndexError(f'{name}: {reason}')
     inds = np.minimum(inds, total - 1)
     wanted = np.unique(inds)
-    batch = video.get_batch(wanted.tolist()).asnumpy()
+    batch = video.get_batch(wanted.tolist()).asnumpy()  # decord applies the display rotation
     return _in_order({int(i): img for i, img in zip(wanted, batch)}, inds), total
 
 
@@ -677,6 +736,10 @@ class VideoWriter:
         time_base (Fraction, optional): time base of the timestamps when :meth:`write`
             gets times (e.g. the source stream's). Defaults to ``WRITE_TIME_BASE``.
         gop (int, optional): key-frame interval; None keeps the encoder's default.
+        display_rotation (int): counter-clockwise rotation (a multiple of 90) stored in the
+            container's display matrix: players (and mmstvg's readers) show the written
+            frames turned by it. Needs PyAV's ``VideoStream.set_display_rotation``.
+            Defaults to 0 (none).
     """
 
     def __init__(self,
@@ -686,7 +749,8 @@ class VideoWriter:
                  options: Optional[Dict[str, str]] = None,
                  fallback_codec: str = 'mpeg4',
                  time_base: Optional[Fraction] = None,
-                 gop: Optional[int] = None) -> None:
+                 gop: Optional[int] = None,
+                 display_rotation: int = 0) -> None:
         av = _import_av()
         output_kind(path)
         if output_kind(path) != 'video':
@@ -705,6 +769,10 @@ class VideoWriter:
         self.rate = _rate(fps)
         self.time_base = Fraction(time_base) if time_base else WRITE_TIME_BASE
         self.gop = gop
+        if int(display_rotation) % 90:
+            raise ValueError(f'VideoWriter: display_rotation must be a multiple of 90, got '
+                             f'{display_rotation}')
+        self.display_rotation = int(display_rotation) % 360
         self._av = av
         self._container = None
         self._stream = None
@@ -719,6 +787,8 @@ class VideoWriter:
         self._stream.pix_fmt = 'yuv420p'
         if self.gop is not None:
             self._stream.codec_context.gop_size = int(self.gop)
+        if self.display_rotation:
+            self._stream.set_display_rotation(self.display_rotation)
         if self._timed:
             if osp.splitext(self.path)[1].lower() == '.avi':
                 raise ValueError(f'VideoWriter: {self.path}: AVI stores a constant frame rate '

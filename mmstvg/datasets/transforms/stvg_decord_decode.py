@@ -8,7 +8,9 @@ decoding, so the boxes would be scaled by the frame size. This subclass decodes 
 resolves indices past the end like ``STVGPyAVDecode`` (``out_of_range``), where decord raises
 an ``IndexError`` that does not name the file, and compares the video with its annotation
 (frame count, frame rate, frame size) as ``STVGPyAVDecode`` does; the policy lives in
-:mod:`mmstvg.utils.video_io`.
+:mod:`mmstvg.utils.video_io`. decord (0.6) turns a video with a display rotation upright by
+itself, exactly as mmstvg's PyAV decoding does (:mod:`mmstvg.utils.video_io`, "Rotation";
+tests/test_utils/test_video_rotation.py).
 """
 from typing import Optional
 
