@@ -128,7 +128,11 @@ def test_data_tools(tmp_path):
     for name in ('a.mp4', 'a.mkv'):
         _file(videos / name, 'x')
     with pytest.raises(OverwriteInputError, match='same file'):
-        ext.main([TRIVIAL_CFG, '--videos', str(videos), '--out-dir', str(tmp_path / 'f')])
+        ext.main([
+            TRIVIAL_CFG, '--videos',
+            str(videos), '--out-dir',
+            str(tmp_path / 'f'), '--random-init'
+        ])
     (videos / 'a.mkv').unlink()
     ckpt = _file(tmp_path / 'f.h5', 'x')
     with pytest.raises(OverwriteInputError, match='--h5 .* is the input --checkpoint'):

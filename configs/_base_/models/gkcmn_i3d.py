@@ -10,7 +10,11 @@ model = dict(
     data_preprocessor=dict(type='STVGDataPreprocessor', text_pad_token_id=0),
     text_encoder=dict(
         type='GloVeTextEncoder',
-        glove_file='data/pretrained/glove.840B.300d.txt',
+        # the GloVe lines (glove.840B.300d) of the words of the dataset's sentences, written
+        # by tools/data/build_glove_vocab.py: the vocabulary and the vectors in one file
+        # (docs/dataset_prepare.md); the whole 2.2M-word file would work too, read at every
+        # start
+        glove_file='data/pretrained/glove_vocab.txt',
         vocab_file='data/pretrained/glove_vocab.txt',
         embed_dims=300,
         num_attn_layers=2,
