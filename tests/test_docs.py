@@ -6,6 +6,9 @@ Commands are taken from the ```bash blocks of ``docs/**/*.md`` and ``README.md``
 (``ArgumentParser.parse_args`` is stopped right after it succeeds), so a renamed flag or a
 missing positional argument fails here; ``python -c`` one-liners run; ``bash`` scripts and
 ``make`` targets must exist. What the commands then do is covered by the tests of each tool.
+
+It also checks wording that must follow the papers: GKCMN's SC and PC are the serial and
+parallel connections of its mixed convolutional network.
 """
 import glob
 import os
@@ -137,3 +140,25 @@ def test_sphinx_builds_without_warnings(tmp_path):
     assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html  # generated zoo
     assert 'inference_grounder' in (tmp_path / 'html' / 'user_guides' /
                                     'inference.html').read_text()  # API reference
+
+
+def _text_files():
+    """Every doc, config, metafile and Python source of the package and the tools."""
+    patterns = ('docs/**/*.md', 'configs/**/*.md', 'configs/**/*.yml', 'configs/**/*.py',
+                'mmstvg/**/*.py', 'tools/**/*.py', '*.md', '*.yml')
+    for pattern in patterns:
+        yield from sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
+
+
+def test_gkcmn_sc_and_pc_are_the_serial_and_parallel_connections():
+    """GKCMN §2.2 / Table 3: SC and PC are the serial and the parallel connection of the mixed
+    convolutional network, not a "spatial conv" or a "proposal conv"."""
+    wrong = re.compile(r'spatial[\s-]+conv|proposal[\s-]+conv', re.I)
+    found = []
+    for path in _text_files():
+        for n, line in enumerate(open(path, encoding='utf-8'), 1):
+            if wrong.search(line):
+                found.append(f'{osp.relpath(path, REPO)}:{n}: {line.strip()}')
+    assert not found, '\n'.join(found)
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    assert 'the serial connection (SC)' in readme and 'the parallel connection (PC)' in readme
