@@ -8,7 +8,8 @@ missing positional argument fails here; ``python -c`` one-liners run; ``bash`` s
 ``make`` targets must exist. What the commands then do is covered by the tests of each tool.
 
 It also checks wording that must follow the papers: GKCMN's SC and PC are the serial and
-parallel connections of its mixed convolutional network.
+parallel connections of its mixed convolutional network, and ``configs/gkcmn/README.md``
+lists under "Paper statements" only what the paper states.
 """
 import glob
 import os
@@ -162,3 +163,27 @@ def test_gkcmn_sc_and_pc_are_the_serial_and_parallel_connections():
     assert not found, '\n'.join(found)
     readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
     assert 'the serial connection (SC)' in readme and 'the parallel connection (PC)' in readme
+
+
+def _readme_section(text, heading):
+    """The text under the heading that starts with ``heading``, up to the next heading of
+    level 1 to 3."""
+    start = text.index(heading)
+    start = text.index('\n', start)
+    nxt = re.search(r'^#{1,3} ', text[start:], re.M)
+    return text[start:start + nxt.start() if nxt else len(text)]
+
+
+def test_gkcmn_paper_statements_are_the_papers():
+    """What GKCMN's paper does not state (the box-adaptive σ of Eq. 5, Eq. 6's α and β, d = 32
+    as the projection width, which Eq. 4 term "w/o PC" removes) is listed as a choice, once,
+    not as a paper statement."""
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    paper = _readme_section(readme, '### Paper statements the configs follow')
+    choices = _readme_section(readme, '### Choices the paper leaves open')
+    for phrase in ('σ', 'sigma', 'follows the box', 'box-adaptive', 'CenterNet', 'd = 32',
+                   '"w/o PC" =', 'parallel_form'):
+        assert phrase not in paper, phrase
+    for phrase in ("sigma_mode='box'", 'Why the σ follows the box', 'α = 2, β = 4', 'd = 32',
+                   '"w/o PC" = `M_ser + F`', "parallel_form='eq3'"):
+        assert choices.count(phrase) == 1, phrase
