@@ -187,3 +187,15 @@ def test_gkcmn_paper_statements_are_the_papers():
     for phrase in ("sigma_mode='box'", 'Why the σ follows the box', 'α = 2, β = 4', 'd = 32',
                    '"w/o PC" = `M_ser + F`', "parallel_form='eq3'"):
         assert choices.count(phrase) == 1, phrase
+
+
+def test_gkcmn_readme_says_how_the_paper_numbers_were_scored():
+    """GKCMN's VidSTG numbers follow STGRN's evaluation; the configs score with mmstvg's
+    `sampled` protocol: the README says so, and which frames STGRN scores."""
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    vidstg = ' '.join(_readme_section(readme, '### VidSTG (paper').split())
+    for phrase in ('STGRN', '`sampled`', '5 frames per second', 'at most 200 per video',
+                   'no STGRN evaluation code is public', '`declarative/...`'):
+        assert phrase in vidstg, phrase
+    protocols = open(osp.join(REPO, 'docs', 'evaluation_protocols.md')).read()
+    assert 'STGRN' in protocols

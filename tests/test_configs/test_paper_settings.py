@@ -153,3 +153,18 @@ def test_2dtan_head_is_a_published_2dtan_setting(path):
     head = Config.fromfile(path).model.temporal_head
     assert head.map_channels == 512
     assert (head.num_convs, head.kernel_size) in ((8, 5), (4, 9))
+
+
+GKCMN_VIDSTG_CONFIGS = [p for p in GKCMN_FEATURE_CONFIGS if p.endswith('_vidstg.py')]
+
+
+@pytest.mark.parametrize('path', GKCMN_VIDSTG_CONFIGS, ids=osp.basename)
+def test_gkcmn_vidstg_scores_stgrns_frames(path):
+    """GKCMN follows STGRN's metrics; STGRN scores 5-fps frames, at most 200 per video
+    (configs/gkcmn/README.md, "VidSTG"): the `sampled` protocol at those settings, per
+    sentence type (the paper's STGRN rows are declarative sentences)."""
+    cfg = Config.fromfile(path)
+    for name in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg[name]
+        assert evaluator.type == 'STVGMetric' and evaluator.protocol == 'sampled'
+        assert evaluator.eval_fps == 5 and evaluator.video_max_len == 200
