@@ -6,6 +6,10 @@ Commands are taken from the ```bash blocks of ``docs/**/*.md`` and ``README.md``
 (``ArgumentParser.parse_args`` is stopped right after it succeeds), so a renamed flag or a
 missing positional argument fails here; ``python -c`` one-liners run; ``bash`` scripts and
 ``make`` targets must exist. What the commands then do is covered by the tests of each tool.
+
+It also checks wording that must follow the papers: GKCMN's SC and PC are the serial and
+parallel connections of its mixed convolutional network, and ``configs/gkcmn/README.md``
+lists under "Paper statements" only what the paper states.
 """
 import glob
 import os
@@ -137,3 +141,61 @@ def test_sphinx_builds_without_warnings(tmp_path):
     assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html  # generated zoo
     assert 'inference_grounder' in (tmp_path / 'html' / 'user_guides' /
                                     'inference.html').read_text()  # API reference
+
+
+def _text_files():
+    """Every doc, config, metafile and Python source of the package and the tools."""
+    patterns = ('docs/**/*.md', 'configs/**/*.md', 'configs/**/*.yml', 'configs/**/*.py',
+                'mmstvg/**/*.py', 'tools/**/*.py', '*.md', '*.yml')
+    for pattern in patterns:
+        yield from sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
+
+
+def test_gkcmn_sc_and_pc_are_the_serial_and_parallel_connections():
+    """GKCMN §2.2 / Table 3: SC and PC are the serial and the parallel connection of the mixed
+    convolutional network, not a "spatial conv" or a "proposal conv"."""
+    wrong = re.compile(r'spatial[\s-]+conv|proposal[\s-]+conv', re.I)
+    found = []
+    for path in _text_files():
+        for n, line in enumerate(open(path, encoding='utf-8'), 1):
+            if wrong.search(line):
+                found.append(f'{osp.relpath(path, REPO)}:{n}: {line.strip()}')
+    assert not found, '\n'.join(found)
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    assert 'the serial connection (SC)' in readme and 'the parallel connection (PC)' in readme
+
+
+def _readme_section(text, heading):
+    """The text under the heading that starts with ``heading``, up to the next heading of
+    level 1 to 3."""
+    start = text.index(heading)
+    start = text.index('\n', start)
+    nxt = re.search(r'^#{1,3} ', text[start:], re.M)
+    return text[start:start + nxt.start() if nxt else len(text)]
+
+
+def test_gkcmn_paper_statements_are_the_papers():
+    """What GKCMN's paper does not state (the box-adaptive σ of Eq. 5, Eq. 6's α and β, d = 32
+    as the projection width, which Eq. 4 term "w/o PC" removes) is listed as a choice, once,
+    not as a paper statement."""
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    paper = _readme_section(readme, '### Paper statements the configs follow')
+    choices = _readme_section(readme, '### Choices the paper leaves open')
+    for phrase in ('σ', 'sigma', 'follows the box', 'box-adaptive', 'CenterNet', 'd = 32',
+                   '"w/o PC" =', 'parallel_form'):
+        assert phrase not in paper, phrase
+    for phrase in ("sigma_mode='box'", 'Why the σ follows the box', 'α = 2, β = 4', 'd = 32',
+                   '"w/o PC" = `M_ser + F`', "parallel_form='eq3'"):
+        assert choices.count(phrase) == 1, phrase
+
+
+def test_gkcmn_readme_says_how_the_paper_numbers_were_scored():
+    """GKCMN's VidSTG numbers follow STGRN's evaluation; the configs score with mmstvg's
+    `sampled` protocol: the README says so, and which frames STGRN scores."""
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    vidstg = ' '.join(_readme_section(readme, '### VidSTG (paper').split())
+    for phrase in ('STGRN', '`sampled`', '5 frames per second', 'at most 200 per video',
+                   'no STGRN evaluation code is public', '`declarative/...`'):
+        assert phrase in vidstg, phrase
+    protocols = open(osp.join(REPO, 'docs', 'evaluation_protocols.md')).read()
+    assert 'STGRN' in protocols

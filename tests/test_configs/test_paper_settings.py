@@ -153,3 +153,45 @@ def test_2dtan_head_is_a_published_2dtan_setting(path):
     head = Config.fromfile(path).model.temporal_head
     assert head.map_channels == 512
     assert (head.num_convs, head.kernel_size) in ((8, 5), (4, 9))
+
+
+GKCMN_VIDSTG_CONFIGS = [p for p in GKCMN_FEATURE_CONFIGS if p.endswith('_vidstg.py')]
+
+
+@pytest.mark.parametrize('path', GKCMN_VIDSTG_CONFIGS, ids=osp.basename)
+def test_gkcmn_vidstg_scores_stgrns_frames(path):
+    """GKCMN follows STGRN's metrics; STGRN scores 5-fps frames, at most 200 per video
+    (configs/gkcmn/README.md, "VidSTG"): the `sampled` protocol at those settings, per
+    sentence type (the paper's STGRN rows are declarative sentences)."""
+    cfg = Config.fromfile(path)
+    for name in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg[name]
+        assert evaluator.type == 'STVGMetric' and evaluator.protocol == 'sampled'
+        assert evaluator.eval_fps == 5 and evaluator.video_max_len == 200
+
+
+def _metafile_models():
+    import yaml
+    meta = yaml.safe_load(open(osp.join(REPO, 'configs', 'gkcmn', 'metafile.yml')))
+    return {m['Config']: m for m in meta['Models']}
+
+
+@pytest.mark.parametrize('name,base,paper',
+                         [('gkcmn_i3d-gt-span_vidstg.py', 'gkcmn_i3d_vidstg.py',
+                           (37.25, 52.67, 34.51)),
+                          ('bm_i3d-gt-span_vidstg.py', 'bm_i3d_vidstg.py', (22.37, 34.92, 16.33))])
+def test_gkcmn_table2_configs_give_the_temporal_ground_truth(name, base, paper):
+    """Table 2 (temporal ground truth given): the model, data and training of the Table 1
+    config, with the GT span replacing the predicted one at test time; the metafile has the
+    paper's Table 2 numbers (no m_tIoU: it is 1 by construction)."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'gkcmn', name)).to_dict()
+    ref = Config.fromfile(osp.join(REPO, 'configs', 'gkcmn', base)).to_dict()
+    assert cfg['model'].pop('test_cfg') == dict(use_gt_span=True)
+    assert 'test_cfg' not in ref['model']
+    for key in set(cfg) | set(ref):
+        assert cfg.get(key) == ref.get(key), key
+    (result, ) = _metafile_models()[f'configs/gkcmn/{name}']['Results']
+    assert 'Table 2' in result['Dataset']
+    assert result['Metrics'] == dict(zip(('m_vIoU', 'vIoU@0.3', 'vIoU@0.5'), paper))
+    readme = open(osp.join(REPO, 'configs', 'gkcmn', 'README.md')).read()
+    assert f'[config]({name}) | ' + ' | '.join(f'{v:.2f}' for v in paper) in readme

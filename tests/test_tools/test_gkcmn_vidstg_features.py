@@ -2,7 +2,8 @@
 an evaluation) on a tiny generated VidSTG-format fixture: the 4 real test records of one
 video with its VidOR box file, random precomputed I3D feature maps (7x7, one row per 4 frames,
 as many channels as the config's feature extractor promises: 2048 for mmaction2's I3D R50)
-and a tiny GloVe file, all written here."""
+and a tiny GloVe file, all written here. The Table 2 config (temporal ground truth given)
+tests the same checkpoint with the GT span in place of the predicted one."""
 import json
 import os
 import os.path as osp
@@ -43,12 +44,8 @@ def _fixture(root, channels):
     return glove
 
 
-def test_gkcmn_vidstg_train_and_test(tmp_path):
-    root = str(tmp_path / 'vidstg')
-    os.makedirs(root)
-    cfg = Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_i3d_vidstg.py'))
-    assert cfg.feature_channels == cfg.model.interaction.visual_channels == 2048
-    glove = _fixture(root, cfg.feature_channels)
+def _on_fixture(cfg, root, glove):
+    """``cfg`` on the fixture: its GloVe file, small batches, no workers."""
     cfg.model.text_encoder.glove_file = glove
     cfg.model.text_encoder.vocab_file = glove
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -60,6 +57,16 @@ def test_gkcmn_vidstg_train_and_test(tmp_path):
         for t in loader.dataset.pipeline:
             if t.type == 'TokenizeWords':
                 t.vocab_file = glove
+    return cfg
+
+
+def test_gkcmn_vidstg_train_and_test(tmp_path):
+    root = str(tmp_path / 'vidstg')
+    os.makedirs(root)
+    cfg = Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_i3d_vidstg.py'))
+    assert cfg.feature_channels == cfg.model.interaction.visual_channels == 2048
+    glove = _fixture(root, cfg.feature_channels)
+    cfg = _on_fixture(cfg, root, glove)
     cfg.train_cfg.max_epochs = 1
     cfg.param_scheduler = []
     cfg.default_hooks.logger.interval = 1
@@ -76,3 +83,12 @@ def test_gkcmn_vidstg_train_and_test(tmp_path):
     out = _run('tools/test.py', cfg_file, osp.join(work, 'epoch_1.pth'), '--work-dir', work)
     # VidSTG: overall and per sentence type
     assert 'm_vIoU' in out and 'declarative' in out and 'interrogative' in out
+    # Table 2: the same checkpoint with the GT span: every query's tIoU is 1
+    gt_cfg = _on_fixture(
+        Config.fromfile(osp.join(REPO, 'configs/gkcmn/gkcmn_i3d-gt-span_vidstg.py')), root, glove)
+    gt_cfg_file = str(tmp_path / 'gkcmn_gt_span.py')
+    gt_cfg.dump(gt_cfg_file)
+    out = _run('tools/test.py', gt_cfg_file, osp.join(work, 'epoch_1.pth'), '--work-dir', work)
+    line = [ln for ln in out.splitlines() if 'Epoch(test)' in ln and 'm_tIoU' in ln][-1]
+    m_tious = re.findall(r'm_tIoU: ([0-9.]+)', line)  # overall and per sentence type
+    assert len(m_tious) == 3 and all(float(v) == 1.0 for v in m_tious), line

@@ -13,9 +13,19 @@ and from sampled frame positions back to original frame indices lives here, once
 (:meth:`BaseGrounder.predict_tubes`), as do the heads' training targets
 (:meth:`BaseGrounder.get_targets`); heads share one interface
 (``mmstvg/models/heads/base_grounding_head.py``), so a grounder never asks which head it has.
+
+Test-time options (``test_cfg`` of every grounder, as mmdet's detectors take one):
+
+- ``use_gt_span`` (bool, default False): spatial grounding given the temporal ground truth
+  (GKCMN's Table 2, "evaluation results with the temporal ground truth"). The predicted span
+  is replaced by the GT span before the tube is decoded: ``pred_tube.span`` is
+  ``gt_tube.span`` and the tube carries the spatial head's box at every sampled frame inside
+  it (the metric interpolates between them). The temporal head still runs; its span and
+  score are dropped. It needs the GT tube at test time (``LoadTubeTargets`` in the test
+  pipeline, an annotated split).
 """
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -36,12 +46,29 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         data_preprocessor (dict, optional): Config of the data preprocessor
             (``STVGDataPreprocessor``).
         init_cfg (dict or list[dict], optional): Initialisation config.
+        test_cfg (dict, optional): test-time options (module docstring): ``use_gt_span``.
+            Defaults to None (none set).
     """
+
+    #: keys of ``test_cfg``
+    TEST_CFG_KEYS = ('use_gt_span', )
 
     def __init__(self,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 test_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        test_cfg = dict(test_cfg or {})
+        unknown = sorted(set(test_cfg) - set(self.TEST_CFG_KEYS))
+        if unknown:
+            raise ValueError(f'unknown test_cfg key(s) {unknown} of {type(self).__name__}; '
+                             f'known: {list(self.TEST_CFG_KEYS)}')
+        self.test_cfg = test_cfg
+
+    @property
+    def use_gt_span(self) -> bool:
+        """Whether the predicted span is replaced by the GT span (``test_cfg``)."""
+        return bool(self.test_cfg.get('use_gt_span', False))
 
     def forward(self,
                 inputs: Dict[str, torch.Tensor],
@@ -217,7 +244,9 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 and pass ``p`` holds positions ``p, p + P, ...`` of the sample.
             spans (Sequence[tuple]): per sample ``(i, j, score)``, the first and last of its
                 T segments (the temporal head's ``predict_by_feat``); segment ``s`` holds
-                positions ``s * P ... s * P + P - 1``.
+                positions ``s * P ... s * P + P - 1``. Not read under ``use_gt_span``: the
+                GT span and the sampled positions inside it are used instead
+                (:meth:`gt_span_positions`).
             num_passes (int): P.
 
         Returns:
@@ -227,13 +256,67 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         for k, (sample, (i, j, score)) in enumerate(zip(data_samples, spans)):
             meta = sample.metainfo
             frame_inds = [int(f) for f in meta['frame_inds']]
-            start, end = i * p, j * p + p - 1
-            span = positions_to_span(start, end, frame_inds, meta['clip'])
+            if self.use_gt_span:
+                span, positions, frame_ids = self.gt_span_positions(sample, frame_inds)
+                score = None  # the temporal head's score is that of its own span
+            else:
+                start, end = i * p, j * p + p - 1
+                span = positions_to_span(start, end, frame_inds, meta['clip'])
+                positions = slice(start, end + 1)
+                frame_ids = frame_inds[start:end + 1]
             # position t * P + q of the sample <- pass q, position t
             sample_boxes = boxes[k * p:(k + 1) * p].transpose(0, 1).reshape(-1, 4)
             wh = self.img_wh([sample], sample_boxes)[0]
-            tube_boxes = self.boxes_to_original(sample_boxes[start:end + 1] * wh, meta)
-            frame_ids, tube_boxes = self.merge_repeated_frames(frame_inds[start:end + 1],
-                                                               tube_boxes)
+            tube_boxes = self.boxes_to_original(sample_boxes[positions] * wh, meta)
+            frame_ids, tube_boxes = self.merge_repeated_frames(frame_ids, tube_boxes)
             sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
         return data_samples
+
+    @staticmethod
+    def gt_span_of(sample: STVGDataSample) -> Tuple[int, int]:
+        """The GT span ``[start, end)`` (original frames) of a sample, for ``use_gt_span``.
+
+        Raises:
+            ValueError: the sample has no GT tube (a test split without annotations, or no
+                ``LoadTubeTargets`` in the test pipeline) or an empty GT span.
+        """
+        gt = sample.get('gt_tube')
+        span = None if gt is None else gt.get('span')
+        if span is None:
+            raise ValueError(f'query {sample.metainfo.get("qid")!r} has no GT span: '
+                             '`test_cfg.use_gt_span` needs the GT tube at test time '
+                             '(LoadTubeTargets in the test pipeline and an annotated split)')
+        start, end = (int(v) for v in torch.as_tensor(span).reshape(-1)[:2])
+        if end <= start:
+            raise ValueError(f'query {sample.metainfo.get("qid")!r}: empty GT span '
+                             f'[{start}, {end})')
+        return start, end
+
+    @classmethod
+    def gt_span_positions(cls, sample: STVGDataSample,
+                          frame_inds: Sequence[int]) -> Tuple[tuple, List[int], List[int]]:
+        """The GT span and the sampled positions whose boxes form the tube under
+        ``use_gt_span``.
+
+        Every sampled frame inside the GT span gives its position. When no sampled frame
+        falls inside it (a span shorter than the sampling step), the position nearest to the
+        span gives the box, placed at the frame of the span nearest to that position, so
+        that the tube has a box and all its frames lie in its span.
+
+        Args:
+            sample (STVGDataSample): the sample (``gt_tube.span``, ``metainfo['qid']``).
+            frame_inds (Sequence[int]): original frame index of every sampled position.
+
+        Returns:
+            tuple: ``span`` (start, end), ``positions`` (list of sampled positions) and
+            ``frame_ids`` (their original frames, inside ``span``).
+        """
+        start, end = cls.gt_span_of(sample)
+        positions = [k for k, f in enumerate(frame_inds) if start <= f < end]
+        if positions:
+            return (start, end), positions, [frame_inds[k] for k in positions]
+        nearest = min(
+            range(len(frame_inds)),
+            key=lambda k: min(abs(frame_inds[k] - start), abs(frame_inds[k] - (end - 1))))
+        frame = min(max(frame_inds[nearest], start), end - 1)
+        return (start, end), [nearest], [frame]

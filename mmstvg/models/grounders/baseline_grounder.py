@@ -41,6 +41,8 @@ class BaselineGrounder(BaseGrounder):
             at inference (bounds memory on long videos).
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
         init_cfg (dict, optional): initialisation config.
+        test_cfg (dict, optional): test-time options of :class:`BaseGrounder`
+            (``use_gt_span``).
     """
 
     def __init__(self,
@@ -53,8 +55,9 @@ class BaselineGrounder(BaseGrounder):
                  loss_attn: Optional[dict] = None,
                  frame_chunk: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+                 init_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg, test_cfg=test_cfg)
         self.backbone = MODELS.build(backbone)
         self.text_encoder = MODELS.build(text_encoder)
         self.neck = MODELS.build(neck)

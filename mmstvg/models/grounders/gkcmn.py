@@ -43,6 +43,8 @@ class GKCMN(BaseGrounder):
             ((B, T, h, w, C)).
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
         init_cfg (dict, optional): initialisation config.
+        test_cfg (dict, optional): test-time options of :class:`BaseGrounder`
+            (``use_gt_span``).
     """
 
     def __init__(self,
@@ -53,8 +55,9 @@ class GKCMN(BaseGrounder):
                  mixed_conv: Optional[dict] = None,
                  video_encoder: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+                 init_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg, test_cfg=test_cfg)
         self.video_encoder = MODELS.build(video_encoder) if video_encoder else None
         self.text_encoder = MODELS.build(text_encoder)
         self.interaction = MODELS.build(interaction)

@@ -82,6 +82,8 @@ class STVGFormer(BaseGrounder):
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)`` with an
             MDETR checkpoint converted by ``tools/model_converters/mdetr2mmstvg.py``.
+        test_cfg (dict, optional): test-time options of :class:`BaseGrounder`
+            (``use_gt_span``).
     """
 
     def __init__(self,
@@ -101,8 +103,9 @@ class STVGFormer(BaseGrounder):
                  loss_attn: Optional[dict] = None,
                  attn_impl: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+                 init_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg, test_cfg=test_cfg)
         self.image_backbone = MODELS.build(image_backbone)
         self.text_encoder = MODELS.build(text_encoder)
         self.static_branch = MODELS.build(static_branch)

@@ -19,13 +19,16 @@ class TrivialGrounder(BaseGrounder):
     Args:
         box_ratio (Sequence[float]): (w, h) of the box relative to the original frame.
         data_preprocessor (dict, optional): data preprocessor config.
+        test_cfg (dict, optional): test-time options of :class:`BaseGrounder`
+            (``use_gt_span``: span = the GT span, the box at every frame of it).
     """
 
     def __init__(self,
                  box_ratio: Sequence[float] = (0.5, 0.5),
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg=None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+                 init_cfg=None,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg, test_cfg=test_cfg)
         self.box_ratio = tuple(float(r) for r in box_ratio)
 
     def _forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[SampleList] = None):
@@ -37,7 +40,8 @@ class TrivialGrounder(BaseGrounder):
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         for sample in data_samples:
             meta = sample.metainfo
-            start, end = int(meta['clip'][0]), int(meta['clip'][1])
+            start, end = self.gt_span_of(sample) if self.use_gt_span else \
+                (int(meta['clip'][0]), int(meta['clip'][1]))
             h, w = meta['ori_shape'][:2]
             bw, bh = w * self.box_ratio[0], h * self.box_ratio[1]
             box = torch.tensor([(w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2])
