@@ -3,20 +3,22 @@
 Two trainings started into the same ``work_dir`` would write the same ``epoch_N.pth``,
 ``last_checkpoint`` and logs, each overwriting the other's work without a word (and
 ``--resume`` would then resume whichever wrote last). :func:`lock_work_dir` takes an
-exclusive ``flock`` on ``<work_dir>/.train.lock`` for the lifetime of the training and writes
-into the file who holds it (pid, host, start time, command line). A second training into the
-same folder stops at start-up, before anything is built or written, with a
-:class:`WorkDirLockedError` naming that process.
+exclusive POSIX record lock (``fcntl.lockf``) on ``<work_dir>/.train.lock`` for the lifetime
+of the training and writes into the file who holds it (pid, host, start time, command line).
+A second training into the same folder stops at start-up, before anything is built or
+written, with a :class:`WorkDirLockedError` naming that process.
 
-The lock is held by the kernel, not by the file: it is released when the process ends,
-whatever the way (a crash or ``kill -9`` leave no stale lock to clean up; the file stays
-and is reused). In a distributed run only the process of global rank 0 takes it (torchrun's
+The lock is held by the kernel for the process, not by the file: it is released when the
+process ends, whatever the way (a crash or ``kill -9`` leave no stale lock to clean up; the
+file stays and is reused). A POSIX lock rather than ``flock``: it is not inherited by forked
+children, so DataLoader workers that outlive a killed trainer for a moment do not keep the
+work dir locked against its ``--resume``. In a distributed run only the process of global rank 0 takes it (torchrun's
 ``RANK``, slurm's ``SLURM_PROCID``, Open MPI's ``OMPI_COMM_WORLD_RANK``); a second distributed
 run into the same folder fails on its rank 0, and the launcher stops its other ranks.
-``flock`` works across machines on NFSv4 and Lustre (Linux emulates it with POSIX locks
-there); on a file system without locks, or where ``fcntl`` does not exist (Windows), the
-training runs unlocked after a warning.
+POSIX locks work across machines on NFS and Lustre; on a file system without locks, or where
+``fcntl`` does not exist (Windows), the training runs unlocked after a warning.
 """
+import errno
 import json
 import os
 import os.path as osp
@@ -127,14 +129,14 @@ def _try_lock(fcntl, fobj, work_dir: str, path: str) -> bool:
     """Take the lock of ``fobj``: True, False on a file system without locks (warned);
     :class:`WorkDirLockedError` when another process holds it."""
     try:
-        fcntl.flock(fobj.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fobj.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
-    except BlockingIOError:
+    except OSError as err:
+        if err.errno not in (errno.EACCES, errno.EAGAIN):  # a file system without locks
+            print(f'WARNING: cannot lock {path} ({err}): make sure no other training writes '
+                  f'into {work_dir}', file=sys.stderr)
+            return False
         holder = _read_holder(fobj)
-    except OSError as err:  # a file system without locks (some network mounts)
-        print(f'WARNING: cannot lock {path} ({err}): make sure no other training writes '
-              f'into {work_dir}', file=sys.stderr)
-        return False
     raise WorkDirLockedError(
         f'work_dir {work_dir} is in use by another training ({_describe(holder)}). Two '
         "trainings in one work dir overwrite each other's checkpoints and logs: wait for it "

@@ -70,3 +70,27 @@ def test_released_after_the_block(tmp_path):
     with lock_work_dir(str(tmp_path), rank=0) as path:
         assert path is not None
     assert time.time() - start < 5
+
+
+_FORK_AND_DIE = r'''
+import os, sys, time
+from mmstvg.engine.fileio.work_dir_lock import lock_work_dir
+with lock_work_dir(sys.argv[1]):
+    if os.fork() == 0:  # a DataLoader worker, outliving its killed trainer
+        time.sleep(30)
+        os._exit(0)
+    print('forked', flush=True)
+    os._exit(0)  # the trainer dies without unlocking
+'''
+
+
+def test_forked_workers_do_not_keep_the_lock(tmp_path):
+    """A trainer killed while its forked DataLoader workers still run: the work dir is free
+    at once for its --resume (the lock is the process's, not inherited)."""
+    proc = subprocess.Popen([sys.executable, '-c', _FORK_AND_DIE, str(tmp_path)],
+                            stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == 'forked'
+    proc.wait()
+    with lock_work_dir(str(tmp_path), rank=0) as path:
+        assert path is not None
