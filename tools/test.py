@@ -3,11 +3,10 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import ConfigDict, DictAction
 from mmengine.runner import Runner
 
-from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
-                          validate_config_path)
+from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
 from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
@@ -116,7 +115,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(validate_config_path(args.config))
+    cfg = load_config(args.config)
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)

@@ -4,12 +4,11 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmstvg.engine import find_resumable_checkpoint, lock_work_dir
-from mmstvg.utils import (register_all_modules, validate_cfg_options, validate_config,
-                          validate_config_path)
+from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
 
@@ -123,7 +122,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(validate_config_path(args.config))
+    cfg = load_config(args.config)
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     # one training per work dir (rank 0 holds the lock until the end; see lock_work_dir)

@@ -27,7 +27,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_mod
 
 from mmstvg.evaluation.functional import densify_tube
 from mmstvg.registry import MODELS
-from mmstvg.utils import register_all_modules
+from mmstvg.utils import load_config, register_all_modules
 from mmstvg.utils.checkpoint_safety import check_state_dict_coverage
 from mmstvg.utils.video_io import VideoInfo, probe_video
 
@@ -117,7 +117,7 @@ def init_grounder(config: Union[str, Config],
         pipeline built (``model.test_pipeline``).
     """
     register_all_modules()
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     model_cfg = copy.deepcopy(cfg.model)

@@ -13,7 +13,7 @@ import os.path as osp
 import re
 from typing import Optional
 
-from .config_check import check_override_top_level
+from .config_check import check_config_files, check_override_top_level, check_override_type
 
 CONFIG_SUFFIXES = ('.py', '.json', '.yaml', '.yml')
 _KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$')
@@ -36,7 +36,10 @@ def validate_cfg_options(cfg, options: Optional[dict]) -> None:
     variable, not an unknown name: :func:`~mmstvg.utils.config_check.
     check_override_top_level`). Its parent must exist in ``cfg`` and be a dict or a list (a
     new leaf key is allowed, e.g. an argument the base config leaves at its default); a
-    missing parent raises a ValueError naming the closest existing key.
+    missing parent raises a ValueError naming the closest existing key. Its value must have
+    the type the argument expects (:func:`~mmstvg.utils.config_check.check_override_type`:
+    the annotation of the class receiving it, or the type of the number / bool the config
+    holds), or a ConfigError names the key, the expected type and the value.
     """
     for key in (options or {}):
         if not _KEY.match(key) or any(p.startswith('__') for p in key.split('.')):
@@ -63,17 +66,36 @@ def validate_cfg_options(cfg, options: Optional[dict]) -> None:
         if not (hasattr(node, 'keys') or isinstance(node, (list, tuple))):
             raise ValueError(f'--cfg-options: {key!r}: {".".join(parts[:-1])!r} is a '
                              f'{type(node).__name__}, not a dict or list')
+        check_override_type(cfg, key, options[key], node)
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None):
-    """Load a config for a command-line tool: the path and ``--cfg-options`` checked (see
-    above), the options merged.
+    """Load a config for a command-line tool: the path, the files of its ``_base_`` chain
+    and ``--cfg-options`` checked (see above), the options merged.
+
+    Every tool loads its config here. Before mmengine reads the files,
+    :func:`~mmstvg.utils.config_check.check_config_files` refuses a syntax error (naming
+    the file and line, where mmengine names ``<unknown>``) and ``_base_`` files that name
+    each other (where mmengine recurses until ``RecursionError``).
+
+    Args:
+        path (str): the config file.
+        cfg_options (dict, optional): ``--cfg-options``, checked and merged. Tools that
+            merge other arguments first (``tools/train.py``, ``tools/test.py``) pass None
+            and call :func:`validate_cfg_options` themselves.
 
     Returns:
         mmengine.Config: the config.
+
+    Raises:
+        FileNotFoundError / ValueError: the path is no config file.
+        ConfigSyntaxError / CircularBaseError: see above.
+        ConfigError / ValueError: a bad ``--cfg-options`` key or value.
     """
     from mmengine.config import Config
-    cfg = Config.fromfile(validate_config_path(path))
+    path = validate_config_path(path)
+    check_config_files(path)
+    cfg = Config.fromfile(path)
     validate_cfg_options(cfg, cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

@@ -28,13 +28,27 @@
 
 mmstvg's schedules keep one source for each derived value (``train_cfg.max_epochs``; the
 cosine decay ends where the loop does), so overriding the runner key is enough.
+
+3. Values of ``--cfg-options`` (:func:`check_override_type`): a value that does not fit the
+   argument's annotation in the class receiving it (:func:`override_target`), or a string
+   where the config holds a number or a bool, is an error naming the key and the expected
+   type, before anything is built (mmengine would build the runner, then fail inside it).
+
+Before mmengine reads a config file, every tool checks the file and its ``_base_`` chain
+(:func:`check_config_files`, through :func:`mmstvg.utils.load_config`): a syntax error is a
+:class:`ConfigSyntaxError` naming the file, line and text (mmengine parses the text without
+a file name: ``<unknown>``), and ``_base_`` files that name each other are a
+:class:`CircularBaseError` listing the chain (mmengine recurses until ``RecursionError``).
 """
 import ast
+import collections.abc as abc
 import difflib
 import functools
 import inspect
 import os.path as osp
 import re
+import types
+import typing
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from mmengine.config import Config
@@ -42,6 +56,38 @@ from mmengine.config import Config
 
 class ConfigError(ValueError):
     """A config key or argument that would be ignored or fail later."""
+
+
+class ConfigFileError(ConfigError):
+    """A config file that mmengine cannot load, named in the message."""
+
+
+class ConfigSyntaxError(ConfigFileError):
+    """A syntax error in a config file (or a file of its ``_base_`` chain).
+
+    Args:
+        message (str): the full message (file, line, the line's text).
+        filename (str): the file, as the user sees it.
+        lineno (int): the line (1-based).
+    """
+
+    def __init__(self, message: str, filename: str, lineno: int) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+
+class CircularBaseError(ConfigFileError):
+    """Config files whose ``_base_`` entries lead back to themselves.
+
+    Args:
+        message (str): the full message.
+        files (list[str]): the cycle, its first file repeated at the end.
+    """
+
+    def __init__(self, message: str, files: List[str]) -> None:
+        super().__init__(message)
+        self.files = list(files)
 
 
 #: top-level keys read by mmstvg itself (tools, APIs, hooks)
@@ -97,37 +143,120 @@ def _keys_read_by(runner_cls: type) -> frozenset:
     return frozenset(keys)
 
 
-def _config_files(filename: str) -> List[str]:
-    """``filename`` and every file of its ``_base_`` chain (Python configs)."""
-    files, todo = [], [filename]
-    while todo:
-        path = todo.pop()
-        if path in files or not osp.isfile(path):
-            continue
+def _syntax_error(shown: str, text: str, err: SyntaxError, chain: List[str]) -> ConfigSyntaxError:
+    """The error for ``err``, raised by parsing ``text`` (the file ``shown``, reached through
+    the ``_base_`` entries of ``chain``)."""
+    lineno, offset = err.lineno or 1, err.offset
+    lines = text.splitlines()
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ''
+    where, shown_line = f'{shown}, line {lineno}', ''
+    if line.strip():
+        indent = len(line) - len(line.lstrip())
+        shown_line = f'\n    {line.strip()}'
+        if offset and indent < offset <= len(line) + 1:
+            where += f', column {offset}'
+            shown_line += '\n    ' + ' ' * (offset - 1 - indent) + '^'
+    through = (f'\n({shown} is a _base_ of {chain[0]}: {" -> ".join(chain + [shown])})'
+               if chain else '')
+    return ConfigSyntaxError(
+        f'syntax error in config file {where}: {err.msg}{shown_line}{through}',
+        filename=shown,
+        lineno=lineno)
+
+
+def _base_entries(tree: ast.Module) -> List[str]:
+    """The ``_base_`` files named by a Python config: its first ``_base_ = ...``, as
+    mmengine reads it; an entry that is no plain string (or that holds a placeholder, which
+    mmengine substitutes first) is left out."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and \
+                node.targets[0].id == '_base_':
+            try:
+                bases = ast.literal_eval(node.value)
+            except (ValueError, TypeError):  # an expression: mmengine evaluates it
+                return []
+            bases = [bases] if isinstance(bases, str) else bases
+            if not isinstance(bases, (list, tuple)):
+                return []
+            return [b for b in bases if isinstance(b, str) and '{{' not in b]
+    return []
+
+
+def _config_files(filename: str, strict: bool = False) -> List[str]:
+    """``filename`` and every file of its ``_base_`` chain (Python configs), depth first.
+
+    Args:
+        filename (str): the config file, as the user gave it.
+        strict (bool): raise for what mmengine would fail on without naming the file: a
+            syntax error (:class:`ConfigSyntaxError`) or a circular ``_base_`` chain
+            (:class:`CircularBaseError`). Otherwise such a file is read as far as it can be.
+            Defaults to False.
+    """
+    files: List[str] = []
+    done: Set[str] = set()
+
+    def visit(path: str, chain: List[str], real_chain: List[str]) -> None:
+        real = osp.realpath(path)
+        if real in real_chain:
+            if strict:
+                cycle = chain[real_chain.index(real):] + [path]
+                raise CircularBaseError(
+                    f'circular _base_: {" -> ".join(cycle)} (each file names the next in its '
+                    '_base_, so loading never ends): remove one of these _base_ entries',
+                    files=cycle)
+            return
+        if real in done or not osp.isfile(path):
+            return
+        done.add(real)
         files.append(path)
         if not path.endswith('.py'):
-            continue
+            return
         try:
-            tree = ast.parse(open(path, encoding='utf-8').read())
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets):
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+        except UnicodeDecodeError as err:
+            if strict:
+                raise ConfigFileError(f'config file {path}: not a UTF-8 text file ({err})')
+            return
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as err:
+            if strict:  # mmengine parses the text as it is too (``_is_lazy_import``)
+                raise _syntax_error(path, text, err, chain) from None
+            return
+        for base in _base_entries(tree):
+            if '::' in base:  # a config of another package (mim), as mmengine
                 try:
-                    bases = ast.literal_eval(node.value)
-                except ValueError:
+                    base, _ = Config._get_cfg_path(base, path)
+                except Exception:  # noqa: BLE001  (not installed: mmengine says so)
                     continue
-                for base in [bases] if isinstance(bases, str) else list(bases):
-                    if '::' in base:  # a config of another package (mim), as mmengine
-                        try:
-                            base, _ = Config._get_cfg_path(base, path)
-                        except Exception:  # noqa: BLE001  (not installed: mmengine says so)
-                            continue
-                    todo.append(
-                        base if osp.isabs(base) else osp.
-                        normpath(osp.join(osp.dirname(path), base)))
+            visit(
+                base if osp.isabs(base) else osp.normpath(osp.join(osp.dirname(path), base)),
+                chain + [path], real_chain + [real])
+
+    visit(filename, [], [])
     return files
+
+
+def check_config_files(filename: str) -> List[str]:
+    """Check what mmengine's ``Config.fromfile`` would fail on without naming the file: a
+    syntax error in ``filename`` or in a file of its ``_base_`` chain (mmengine says
+    ``SyntaxError: invalid syntax (<unknown>, line 3)``), and ``_base_`` files that name
+    each other (mmengine recurses until ``RecursionError``).
+
+    Args:
+        filename (str): the config file, as the user gave it (messages show the files of
+            the chain relative to it).
+
+    Returns:
+        list[str]: ``filename`` and the files of its ``_base_`` chain.
+
+    Raises:
+        ConfigSyntaxError: names the file, the line (and column) and shows the line; for a
+            ``_base_`` file, the chain that leads to it.
+        CircularBaseError: lists the chain, e.g. ``circular _base_: a.py -> b.py -> a.py``.
+    """
+    return _config_files(filename, strict=True)
 
 
 def config_variables_read(cfg: Config) -> Set[str]:
@@ -446,3 +575,236 @@ def validate_config(cfg: Config) -> Config:
     check_top_level_keys(cfg)
     check_component_arguments(cfg)
     return cfg
+
+
+# ------------------------------------------------------------------ --cfg-options types
+_NOT_KNOWN = object()
+_UNIONS = (typing.Union, types.UnionType)
+
+
+def _registry_lookup(registry_name: str, type_, scope: Optional[str]):
+    """The class ``type_`` names in the mmengine registry ``registry_name`` (in ``scope``),
+    or None where it cannot be told (nothing is raised: mmengine reports it when building)."""
+    if not isinstance(type_, str):
+        return type_ if callable(type_) else None
+    import mmengine.registry
+    registry = getattr(mmengine.registry, registry_name)
+    try:
+        with registry.switch_scope_and_registry(scope) as reg:
+            return reg.get(type_)
+    except Exception:  # noqa: BLE001  (an unknown scope or package)
+        return None
+
+
+def _loop_class(loop: dict, cfg: Config, name: str):
+    from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
+    if 'type' in loop:
+        return _registry_lookup('LOOPS', loop['type'], cfg.get('default_scope'))
+    if name == 'train_cfg':
+        return EpochBasedTrainLoop if loop.get('by_epoch', True) else IterBasedTrainLoop
+    return ValLoop if name == 'val_cfg' else TestLoop
+
+
+#: top-level key -> the registry that builds the dicts with a ``type`` under it
+_REGISTRY_OF = dict(
+    model='MODELS',
+    default_hooks='HOOKS',
+    custom_hooks='HOOKS',
+    param_scheduler='PARAM_SCHEDULERS',
+    visualizer='VISUALIZERS',
+    log_processor='LOG_PROCESSORS')
+
+
+def override_target(cfg: Config, path: List[str], node: Any):
+    """The class (or function) that receives the keys of ``node``, the dict at ``path`` in
+    ``cfg``, as keyword arguments, where mmstvg knows it; else None.
+
+    Known: the runner (top-level keys), the loops (``train_cfg`` ...), the optimizer wrapper,
+    optimizer and gradient clipping, the dataloaders (torch's ``DataLoader``) and their
+    samplers, datasets and transforms, the evaluators' metrics, and every dict with a
+    ``type`` under ``model``, the hooks, the schedulers, the visualizer and the log processor.
+    """
+    import torch
+    if not hasattr(node, 'keys'):
+        return None
+    scope = cfg.get('default_scope')
+    if not path:
+        return runner_class(cfg)
+    top, rest = path[0], path[1:]
+    if top in ('train_cfg', 'val_cfg', 'test_cfg'):
+        return _loop_class(node, cfg, top) if not rest else None
+    if top == 'optim_wrapper':
+        if not rest:
+            return _registry_lookup('OPTIM_WRAPPERS', node.get('type', 'OptimWrapper'), scope)
+        if rest == ['optimizer']:
+            return _registry_lookup('OPTIMIZERS', node.get('type'), scope)
+        if rest == ['clip_grad']:
+            return {
+                'norm': torch.nn.utils.clip_grad_norm_,
+                'value': torch.nn.utils.clip_grad_value_
+            }.get(node.get('type', 'norm'))
+        return None
+    if top.endswith('_dataloader'):
+        if not rest:
+            return torch.utils.data.DataLoader
+        if rest == ['sampler'] or rest == ['batch_sampler']:
+            return _registry_lookup('DATA_SAMPLERS', node.get('type'), scope)
+        if rest[0] == 'dataset' and 'type' in node:
+            pipeline = 'pipeline' in rest and rest.index('pipeline') == len(rest) - 2
+            return _registry_lookup('TRANSFORMS' if pipeline else 'DATASETS', node['type'], scope)
+        return None
+    if top.endswith('_evaluator') and 'type' in node:
+        return _registry_lookup('METRICS', node['type'], scope)
+    if top in _REGISTRY_OF and 'type' in node:
+        return _registry_lookup(_REGISTRY_OF[top], node['type'], scope)
+    return None
+
+
+def _parameter(target, name: str) -> Optional[inspect.Parameter]:
+    """The parameter ``name`` of ``target`` (a function, or a class: the first ``__init__``
+    along its MRO that declares it, while each passes its ``**kwargs`` on), with its
+    annotation evaluated where possible."""
+
+    def find(func) -> Tuple[Optional[inspect.Parameter], bool]:
+        try:
+            params = inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            return None, False
+        more = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        param = params.get(name)
+        if param is None or param.kind not in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+            return None, more
+        if isinstance(param.annotation, str):  # postponed (``from __future__ import
+            try:  # annotations``): this one alone, as others may not evaluate
+                annotation = eval(param.annotation, getattr(func, '__globals__', {}))
+            except Exception:  # noqa: BLE001  (a name only known to type checkers)
+                annotation = inspect.Parameter.empty
+            param = param.replace(annotation=annotation)
+        return param, more
+
+    if not inspect.isclass(target):
+        return find(target)[0]
+    for klass in target.__mro__:
+        if klass is object:
+            return None
+        init = klass.__dict__.get('__init__')
+        if init is None:
+            continue
+        param, more = find(init)
+        if param is not None or not more:
+            return param
+    return None
+
+
+def _accepts(annotation, value) -> Optional[bool]:
+    """Whether ``value`` (from the command line: None, bool, int, float, str, list, tuple)
+    fits ``annotation``: True, False, or None where the annotation is beyond what is checked
+    (a class, a callable, a type variable ...)."""
+    import typing
+    if annotation is inspect.Parameter.empty or annotation is typing.Any or \
+            annotation is object:
+        return None
+    origin = typing.get_origin(annotation)
+    if origin in _UNIONS:
+        verdicts = [_accepts(a, value) for a in typing.get_args(annotation)]
+        return True if True in verdicts else (None if None in verdicts else False)
+    if origin is typing.Literal:
+        return value in typing.get_args(annotation)
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool) or (type(value) is int and value in (0, 1))
+    if annotation is int:
+        return (type(value) is int) or (isinstance(value, float) and value.is_integer())
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is str:
+        # a number is accepted: the command line cannot quote one (DictAction drops quotes)
+        return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    kind = origin or annotation
+    if kind in (list, tuple):
+        return isinstance(value, (list, tuple))
+    if kind in (abc.Sequence, abc.Iterable, abc.Collection):
+        return isinstance(value, (list, tuple, str))
+    if kind is abc.Mapping or (inspect.isclass(kind) and issubclass(kind, dict)):
+        return isinstance(value, dict)
+    return None
+
+
+def _describe(annotation) -> str:
+    """``annotation`` in words: ``int``, ``int or None``, ``one of 'a', 'b'`` ..."""
+    origin = typing.get_origin(annotation)
+    if origin in _UNIONS:
+        return ' or '.join(dict.fromkeys(_describe(a) for a in typing.get_args(annotation)))
+    if origin is typing.Literal:
+        return 'one of ' + ', '.join(repr(a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return 'None'
+    kind = origin or annotation
+    if kind in (abc.Sequence, abc.Iterable, abc.Collection):
+        return 'list'
+    if kind is abc.Mapping or (inspect.isclass(kind) and issubclass(kind, dict)):
+        return 'dict'
+    return getattr(kind, '__name__', str(kind))
+
+
+def _type_name(value) -> str:
+    return 'None' if value is None else type(value).__name__
+
+
+def _short_repr(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def check_override_type(cfg: Config, key: str, value: Any, parent: Any) -> None:
+    """Raise unless ``--cfg-options key=value`` has a type that fits (mmengine would set it
+    and fail later, e.g. ``int('abc')`` inside the train loop once the runner is built).
+
+    ``parent`` is the dict (or list) of ``cfg`` that holds the key. The expected type is
+
+    1. the annotation of the argument in the signature of the class that receives it
+       (:func:`override_target`), e.g. ``EpochBasedTrainLoop(max_epochs: int)``, provided
+       it accepts the current value of the config (annotations are sometimes narrower than
+       the code); None is accepted where the default is None, an int where a float is
+       expected, an integral float (``1e3``) where an int is, and a number where a str is
+       (the command line cannot quote one);
+    2. otherwise, where the config holds a number or a bool: a string is refused (the
+       command line turns every number, ``true``/``false`` and ``None`` into their types, so
+       a string there is no number).
+
+    Raises:
+        ConfigError: ``--cfg-options train_cfg.max_epochs='abc': expected int
+            (EpochBasedTrainLoop(max_epochs: int); the config has 8), got str``.
+    """
+    parts = key.split('.')
+    name = parts[-1]
+    if hasattr(parent, 'keys'):
+        current = parent[name] if name in parent else _NOT_KNOWN
+        target = override_target(cfg, parts[:-1], parent)
+    else:  # an item of a list
+        current = parent[int(name)] if name.isdigit() and int(name) < len(parent) else \
+            _NOT_KNOWN
+        target = None
+    has = '' if current is _NOT_KNOWN else f'the config has {_short_repr(current)}'
+    head = f'--cfg-options {key}={_short_repr(value)}: expected'
+    param = _parameter(target, name) if target is not None else None
+    if param is not None:
+        annotation = param.annotation
+        verdict = _accepts(annotation, value)
+        if value is None and param.default is None:
+            verdict = True
+        trusted = current is _NOT_KNOWN or _accepts(
+            annotation, current) is not False or (current is None and param.default is None)
+        if verdict is not None and trusted:
+            if verdict:
+                return
+            expected = _describe(annotation)
+            if param.default is None and 'None' not in expected.split(' or '):
+                expected += ' or None'
+            owner = getattr(target, '__name__', str(target))
+            spelt = inspect.formatannotation(annotation)
+            raise ConfigError(f'{head} {expected} ({owner}({name}: {spelt})'
+                              f'{"; " + has if has else ""}), got {_type_name(value)}')
+    if isinstance(current, (bool, int, float)) and isinstance(value, str):
+        raise ConfigError(f'{head} {type(current).__name__} ({has}), got str')

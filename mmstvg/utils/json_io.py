@@ -8,18 +8,24 @@ mmengine's file backends (:func:`mmengine.fileio.get_text`, so ``backend_args`` 
 paths work as with ``mmengine.load``) and parses it with an ``object_pairs_hook`` that
 records repeated keys; both problems become a :class:`JSONFileError` naming the file (and the
 key and its lines, or the line and column where parsing stopped). ``mmengine.load`` cannot
-do this: its JSON handler passes no keyword argument to ``json.load``.
+do this: its JSON handler passes no keyword argument to ``json.load``. So does a file nested
+deeper than Python's parser can go (it recurses once per level of objects and lists, up to
+about ``sys.getrecursionlimit()`` levels), which would otherwise be a ``RecursionError``
+naming nothing.
 
 Every reader of annotation and submission files in mmstvg goes through :func:`load_json`.
 """
 import json
 import re
-from typing import Any, List, Optional
+import sys
+from typing import Any, List, Optional, Tuple
 
 from mmengine.fileio import get_text
 
 #: at most this many duplicated keys are spelled out in a message
 _MAX_LISTED = 10
+# a JSON string (skipped whole: brackets inside it do not nest) or a bracket
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class JSONFileError(ValueError):
@@ -86,6 +92,36 @@ def _decode_message(filename: str, text: str, err: json.JSONDecodeError) -> str:
     return msg
 
 
+def _line_col(text: str, pos: int) -> Tuple[int, int]:
+    """1-based line and column of offset ``pos`` in ``text``."""
+    return text.count('\n', 0, pos) + 1, pos - text.rfind('\n', 0, pos)
+
+
+def _deepest_point(text: str) -> Tuple[int, int]:
+    """The deepest nesting of objects and lists in ``text`` and the offset of the bracket
+    that reaches it (strings are skipped; a malformed text gives a rough answer)."""
+    depth = deepest = where = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        char = match.group()
+        if char in '[{':
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, match.start()
+        elif char in ']}':
+            depth -= 1
+    return deepest, where
+
+
+def _too_deep_message(filename: str, text: str) -> Tuple[str, int, int]:
+    deepest, where = _deepest_point(text)
+    lineno, colno = _line_col(text, where)
+    return (f'{filename}: JSON nested too deeply: objects and lists are nested {deepest} '
+            f'levels deep (the deepest at line {lineno}, column {colno}), more than Python\'s '
+            'JSON parser can read (it recurses once per level, up to about '
+            f'{sys.getrecursionlimit()} levels). Annotation and submission files nest a few '
+            'levels: the file is corrupt or not one of them.'), lineno, colno
+
+
 def load_json(filename: str, backend_args: Optional[dict] = None) -> Any:
     """Parse a JSON file, refusing repeated keys; errors name the file.
 
@@ -100,7 +136,9 @@ def load_json(filename: str, backend_args: Optional[dict] = None) -> Any:
     Raises:
         JSONFileError: the file is not valid UTF-8 JSON (the message gives the line and
             column, and says when the file is empty or truncated), or an object repeats a
-            key (the message names every repeated key and the lines where it appears).
+            key (the message names every repeated key and the lines where it appears), or
+            it is nested too deeply for Python's parser (the message gives the depth and
+            where it is reached).
         FileNotFoundError: the file does not exist (raised by the backend).
     """
     filename = str(filename)
@@ -126,6 +164,9 @@ def load_json(filename: str, backend_args: Optional[dict] = None) -> Any:
         raise JSONFileError(
             _decode_message(filename, text, err), filename, lineno=err.lineno,
             colno=err.colno) from None
+    except RecursionError:
+        msg, lineno, colno = _too_deep_message(filename, text)
+        raise JSONFileError(msg, filename, lineno=lineno, colno=colno) from None
     if duplicates:
         raise JSONFileError(
             _duplicate_message(filename, text, duplicates), filename, duplicate_keys=duplicates)

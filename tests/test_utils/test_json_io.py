@@ -73,3 +73,19 @@ def test_not_utf8(tmp_path):
 def test_missing_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_json(str(tmp_path / 'nope.json'))
+
+
+def test_too_deeply_nested_names_the_file(tmp_path):
+    # Python's parser recurses once per level: a RecursionError naming nothing before
+    depth = 100000
+    path = _write(tmp_path / 'deep_sub.json', '{"q.mp4":\n ' + '[' * depth + ']' * depth + '}')
+    with pytest.raises(JSONFileError) as err:
+        load_json(path)
+    msg = str(err.value)
+    assert msg.startswith(f'{path}: JSON nested too deeply: objects and lists are nested '
+                          f'{depth + 1} levels deep (the deepest at line 2, column '
+                          f'{depth + 1}), more than Python\'s JSON parser can read')
+    assert (err.value.filename, err.value.lineno, err.value.colno) == (path, 2, depth + 1)
+    # brackets inside strings do not nest; a file nested a few dozen levels is read
+    text = '{"[[[{{": ' + '{"k": ' * 50 + '"]]]"' + '}' * 50 + '}'
+    assert load_json(_write(tmp_path / 'ok.json', text))['[[[{{']['k']['k']

@@ -117,8 +117,8 @@ DEFAULTS = dict(
 
 
 def load_config(config: str):
-    from mmengine.config import Config
-    return Config.fromfile(config)
+    from mmstvg.utils import load_config as load_checked  # syntax errors, _base_ cycles
+    return load_checked(config)
 
 
 def extractor_settings(config: str, args=None) -> dict:

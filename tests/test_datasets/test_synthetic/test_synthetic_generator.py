@@ -185,3 +185,15 @@ def test_cli_is_idempotent(tmp_path):
         '64', '--workers', '1'
     ])['skipped']
     assert sorted(os.listdir(osp.join(out, 'videos'))) == ['train_00000.mp4', 'val_00000.mp4']
+
+
+def test_cli_refuses_an_out_dir_with_an_unreadable_annotation_file(tmp_path):
+    from mmstvg.utils.path_guard import OverwriteInputError
+    cli = _load_cli()
+    ann = tmp_path / ANN_FILES['train']
+    ann.parent.mkdir(parents=True)
+    ann.write_text('[' * 100000 + ']' * 100000)  # a RecursionError before
+    with pytest.raises(OverwriteInputError, match="e.g. '<unreadable>'"):
+        cli.check_out_dir(str(tmp_path))
+    ann.write_text(json.dumps({'train_00000.mp4': {}}))
+    cli.check_out_dir(str(tmp_path))

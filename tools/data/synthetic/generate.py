@@ -14,7 +14,6 @@ last); ``--force`` regenerates. Scene options of
 See ``mmstvg/datasets/synthetic/generator.py`` for the output layout and record fields.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import re
@@ -22,6 +21,7 @@ import re
 from mmengine.config import DictAction
 
 from mmstvg.datasets.synthetic import ANN_FILES, QUERY_FILE, generate_synthetic_stvg
+from mmstvg.utils.json_io import JSONFileError, load_json
 from mmstvg.utils.path_guard import OverwriteInputError
 
 _SYNTHETIC_NAME = re.compile(r'^(train|val|test)_\d{5}\.mp4$')
@@ -67,10 +67,9 @@ def check_out_dir(out_dir: str) -> None:
         path = osp.join(out_dir, rel)
         if not osp.isfile(path):
             continue
-        try:
-            with open(path) as f:
-                keys = list(json.load(f))
-        except (OSError, ValueError, TypeError):
+        try:  # an unreadable file (invalid, too deeply nested ...) is refused too
+            keys = list(load_json(path))
+        except (OSError, JSONFileError, TypeError):
             keys = ['<unreadable>']
         foreign = [k for k in keys if not _SYNTHETIC_NAME.match(str(k))]
         if foreign:
