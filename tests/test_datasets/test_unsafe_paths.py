@@ -133,7 +133,9 @@ def test_vidstg_vid_naming_a_box_file_outside_the_root(tmp_path):
     assert err.value.reason == 'unsafe_path'
     assert '../../elsewhere/x_0_120_d0' in str(err.value)  # the qids of the record
     ds = VidSTGDataset(ann, data_prefix=dict(vidor_anno=VIDOR), skip_invalid=True)
-    assert ds.skipped == {'unsafe_path': ['../../elsewhere/x_0_120_d0', '../../elsewhere/x_0_120_i0']}
+    assert ds.skipped == {
+        'unsafe_path': ['../../elsewhere/x_0_120_d0', '../../elsewhere/x_0_120_i0']
+    }
     assert len(ds) == 6
     # without box files the video path is built from `vid`: refused as well
     ds = VidSTGDataset(ann, load_boxes=False, skip_invalid=True)

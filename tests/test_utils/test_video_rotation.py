@@ -65,8 +65,9 @@ def test_probe_and_decode_are_upright(rotated):
     info = probe_video(path)
     assert info.rotation == rotation
     assert (info.height, info.width) == expected.shape[1:3]
-    assert (probe_video(path, decode=True).height,
-            probe_video(path, decode=True).width) == expected.shape[1:3]
+    assert (probe_video(path,
+                        decode=True).height, probe_video(path,
+                                                         decode=True).width) == expected.shape[1:3]
     frames = read_video(path)
     assert frames.shape == expected.shape
     np.testing.assert_allclose(frames.astype(int), expected.astype(int), atol=12)

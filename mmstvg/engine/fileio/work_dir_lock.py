@@ -12,9 +12,10 @@ The lock is held by the kernel for the process, not by the file: it is released 
 process ends, whatever the way (a crash or ``kill -9`` leave no stale lock to clean up; the
 file stays and is reused). A POSIX lock rather than ``flock``: it is not inherited by forked
 children, so DataLoader workers that outlive a killed trainer for a moment do not keep the
-work dir locked against its ``--resume``. In a distributed run only the process of global rank 0 takes it (torchrun's
-``RANK``, slurm's ``SLURM_PROCID``, Open MPI's ``OMPI_COMM_WORLD_RANK``); a second distributed
-run into the same folder fails on its rank 0, and the launcher stops its other ranks.
+work dir locked against its ``--resume``. In a distributed run only the process of global
+rank 0 takes it (torchrun's ``RANK``, slurm's ``SLURM_PROCID``, Open MPI's
+``OMPI_COMM_WORLD_RANK``); a second distributed run into the same folder fails on its rank 0,
+and the launcher stops its other ranks.
 POSIX locks work across machines on NFS and Lustre; on a file system without locks, or where
 ``fcntl`` does not exist (Windows), the training runs unlocked after a warning.
 """
@@ -100,8 +101,10 @@ def lock_work_dir(work_dir: str, rank: Optional[int] = None) -> Iterator[Optiona
         fcntl = None
     if rank != 0 or fcntl is None:
         if fcntl is None:
-            print(f'WARNING: cannot lock {work_dir} on this platform (no fcntl): make sure no '
-                  'other training writes into it', file=sys.stderr)
+            print(
+                f'WARNING: cannot lock {work_dir} on this platform (no fcntl): make sure no '
+                'other training writes into it',
+                file=sys.stderr)
         yield None
         return
     os.makedirs(work_dir, exist_ok=True)
@@ -133,8 +136,10 @@ def _try_lock(fcntl, fobj, work_dir: str, path: str) -> bool:
         return True
     except OSError as err:
         if err.errno not in (errno.EACCES, errno.EAGAIN):  # a file system without locks
-            print(f'WARNING: cannot lock {path} ({err}): make sure no other training writes '
-                  f'into {work_dir}', file=sys.stderr)
+            print(
+                f'WARNING: cannot lock {path} ({err}): make sure no other training writes '
+                f'into {work_dir}',
+                file=sys.stderr)
             return False
         holder = _read_holder(fobj)
     raise WorkDirLockedError(

@@ -19,10 +19,11 @@ with lock_work_dir(sys.argv[1]):
 
 
 def _hold(work_dir, seconds=60):
-    proc = subprocess.Popen([sys.executable, '-c', _HOLD, str(work_dir),
-                             str(seconds)],
-                            stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, '-c', _HOLD, str(work_dir),
+         str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True)
     assert proc.stdout.readline().strip() == 'locked'
     return proc
 
@@ -87,9 +88,8 @@ with lock_work_dir(sys.argv[1]):
 def test_forked_workers_do_not_keep_the_lock(tmp_path):
     """A trainer killed while its forked DataLoader workers still run: the work dir is free
     at once for its --resume (the lock is the process's, not inherited)."""
-    proc = subprocess.Popen([sys.executable, '-c', _FORK_AND_DIE, str(tmp_path)],
-                            stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, '-c', _FORK_AND_DIE, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == 'forked'
     proc.wait()
     with lock_work_dir(str(tmp_path), rank=0) as path:
