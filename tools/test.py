@@ -6,6 +6,7 @@ import os.path as osp
 from mmengine.config import ConfigDict, DictAction
 from mmengine.runner import Runner
 
+from mmstvg.engine import safe_checkpoint_loading
 from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
@@ -119,12 +120,13 @@ def main():
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmstvg.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    with explain_unsafe_checkpoint(cfg.load_from):
+    # checkpoints read through mmengine: errors name the file (safe_checkpoint_loading)
+    with safe_checkpoint_loading(), explain_unsafe_checkpoint(cfg.load_from):
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            from mmstvg.registry import RUNNERS
+            runner = RUNNERS.build(cfg)
         runner.test()
 
 

@@ -7,7 +7,7 @@ import torch
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mmstvg.engine import find_resumable_checkpoint, lock_work_dir
+from mmstvg.engine import find_resumable_checkpoint, lock_work_dir, safe_checkpoint_loading
 from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.dist import setup_cpu_distributed
@@ -126,15 +126,16 @@ def main():
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     # one training per work dir (rank 0 holds the lock until the end; see lock_work_dir)
-    with lock_work_dir(cfg.work_dir):
+    # checkpoints read through mmengine: errors name the file (safe_checkpoint_loading)
+    with lock_work_dir(cfg.work_dir), safe_checkpoint_loading(), \
+            explain_unsafe_checkpoint(cfg.load_from):
         setup_cpu_distributed(cfg, args.launcher)
         if 'runner_type' not in cfg:
             runner = Runner.from_cfg(cfg)
         else:
             from mmstvg.registry import RUNNERS
             runner = RUNNERS.build(cfg)
-        with explain_unsafe_checkpoint(cfg.load_from):
-            runner.train()
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -16,6 +16,8 @@ rate too, where ``frame / fps`` is not).
 """
 import copy
 import os.path as osp
+import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -23,12 +25,12 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.runner import load_state_dict
 
 from mmstvg.evaluation.functional import densify_tube
 from mmstvg.registry import MODELS
 from mmstvg.utils import load_config, register_all_modules
-from mmstvg.utils.checkpoint_safety import check_state_dict_coverage
+from mmstvg.utils.checkpoint_safety import check_state_dict_coverage, safe_torch_load
 from mmstvg.utils.video_io import VideoInfo, probe_video
 
 
@@ -125,16 +127,28 @@ def init_grounder(config: Union[str, Config],
         model_cfg.pop('init_cfg', None)  # the checkpoint replaces any pretrained init
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')  # what load_checkpoint does,
-        check_state_dict_coverage(  # with the coverage checked
+        # what mmengine's load_checkpoint does, with the safe loader and the coverage checked
+        ckpt = safe_torch_load(checkpoint, map_location='cpu')
+        check_state_dict_coverage(
             model,
             ckpt,
             checkpoint,
             allow_partial=allow_partial_load or bool(cfg.get('allow_partial_load')))
-        _load_checkpoint_to_model(model, ckpt)
+        load_state_dict(model, _model_state_dict(ckpt), strict=False)
     model.cfg = cfg
     model.test_pipeline = Compose(_test_pipeline_cfg(cfg))
     return model.to(device).eval()
+
+
+def _model_state_dict(checkpoint: dict) -> OrderedDict:
+    """The state dict of a loaded checkpoint, DDP's ``module.`` prefixes removed and its
+    ``_metadata`` (module versions, read by ``_load_from_state_dict``) kept, as mmengine's
+    ``load_checkpoint`` prepares it."""
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    metadata = getattr(state_dict, '_metadata', OrderedDict())
+    out = OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
+    out._metadata = metadata
+    return out
 
 
 def _test_pipeline_cfg(cfg: Config) -> list:

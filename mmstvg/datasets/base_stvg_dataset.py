@@ -306,10 +306,19 @@ class BaseSTVGDataset(BaseDataset):
             raise EmptyDatasetError(
                 f'{type(self).__name__}: no valid query left in {self.ann_file}: {why}',
                 self.ann_file, self.skipped, self.skipped_details)
-        # the evaluator reads the dataset's metainfo: it reports and counts these queries
-        self._metainfo['skipped_queries'] = {r: list(q) for r, q in self.skipped.items()}
-        self._metainfo['ann_file'] = self.ann_file
         return data_list
+
+    @property
+    def metainfo(self) -> dict:
+        """mmengine's metainfo plus ``ann_file`` and ``skipped_queries`` (qids per reason):
+        the evaluator reads them to report and count the queries skipped on load."""
+        meta = super().metainfo
+        meta.update(
+            ann_file=self.ann_file, skipped_queries={
+                r: list(q)
+                for r, q in self.skipped.items()
+            })
+        return meta
 
     def load_annotation_json(self) -> Any:
         """The parsed ``self.ann_file``, read with :func:`mmstvg.utils.load_json`.
@@ -358,12 +367,6 @@ class BaseSTVGDataset(BaseDataset):
             logger.info(f'{name}: clipped {self.num_clipped_boxes} GT boxes of '
                         f'{self.num_queries_with_clipped_boxes} queries of {self.ann_file} to '
                         'the frame (partially outside it).')
-
-    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
-        """mmengine's serialisation, which fails on an empty list (every query skipped)."""
-        if not self.data_list:
-            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
-        return super()._serialize_data()
 
     # ------------------------------------------------------------------ validation
     def check_data_info(self, info: dict) -> dict:

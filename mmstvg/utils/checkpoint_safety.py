@@ -129,8 +129,8 @@ def safe_torch_load(path: str, map_location=None):
 def explain_unsafe_checkpoint(path: Optional[str]):
     """Re-raise a safe-loader refusal inside the block as :class:`UnsafeCheckpointError`.
 
-    Loads through mmengine already raise it (mmstvg registers :func:`safe_torch_load` as
-    mmengine's local checkpoint loader); this covers direct ``torch.load`` calls.
+    Loads through mmengine inside :func:`mmstvg.engine.safe_checkpoint_loading` already raise
+    it; this covers direct ``torch.load`` calls.
     """
     try:
         yield

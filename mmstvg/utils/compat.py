@@ -19,9 +19,68 @@
    ``torch.serialization.add_safe_globals``; we never fall back to ``weights_only=False``.
    Upstream: open-mmlab/mmengine issue #1655 (and PR #1650, which would pass
    weights_only=False: we deliberately do not).
+
+The rest are not breakages but the few places where mmstvg needs something mmengine 0.10.7
+offers only privately. They live here, each with a test in ``tests/test_utils/test_compat.py``
+that fails loudly when mmengine changes, so that an upgrade cannot break them silently:
+
+4. :data:`MMENGINE_RUNNER_CFG_KEYS`: the top-level config keys mmengine's ``Runner`` reads
+   besides its ``__init__`` arguments (``cfg.get('model_wrapper_cfg')`` ... in
+   ``Runner.from_cfg`` / ``wrap_model``). The config check needs the full set of keys the
+   runner reads; the test re-derives this list from mmengine's source.
+5. :func:`package_config_path`: the file of a ``_base_`` that names another package's config
+   (``'mmdet::_base_/default_runtime.py'``), through mmengine's private
+   ``Config._get_cfg_path`` (mmengine resolves such bases with it and has no public twin).
+6. :func:`local_checkpoint_loader`: mmengine's loader of local checkpoint files
+   (``CheckpointLoader`` scheme ``''``) replaced for the duration of a block and restored
+   after, through its private ``CheckpointLoader._schemes`` table (``register_scheme`` is
+   public, but it cannot restore the previous loader).
 """
 import sys
 import types
+from contextlib import contextmanager
+from typing import Callable, Iterator, Tuple
+
+#: Shim 4: top-level config keys that mmengine 0.10.7's ``Runner`` reads outside its
+#: ``__init__`` signature (re-derived from its source by tests/test_utils/test_compat.py).
+MMENGINE_RUNNER_CFG_KEYS = frozenset({
+    'activation_checkpointing', 'compile', 'efficient_conv_bn_eval', 'find_unused_parameters',
+    'model_wrapper_cfg', 'sync_bn'
+})
+
+
+def package_config_path(base: str, config_file: str) -> Tuple[str, str]:
+    """Shim 5: the file of a ``'<package>::<path>'`` base named in ``config_file``.
+
+    Returns:
+        tuple[str, str]: ``(path, scope)`` as mmengine resolves the base.
+
+    Raises:
+        ModuleNotFoundError / FileNotFoundError: the package or config is not installed.
+    """
+    from mmengine.config import Config
+    return Config._get_cfg_path(base, config_file)
+
+
+@contextmanager
+def local_checkpoint_loader(loader: Callable) -> Iterator[None]:
+    """Shim 6: ``loader`` reads local checkpoint files for mmengine inside the block.
+
+    Args:
+        loader (callable): ``loader(filename, map_location)`` -> the loaded checkpoint.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    schemes = CheckpointLoader._schemes
+    previous = schemes.get('')
+    schemes[''] = loader
+    try:
+        yield
+    finally:
+        if previous is None:
+            schemes.pop('', None)
+        else:
+            schemes[''] = previous
+
 
 _APPLIED = False
 

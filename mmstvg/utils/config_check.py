@@ -14,8 +14,10 @@
    ``CheckpointHook``, the averaged model for ``EMAHook``); where that is unknown, anything is
    accepted.
 2. Top-level keys. mmengine's ``Runner`` reads a fixed set of top-level keys
-   (:func:`runner_keys`: found in the runner class's source, so a custom ``runner_type`` is
-   covered); mmstvg adds ``allow_partial_load``. Every other top-level key is a *variable* of
+   (:func:`runner_keys`: the arguments of the runner class's ``__init__``, so a custom
+   ``runner_type`` is covered, plus the few keys ``Runner.from_cfg`` reads besides them,
+   :data:`mmstvg.utils.compat.MMENGINE_RUNNER_CFG_KEYS`, and a custom runner's ``cfg_keys``);
+   mmstvg adds ``allow_partial_load``. Every other top-level key is a *variable* of
    the config files (``data_root``, ``train_pipeline``, ``num_frames`` ...): its value was
    used when the files were loaded and nothing reads it afterwards. Hence:
 
@@ -52,6 +54,8 @@ import typing
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from mmengine.config import Config
+
+from mmstvg.utils.compat import package_config_path
 
 
 class ConfigError(ValueError):
@@ -94,8 +98,6 @@ class CircularBaseError(ConfigFileError):
 MMSTVG_KEYS = ('allow_partial_load', )
 #: top-level keys handled by mmengine outside the runner (Config) or set by the tools
 CONFIG_KEYS = ('custom_imports', 'runner_type', 'launcher')
-# `cfg.get('key'` / `cfg['key']` / `self.cfg.get('key'` in a runner's source
-_CFG_READ = re.compile(r'''(?<![\w.])(?:self\.)?cfg(?:\.get\(|\[)\s*['"](\w+)['"]''')
 _BASE_REF = re.compile(r'\b_base_\.(\w+)')
 
 
@@ -128,16 +130,16 @@ def runner_keys(cfg: Config) -> Set[str]:
 
 @functools.lru_cache(maxsize=None)
 def _keys_read_by(runner_cls: type) -> frozenset:
-    keys = set(MMSTVG_KEYS) | set(CONFIG_KEYS)
+    """The arguments of the runner's ``__init__`` (along its MRO), the keys mmengine's
+    ``Runner`` reads besides them (:data:`mmstvg.utils.compat.MMENGINE_RUNNER_CFG_KEYS`),
+    a custom runner's own ``cfg_keys`` (a class attribute it may declare), and the keys of
+    mmstvg and of mmengine's Config."""
+    from mmstvg.utils.compat import MMENGINE_RUNNER_CFG_KEYS
+    keys = set(MMSTVG_KEYS) | set(CONFIG_KEYS) | set(MMENGINE_RUNNER_CFG_KEYS)
+    keys |= set(getattr(runner_cls, 'cfg_keys', ()))
     for klass in runner_cls.__mro__:
-        if klass is object:
-            continue
-        try:
-            keys |= set(_CFG_READ.findall(inspect.getsource(klass)))
-        except (OSError, TypeError):
-            pass
         init = klass.__dict__.get('__init__')
-        if init is not None:
+        if klass is not object and init is not None:
             keys |= set(list(inspect.signature(init).parameters)[1:])
     keys.discard('cfg')
     return frozenset(keys)
@@ -227,7 +229,7 @@ def _config_files(filename: str, strict: bool = False) -> List[str]:
         for base in _base_entries(tree):
             if '::' in base:  # a config of another package (mim), as mmengine
                 try:
-                    base, _ = Config._get_cfg_path(base, path)
+                    base, _ = package_config_path(base, path)
                 except Exception:  # noqa: BLE001  (not installed: mmengine says so)
                     continue
             visit(

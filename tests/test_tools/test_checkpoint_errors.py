@@ -16,6 +16,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmstvg.apis import init_grounder
+from mmstvg.engine import safe_checkpoint_loading
 from mmstvg.utils import register_all_modules
 from mmstvg.utils.checkpoint_safety import CorruptCheckpointError, IncompleteCheckpointError
 from .conftest import SYNTH_CFG, tiny_synth_cfg
@@ -55,14 +56,15 @@ def test_incomplete_and_corrupt_checkpoints_are_refused(trained, tmp_path):
         error = CorruptCheckpointError if name in ('zero_bytes', 'truncated',
                                                    'random_bytes') else \
             IncompleteCheckpointError
-        # tools/test.py, init_grounder, load_from, --resume PATH
-        with pytest.raises(error, match=path):
+        # tools/test.py, init_grounder, load_from, --resume PATH (the tools run their Runner
+        # inside safe_checkpoint_loading)
+        with pytest.raises(error, match=path), safe_checkpoint_loading():
             _runner(cfg_file, str(tmp_path / name / 'test'), load_from=path).test()
         with pytest.raises(error, match=path):
             init_grounder(cfg_file, path)
-        with pytest.raises(error, match=path):
+        with pytest.raises(error, match=path), safe_checkpoint_loading():
             _runner(cfg_file, str(tmp_path / name / 'ft'), load_from=path).train()
-        with pytest.raises(error, match=path):
+        with pytest.raises(error, match=path), safe_checkpoint_loading():
             _runner(cfg_file, str(tmp_path / name / 'resume'), load_from=path, resume=True).train()
         assert not osp.exists(tmp_path / name / 'ft' / 'epoch_1.pth')
     # the good one loads everywhere; a partial load on purpose is allowed

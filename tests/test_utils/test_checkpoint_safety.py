@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
-import mmstvg.engine  # noqa: F401  (registers the local checkpoint loader)
+from mmstvg.engine import safe_checkpoint_loading
 from mmstvg.engine.fileio import find_resumable_checkpoint
 from mmstvg.utils.checkpoint_safety import (CheckpointError, CorruptCheckpointError,
                                             IncompleteCheckpointError, UnsafeCheckpointError,
@@ -48,7 +48,7 @@ def _assert_clean(message):
 def test_corrupt_files_name_the_file(tmp_path):
     for name, path in _corrupt_files(tmp_path).items():
         for load in (safe_torch_load, _load_checkpoint):  # direct, and through mmengine
-            with pytest.raises(CorruptCheckpointError) as info:
+            with pytest.raises(CorruptCheckpointError) as info, safe_checkpoint_loading():
                 load(str(path), map_location='cpu')
             msg = str(info.value)
             assert str(path) in msg and 'bytes' in msg, (name, msg)
@@ -57,7 +57,7 @@ def test_corrupt_files_name_the_file(tmp_path):
 
 def test_refused_file_is_reported_without_torchs_advice(tmp_path):
     path = _training_ckpt(tmp_path / 'ns.pth', cfg=argparse.Namespace(lr=1))
-    with pytest.raises(UnsafeCheckpointError) as info:
+    with pytest.raises(UnsafeCheckpointError) as info, safe_checkpoint_loading():
         _load_checkpoint(str(path), map_location='cpu')
     msg = str(info.value)
     assert str(path) in msg and 'argparse.Namespace' in msg

@@ -47,3 +47,54 @@ def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
     assert loaded['meta']['np_scalar'] == 1.5
     assert loaded['meta']['np_array'].tolist() == [0, 1, 2]
     assert loaded['message_hub']['log_scalars']['train/loss'].current() == 0.5
+
+
+def test_runner_cfg_keys_are_what_mmengine_reads():
+    """Shim 4: the keys mmengine's Runner reads from the config besides its __init__
+    arguments, re-derived from its source. Fails when an mmengine upgrade reads others:
+    then update MMENGINE_RUNNER_CFG_KEYS."""
+    import inspect
+    import re
+
+    from mmengine.runner import Runner
+
+    from mmstvg.utils.compat import MMENGINE_RUNNER_CFG_KEYS
+    reads = set(
+        re.findall(r'''(?<![\w.])(?:self\.)?cfg(?:\.get\(|\[)\s*['"](\w+)['"]''',
+                   inspect.getsource(Runner)))
+    init = set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'}
+    assert reads - init == set(MMENGINE_RUNNER_CFG_KEYS)
+
+
+def test_package_config_path_resolves_an_mmdet_base():
+    """Shim 5: mmengine's private Config._get_cfg_path still resolves `mmdet::` bases."""
+    import os.path as osp
+
+    from mmstvg.utils.compat import package_config_path
+    path, scope = package_config_path('mmdet::_base_/default_runtime.py', __file__)
+    assert scope == 'mmdet' and osp.isfile(path)
+    assert path.replace('\\', '/').endswith('_base_/default_runtime.py')
+
+
+def test_local_checkpoint_loader_is_scoped(tmp_path):
+    """Shim 6: mmstvg's loader reads local checkpoints inside the block only; importing
+    mmstvg leaves mmengine's own loader in place (no global side effect)."""
+    from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+
+    from mmstvg.engine import safe_checkpoint_loading
+    from mmstvg.utils.checkpoint_safety import CorruptCheckpointError
+    code = ('import mmstvg, mmstvg.engine; '
+            'from mmengine.runner.checkpoint import CheckpointLoader, load_from_local; '
+            'assert CheckpointLoader._get_checkpoint_loader("x.pth") is load_from_local')
+    subprocess.run([sys.executable, '-c', code], check=True)
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    before = CheckpointLoader._get_checkpoint_loader(str(empty))
+    with safe_checkpoint_loading():
+        try:
+            _load_checkpoint(str(empty), map_location='cpu')
+        except CorruptCheckpointError as e:
+            assert str(empty) in str(e)
+        else:
+            raise AssertionError('an empty checkpoint must be refused')
+    assert CheckpointLoader._get_checkpoint_loader(str(empty)) is before

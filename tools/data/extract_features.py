@@ -147,6 +147,7 @@ def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
     from mmengine.runner import load_checkpoint
 
     import mmstvg  # noqa: F401  (compat shims for mmaction2)
+    from mmstvg.engine import safe_checkpoint_loading
     from mmstvg.registry import MODELS
     from mmstvg.utils import register_all_modules
     register_all_modules()
@@ -161,14 +162,15 @@ def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
     if not backbone_cfg['type'].startswith(('mmaction.', 'mmstvg.', 'mmdet.')):
         backbone_cfg['type'] = 'mmaction.' + backbone_cfg['type']
     model = MODELS.build(backbone_cfg)
-    if checkpoint:
-        load_checkpoint(
-            model,
-            checkpoint,
-            map_location='cpu',
-            revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')])
-    elif hasattr(model, 'init_weights'):
-        model.init_weights()
+    with safe_checkpoint_loading():  # errors name the checkpoint file
+        if checkpoint:
+            load_checkpoint(
+                model,
+                checkpoint,
+                map_location='cpu',
+                revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')])
+        elif hasattr(model, 'init_weights'):
+            model.init_weights()
     model.eval()  # mmaction's ResNet3d.train() does not return the module
     return model
 
