@@ -19,7 +19,7 @@ One module per concern; import from the package (``from mmstvg.utils.video_io im
   transforms (``STVGPyAVDecode``, ``STVGDecordDecode``) call.
 - :mod:`.tolerance`: the one place where the tolerance between a video and its annotation is
   decided (frames clamped past the end, frame count, frame rate, frame size):
-  :func:`check_frame_coverage`,
+  :func:`clamp_frame_indices`, :func:`check_frame_coverage`,
   :func:`check_video_against_annotation`, :func:`video_annotation_check`,
   :class:`VideoMismatchError`. The decoders and ``tools/data/check_dataset.py`` both call it,
   so the data gate and the pipeline agree.
@@ -29,11 +29,11 @@ One module per concern; import from the package (``from mmstvg.utils.video_io im
 """
 from .decode import decode_frames, iter_frames, read_video
 from .probe import (VFR_RTOL, VideoInfo, VideoReadError, container_meta, first_frame_rotation,
-                    open_video, probe_video, timing_from_pts)
+                    is_decord_reader, open_video, probe_video, timing_from_pts)
 from .rotation import display_rotation, frame_to_rgb, to_display
 from .tolerance import (DEFAULT_MAX_CLAMP, FPS_RTOL, VideoMismatchError, check_frame_coverage,
-                        check_video_against_annotation, clamp_tolerance, raise_on_mismatch,
-                        video_annotation_check)
+                        check_video_against_annotation, clamp_frame_indices, clamp_tolerance,
+                        raise_on_mismatch, video_annotation_check)
 from .writers import (GIF_SUFFIX, IMAGE_SUFFIXES, VIDEO_SUFFIXES, WRITE_TIME_BASE, OutputFile,
                       VideoWriter, gif_durations_ms, output_kind, output_timing, write_gif,
                       write_video)
@@ -45,6 +45,7 @@ __all__ = [
     'VideoReadError',
     'container_meta',
     'first_frame_rotation',
+    'is_decord_reader',
     'open_video',
     'probe_video',
     'timing_from_pts',
@@ -62,6 +63,7 @@ __all__ = [
     'VideoMismatchError',
     'check_frame_coverage',
     'check_video_against_annotation',
+    'clamp_frame_indices',
     'clamp_tolerance',
     'raise_on_mismatch',
     'video_annotation_check',

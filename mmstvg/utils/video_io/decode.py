@@ -19,9 +19,9 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .probe import VideoReadError, _import_av, open_video
+from .probe import VideoReadError, _import_av, is_decord_reader, open_video
 from .rotation import frame_to_rgb
-from .tolerance import DEFAULT_MAX_CLAMP, check_frame_coverage
+from .tolerance import DEFAULT_MAX_CLAMP, clamp_frame_indices
 
 
 def _decode_wanted(container, wanted: Sequence[int]):
@@ -116,11 +116,6 @@ def read_video(video, frame_inds: Optional[Sequence[int]] = None) -> np.ndarray:
     return np.stack(frames)
 
 
-def _is_decord_reader(video) -> bool:
-    return type(video).__module__.startswith('decord') or (hasattr(video, 'get_batch')
-                                                           and hasattr(video, 'get_avg_fps'))
-
-
 def decode_frames(video,
                   frame_inds: Sequence[int],
                   out_of_range: str = 'clamp',
@@ -159,10 +154,15 @@ def decode_frames(video,
     inds = np.asarray(frame_inds, dtype=np.int64).reshape(-1)
     if inds.size == 0 or inds.min() < 0:
         raise IndexError(f'invalid frame indices for {name}: {inds.tolist()[:8]}')
-    if backend == 'decord' or _is_decord_reader(video):
-        return _decode_decord(video, inds, out_of_range, max_clamp, name)
-    if backend != 'pyav':
+    if backend not in ('pyav', 'decord'):
         raise ValueError(f"backend must be 'pyav' or 'decord', got {backend!r}")
+    if backend == 'decord' or is_decord_reader(video):
+        return _decode_decord(video, inds, out_of_range, max_clamp, name)
+    return _decode_pyav(video, inds, out_of_range, max_clamp, multi_thread, name)
+
+
+def _decode_pyav(video, inds: np.ndarray, out_of_range: str, max_clamp: Optional[int],
+                 multi_thread: bool, name: str) -> Tuple[List[np.ndarray], int]:
     av = _import_av()
     wanted = np.unique(inds)
     decoded: Dict[int, np.ndarray] = {}
@@ -181,11 +181,8 @@ def decode_frames(video,
         if last_frame is None:
             raise VideoReadError(f'no decodable frame in {name}')
         available = last_idx + 1
-        reason = check_frame_coverage(int(wanted[-1]) + 1, available, out_of_range, max_clamp)
-        if reason is not None:
-            raise IndexError(f'{name}: {reason}')
+        inds = clamp_frame_indices(inds, available, out_of_range, max_clamp, name)
         decoded.setdefault(last_idx, frame_to_rgb(last_frame))
-        inds = np.minimum(inds, last_idx)
     return _in_order(decoded, inds), available
 
 
@@ -205,10 +202,7 @@ def _decode_decord(video, inds: np.ndarray, out_of_range: str, max_clamp: Option
             raise FileNotFoundError(f'video file {video} does not exist')
         video = decord.VideoReader(str(video))
     total = len(video)
-    reason = check_frame_coverage(int(inds.max()) + 1, total, out_of_range, max_clamp)
-    if reason is not None:
-        raise IndexError(f'{name}: {reason}')
-    inds = np.minimum(inds, total - 1)
+    inds = clamp_frame_indices(inds, total, out_of_range, max_clamp, name)
     wanted = np.unique(inds)
     batch = video.get_batch(wanted.tolist()).asnumpy()  # decord applies the display rotation
     return _in_order({int(i): img for i, img in zip(wanted, batch)}, inds), total

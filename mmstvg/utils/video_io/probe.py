@@ -2,8 +2,9 @@
 
 :func:`probe_video` returns a :class:`VideoInfo`. Timestamps come from the demuxed packets
 (fast: nothing is decoded) or, with ``decode=True``, from the decoded frames (the count is then
-the number of decodable frames). :func:`container_meta` is what a container's header says
-(what the decode transforms compare with the annotation before decoding).
+the number of decodable frames). :func:`container_meta` is the frame count and rate of an
+opened video without decoding it (a PyAV container's header, or a ``decord.VideoReader``'s
+length and rate): what the decode transforms compare with the annotation before decoding.
 """
 import os.path as osp
 from contextlib import contextmanager
@@ -130,10 +131,23 @@ def _stream_rate(stream) -> Optional[float]:
     return float(rate) if rate else None
 
 
+def is_decord_reader(video) -> bool:
+    """Whether ``video`` is a ``decord.VideoReader`` (mmaction2's ``DecordInit``)."""
+    return type(video).__module__.startswith('decord') or (hasattr(video, 'get_batch')
+                                                           and hasattr(video, 'get_avg_fps'))
+
+
 def container_meta(container) -> dict:
-    """``num_frames`` and ``fps`` of an open PyAV container's first video stream, from its
-    header alone (no decoding): ``num_frames`` is None when the container does not record
-    it (mkv, webm), ``fps`` None when no rate is known."""
+    """``num_frames`` and ``fps`` of an opened video, without decoding it: what the decode
+    transforms compare with the annotation before decoding.
+
+    For an open PyAV container (mmaction2's ``PyAVInit``), its first video stream's header:
+    ``num_frames`` is None when the container does not record it (mkv, webm), ``fps`` None
+    when no rate is known. For a ``decord.VideoReader`` (mmaction2's ``DecordInit``), its
+    length and average rate (decord indexes the frames when it opens the file).
+    """
+    if is_decord_reader(container):
+        return dict(num_frames=len(container), fps=float(container.get_avg_fps()))
     stream = container.streams.video[0]
     rate = stream.average_rate or stream.guessed_rate
     return dict(num_frames=int(stream.frames or 0) or None, fps=float(rate) if rate else None)

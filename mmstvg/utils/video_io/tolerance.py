@@ -8,6 +8,8 @@ size agree with what its annotation says (:func:`check_video_against_annotation`
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 #: Frames past the last decodable one that the decoders serve with the last frame
 #: (``out_of_range='clamp'``): annotated frame counts often exceed the decodable frames of a
 #: file by one or two. A video shorter than that is truncated (an error).
@@ -61,6 +63,35 @@ def check_frame_coverage(needed: int,
         return None
     return (f'frame {needed - 1} requested but the video has {available} decodable frames '
             f'(truncated video; out_of_range={out_of_range!r}, max_clamp={max_clamp})')
+
+
+def clamp_frame_indices(inds: np.ndarray,
+                        available: int,
+                        out_of_range: str = 'clamp',
+                        max_clamp: Optional[int] = DEFAULT_MAX_CLAMP,
+                        filename: str = '<video>') -> np.ndarray:
+    """Frame indices with those past the last of ``available`` decodable frames mapped to
+    the last one, as far as the policy allows (:func:`check_frame_coverage`): what every
+    decoder serves for ``inds``.
+
+    Args:
+        inds (np.ndarray): frame indices (>= 0).
+        available (int): decodable frames of the video.
+        out_of_range, max_clamp: the decoders' policy (see ``STVGPyAVDecode``).
+        filename (str): named in the error.
+
+    Returns:
+        np.ndarray: ``inds``, each at most ``available - 1``.
+
+    Raises:
+        IndexError: the video does not serve ``inds`` (truncated, or ``'error'`` and an
+        index past the end), naming ``filename``.
+    """
+    inds = np.asarray(inds, dtype=np.int64)
+    reason = check_frame_coverage(int(inds.max()) + 1, available, out_of_range, max_clamp)
+    if reason is not None:
+        raise IndexError(f'{filename}: {reason}')
+    return np.minimum(inds, available - 1)
 
 
 def check_video_against_annotation(video: Dict[str, Optional[float]],
