@@ -146,7 +146,7 @@ def test_sphinx_builds_without_warnings(tmp_path):
 def _text_files():
     """Every doc, config, metafile and Python source of the package and the tools."""
     patterns = ('docs/**/*.md', 'configs/**/*.md', 'configs/**/*.yml', 'configs/**/*.py',
-                'mmstvg/**/*.py', 'tools/**/*.py', '*.md', '*.yml')
+                'mmstvg/**/*.py', 'tools/**/*.py', '.dev_scripts/**/*.py', '*.md', '*.yml')
     for pattern in patterns:
         yield from sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
 
@@ -155,7 +155,7 @@ def test_no_reference_outside_the_repository():
     """Code, configs, docs and tests point to the repository's own docs (``docs/``, the method
     READMEs), never to files beside the checkout (a ``shared/`` folder one level up)."""
     outside = re.compile(r'(\.\.|/work)/shared/')
-    extra = ('tests/**/*.py', '.dev_scripts/**/*')
+    extra = ('tests/**/*.py', '.dev_scripts/**/*.sh', '.dev_scripts/**/*.txt')
     found = []
     for path in list(_text_files()) + sorted(
             p for pattern in extra

@@ -1,10 +1,10 @@
 """GPU verification kit: one command proves the fused kernels and the models on a CUDA machine
 and writes one JSON and one Markdown report (``docs/benchmarks.md``, "GPU verification kit").
 
-    # on the lent GPU machine (tools/gpu_check/run.sh installs the carried wheels first)
-    bash tools/gpu_check/run.sh
+    # on the lent GPU machine (.dev_scripts/gpu_check/run.sh installs the carried wheels first)
+    bash .dev_scripts/gpu_check/run.sh
     # CPU dry run: every stage at tiny sizes, Triton's interpreter, the same report (CI)
-    python tools/gpu_check/gpu_check.py --cpu --out work_dirs/gpu_check_cpu
+    python .dev_scripts/gpu_check/gpu_check.py --cpu --out work_dirs/gpu_check_cpu
 
 Stages (``stages.py``), each in its own process with its own time limit; a stage that runs out
 of time keeps the units it finished and lists the rest as skipped, with the reason:
@@ -365,7 +365,7 @@ def render_markdown(report: dict, summary_only: bool = False) -> str:
     """The report in Markdown; ``summary_only``: the header, targets, stages and mmcv (what
     the console shows last)."""
     env = report['environment']
-    out = ['# GPU verification report (tools/gpu_check)', '']
+    out = ['# GPU verification report (.dev_scripts/gpu_check)', '']
     if report['dry_run']:
         out += [
             '**CPU dry run** (Triton interpreter, tiny sizes): checks that every stage runs; '
