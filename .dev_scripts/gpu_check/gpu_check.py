@@ -493,6 +493,12 @@ def _model_settings(s: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------- main
+def _skipped_stage(reason: str) -> dict:
+    """The report entry of a stage that did not run."""
+    return dict(
+        status='skipped', reason=reason, results=[], skipped=[], errors=[], budget_s=0, wall_s=0)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument(
@@ -554,26 +560,11 @@ def main(argv=None) -> dict:
             ok = mmcv.wait(t_start + budget - 30)
             left = t_start + budget - time.time()
             if not ok:
-                stages[name] = dict(
-                    status='skipped',
-                    reason=f'mmcv.ops unavailable '
-                    f'({mmcv.info.get("status")})',
-                    results=[],
-                    skipped=[],
-                    errors=[],
-                    budget_s=0,
-                    wall_s=0)
+                stages[name] = _skipped_stage(f'mmcv.ops unavailable ({mmcv.info.get("status")})')
                 continue
         limit = min(BUDGETS[name][1 if args.cpu else 0], left)
         if limit < 10:
-            stages[name] = dict(
-                status='skipped',
-                reason='kit time budget exhausted',
-                results=[],
-                skipped=[],
-                errors=[],
-                budget_s=0,
-                wall_s=0)
+            stages[name] = _skipped_stage('kit time budget exhausted')
             continue
         building = mmcv.running()
         stages[name] = run_stage_process(name, out, limit, args.cpu, log)
