@@ -146,9 +146,24 @@ def test_sphinx_builds_without_warnings(tmp_path):
 def _text_files():
     """Every doc, config, metafile and Python source of the package and the tools."""
     patterns = ('docs/**/*.md', 'configs/**/*.md', 'configs/**/*.yml', 'configs/**/*.py',
-                'mmstvg/**/*.py', 'tools/**/*.py', '*.md', '*.yml')
+                'mmstvg/**/*.py', 'tools/**/*.py', '.dev_scripts/**/*.py', '*.md', '*.yml')
     for pattern in patterns:
         yield from sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
+
+
+def test_no_reference_outside_the_repository():
+    """Code, configs, docs and tests point to the repository's own docs (``docs/``, the method
+    READMEs), never to files beside the checkout (a ``shared/`` folder one level up)."""
+    outside = re.compile(r'(\.\.|/work)/shared/')
+    extra = ('tests/**/*.py', '.dev_scripts/**/*.sh', '.dev_scripts/**/*.txt')
+    found = []
+    for path in list(_text_files()) + sorted(
+            p for pattern in extra
+            for p in glob.glob(osp.join(REPO, pattern), recursive=True) if osp.isfile(p)):
+        for n, line in enumerate(open(path, encoding='utf-8'), 1):
+            if outside.search(line):
+                found.append(f'{osp.relpath(path, REPO)}:{n}: {line.strip()}')
+    assert not found, '\n'.join(found)
 
 
 def test_gkcmn_sc_and_pc_are_the_serial_and_parallel_connections():

@@ -24,7 +24,7 @@ autotuned (``triton.autotune``) over a few tile shapes, keyed on the sequence le
 head dim (the dtype is part of Triton's key); configs larger than the problem are pruned
 before timing. Triton's interpreter gets only the first config of each list (no timing on
 CPU). ``MMSTVG_AUTOTUNE=0`` (read at import) launches every kernel with the fixed size
-heuristic of :func:`_blocks` instead; ``tools/gpu_check`` times both.
+heuristic of :func:`_blocks` instead; ``.dev_scripts/gpu_check`` times both.
 """
 import os
 from typing import List, Optional, Tuple

@@ -1,6 +1,6 @@
 """The data element that travels from the pipeline through the model to the metric.
 
-Conventions (``../shared/design/DATA_FORMATS.md``): frame indices are 0-based indices of the
+Conventions (``docs/data_formats.md``): frame indices are 0-based indices of the
 ORIGINAL video; spans are half-open ``[start, end)``; boxes outside the model are absolute
 ``xyxy`` pixels of the original video.
 

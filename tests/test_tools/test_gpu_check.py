@@ -1,7 +1,7 @@
-"""The GPU verification kit (tools/gpu_check) without a GPU: its CPU dry run writes the full
-report, the targets and the Markdown come out right on hand-made numbers, a stage that runs
-out of time keeps its finished units, the mmcv build command hides the GPU, and the carried
-wheel list is pinned consistently with requirements/mminstall.txt."""
+"""The GPU verification kit (.dev_scripts/gpu_check, a development harness) without a GPU: its
+CPU dry run writes the full report, the targets and the Markdown come out right on hand-made
+numbers, a stage that runs out of time keeps its finished units, the mmcv build command hides
+the GPU, and the carried wheel list is pinned consistently with requirements/mminstall.txt."""
 import json
 import os
 import os.path as osp
@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from mmstvg.testing import import_script
 from .conftest import REPO
 
-KIT = osp.join(REPO, 'tools', 'gpu_check')
+KIT = osp.join(REPO, '.dev_scripts', 'gpu_check')
 gpu_check = import_script(osp.join(KIT, 'gpu_check.py'))
 stages = import_script(osp.join(KIT, 'stages.py'))
 

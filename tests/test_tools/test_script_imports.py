@@ -16,7 +16,7 @@ SYS_PATH_EDIT = re.compile(r'sys\.path\.(insert|append|extend)\(|sys\.path\s*(\+
 
 def test_no_script_or_test_edits_sys_path():
     files = [
-        f for d in ('tools', 'demo', 'tests')
+        f for d in ('tools', 'demo', 'tests', '.dev_scripts')
         for f in glob.glob(osp.join(REPO, d, '**', '*.py'), recursive=True)
     ]
     assert len(files) > 50

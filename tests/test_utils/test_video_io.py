@@ -7,9 +7,9 @@ import pytest
 from mmstvg.testing import VFR_TIMESTAMPS, frame_index_of, write_test_video, write_vfr_video
 from mmstvg.utils.video_io import (VideoMismatchError, VideoReadError, VideoWriter,
                                    check_frame_coverage, check_video_against_annotation,
-                                   decode_frames, gif_durations_ms, iter_frames, output_kind,
-                                   probe_video, raise_on_mismatch, read_video, write_gif,
-                                   write_video)
+                                   clamp_frame_indices, container_meta, decode_frames,
+                                   gif_durations_ms, iter_frames, output_kind, probe_video,
+                                   raise_on_mismatch, read_video, write_gif, write_video)
 
 
 @pytest.mark.parametrize('suffix', ['.mp4', '.mkv', '.avi'])
@@ -109,6 +109,10 @@ def test_decode_frames_decord(tmp_path):
         assert imgs[0] is not imgs[1]
     with pytest.raises(IndexError, match='truncated'):
         decode_frames(path, [12], backend='decord')
+    reader = decord.VideoReader(path)
+    assert container_meta(reader) == dict(num_frames=10, fps=pytest.approx(reader.get_avg_fps()))
+    with pytest.raises(ValueError, match='backend'):
+        decode_frames(reader, [0], backend='opencv')
 
 
 def test_tolerance_between_video_and_annotation():
@@ -116,6 +120,11 @@ def test_tolerance_between_video_and_annotation():
     assert 'truncated' in check_frame_coverage(16, 13)
     assert check_frame_coverage(16, 15, out_of_range='error') is not None
     assert check_frame_coverage(16, 1, max_clamp=None) is None
+    np.testing.assert_array_equal(clamp_frame_indices(np.array([3, 15, 14]), 14), [3, 13, 13])
+    with pytest.raises(IndexError, match=r'x\.mp4: frame 16 requested.*truncated'):
+        clamp_frame_indices(np.array([16]), 14, filename='x.mp4')
+    with pytest.raises(IndexError, match='out_of_range'):
+        clamp_frame_indices(np.array([14]), 14, out_of_range='error')
     ann = dict(num_frames=100, fps=25., height=360, width=640)
     ok = dict(num_frames=98, fps=25.2, height=360, width=640)
     assert check_video_against_annotation(ok, ann) == []

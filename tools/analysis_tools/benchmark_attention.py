@@ -15,7 +15,8 @@ precision and a large device-to-device copy).
         --setting tiny --impls naive sdpa
 
 Imports torch and mmstvg.ops only, so it runs on a bare GPU machine with torch + triton.
-``parse_args`` / ``run`` / ``print_table`` are the library interface (``tools/gpu_check``).
+``parse_args`` / ``run`` / ``print_table`` are the library interface
+(``.dev_scripts/gpu_check``).
 Timing: median of ``--iters`` runs after ``--warmup`` runs, CUDA events on GPU
 (``time.perf_counter`` on CPU); inputs are random normal, rotated among 4 sets so repeated
 runs do not read a warm cache.

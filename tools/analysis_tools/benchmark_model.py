@@ -20,7 +20,7 @@ config's sizes.
 
 Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
 ``parse_args`` / ``build_model`` / ``run`` / ``print_table`` are the library interface
-(``tools/gpu_check``).
+(``.dev_scripts/gpu_check``).
 """
 import argparse
 import copy

@@ -1,6 +1,6 @@
 """Box IoU of ``xyxy`` boxes in absolute pixels (pure numpy).
 
-Conventions (``../shared/design/DATA_FORMATS.md``): a box ``[x1, y1, x2, y2]`` covers the
+Conventions (``docs/data_formats.md``): a box ``[x1, y1, x2, y2]`` covers the
 continuous region ``x1 <= x < x2``, ``y1 <= y < y2``; its area is ``(x2 - x1) * (y2 - y1)``
 with NO ``+ 1`` pixel term (as the HC-STVG challenge's ``eval_hcvg.py`` and TubeDETR's
 ``np_box_iou``). Degenerate boxes (``x2 <= x1`` or ``y2 <= y1``) have zero area; the IoU of

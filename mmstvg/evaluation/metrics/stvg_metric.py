@@ -2,7 +2,7 @@
 
 The formulas live in :mod:`mmstvg.evaluation.functional.stvg_protocols` (pure numpy, shared
 with ``tools/analysis_tools/eval_submission.py``, so a dumped submission re-scored by that
-tool gives the numbers this metric reports). Protocols (``../shared/design/DATA_FORMATS.md``):
+tool gives the numbers this metric reports). Protocols (``docs/evaluation_protocols.md``):
 
 - ``'sampled'``: TubeDETR's protocol (frames selected at ``eval_fps`` and capped at
   ``video_max_len``; with ``tubedetr_clip=True`` over TubeDETR's clip, i.e. the query's clip

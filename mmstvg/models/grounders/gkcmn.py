@@ -1,5 +1,6 @@
 """GKCMN (Xiong, Liu, Zhou, "Gaussian Kernel-based Cross Modal Network for Spatio-Temporal
-Video Grounding", ICIP 2022; ``../shared/papers/gkcmn.md``) and its anchor-free baseline BM.
+Video Grounding", ICIP 2022; ``configs/gkcmn/README.md``: how the paper maps onto mmstvg, and
+its citation; § and Eq. numbers below are the paper's) and its anchor-free baseline BM.
 
     clip feature maps V (B, C, T, h, w): precomputed I3D maps (``LoadSTVGFeatures``) or a
         video encoder on the frames (§2.1)

@@ -1,5 +1,6 @@
 """STVGFormer (Lin et al., "STVGFormer: Spatio-Temporal Video Grounding with Static-Dynamic
-Cross-Modal Understanding", 2022; ``../shared/papers/stvgformer.md``).
+Cross-Modal Understanding", 2022; ``configs/stvgformer/README.md``: how the paper maps onto
+mmstvg, and its citation; § and Eq. numbers below are the paper's).
 
     frames --image_backbone (mmdet ResNet-101)--image_proj (FC, 1x1)--> per-frame visual tokens
     sentence --text_encoder (RoBERTa + FC)--> text tokens

@@ -86,6 +86,37 @@ def test_decord_decode(square_video):
                  dict(type='STVGDecordDecode')], square_video, [NUM_FRAMES + 2])
 
 
+def test_decord_decode_shares_the_policy_of_pyav(square_video):
+    """Both decoders go through video_io.decode_frames: same frames, same copies of a repeated
+    index, same errors naming the file."""
+    pytest.importorskip('decord')
+    inds = [5, 5, NUM_FRAMES + 1]
+    outs = [
+        _decode([dict(type=f'mmaction.{init}'), dict(type=decoder)], square_video, inds)
+        for init, decoder in (('PyAVInit', 'STVGPyAVDecode'), ('DecordInit', 'STVGDecordDecode'))
+    ]
+    for out in outs:
+        assert out['imgs'][0] is not out['imgs'][1]  # in-place Flip flips each once
+        assert out['total_frames'] == NUM_FRAMES and out['video_reader'] is None
+    for a, b in zip(*(out['imgs'] for out in outs)):
+        np.testing.assert_allclose(red_bbox(a), red_bbox(b), atol=1)
+    with pytest.raises(IndexError, match='square.mp4'):
+        _decode([
+            dict(type='mmaction.DecordInit'),
+            dict(type='STVGDecordDecode', out_of_range='error')
+        ], square_video, [1, NUM_FRAMES])
+
+
+def test_decord_efficient_mode_is_refused():
+    """mmaction's 'efficient' mode returns key frames, not the frames asked for."""
+    with pytest.raises(ValueError, match='key frame'):
+        TRANSFORMS.build(dict(type='STVGDecordDecode', mode='efficient'))
+    with pytest.raises(ValueError, match="'accurate'"):
+        TRANSFORMS.build(dict(type='STVGDecordDecode', mode='fast'))
+    decoder = TRANSFORMS.build(dict(type='STVGDecordDecode', mode='accurate'))
+    assert 'out_of_range' in repr(decoder) and decoder.mode == 'accurate'
+
+
 def test_missing_and_corrupt_video_raise(tmp_path):
     init = [dict(type='mmaction.PyAVInit'), dict(type='STVGPyAVDecode')]
     with pytest.raises(FileNotFoundError):
@@ -97,6 +128,8 @@ def test_missing_and_corrupt_video_raise(tmp_path):
 
 
 def test_repr():
-    assert 'out_of_range' in repr(TRANSFORMS.build(dict(type='STVGPyAVDecode')))
+    assert repr(TRANSFORMS.build(dict(type='STVGPyAVDecode'))) == (
+        "STVGPyAVDecode(multi_thread=False, max_clamp=2, out_of_range='clamp', "
+        'check_annotation=True)')
     with pytest.raises(ValueError):
         TRANSFORMS.build(dict(type='STVGPyAVDecode', out_of_range='wrap'))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU verification kit in one command, for a bare CUDA machine (docs/benchmarks.md,
-# "GPU verification kit"): install the wheels carried in .whl/ (tools/gpu_check/prepare_wheels.sh)
-# into a folder on PYTHONPATH, then run every stage and write report.json / report.md to
+# "GPU verification kit"): install the wheels carried in .whl/
+# (.dev_scripts/gpu_check/prepare_wheels.sh) into a folder on PYTHONPATH, then run every stage and write report.json / report.md to
 # $OUT (or work_dirs/gpu_check). Extra arguments go to gpu_check.py (e.g. --stages kernels).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -16,4 +16,4 @@ else
   echo "[run.sh] no .whl/ folder: the model stage needs mmengine/mmdet/mmaction2 installed"
 fi
 export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" GPU_CHECK_SITE="$SITE" PYTHONUNBUFFERED=1
-exec "$PY" tools/gpu_check/gpu_check.py --site "$SITE" "$@"
+exec "$PY" .dev_scripts/gpu_check/gpu_check.py --site "$SITE" "$@"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Fetch what tools/gpu_check needs on the lent GPU machine into .whl/ (git-ignored), for
-# CPython 3.12 manylinux x86_64, exactly the pins of tools/gpu_check/wheels.txt, --no-deps;
-# mmcv as its source archive (built there with CPU ops). Also packs this machine's Python 3.12
+# Fetch what .dev_scripts/gpu_check needs on the lent GPU machine into .whl/ (git-ignored),
+# for CPython 3.12 manylinux x86_64, exactly the pins of .dev_scripts/gpu_check/wheels.txt,
+# --no-deps; mmcv as its source archive (built there with CPU ops). Also packs this machine's Python 3.12
 # headers, if it has a Python 3.12, as a fallback for a GPU image without Python.h. Fails if
 # the working tree plus .whl/ would exceed the device tool's 64 MiB limit.
-#   bash tools/gpu_check/prepare_wheels.sh          # then: the `run` call in docs/benchmarks.md
+#   bash .dev_scripts/gpu_check/prepare_wheels.sh   # then: the `run` call in docs/benchmarks.md
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-LIST="${WHEELS_LIST:-tools/gpu_check/wheels.txt}"
+LIST="${WHEELS_LIST:-.dev_scripts/gpu_check/wheels.txt}"
 DEST="${WHEELS_DIR:-.whl}"
 PY="${PYTHON:-}"
 [ -n "$PY" ] || { [ -x .venv/bin/python ] && PY=.venv/bin/python || PY=python3; }

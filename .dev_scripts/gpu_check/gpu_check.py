@@ -1,10 +1,10 @@
 """GPU verification kit: one command proves the fused kernels and the models on a CUDA machine
 and writes one JSON and one Markdown report (``docs/benchmarks.md``, "GPU verification kit").
 
-    # on the lent GPU machine (tools/gpu_check/run.sh installs the carried wheels first)
-    bash tools/gpu_check/run.sh
+    # on the lent GPU machine (.dev_scripts/gpu_check/run.sh installs the carried wheels first)
+    bash .dev_scripts/gpu_check/run.sh
     # CPU dry run: every stage at tiny sizes, Triton's interpreter, the same report (CI)
-    python tools/gpu_check/gpu_check.py --cpu --out work_dirs/gpu_check_cpu
+    python .dev_scripts/gpu_check/gpu_check.py --cpu --out work_dirs/gpu_check_cpu
 
 Stages (``stages.py``), each in its own process with its own time limit; a stage that runs out
 of time keeps the units it finished and lists the rest as skipped, with the reason:
@@ -365,7 +365,7 @@ def render_markdown(report: dict, summary_only: bool = False) -> str:
     """The report in Markdown; ``summary_only``: the header, targets, stages and mmcv (what
     the console shows last)."""
     env = report['environment']
-    out = ['# GPU verification report (tools/gpu_check)', '']
+    out = ['# GPU verification report (.dev_scripts/gpu_check)', '']
     if report['dry_run']:
         out += [
             '**CPU dry run** (Triton interpreter, tiny sizes): checks that every stage runs; '
@@ -493,6 +493,12 @@ def _model_settings(s: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------- main
+def _skipped_stage(reason: str) -> dict:
+    """The report entry of a stage that did not run."""
+    return dict(
+        status='skipped', reason=reason, results=[], skipped=[], errors=[], budget_s=0, wall_s=0)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument(
@@ -554,26 +560,11 @@ def main(argv=None) -> dict:
             ok = mmcv.wait(t_start + budget - 30)
             left = t_start + budget - time.time()
             if not ok:
-                stages[name] = dict(
-                    status='skipped',
-                    reason=f'mmcv.ops unavailable '
-                    f'({mmcv.info.get("status")})',
-                    results=[],
-                    skipped=[],
-                    errors=[],
-                    budget_s=0,
-                    wall_s=0)
+                stages[name] = _skipped_stage(f'mmcv.ops unavailable ({mmcv.info.get("status")})')
                 continue
         limit = min(BUDGETS[name][1 if args.cpu else 0], left)
         if limit < 10:
-            stages[name] = dict(
-                status='skipped',
-                reason='kit time budget exhausted',
-                results=[],
-                skipped=[],
-                errors=[],
-                budget_s=0,
-                wall_s=0)
+            stages[name] = _skipped_stage('kit time budget exhausted')
             continue
         building = mmcv.running()
         stages[name] = run_stage_process(name, out, limit, args.cpu, log)

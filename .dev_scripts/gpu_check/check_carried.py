@@ -14,7 +14,7 @@ Any other import fails as it would there, so a missing wheel shows up as a faile
 the module named. Python and torch differ from the GPU machine's (3.12, torch 2.11): this
 checks which packages are needed, not their binaries.
 
-    python tools/gpu_check/check_carried.py            # stages env and model
+    python .dev_scripts/gpu_check/check_carried.py            # stages env and model
 """
 import argparse
 import importlib.metadata as md

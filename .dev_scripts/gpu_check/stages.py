@@ -1,4 +1,4 @@
-"""The stages of the GPU verification kit (``tools/gpu_check/gpu_check.py``).
+"""The stages of the GPU verification kit (``.dev_scripts/gpu_check/gpu_check.py``).
 
 Each stage runs in its own process (``gpu_check.py --run-stage NAME``), appends one unit of
 results at a time to a :class:`Recorder` (rewritten to disk after every unit, so a stage
