@@ -22,7 +22,14 @@ from mmengine.utils import mkdir_or_exist
 
 
 def load_log(path: str) -> Dict[str, List[tuple]]:
-    """``{key: [(step, value), ...]}`` of one ``scalars.json``."""
+    """``{key: [(step, value), ...]}`` of one ``scalars.json``.
+
+    Hand-written, not mmdet's / mmaction2's ``load_json_logs``: theirs lives in a tool script
+    (``.mim/tools/analysis_tools/analyze_logs.py``), not in an importable API, groups every
+    value by epoch (an iteration-based schedule, or a metric logged with its own step, loses
+    its x axis) and stops on a bad line with a bare ``JSONDecodeError``. Here training values
+    keep their iteration, metrics their own step, and a bad line names the file and line.
+    """
     if not osp.isfile(path):
         raise FileNotFoundError(f'log file {path} does not exist')
     curves = defaultdict(list)

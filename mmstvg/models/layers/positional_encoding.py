@@ -10,6 +10,7 @@
 import math
 
 import torch
+from mmdet.models.layers.transformer.utils import coordinate_to_encoding
 
 
 def sine_encoding_1d(positions: torch.Tensor,
@@ -17,7 +18,10 @@ def sine_encoding_1d(positions: torch.Tensor,
                      temperature: float = 10000.,
                      normalize: bool = False,
                      scale: float = 2 * math.pi) -> torch.Tensor:
-    """Sine encoding of 1-D positions.
+    """Sine encoding of 1-D positions: mmdet's ``coordinate_to_encoding`` (the DETR encoding
+    of box coordinates), applied to one coordinate. mmdet has no 1-D form: its function
+    takes (B, N, 2 | 4) coordinates and always scales them; here any leading shape and an
+    unscaled position (``normalize=False``) are allowed.
 
     Args:
         positions (Tensor): (..., N) float or int positions.
@@ -33,11 +37,11 @@ def sine_encoding_1d(positions: torch.Tensor,
         raise ValueError(f'sine_encoding_1d needs an even size, got {dims}')
     pos = positions.float()
     if normalize:
-        pos = pos / (pos.shape[-1] + 1e-6) * scale
-    dim_t = torch.arange(dims // 2, dtype=torch.float32, device=pos.device)
-    dim_t = temperature**(2 * dim_t / dims)
-    angles = pos[..., None] / dim_t
-    return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(-2)
+        pos = pos / (pos.shape[-1] + 1e-6)
+    flat = pos.reshape(1, -1, 1).expand(1, pos.numel(), 2)  # (1, M, 2): x = y = position
+    enc = coordinate_to_encoding(
+        flat, num_feats=dims, temperature=temperature, scale=scale if normalize else 1.)
+    return enc[0, :, dims:].reshape(*pos.shape, dims)  # the x half
 
 
 def safe_key_padding_mask(mask: torch.Tensor) -> torch.Tensor:
