@@ -49,7 +49,7 @@ model = dict(
         layer_cfg=dict(type='STCMTLayer', num_heads=8, feedforward_channels=2048, dropout=0.1)),
     interaction=dict(
         type='SDIB', num_heads=8, dropout=0.1, static_to_dynamic=True, dynamic_to_static=True),
-    bbox_head=dict(
+    spatial_head=dict(
         type='QueryBoxHead',
         in_channels=embed_dims,
         hidden_dims=embed_dims,

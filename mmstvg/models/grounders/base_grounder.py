@@ -52,6 +52,10 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
 
     #: keys of ``test_cfg``
     TEST_CFG_KEYS = ('use_gt_span', )
+    #: Earlier names of the heads -> their names now (issue 23: every grounder names its heads
+    #: ``spatial_head`` and ``temporal_head``). A checkpoint saved with an earlier name loads
+    #: (:meth:`_load_from_state_dict`).
+    LEGACY_HEAD_NAMES = {'bbox_head': 'spatial_head', 'span_head': 'temporal_head'}
 
     def __init__(self,
                  data_preprocessor: Optional[dict] = None,
@@ -64,6 +68,32 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             raise ValueError(f'unknown test_cfg key(s) {unknown} of {type(self).__name__}; '
                              f'known: {list(self.TEST_CFG_KEYS)}')
         self.test_cfg = test_cfg
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Load a checkpoint whose heads carry an earlier name (:attr:`LEGACY_HEAD_NAMES`).
+
+        As mmdet's ``SingleStageDetector`` loads ``rpn_head`` weights as ``bbox_head``: the
+        keys ``<old>.*`` are renamed ``<new>.*`` (in the loader's copy of the state dict) when
+        the grounder has a ``<new>`` module and no ``<old>`` one, and the state dict has no
+        ``<new>.*`` key. Both torch's ``load_state_dict`` and mmengine's ``load_checkpoint``
+        (``init_cfg=dict(type='Pretrained')``, ``--resume``, ``load_from``) call this first
+        for the grounder, then for its children, which then find their keys. (The renamed
+        heads load without their saved ``_version`` metadata, as from a checkpoint saved
+        without it; only version-dependent layers such as BatchNorm read it, and no head has
+        one.)
+        """
+        for old, new in self.LEGACY_HEAD_NAMES.items():
+            if old in self._modules or new not in self._modules:
+                continue
+            old_prefix, new_prefix = f'{prefix}{old}.', f'{prefix}{new}.'
+            old_keys = [k for k in state_dict if k.startswith(old_prefix)]
+            if not old_keys or any(k.startswith(new_prefix) for k in state_dict):
+                continue
+            for key in old_keys:
+                state_dict[new_prefix + key[len(old_prefix):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     @property
     def use_gt_span(self) -> bool:

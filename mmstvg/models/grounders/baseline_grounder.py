@@ -29,9 +29,9 @@ class BaselineGrounder(BaseGrounder):
         text_encoder (dict): text encoder config (``HFTextEncoder``).
         neck (dict): spatial fusion config (``TextGuidedPooling``).
         temporal_neck (dict): temporal mixing config (``TemporalConvNeck``).
-        bbox_head (dict): box head config (``TubeBoxHead``; any spatial head that reads
+        spatial_head (dict): box head config (``TubeBoxHead``; any spatial head that reads
             ``queries`` or ``seq``).
-        span_head (dict): in-span head config (``SpanScoreHead``; any temporal head that
+        temporal_head (dict): in-span head config (``SpanScoreHead``; any temporal head that
             reads ``seq``). Both heads get ``queries`` = ``seq`` = the per-frame target
             features (B, N, C), ``ref_centers`` (the neck's soft-argmax) and ``frame_mask``;
             there are no fused feature maps.
@@ -50,8 +50,8 @@ class BaselineGrounder(BaseGrounder):
                  text_encoder: dict,
                  neck: dict,
                  temporal_neck: dict,
-                 bbox_head: dict,
-                 span_head: dict,
+                 spatial_head: dict,
+                 temporal_head: dict,
                  loss_attn: Optional[dict] = None,
                  frame_chunk: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -62,8 +62,8 @@ class BaselineGrounder(BaseGrounder):
         self.text_encoder = MODELS.build(text_encoder)
         self.neck = MODELS.build(neck)
         self.temporal_neck = MODELS.build(temporal_neck)
-        self.bbox_head = MODELS.build(bbox_head)
-        self.span_head = MODELS.build(span_head)
+        self.spatial_head = MODELS.build(spatial_head)
+        self.temporal_head = MODELS.build(temporal_head)
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         self.frame_chunk = frame_chunk
 
@@ -101,13 +101,15 @@ class BaselineGrounder(BaseGrounder):
             ref_centers=spatial['centers'],
             frame_mask=frame_mask)
         return dict(
-            spatial=self.bbox_head(feats), temporal=self.span_head(feats), attn=spatial['attn'])
+            spatial=self.spatial_head(feats),
+            temporal=self.temporal_head(feats),
+            attn=spatial['attn'])
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
         out = self._forward(inputs, data_samples)
         targets = self.get_targets(data_samples, inputs['frame_mask'])
-        losses = self.bbox_head.loss_by_feat(out['spatial'], targets)
-        losses.update(self.span_head.loss_by_feat(out['temporal'], targets))
+        losses = self.spatial_head.loss_by_feat(out['spatial'], targets)
+        losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
         if self.loss_attn is not None:
             in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
             losses['loss_attn'] = self.loss_attn(out['attn'][in_span], gt_boxes[in_span])
@@ -115,6 +117,6 @@ class BaselineGrounder(BaseGrounder):
 
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
         out = self._forward(inputs, data_samples)
-        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
-        spans = self.span_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
+        boxes, _ = self.spatial_head.predict_by_feat(out['spatial'])
+        spans = self.temporal_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
         return self.predict_tubes(data_samples, boxes, spans)

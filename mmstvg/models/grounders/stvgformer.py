@@ -42,7 +42,7 @@ class STVGFormer(BaseGrounder):
         text_encoder (dict): ``HFTextEncoder`` config, projecting to ``d``.
         static_branch (dict): ``StaticBranch`` config.
         dynamic_branch (dict): ``STCMT`` config (its ``in_channels`` = clip feature channels).
-        bbox_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
+        spatial_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
             branch's object queries) or any spatial head, such as GKCMN's
             ``GaussianHeatmapHead``, which reads the last dynamic feature maps
             (``docs/advanced_guides/swap_components.md``; ``aux_loss`` / ``box_reference``
@@ -92,7 +92,7 @@ class STVGFormer(BaseGrounder):
                  text_encoder: dict,
                  static_branch: dict,
                  dynamic_branch: dict,
-                 bbox_head: dict,
+                 spatial_head: dict,
                  temporal_head: dict,
                  video_backbone: Optional[dict] = None,
                  interaction: Optional[dict] = dict(type='SDIB'),
@@ -126,7 +126,7 @@ class STVGFormer(BaseGrounder):
             self.interactions = nn.ModuleList(
                 MODELS.build(dict(interaction, embed_dims=d))
                 for _ in range(self.static_branch.num_layers))
-        self.bbox_head = MODELS.build(bbox_head)
+        self.spatial_head = MODELS.build(spatial_head)
         self.temporal_head = MODELS.build(temporal_head)
         self.frame_chunk = frame_chunk
         self.pass_batch = max(1, int(pass_batch))
@@ -134,10 +134,10 @@ class STVGFormer(BaseGrounder):
         if box_reference not in (None, 'attention'):
             raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
         self.box_reference = box_reference
-        if self.bbox_head.in_key != 'queries' and (aux_loss or box_reference):
+        if self.spatial_head.in_key != 'queries' and (aux_loss or box_reference):
             raise ValueError('aux_loss and box_reference act on the object queries: they need '
                              'a spatial head that reads them (in_key="queries"), not one on '
-                             f'{self.bbox_head.in_key!r}')
+                             f'{self.spatial_head.in_key!r}')
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         if attn_impl is not None:
             set_attn_impl(self, attn_impl)
@@ -275,12 +275,12 @@ class STVGFormer(BaseGrounder):
             maps=dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3),
             seq=STCMTLayer.spatial_mean(dyn, dyn_mask),
             frame_mask=frame_mask)
-        out = dict(feats=feats, spatial=self.bbox_head(feats))
+        out = dict(feats=feats, spatial=self.spatial_head(feats))
         if self.loss_attn is not None and (self.training or for_loss):
             out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
         if self.aux_loss and (self.training or for_loss):
             out['aux_spatial'] = [
-                self.bbox_head(
+                self.spatial_head(
                     dict(
                         feats,
                         queries=self.static_branch.decoder_norm(q).view(b, t, -1),
@@ -293,9 +293,9 @@ class STVGFormer(BaseGrounder):
         """Eqs. 4-6 (weights in the heads' loss configs)."""
         out = self._forward(inputs, data_samples, for_loss=True)
         targets = self.get_targets(data_samples, inputs['frame_mask'])
-        losses = dict(self.bbox_head.loss_by_feat(out['spatial'], targets))
+        losses = dict(self.spatial_head.loss_by_feat(out['spatial'], targets))
         for i, aux in enumerate(out.get('aux_spatial', [])):
-            aux_losses = self.bbox_head.loss_by_feat(aux, targets)
+            aux_losses = self.spatial_head.loss_by_feat(aux, targets)
             losses.update({f'd{i}.{k}': v for k, v in aux_losses.items()})
         if self.loss_attn is not None:
             in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
@@ -365,7 +365,7 @@ class STVGFormer(BaseGrounder):
                 num_passes: int = 1) -> SampleList:
         """Decode the heads' outputs (``num_passes`` consecutive rows per sample) into the
         samples' ``pred_tube``."""
-        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
+        boxes, _ = self.spatial_head.predict_by_feat(out['spatial'])
         spans = self.temporal_head.predict_by_feat(out['temporal'], frame_mask, num_passes)
         return self.predict_tubes(samples, boxes, spans, num_passes)
 
