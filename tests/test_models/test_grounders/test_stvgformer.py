@@ -192,11 +192,12 @@ def test_aux_decoder_losses():
         for key in ('loss_bbox', 'loss_giou', 'loss_static_aux'):
             assert f'd{i}.{key}' in losses and torch.isfinite(losses[f'd{i}.{key}'])
     assert 'd2.loss_bbox' not in losses
+    # the earlier layers' queries ride along in the features; only the loss decodes them
     model.eval()
     with torch.no_grad():
-        assert 'aux_spatial' not in model(inputs, samples, mode='tensor')
-    model.train()
-    assert len(model(inputs, samples, mode='tensor')['aux_spatial']) == 2
+        out = model(inputs, samples, mode='tensor')
+    assert set(out) == {'feats', 'spatial', 'temporal'}
+    assert len(out['feats']['dec_queries']) == len(out['feats']['attn_maps']) == 3
 
 
 def test_attention_centroid_by_hand():
