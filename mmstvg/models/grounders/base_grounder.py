@@ -364,6 +364,9 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                     num_frames: int, num_passes: int) -> Dict[str, Any]:
         """Run all passes of one sample, ``test_cfg['pass_batch']`` at a time.
 
+        :meth:`extract_feat` gets the sample once per pass of the chunk as its data samples
+        (their metainfo, e.g. ``frame_inds``, describes all the passes' frames together).
+
         Returns:
             dict: ``spatial`` and ``temporal``, the heads' outputs for the (P, T) passes
             (concatenated along the batch), and ``frame_mask`` (P, T).
