@@ -33,8 +33,8 @@ model = dict(
         text_channels=embed_dims,
         embed_dims=embed_dims,
         dilations=(1, 2, 4)),
-    bbox_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
-    span_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
+    spatial_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
+    temporal_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     frame_chunk=None)
 
 default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))

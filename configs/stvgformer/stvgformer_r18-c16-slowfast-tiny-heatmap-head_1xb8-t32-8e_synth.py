@@ -3,7 +3,7 @@
 # reads the dynamic branch's last feature maps; everything else is the synthetic STVGFormer.
 _base_ = ['./stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py']
 model = dict(
-    bbox_head=dict(
+    spatial_head=dict(
         _delete_=True,
         type='GaussianHeatmapHead',
         in_channels={{_base_.embed_dims}},

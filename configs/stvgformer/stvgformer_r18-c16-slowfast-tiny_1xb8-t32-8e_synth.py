@@ -103,7 +103,7 @@ model = dict(
         num_layers=num_layers,
         layer_cfg=dict(num_heads=4, feedforward_channels=2 * embed_dims, dropout=0.0)),
     interaction=dict(num_heads=4, dropout=0.0),
-    bbox_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
+    spatial_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     temporal_head=dict(
         in_channels=embed_dims,
         map_channels=embed_dims,

@@ -91,10 +91,10 @@ def get_tiny_baseline_cfg(text_encoder: dict = None, embed_dims: int = 32) -> di
             'temporal_neck.in_channels': embed_dims,
             'temporal_neck.text_channels': embed_dims,
             'temporal_neck.embed_dims': embed_dims,
-            'bbox_head.in_channels': embed_dims,
-            'bbox_head.hidden_dims': embed_dims,
-            'span_head.in_channels': embed_dims,
-            'span_head.hidden_dims': embed_dims
+            'spatial_head.in_channels': embed_dims,
+            'spatial_head.hidden_dims': embed_dims,
+            'temporal_head.in_channels': embed_dims,
+            'temporal_head.hidden_dims': embed_dims
         })
 
 
@@ -205,11 +205,11 @@ def get_tiny_stvgformer_cfg(embed_dims: int = 32,
                 aux_hidden_dims=embed_dims,
                 kernel_size=3)
         })
-    bbox_head = cfg['bbox_head']  # a query head or a feature-map head
-    bbox_head['in_channels'] = embed_dims
+    spatial_head = cfg['spatial_head']  # a query head or a feature-map head
+    spatial_head['in_channels'] = embed_dims
     for key, dims in (('hidden_dims', embed_dims), ('feat_channels', embed_dims // 2)):
-        if key in bbox_head:
-            bbox_head[key] = dims
+        if key in spatial_head:
+            spatial_head[key] = dims
     return cfg
 
 

@@ -32,11 +32,11 @@ def test_init_grounder(synth, tmp_path):
     root, cfg = synth
     model = init_grounder(cfg)
     assert not model.training and callable(model.test_pipeline)
-    model.cfg.model.span_head.score_thr = 0.9  # the model keeps its own copy
-    assert cfg.model.span_head.score_thr == 0.5
+    model.cfg.model.temporal_head.score_thr = 0.9  # the model keeps its own copy
+    assert cfg.model.temporal_head.score_thr == 0.5
     # cfg_options are merged before building
-    model = init_grounder(cfg, cfg_options={'model.span_head.score_thr': 0.7})
-    assert model.span_head.score_thr == 0.7
+    model = init_grounder(cfg, cfg_options={'model.temporal_head.score_thr': 0.7})
+    assert model.temporal_head.score_thr == 0.7
     # a checkpoint's weights replace the initial ones
     torch.manual_seed(1)
     other = MODELS.build(cfg.model)

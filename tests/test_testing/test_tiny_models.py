@@ -56,9 +56,9 @@ def test_tiny_models_are_the_configs_models(builder, config):
 
 
 def test_get_model_cfg_overrides_and_missing_config():
-    cfg = get_model_cfg(STVGFORMER_CONFIG, {'bbox_head.hidden_dims': 8, 'interaction': None})
-    assert cfg['bbox_head']['hidden_dims'] == 8 and cfg['interaction'] is None
-    assert cfg['bbox_head']['loss_bbox'] == get_model_cfg(
-        STVGFORMER_CONFIG)['bbox_head']['loss_bbox']
+    cfg = get_model_cfg(STVGFORMER_CONFIG, {'spatial_head.hidden_dims': 8, 'interaction': None})
+    assert cfg['spatial_head']['hidden_dims'] == 8 and cfg['interaction'] is None
+    assert cfg['spatial_head']['loss_bbox'] == get_model_cfg(
+        STVGFORMER_CONFIG)['spatial_head']['loss_bbox']
     with pytest.raises(FileNotFoundError, match='no_such.py'):
         get_model_cfg('stvgformer/no_such.py')

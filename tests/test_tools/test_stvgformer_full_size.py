@@ -69,7 +69,7 @@ def test_full_size_training_step(tiny_synth_root, tmp_path, CFG):
         k: v
         for k, v in state.items()
         if k.split('.')[0] in ('image_backbone', 'image_proj', 'static_branch', 'text_encoder',
-                               'bbox_head')
+                               'spatial_head')
     }
     mdetr = str(tmp_path / 'mdetr_r101_roberta_mmstvg.pth')
     torch.save(dict(state_dict=static), mdetr)

@@ -28,13 +28,13 @@ model = dict(
         text_channels=embed_dims,
         embed_dims=embed_dims,
         dilations=(1, 2, 4, 8)),
-    bbox_head=dict(
+    spatial_head=dict(
         type='TubeBoxHead',
         in_channels=embed_dims,
         hidden_dims=embed_dims,
         loss_bbox=dict(type='mmdet.L1Loss', loss_weight=5.0),
         loss_giou=dict(type='mmdet.GIoULoss', loss_weight=2.0)),
-    span_head=dict(
+    temporal_head=dict(
         type='SpanScoreHead',
         in_channels=embed_dims,
         hidden_dims=embed_dims,

@@ -49,7 +49,7 @@ model = dict(
         layer_cfg=dict(type='STCMTLayer', num_heads=8, feedforward_channels=2048, dropout=0.1)),
     interaction=dict(
         type='SDIB', num_heads=8, dropout=0.1, static_to_dynamic=True, dynamic_to_static=True),
-    bbox_head=dict(
+    spatial_head=dict(
         type='QueryBoxHead',
         in_channels=embed_dims,
         hidden_dims=embed_dims,
@@ -73,7 +73,7 @@ model = dict(
                      loss_weight=5.0),  # lambda_4
         loss_aux=dict(type='TemporalAttentiveLoss', loss_weight=1.0)),  # lambda_5
     frame_chunk=96,
-    pass_batch=2,
+    test_cfg=dict(pass_batch=2),  # passes of a long video run together (multi-pass test)
     # MDETR's auxiliary decoding losses (the static head on every decoder layer): on by
     # default in MDETR (ashkamath/mdetr main.py: `--no_aux_loss` disables them); the paper
     # follows "the practice in MDETR" for training.

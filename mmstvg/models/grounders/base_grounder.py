@@ -1,4 +1,6 @@
-"""Base class of every mmstvg grounder (the assembled model, like mmdet's ``BaseDetector``).
+"""Base class of every mmstvg grounder (the assembled model, like mmdet's ``BaseDetector``),
+and the template every grounder with a spatial and a temporal head follows (as mmaction2's
+``BaseRecognizer`` and mmdet's ``SingleStageDetector``).
 
 A grounder maps a batch of (video, sentence) pairs to tubes. ``forward`` dispatches on
 ``mode`` as every mmengine model does:
@@ -6,7 +8,24 @@ A grounder maps a batch of (video, sentence) pairs to tubes. ``forward`` dispatc
 - ``'loss'``: ``dict`` of losses;
 - ``'predict'``: list of :class:`~mmstvg.structures.STVGDataSample` with ``pred_tube`` in
   ORIGINAL frame indices and ORIGINAL pixels (see ``docs/data_flow.md``);
-- ``'tensor'``: raw head outputs.
+- ``'tensor'``: the features and the raw head outputs.
+
+A model implements only its feature extraction, :meth:`BaseGrounder.extract_feat`: inputs ->
+the dict of features both heads read (the contract of
+``mmstvg/models/heads/base_grounding_head.py``: ``maps``, ``seq``, ``queries``,
+``ref_centers``, ``frame_mask``, and whatever else the model's heads or its extra losses need,
+such as attention maps or per-layer queries). It builds its heads with
+:meth:`BaseGrounder.build_heads` (``spatial_head``: one box per frame; ``temporal_head``: one
+span per sample), and ``BaseGrounder`` does the rest, once for every model:
+
+- ``loss``: :meth:`~BaseGrounder.get_targets`, both heads' ``loss``, and the model's own
+  terms (:meth:`~BaseGrounder.extra_losses`, e.g. auxiliary decodings, attention
+  supervision);
+- ``predict``: one forward per batch, or, for samples of several passes (``num_passes`` in
+  the metainfo, ``SampleSTVGFrames(multi_pass=True)``), the passes of each sample run
+  ``test_cfg['pass_batch']`` at a time (:meth:`~BaseGrounder._run_passes`); then the heads'
+  decoding and :meth:`~BaseGrounder.predict_tubes`;
+- ``_forward`` (``'tensor'``): the features and both heads' outputs.
 
 The mapping from the pipeline's pixel space back to the original video (resize, crop, flip)
 and from sampled frame positions back to original frame indices lives here, once
@@ -23,9 +42,12 @@ Test-time options (``test_cfg`` of every grounder, as mmdet's detectors take one
   it (the metric interpolates between them). The temporal head still runs; its span and
   score are dropped. It needs the GT tube at test time (``LoadTubeTargets`` in the test
   pipeline, an annotated split).
+- ``pass_batch`` (int, default 4): multi-pass inference runs at most this many passes of a
+  sample through the network together (as mmaction2's ``max_testing_views``); it bounds
+  memory and changes nothing else.
 """
-from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from abc import ABCMeta
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -34,24 +56,40 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
+from mmstvg.registry import MODELS
 from mmstvg.structures import STVGDataSample, positions_to_span
+from ..heads import BaseSpatialHead, BaseTemporalHead
 
 SampleList = List[STVGDataSample]
 
 
 class BaseGrounder(BaseModel, metaclass=ABCMeta):
-    """Base grounder.
+    """Base grounder (see the module docstring).
+
+    A subclass builds its feature extractor, then its heads (:meth:`build_heads`), and
+    implements :meth:`extract_feat`; :meth:`extra_losses` if it trains more than the heads'
+    losses. A grounder without heads (``TrivialGrounder``) overrides ``loss``, ``predict``
+    and ``_forward`` instead.
 
     Args:
         data_preprocessor (dict, optional): Config of the data preprocessor
             (``STVGDataPreprocessor``).
         init_cfg (dict or list[dict], optional): Initialisation config.
-        test_cfg (dict, optional): test-time options (module docstring): ``use_gt_span``.
-            Defaults to None (none set).
+        test_cfg (dict, optional): test-time options (module docstring): ``use_gt_span``,
+            ``pass_batch``. Defaults to None (none set).
     """
 
     #: keys of ``test_cfg``
-    TEST_CFG_KEYS = ('use_gt_span', )
+    TEST_CFG_KEYS = ('use_gt_span', 'pass_batch')
+    #: Earlier names of the heads -> their names now (issue 23: every grounder names its heads
+    #: ``spatial_head`` and ``temporal_head``). A checkpoint saved with an earlier name loads
+    #: (:meth:`_load_from_state_dict`).
+    LEGACY_HEAD_NAMES = {'bbox_head': 'spatial_head', 'span_head': 'temporal_head'}
+    #: Inputs with one entry per sampled frame, (B, N, ...): multi-pass inference splits them
+    #: into the passes; every other input (``text``, a dict of (B, ...) tensors, or a (B, ...)
+    #: tensor) is per sample and repeated for every pass. A model reading another per-frame
+    #: input adds its key.
+    FRAME_INPUT_KEYS = ('imgs', 'features', 'frame_mask')
 
     def __init__(self,
                  data_preprocessor: Optional[dict] = None,
@@ -63,12 +101,76 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         if unknown:
             raise ValueError(f'unknown test_cfg key(s) {unknown} of {type(self).__name__}; '
                              f'known: {list(self.TEST_CFG_KEYS)}')
+        pass_batch = test_cfg.get('pass_batch', 4)
+        if isinstance(pass_batch, bool) or not isinstance(pass_batch, int) or pass_batch < 1:
+            raise ValueError(f'test_cfg.pass_batch must be a positive int, got {pass_batch!r}')
         self.test_cfg = test_cfg
+
+    def build_heads(self, spatial_head: dict, temporal_head: dict) -> None:
+        """Build the two heads, ``self.spatial_head`` (a ``BaseSpatialHead``: one box per
+        frame) and ``self.temporal_head`` (a ``BaseTemporalHead``: one span per sample).
+
+        Called by a subclass's ``__init__`` once its feature extractor is built (as mmdet's
+        detectors build backbone, neck, then head; the order of the parameters in the state
+        dict, in a seeded initialisation and in the optimiser's state follows it).
+        """
+        if type(self).extract_feat is BaseGrounder.extract_feat:
+            raise TypeError(f'{type(self).__name__} builds heads but implements no '
+                            '`extract_feat` (the features its heads read)')
+        self.spatial_head = MODELS.build(spatial_head)
+        self.temporal_head = MODELS.build(temporal_head)
+        for name, base in (('spatial_head', BaseSpatialHead), ('temporal_head', BaseTemporalHead)):
+            head = getattr(self, name)
+            if not isinstance(head, base):
+                raise TypeError(f'{type(self).__name__}.{name} must be a {base.__name__}, got '
+                                f'{type(head).__name__}')
+
+    @property
+    def with_heads(self) -> bool:
+        """Whether the grounder has built its heads (:meth:`build_heads`)."""
+        return 'spatial_head' in self._modules and 'temporal_head' in self._modules
+
+    def _check_heads(self) -> None:
+        if not self.with_heads:
+            raise NotImplementedError(
+                f'{type(self).__name__} has no heads: call `self.build_heads(spatial_head, '
+                'temporal_head)` in its __init__, or override loss / predict / _forward')
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Load a checkpoint whose heads carry an earlier name (:attr:`LEGACY_HEAD_NAMES`).
+
+        As mmdet's ``SingleStageDetector`` loads ``rpn_head`` weights as ``bbox_head``: the
+        keys ``<old>.*`` are renamed ``<new>.*`` (in the loader's copy of the state dict) when
+        the grounder has a ``<new>`` module and no ``<old>`` one, and the state dict has no
+        ``<new>.*`` key. Both torch's ``load_state_dict`` and mmengine's ``load_checkpoint``
+        (``init_cfg=dict(type='Pretrained')``, ``--resume``, ``load_from``) call this first
+        for the grounder, then for its children, which then find their keys. (The renamed
+        heads load without their saved ``_version`` metadata, as from a checkpoint saved
+        without it; only version-dependent layers such as BatchNorm read it, and no head has
+        one.)
+        """
+        for old, new in self.LEGACY_HEAD_NAMES.items():
+            if old in self._modules or new not in self._modules:
+                continue
+            old_prefix, new_prefix = f'{prefix}{old}.', f'{prefix}{new}.'
+            old_keys = [k for k in state_dict if k.startswith(old_prefix)]
+            if not old_keys or any(k.startswith(new_prefix) for k in state_dict):
+                continue
+            for key in old_keys:
+                state_dict[new_prefix + key[len(old_prefix):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     @property
     def use_gt_span(self) -> bool:
         """Whether the predicted span is replaced by the GT span (``test_cfg``)."""
         return bool(self.test_cfg.get('use_gt_span', False))
+
+    @property
+    def pass_batch(self) -> int:
+        """Passes of a sample run together at multi-pass inference (``test_cfg``)."""
+        return int(self.test_cfg.get('pass_batch', 4))
 
     def forward(self,
                 inputs: Dict[str, torch.Tensor],
@@ -109,17 +211,188 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 'resume from it with a lower learning rate, gradient clipping or fp32.')
         return loss, log_vars
 
-    @abstractmethod
-    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
-        """Compute losses from a batch of inputs and data samples."""
+    # ----------------------------------------------------------------- template
+    def extract_feat(self,
+                     inputs: Dict[str, Any],
+                     data_samples: Optional[SampleList] = None) -> Dict[str, Any]:
+        """The features both heads read, from a batch of inputs (what a model implements).
 
-    @abstractmethod
-    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
-        """Predict tubes; fills ``pred_tube`` of every data sample and returns them."""
+        Args:
+            inputs (dict): the data preprocessor's batch: ``frame_mask`` (B, N) bool,
+                ``text`` = dict(input_ids (B, L), attention_mask (B, L)), and ``imgs``
+                (B, N, 3, H, W) and / or ``features`` (B, N, ...).
+            data_samples (list, optional): the samples (their metainfo: image shapes, ...).
 
-    @abstractmethod
-    def _forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[SampleList] = None):
-        """Network forward without post-processing."""
+        Returns:
+            dict: the features (``mmstvg/models/heads/base_grounding_head.py``): some of
+            ``maps`` (B, C, N, h, w), ``seq`` (B, N, C), ``queries`` (B, N, C),
+            ``ref_centers`` (B, N, 2), and ``frame_mask`` (B, N) bool (taken from the inputs
+            when missing); anything else the model's heads or :meth:`extra_losses` read
+            (queries of earlier decoder layers, attention maps, reference points) rides
+            along under its own key.
+        """
+        raise NotImplementedError(f'{type(self).__name__} implements no `extract_feat`')
+
+    def _extract(self, inputs: Dict[str, Any],
+                 data_samples: Optional[SampleList]) -> Dict[str, Any]:
+        self._check_heads()
+        feats = self.extract_feat(inputs, data_samples)
+        if feats.get('frame_mask') is None:
+            feats['frame_mask'] = inputs['frame_mask']
+        return feats
+
+    def _forward(self,
+                 inputs: Dict[str, Any],
+                 data_samples: Optional[SampleList] = None) -> Dict[str, Any]:
+        """Network forward without post-processing (``mode='tensor'``).
+
+        Returns:
+            dict: ``feats`` (:meth:`extract_feat`), ``spatial`` and ``temporal`` (the heads'
+            ``forward`` outputs on them).
+        """
+        feats = self._extract(inputs, data_samples)
+        return dict(
+            feats=feats, spatial=self.spatial_head(feats), temporal=self.temporal_head(feats))
+
+    def loss(self, inputs: Dict[str, Any], data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Losses of a batch: the spatial head's, the temporal head's (their loss configs
+        hold the weights) and the model's :meth:`extra_losses`, on :meth:`get_targets`."""
+        feats = self._extract(inputs, data_samples)
+        targets = self.get_targets(data_samples, inputs['frame_mask'])
+        losses = dict(self.spatial_head.loss(feats, targets))
+        for extra in (self.temporal_head.loss(feats, targets), self.extra_losses(feats, targets)):
+            clash = sorted(set(losses) & set(extra))
+            if clash:
+                raise KeyError(f'{type(self).__name__}: loss term(s) {clash} computed twice '
+                               '(by the spatial head, the temporal head or extra_losses); '
+                               'rename them in one of them')
+            losses.update(extra)
+        return losses
+
+    def extra_losses(self, feats: Dict[str, Any],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """A model's loss terms besides its heads' (none by default).
+
+        Args:
+            feats (dict): :meth:`extract_feat`'s features (with the model's own entries).
+            targets (dict): :meth:`get_targets`.
+
+        Returns:
+            dict: more loss terms (names other than the heads' terms).
+        """
+        return {}
+
+    def predict(self, inputs: Dict[str, Any], data_samples: SampleList) -> SampleList:
+        """Predict tubes; fills ``pred_tube`` of every data sample and returns them.
+
+        Samples of one pass run as one batch. A sample of P passes (``num_passes`` in its
+        metainfo; its N sampled frames are the passes interleaved, pass ``p`` holding
+        positions ``p, p + P, ...``) runs as P sequences of N / P frames
+        (:meth:`_run_passes`); the temporal head decodes the span from the passes' scores
+        averaged per segment, and every frame keeps the box of the pass that sampled it.
+        """
+        self._check_heads()
+        passes = self.num_passes_of(data_samples)
+        if all(p == 1 for p in passes):
+            out = self._forward(inputs, data_samples)
+            return self.decode_tubes(out, inputs['frame_mask'], data_samples)
+        for i, sample in enumerate(data_samples):
+            length = len(sample.metainfo['frame_inds'])
+            out = self._run_passes(inputs, i, sample, length // passes[i], passes[i])
+            self.decode_tubes(out, out['frame_mask'], [sample], passes[i])
+        return data_samples
+
+    def decode_tubes(self,
+                     outs: Dict[str, Any],
+                     frame_mask: torch.Tensor,
+                     data_samples: SampleList,
+                     num_passes: int = 1) -> SampleList:
+        """Decode the heads' outputs into the samples' ``pred_tube``.
+
+        Args:
+            outs (dict): ``spatial`` and ``temporal``, the heads' outputs for
+                ``len(data_samples) * num_passes`` sequences (each sample's passes
+                consecutive).
+            frame_mask (Tensor): (B * P, T) bool.
+            data_samples (list): the samples.
+            num_passes (int): P.
+        """
+        boxes, _ = self.spatial_head.predict_by_feat(outs['spatial'])
+        spans = self.temporal_head.predict_by_feat(outs['temporal'], frame_mask, num_passes)
+        return self.predict_tubes(data_samples, boxes, spans, num_passes)
+
+    @staticmethod
+    def num_passes_of(data_samples: SampleList) -> List[int]:
+        """Passes of every sample (metainfo ``num_passes``, 1 when absent).
+
+        Raises:
+            ValueError: a sample's sampled frames do not split into its passes.
+        """
+        passes = [int(s.metainfo.get('num_passes', 1) or 1) for s in data_samples]
+        for p, s in zip(passes, data_samples):
+            n = len(s.metainfo['frame_inds'])
+            if n % p:
+                raise ValueError(f'query {s.metainfo.get("qid")!r}: {n} frames do not split '
+                                 f'into {p} passes')
+        return passes
+
+    def _pass_inputs(self, inputs: Dict[str, Any], index: int, num_frames: int,
+                     num_passes: int) -> Dict[str, Any]:
+        """The ``num_passes`` passes of sample ``index`` as a batch of (P, T) sequences
+        (pass ``p`` = positions ``p, p + P, ...``): the per-frame inputs
+        (:attr:`FRAME_INPUT_KEYS`) are split, the others repeated."""
+        pos = torch.arange(num_frames * num_passes, device=inputs['frame_mask'].device)
+        pos = pos.view(num_frames, num_passes).t()  # (P, T): pos[p, k] = k * P + p
+
+        def repeat(v):
+            return v[index:index + 1].expand(num_passes, *v.shape[1:])
+
+        out = {}
+        for key, value in inputs.items():
+            if key in self.FRAME_INPUT_KEYS:
+                out[key] = value[index][pos]
+            elif isinstance(value, dict):
+                out[key] = {k: repeat(v) for k, v in value.items()}
+            elif isinstance(value, torch.Tensor):
+                out[key] = repeat(value)
+            else:
+                raise TypeError(f'multi-pass inference cannot split the input {key!r} '
+                                f'({type(value).__name__}) into passes')
+        return out
+
+    def _run_passes(self, inputs: Dict[str, Any], index: int, sample: STVGDataSample,
+                    num_frames: int, num_passes: int) -> Dict[str, Any]:
+        """Run all passes of one sample, ``test_cfg['pass_batch']`` at a time.
+
+        :meth:`extract_feat` gets the sample once per pass of the chunk as its data samples
+        (their metainfo, e.g. ``frame_inds``, describes all the passes' frames together).
+
+        Returns:
+            dict: ``spatial`` and ``temporal``, the heads' outputs for the (P, T) passes
+            (concatenated along the batch), and ``frame_mask`` (P, T).
+        """
+        batch = self._pass_inputs(inputs, index, num_frames, num_passes)
+        step = self.pass_batch
+
+        def chunk_of(value, s):
+            if isinstance(value, dict):
+                return {k: v[s:s + step] for k, v in value.items()}
+            return value[s:s + step]
+
+        outs = []
+        for s in range(0, num_passes, step):
+            chunk = {key: chunk_of(value, s) for key, value in batch.items()}
+            out = self._forward(chunk, [sample] * chunk['frame_mask'].shape[0])
+            outs.append(dict(spatial=out['spatial'], temporal=out['temporal']))
+        return dict(
+            frame_mask=batch['frame_mask'],
+            **{
+                part: {
+                    k: torch.cat([o[part][k] for o in outs])
+                    for k in outs[0][part]
+                }
+                for part in ('spatial', 'temporal')
+            })
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

@@ -29,9 +29,9 @@ class BaselineGrounder(BaseGrounder):
         text_encoder (dict): text encoder config (``HFTextEncoder``).
         neck (dict): spatial fusion config (``TextGuidedPooling``).
         temporal_neck (dict): temporal mixing config (``TemporalConvNeck``).
-        bbox_head (dict): box head config (``TubeBoxHead``; any spatial head that reads
+        spatial_head (dict): box head config (``TubeBoxHead``; any spatial head that reads
             ``queries`` or ``seq``).
-        span_head (dict): in-span head config (``SpanScoreHead``; any temporal head that
+        temporal_head (dict): in-span head config (``SpanScoreHead``; any temporal head that
             reads ``seq``). Both heads get ``queries`` = ``seq`` = the per-frame target
             features (B, N, C), ``ref_centers`` (the neck's soft-argmax) and ``frame_mask``;
             there are no fused feature maps.
@@ -50,8 +50,8 @@ class BaselineGrounder(BaseGrounder):
                  text_encoder: dict,
                  neck: dict,
                  temporal_neck: dict,
-                 bbox_head: dict,
-                 span_head: dict,
+                 spatial_head: dict,
+                 temporal_head: dict,
                  loss_attn: Optional[dict] = None,
                  frame_chunk: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -62,8 +62,7 @@ class BaselineGrounder(BaseGrounder):
         self.text_encoder = MODELS.build(text_encoder)
         self.neck = MODELS.build(neck)
         self.temporal_neck = MODELS.build(temporal_neck)
-        self.bbox_head = MODELS.build(bbox_head)
-        self.span_head = MODELS.build(span_head)
+        self.build_heads(spatial_head, temporal_head)
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         self.frame_chunk = frame_chunk
 
@@ -73,48 +72,39 @@ class BaselineGrounder(BaseGrounder):
             return self.backbone(imgs)[-1]
         return torch.cat([self.backbone(chunk)[-1] for chunk in imgs.split(self.frame_chunk)])
 
-    def _forward(self,
-                 inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
-        """Network forward.
+    def extract_feat(self,
+                     inputs: Dict[str, torch.Tensor],
+                     data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
+        """Per-frame target features, the features of both heads.
 
         Args:
             inputs (dict): ``imgs`` (B, N, 3, H, W), ``frame_mask`` (B, N) bool,
                 ``text`` = dict(input_ids (B, L), attention_mask (B, L)).
 
         Returns:
-            dict: ``spatial`` (the box head's outputs: ``boxes`` (B, N, 4) normalised
-            cxcywh), ``temporal`` (the span head's: ``span_logits`` (B, N)) and ``attn``
-            (B, N, h, w).
+            dict: ``queries`` = ``seq`` = the per-frame target features (B, N, C),
+            ``ref_centers`` (the neck's soft-argmax, (B, N, 2)), ``frame_mask`` and ``attn``
+            (the neck's spatial attention, (B, N, h, w), for ``loss_attn``).
         """
         imgs, frame_mask = inputs['imgs'], inputs['frame_mask']
-        b, n = imgs.shape[:2]
+        n = imgs.shape[1]
         text = self.text_encoder(**inputs['text'])
         fmaps = self.extract_frame_feats(imgs.flatten(0, 1))
         spatial = self.neck(fmaps, text['sentence'], n)
         frame_feats = self.temporal_neck(spatial['feats'], spatial['centers'], text['sentence'],
                                          frame_mask)
         # the per-frame target features serve as the frames' queries and as the sequence
-        feats = dict(
+        return dict(
             queries=frame_feats,
             seq=frame_feats,
             ref_centers=spatial['centers'],
-            frame_mask=frame_mask)
-        return dict(
-            spatial=self.bbox_head(feats), temporal=self.span_head(feats), attn=spatial['attn'])
+            frame_mask=frame_mask,
+            attn=spatial['attn'])
 
-    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
-        out = self._forward(inputs, data_samples)
-        targets = self.get_targets(data_samples, inputs['frame_mask'])
-        losses = self.bbox_head.loss_by_feat(out['spatial'], targets)
-        losses.update(self.span_head.loss_by_feat(out['temporal'], targets))
-        if self.loss_attn is not None:
-            in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
-            losses['loss_attn'] = self.loss_attn(out['attn'][in_span], gt_boxes[in_span])
-        return losses
-
-    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
-        out = self._forward(inputs, data_samples)
-        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
-        spans = self.span_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
-        return self.predict_tubes(data_samples, boxes, spans)
+    def extra_losses(self, feats: Dict[str, torch.Tensor],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """``loss_attn``: the neck's attention supervised by the GT box on in-span frames."""
+        if self.loss_attn is None:
+            return {}
+        in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
+        return dict(loss_attn=self.loss_attn(feats['attn'][in_span], gt_boxes[in_span]))

@@ -13,6 +13,9 @@ its citation; § and Eq. numbers below are the paper's) and its anchor-free base
         refined by boundary offsets (Eq. 9)
     total loss (Eq. 10) = a1 L_loc + a2 L_reg + a3 L_con + a4 L_reg^t (weights in config)
 
+This model is its feature extraction (:meth:`GKCMN.extract_feat`, up to M_mix); the losses,
+the inference (multi-pass included) and the tube decoding are :class:`BaseGrounder`'s.
+
 BM ("we remove our mixed convolutional network and location heads", §3) is this grounder
 with ``mixed_conv=None``, a single-point heatmap head at the feature-map resolution (no
 up-sampling, no Gaussian kernel) and a per-step in-span head (``SpanScoreHead`` on the
@@ -63,10 +66,9 @@ class GKCMN(BaseGrounder):
         self.text_encoder = MODELS.build(text_encoder)
         self.interaction = MODELS.build(interaction)
         self.mixed_conv = MODELS.build(mixed_conv) if mixed_conv else None
-        self.spatial_head = MODELS.build(spatial_head)
-        self.temporal_head = MODELS.build(temporal_head)
+        self.build_heads(spatial_head, temporal_head)
 
-    def extract_feats(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
+    def extract_clip_feats(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
         """Clip feature maps V, (B, C, T, h, w)."""
         if self.video_encoder is not None:
             return self.video_encoder(inputs['imgs']).permute(0, 2, 1, 3, 4)
@@ -81,23 +83,22 @@ class GKCMN(BaseGrounder):
                              f'{tuple(feats.shape)}')
         return feats.permute(0, 4, 1, 2, 3)
 
-    def _forward(self,
-                 inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None) -> Dict[str, object]:
-        """Network forward.
+    def extract_feat(self,
+                     inputs: Dict[str, torch.Tensor],
+                     data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
+        """The fused maps M_mix, the features of both heads.
 
         Args:
             inputs (dict): ``features`` (B, T, h, w, C) or ``imgs`` (B, T, 3, H, W),
                 ``frame_mask`` (B, T) bool, ``text`` = dict(input_ids, attention_mask).
 
         Returns:
-            dict: ``feats``, the features handed to both heads (``maps`` = M_mix
-            (B, D, T, h, w), ``seq`` = M_mix pooled over space (B, T, D), ``frame_mask``),
-            and the heads' outputs ``spatial`` and ``temporal``.
+            dict: ``maps`` = M_mix (B, D, T, h, w), ``seq`` = M_mix pooled over space
+            (B, T, D), ``frame_mask``.
         """
         frame_mask = inputs['frame_mask']
         text = self.text_encoder(**inputs['text'])
-        maps = self.extract_feats(inputs)
+        maps = self.extract_clip_feats(inputs)
         # Padded steps are zeroed before and after every stage. (The 3-D convolutions inside
         # the mixed conv net still see their intermediate values at padded steps next to the
         # last real ones; GKCMN's pipelines sample a fixed number of steps per query, so
@@ -106,20 +107,4 @@ class GKCMN(BaseGrounder):
         fused = self.interaction(maps * step_mask, text['tokens'], text['mask']) * step_mask
         if self.mixed_conv is not None:
             fused = self.mixed_conv(fused) * step_mask
-        feats = dict(maps=fused, seq=fused.mean((3, 4)).transpose(1, 2), frame_mask=frame_mask)
-        return dict(
-            feats=feats, spatial=self.spatial_head(feats), temporal=self.temporal_head(feats))
-
-    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
-        """Eq. 10 (the alphas are the heads' loss weights)."""
-        out = self._forward(inputs, data_samples)
-        targets = self.get_targets(data_samples, inputs['frame_mask'])
-        losses = dict(self.spatial_head.loss_by_feat(out['spatial'], targets))
-        losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
-        return losses
-
-    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
-        out = self._forward(inputs, data_samples)
-        boxes, _ = self.spatial_head.predict_by_feat(out['spatial'])
-        spans = self.temporal_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
-        return self.predict_tubes(data_samples, boxes, spans)
+        return dict(maps=fused, seq=fused.mean((3, 4)).transpose(1, 2), frame_mask=frame_mask)

@@ -19,7 +19,9 @@ spans the whole clip, so position ``k`` of every pass lies in the same segment o
 the passes' span probability maps are averaged position by position, the best proposal
 ``(i, j)`` of the mean map covers the segments ``i..j`` (all passes' frames in them), and
 every frame keeps the box of the pass that sampled it (boxes of a frame sampled twice are
-averaged).
+averaged). Training, inference and the multi-pass machinery are :class:`BaseGrounder`'s; this
+model is its feature extraction (both branches and their interaction, :meth:`extract_feat`)
+and its training aids (:meth:`extra_losses`).
 """
 from typing import Dict, Optional
 
@@ -43,7 +45,7 @@ class STVGFormer(BaseGrounder):
         text_encoder (dict): ``HFTextEncoder`` config, projecting to ``d``.
         static_branch (dict): ``StaticBranch`` config.
         dynamic_branch (dict): ``STCMT`` config (its ``in_channels`` = clip feature channels).
-        bbox_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
+        spatial_head (dict): spatial head config: ``QueryBoxHead`` (the paper's, on the static
             branch's object queries) or any spatial head, such as GKCMN's
             ``GaussianHeatmapHead``, which reads the last dynamic feature maps
             (``docs/advanced_guides/swap_components.md``; ``aux_loss`` / ``box_reference``
@@ -61,7 +63,6 @@ class STVGFormer(BaseGrounder):
             filled in). None: no interaction.
         frame_chunk (int, optional): at inference, run the image backbone on at most this
             many frames at a time.
-        pass_batch (int): inference passes run together (multi-pass test). Defaults to 4.
         aux_loss (bool): also apply the static head's losses to the object queries of every
             earlier decoder layer (shared head, after the decoder norm), as MDETR/DETR train
             (the paper follows MDETR's training practice). Defaults to False.
@@ -84,7 +85,7 @@ class STVGFormer(BaseGrounder):
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=...)`` with an
             MDETR checkpoint converted by ``tools/model_converters/mdetr2mmstvg.py``.
         test_cfg (dict, optional): test-time options of :class:`BaseGrounder`
-            (``use_gt_span``).
+            (``use_gt_span``, ``pass_batch``: inference passes run together, 4 by default).
     """
 
     def __init__(self,
@@ -93,12 +94,11 @@ class STVGFormer(BaseGrounder):
                  text_encoder: dict,
                  static_branch: dict,
                  dynamic_branch: dict,
-                 bbox_head: dict,
+                 spatial_head: dict,
                  temporal_head: dict,
                  video_backbone: Optional[dict] = None,
                  interaction: Optional[dict] = dict(type='SDIB'),
                  frame_chunk: Optional[int] = None,
-                 pass_batch: int = 4,
                  aux_loss: bool = False,
                  box_reference: Optional[str] = None,
                  loss_attn: Optional[dict] = None,
@@ -127,18 +127,16 @@ class STVGFormer(BaseGrounder):
             self.interactions = nn.ModuleList(
                 MODELS.build(dict(interaction, embed_dims=d))
                 for _ in range(self.static_branch.num_layers))
-        self.bbox_head = MODELS.build(bbox_head)
-        self.temporal_head = MODELS.build(temporal_head)
+        self.build_heads(spatial_head, temporal_head)
         self.frame_chunk = frame_chunk
-        self.pass_batch = max(1, int(pass_batch))
         self.aux_loss = aux_loss
         if box_reference not in (None, 'attention'):
             raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
         self.box_reference = box_reference
-        if self.bbox_head.in_key != 'queries' and (aux_loss or box_reference):
+        if self.spatial_head.in_key != 'queries' and (aux_loss or box_reference):
             raise ValueError('aux_loss and box_reference act on the object queries: they need '
                              'a spatial head that reads them (in_key="queries"), not one on '
-                             f'{self.bbox_head.in_key!r}')
+                             f'{self.spatial_head.in_key!r}')
         self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
         if attn_impl is not None:
             set_attn_impl(self, attn_impl)
@@ -211,26 +209,22 @@ class STVGFormer(BaseGrounder):
         return torch.cat([cx, cy], dim=1).clamp(0, 1)
 
     # ------------------------------------------------------------------ forward
-    def _forward(self,
-                 inputs: Dict[str, torch.Tensor],
-                 data_samples: Optional[SampleList] = None,
-                 for_loss: bool = False) -> Dict[str, torch.Tensor]:
-        """Network forward over a batch of T-frame sequences.
+    def extract_feat(self,
+                     inputs: Dict[str, torch.Tensor],
+                     data_samples: Optional[SampleList] = None) -> Dict[str, object]:
+        """Both branches and their interaction over a batch of T-frame sequences.
 
         Args:
             inputs (dict): ``imgs`` (B, T, 3, H, W), ``frame_mask`` (B, T) bool,
                 ``text`` = dict(input_ids (B, L), attention_mask (B, L)) and, without a
                 video backbone, ``features`` (B, T, h, w, c).
-            for_loss (bool): also return what :meth:`loss` needs (attention maps, auxiliary
-                decodings) outside training mode (a validation loss on an eval-mode model).
 
         Returns:
-            dict: ``feats`` (the features handed to both heads, see ``__init__``),
-            ``spatial`` and ``temporal`` (the heads' outputs; for the paper's heads
-            ``boxes`` (B, T, 4) normalised cxcywh and ``span_logits`` (B, T) static in-span
-            scores, ``score_map`` (B, T, T) proposal logits, ``map_mask`` (B, T, T) bool and
-            ``aux_logits`` (B, T) dynamic in-span scores); in training with ``aux_loss``,
-            ``aux_spatial``: the spatial head's outputs for the earlier decoder layers.
+            dict: the features of both heads (``queries``, ``ref_centers``, ``maps``,
+            ``seq``, ``frame_mask``; see ``__init__``) and, for :meth:`extra_losses`, every
+            decoder layer's ``dec_queries`` ((B * T, 1, d), before the decoder norm),
+            ``dec_ref_centers`` ((B, T, 2) or None) and ``attn_maps`` ((B, T, h, w)
+            cross-attention of the frame's query over its visual positions).
         """
         imgs, frame_mask = inputs['imgs'], inputs['frame_mask']
         b, t = frame_mask.shape
@@ -269,118 +263,41 @@ class STVGFormer(BaseGrounder):
                     spatial_mask=dyn_mask)
                 query = q.reshape(b * t, 1, -1)
             layer_queries.append(query)
-        query = self.static_branch.decoder_norm(query).view(b, t, -1)
-        feats = dict(
-            queries=query,
+        return dict(
+            queries=self.static_branch.decoder_norm(query).view(b, t, -1),
             ref_centers=layer_refs[-1],
             maps=dyn.view(b, t, hd, wd, -1).permute(0, 4, 1, 2, 3),
             seq=STCMTLayer.spatial_mean(dyn, dyn_mask),
-            frame_mask=frame_mask)
-        out = dict(feats=feats, spatial=self.bbox_head(feats))
-        if self.loss_attn is not None and (self.training or for_loss):
-            out['attn_maps'] = [a.view(b, t, hs, ws) for a in layer_attns]
-        if self.aux_loss and (self.training or for_loss):
-            out['aux_spatial'] = [
-                self.bbox_head(
+            frame_mask=frame_mask,
+            dec_queries=layer_queries,
+            dec_ref_centers=layer_refs,
+            attn_maps=[a.view(b, t, hs, ws) for a in layer_attns])
+
+    def extra_losses(self, feats: Dict[str, object],
+                     targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """The training aids (weights in their configs): with ``aux_loss``, the spatial
+        head's losses on every earlier decoder layer (``d{i}.*``); with ``loss_attn``, the
+        supervision of the last layer's cross-attention (and every earlier one's with
+        ``aux_loss``)."""
+        losses = {}
+        if self.aux_loss:
+            b, t = feats['frame_mask'].shape
+            for i, (q,
+                    r) in enumerate(zip(feats['dec_queries'][:-1], feats['dec_ref_centers'][:-1])):
+                aux = self.spatial_head(
                     dict(
                         feats,
                         queries=self.static_branch.decoder_norm(q).view(b, t, -1),
-                        ref_centers=r)) for q, r in zip(layer_queries[:-1], layer_refs[:-1])
-            ]
-        out['temporal'] = self.temporal_head(feats)
-        return out
-
-    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> dict:
-        """Eqs. 4-6 (weights in the heads' loss configs)."""
-        out = self._forward(inputs, data_samples, for_loss=True)
-        targets = self.get_targets(data_samples, inputs['frame_mask'])
-        losses = dict(self.bbox_head.loss_by_feat(out['spatial'], targets))
-        for i, aux in enumerate(out.get('aux_spatial', [])):
-            aux_losses = self.bbox_head.loss_by_feat(aux, targets)
-            losses.update({f'd{i}.{k}': v for k, v in aux_losses.items()})
+                        ref_centers=r))
+                aux_losses = self.spatial_head.loss_by_feat(aux, targets)
+                losses.update({f'd{i}.{k}': v for k, v in aux_losses.items()})
         if self.loss_attn is not None:
             in_span, gt_boxes = targets['in_span'], targets['gt_boxes']
             # the last layer's map, and every earlier one's when aux_loss is on
-            maps = out['attn_maps'] if self.aux_loss else out['attn_maps'][-1:]
+            maps = feats['attn_maps'] if self.aux_loss else feats['attn_maps'][-1:]
             for i, attn in enumerate(maps):
                 a = attn[in_span]
                 a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
                 key = 'loss_attn' if i == len(maps) - 1 else f'd{i}.loss_attn'
                 losses[key] = self.loss_attn(a, gt_boxes[in_span])
-        losses.update(self.temporal_head.loss_by_feat(out['temporal'], targets))
         return losses
-
-    # ---------------------------------------------------------------- inference
-    def _pass_inputs(self, inputs: Dict[str, torch.Tensor], index: int, num_frames: int,
-                     num_passes: int) -> Dict[str, torch.Tensor]:
-        """The ``num_passes`` passes of sample ``index`` as a batch of (P, T) sequences
-        (pass ``p`` = positions ``p, p + P, ...``)."""
-        pos = torch.arange(num_frames * num_passes, device=inputs['frame_mask'].device)
-        pos = pos.view(num_frames, num_passes).t()  # (P, T): pos[p, k] = k * P + p
-        out = dict(frame_mask=inputs['frame_mask'][index][pos])
-        for key in ('imgs', 'features'):
-            if key in inputs:
-                out[key] = inputs[key][index][pos]
-        out['text'] = {
-            k: v[index:index + 1].expand(num_passes, *v.shape[1:])
-            for k, v in inputs['text'].items()
-        }
-        return out
-
-    def _run_passes(self, inputs: Dict[str, torch.Tensor], index: int, sample, num_frames: int,
-                    num_passes: int) -> Dict[str, object]:
-        """Run all passes of one sample, ``pass_batch`` at a time.
-
-        Returns:
-            dict: ``spatial`` and ``temporal``, the heads' outputs for the (P, T) passes,
-            and ``frame_mask`` (P, T).
-        """
-        batch = self._pass_inputs(inputs, index, num_frames, num_passes)
-        outs = []
-        for s in range(0, num_passes, self.pass_batch):
-            chunk = dict(
-                frame_mask=batch['frame_mask'][s:s + self.pass_batch],
-                text={
-                    k: v[s:s + self.pass_batch]
-                    for k, v in batch['text'].items()
-                })
-            for key in ('imgs', 'features'):
-                if key in batch:
-                    chunk[key] = batch[key][s:s + self.pass_batch]
-            out = self._forward(chunk, [sample] * chunk['frame_mask'].shape[0])
-            outs.append(dict(spatial=out['spatial'], temporal=out['temporal']))
-        return dict(
-            frame_mask=batch['frame_mask'],
-            **{
-                part: {
-                    k: torch.cat([o[part][k] for o in outs])
-                    for k in outs[0][part]
-                }
-                for part in ('spatial', 'temporal')
-            })
-
-    def _decode(self,
-                out: Dict[str, object],
-                frame_mask: torch.Tensor,
-                samples: SampleList,
-                num_passes: int = 1) -> SampleList:
-        """Decode the heads' outputs (``num_passes`` consecutive rows per sample) into the
-        samples' ``pred_tube``."""
-        boxes, _ = self.bbox_head.predict_by_feat(out['spatial'])
-        spans = self.temporal_head.predict_by_feat(out['temporal'], frame_mask, num_passes)
-        return self.predict_tubes(samples, boxes, spans, num_passes)
-
-    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: SampleList) -> SampleList:
-        passes = [int(s.metainfo.get('num_passes', 1) or 1) for s in data_samples]
-        lengths = [len(s.metainfo['frame_inds']) for s in data_samples]
-        for n, p, s in zip(lengths, passes, data_samples):
-            if n % p:
-                raise ValueError(f'query {s.metainfo.get("qid")!r}: {n} frames do not split '
-                                 f'into {p} passes')
-        if all(p == 1 for p in passes):
-            out = self._forward(inputs, data_samples)
-            return self._decode(out, inputs['frame_mask'], data_samples)
-        for i, sample in enumerate(data_samples):
-            out = self._run_passes(inputs, i, sample, lengths[i] // passes[i], passes[i])
-            self._decode(out, out['frame_mask'], [sample], passes[i])
-        return data_samples

@@ -6,8 +6,10 @@ As mmdet's ``BaseDenseHead`` and mmaction2's ``BaseHead``, a head splits into ``
 looks at which head it holds: it fills one dict of features and passes it to both heads,
 each head reads the entry it needs (``in_key``, settable in the config).
 
-Features (``feats``, built by every grounder; a grounder may lack an entry, and a head that
-needs it then stops with an error naming the entry and the ones it has):
+Features (``feats``, built by every grounder's ``extract_feat``; a grounder may lack an entry,
+and a head that needs it then stops with an error naming the entry and the ones it has; it
+may add entries of its own, such as per-layer queries or attention maps, read by its
+``extra_losses`` or by a head made for it):
 
 - ``frame_mask`` (B, T) bool: real (not padded) steps. Always present.
 - ``maps`` (B, C, T, h, w): per-frame fused (vision + language) feature maps.

@@ -29,7 +29,7 @@ Mapping (MDETR key prefix in ``checkpoint['model']`` -> mmstvg key prefix)::
     transformer.decoder.norm.*              -> static_branch.decoder_norm.*
     query_embed.weight (num_queries, d)     -> static_branch.query_embed.weight, first
                                                ``num_queries_keep`` rows
-    bbox_embed.layers.{0,1,2}.*             -> bbox_head.box_mlp.layers.{0,1,2}.*
+    bbox_embed.layers.{0,1,2}.*             -> spatial_head.box_mlp.layers.{0,1,2}.*
 
 Everything else (``class_embed``, ``contrastive_align_projection_{image,text}``,
 ``contrastive_projection_*``, ``transformer.CLS``, ``isfinal_embed``, QA heads, a text
@@ -76,7 +76,7 @@ _SIMPLE_PREFIXES = [
     ('transformer.resizer.fc.', 'text_encoder.proj.'),
     ('transformer.resizer.layer_norm.', 'text_encoder.proj_norm.'),
     ('transformer.decoder.norm.', 'static_branch.decoder_norm.'),
-    ('bbox_embed.layers.', 'bbox_head.box_mlp.layers.'),
+    ('bbox_embed.layers.', 'spatial_head.box_mlp.layers.'),
 ]
 _LAYER_RE = re.compile(r'^transformer\.(encoder|decoder)\.layers\.(\d+)\.([^.]+)\.(.+)$')
 _TEXT_PREFIX = 'transformer.text_encoder.'

@@ -23,8 +23,9 @@ def test_forward_shapes():
     boxes = out['spatial']['boxes']
     assert boxes.shape == (2, 8, 4)
     assert out['temporal']['span_logits'].shape == (2, 8)
-    assert out['attn'].shape == (2, 8, 8, 8)  # the config's 2-stage ResNet: stride 8
-    assert torch.allclose(out['attn'].flatten(2).sum(-1), torch.ones(2, 8), atol=1e-5)
+    attn = out['feats']['attn']  # the neck's attention rides along in the features
+    assert attn.shape == (2, 8, 8, 8)  # the config's 2-stage ResNet: stride 8
+    assert torch.allclose(attn.flatten(2).sum(-1), torch.ones(2, 8), atol=1e-5)
     assert ((boxes > 0) & (boxes < 1)).all()
 
 

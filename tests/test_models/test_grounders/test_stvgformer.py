@@ -82,7 +82,7 @@ def test_interaction_off_equals_plain_branches():
                                     text['mask'].repeat_interleave(t, 0))
         dyn, _ = plain.dynamic_branch(
             plain.extract_clip_feats(inputs), text['tokens'], text['mask'], inputs['frame_mask'])
-        boxes = plain.bbox_head(dict(queries=query.view(2, t, -1)))['boxes']
+        boxes = plain.spatial_head(dict(queries=query.view(2, t, -1)))['boxes']
         score_map = plain.temporal_head(dict(seq=dyn.mean(2),
                                              frame_mask=inputs['frame_mask']))['score_map']
     for key in ('spatial', 'temporal'):
@@ -192,11 +192,12 @@ def test_aux_decoder_losses():
         for key in ('loss_bbox', 'loss_giou', 'loss_static_aux'):
             assert f'd{i}.{key}' in losses and torch.isfinite(losses[f'd{i}.{key}'])
     assert 'd2.loss_bbox' not in losses
+    # the earlier layers' queries ride along in the features; only the loss decodes them
     model.eval()
     with torch.no_grad():
-        assert 'aux_spatial' not in model(inputs, samples, mode='tensor')
-    model.train()
-    assert len(model(inputs, samples, mode='tensor')['aux_spatial']) == 2
+        out = model(inputs, samples, mode='tensor')
+    assert set(out) == {'feats', 'spatial', 'temporal'}
+    assert len(out['feats']['dec_queries']) == len(out['feats']['attn_maps']) == 3
 
 
 def test_attention_centroid_by_hand():
@@ -226,8 +227,8 @@ def test_training_aids_attention_reference_and_supervision():
     assert 'loss_attn' in losses and 'd0.loss_attn' in losses
     # with a zero centre output the box centre is the attention centroid
     with torch.no_grad():
-        model.bbox_head.box_mlp.layers[-1].weight.zero_()
-        model.bbox_head.box_mlp.layers[-1].bias.zero_()
+        model.spatial_head.box_mlp.layers[-1].weight.zero_()
+        model.spatial_head.box_mlp.layers[-1].bias.zero_()
     model.eval()
     with torch.no_grad():
         out = model(inputs, samples, mode='tensor')
@@ -244,7 +245,7 @@ def test_gkcmn_heatmap_head_swapped_in_by_config():
     cfg = get_tiny_stvgformer_cfg(config=STVGFORMER_HEATMAP_CONFIG)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
-    assert model.bbox_head.in_key == 'maps'
+    assert model.spatial_head.in_key == 'maps'
     inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
     losses = model(inputs, samples, mode='loss')
     assert {'loss_heatmap', 'loss_bbox', 'loss_tg', 'loss_dynamic_aux'} == set(losses)

@@ -34,8 +34,7 @@ def test_swapped_temporal_head_trains_and_predicts(config, head_type, new_losses
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     assert isinstance(model.temporal_head, head_type)
-    spatial = getattr(model, 'bbox_head', None) or model.spatial_head
-    assert isinstance(spatial, BaseSpatialHead)
+    assert isinstance(model.spatial_head, BaseSpatialHead)
     assert isinstance(model.temporal_head, BaseTemporalHead)
     inputs, samples = golden_inputs(num_frames=8, img_shape=(48, 48))
     losses = model(inputs, samples, mode='loss')

@@ -115,8 +115,8 @@ class StandIn(nn.Module):
             for _ in range(NUM_LAYERS))
         self.static_branch.decoder_norm = nn.LayerNorm(D)
         self.static_branch.query_embed = nn.Embedding(1, D)
-        self.bbox_head = nn.Module()
-        self.bbox_head.box_mlp = MLP(D, D, 4, 3)
+        self.spatial_head = nn.Module()
+        self.spatial_head.box_mlp = MLP(D, D, 4, 3)
 
 
 def _load(converted):
@@ -171,7 +171,8 @@ def test_converted_dict_loads_into_static_branch_names():
     query = 'encoder.layer.1.attention.self.query.weight'
     assert torch.equal(state['text_encoder.model.' + query],
                        mdetr['transformer.text_encoder.' + query])
-    assert torch.equal(state['bbox_head.box_mlp.layers.2.bias'], mdetr['bbox_embed.layers.2.bias'])
+    assert torch.equal(state['spatial_head.box_mlp.layers.2.bias'],
+                       mdetr['bbox_embed.layers.2.bias'])
 
     assert set(skipped) == {
         'transformer.text_encoder.pooler.dense.weight',
