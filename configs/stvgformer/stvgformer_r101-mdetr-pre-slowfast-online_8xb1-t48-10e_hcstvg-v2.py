@@ -18,7 +18,7 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='data/pretrained/slowfast_r50_4x16_ava.pth')))
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames={{_base_.train_frames}}),
+    dict(type='SampleSTVGFrames', clip_len={{_base_.train_frames}}),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(
@@ -33,10 +33,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='mmaction.PyAVInit'),
     dict(
-        type='SampleSTVGFrames',
-        num_frames={{_base_.test_frames}},
-        test_mode=True,
-        multi_pass=True),
+        type='SampleSTVGFrames', clip_len={{_base_.test_frames}}, test_mode=True, multi_pass=True),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=(-1, {{_base_.short_side}})),

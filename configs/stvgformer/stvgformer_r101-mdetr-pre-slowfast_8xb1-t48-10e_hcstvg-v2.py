@@ -26,7 +26,7 @@ short_side = 224
 feature_prefix = dict(video='videos', feature='features/slowfast')
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=train_frames),
+    dict(type='SampleSTVGFrames', clip_len=train_frames),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='LoadSTVGFeatures', frame_stride=feature_stride, channels=feature_channels),
@@ -37,7 +37,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=test_frames, test_mode=True, multi_pass=True),
+    dict(type='SampleSTVGFrames', clip_len=test_frames, test_mode=True, multi_pass=True),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='LoadSTVGFeatures', frame_stride=feature_stride, channels=feature_channels),

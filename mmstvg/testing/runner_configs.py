@@ -67,7 +67,7 @@ def tiny_synth_cfg(data_root: str, work_dir: str, max_epochs: int = 2) -> Config
         loader.persistent_workers = False
         for t in loader.dataset.pipeline:
             if t.type == 'SampleSTVGFrames':
-                t.num_frames = 8
+                t.clip_len = 8
             if t.type == 'mmaction.Resize':
                 t.scale = (64, 64)
     cfg.train_cfg.max_epochs = max_epochs

@@ -40,7 +40,7 @@ def _model(span=(6, 10), decode=False):
     if decode:  # the video goes through the decoder and its checks against the data_info
         cfg.test_dataloader.dataset.pipeline = [
             dict(type='mmaction.PyAVInit'),
-            dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
+            dict(type='SampleSTVGFrames', clip_len=4, test_mode=True),
             dict(type='STVGPyAVDecode'),
             dict(type='LoadTubeTargets'),
             dict(type='PackSTVGInputs')

@@ -58,7 +58,7 @@ def data_root(tmp_path_factory):
 def _pipeline(**decoder):
     return [
         dict(type='mmaction.PyAVInit'),
-        dict(type='SampleSTVGFrames', num_frames=4, test_mode=True),
+        dict(type='SampleSTVGFrames', clip_len=4, test_mode=True),
         dict(type='STVGPyAVDecode', **decoder)
     ]
 

@@ -96,7 +96,7 @@ def test_full_size_training_step(tiny_synth_root, tmp_path, CFG):
     loader.dataset.indices = 1
     for t in loader.dataset.pipeline:
         if t.type == 'SampleSTVGFrames':
-            t.num_frames = 8  # the fixture's videos have 16 frames (the paper: 48)
+            t.clip_len = 8  # the fixture's videos have 16 frames (the paper: 48)
         if t.type == 'TokenizeText':
             t.tokenizer.pretrained = roberta
     cfg.train_cfg.max_epochs = 1

@@ -4,10 +4,10 @@ dataset_type = 'HCSTVGDataset'
 data_root = 'data/hcstvg_v2'
 # A local `save_pretrained` copy of roberta-base (docs/dataset_prepare.md); nothing is fetched.
 tokenizer = dict(type='AutoTokenizer', pretrained='data/pretrained/roberta-base')
-num_frames = 64
+clip_len = 64  # T: frames per training sample (SampleSTVGFrames)
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=num_frames),
+    dict(type='SampleSTVGFrames', clip_len=clip_len),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=(-1, 256)),

@@ -3,12 +3,12 @@ dataset_type = 'SynthSTVGDataset'
 data_root = 'data/synth_stvg'
 # Word-level tokenizer written by the generator (save_pretrained); loaded from disk only.
 tokenizer = dict(type='AutoTokenizer', pretrained=data_root + '/tokenizer')
-num_frames = 32
+clip_len = 32  # T: frames per training sample (SampleSTVGFrames)
 img_scale = (96, 96)
 
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=num_frames),
+    dict(type='SampleSTVGFrames', clip_len=clip_len),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=img_scale, keep_ratio=False),
@@ -18,7 +18,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=num_frames, test_mode=True),
+    dict(type='SampleSTVGFrames', clip_len=clip_len, test_mode=True),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=img_scale, keep_ratio=False),

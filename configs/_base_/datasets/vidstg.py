@@ -4,10 +4,10 @@
 dataset_type = 'VidSTGDataset'
 data_root = 'data/vidstg'
 tokenizer = dict(type='AutoTokenizer', pretrained='data/pretrained/roberta-base')
-num_frames = 64
+clip_len = 64  # T: frames per training sample (SampleSTVGFrames)
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleSTVGFrames', num_frames=num_frames),
+    dict(type='SampleSTVGFrames', clip_len=clip_len),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(type='mmaction.Resize', scale=(-1, 256)),

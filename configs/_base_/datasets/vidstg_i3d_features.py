@@ -11,14 +11,14 @@ vocab_file = 'data/pretrained/glove_vocab.txt'
 num_steps = 200
 feature_prefix = dict(video='videos', feature='features/i3d')
 train_pipeline = [
-    dict(type='SampleSTVGFrames', num_frames=num_steps),
+    dict(type='SampleSTVGFrames', clip_len=num_steps),
     dict(type='LoadSTVGFeatures', frame_stride=feature_stride, channels=feature_channels),
     dict(type='LoadTubeTargets'),
     dict(type='TokenizeWords', vocab_file=vocab_file, max_length=20),
     dict(type='PackSTVGInputs'),
 ]
 test_pipeline = [
-    dict(type='SampleSTVGFrames', num_frames=num_steps, test_mode=True),
+    dict(type='SampleSTVGFrames', clip_len=num_steps, test_mode=True),
     dict(type='LoadSTVGFeatures', frame_stride=feature_stride, channels=feature_channels),
     dict(type='LoadTubeTargets'),
     dict(type='TokenizeWords', vocab_file=vocab_file, max_length=20),

@@ -7,7 +7,7 @@ model = dict(type='TrivialGrounder', box_ratio=(0.5, 0.5))
 #   test_pipeline = {{_base_.trivial_test_pipeline}}
 #   test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 trivial_test_pipeline = [
-    dict(type='SampleSTVGFrames', num_frames=1, test_mode=True),
+    dict(type='SampleSTVGFrames', clip_len=1, test_mode=True),
     dict(type='LoadTubeTargets'),
     dict(type='PackSTVGInputs', require_inputs=False)
 ]

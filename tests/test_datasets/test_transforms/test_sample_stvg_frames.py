@@ -9,7 +9,7 @@ def _info(clip=(10, 50), fps=25.0, num_frames=100):
 
 
 def test_uniform_test_mode_centres_inside_clip():
-    out = SampleSTVGFrames(num_frames=8, test_mode=True)(_info(clip=(10, 50)))
+    out = SampleSTVGFrames(clip_len=8, test_mode=True)(_info(clip=(10, 50)))
     inds = out['frame_inds']
     assert inds.dtype == np.int64 and inds.shape == (8, )
     # 40 frames / 8 segments of 5: centres at 10 + 2.5 + 5k
@@ -19,7 +19,7 @@ def test_uniform_test_mode_centres_inside_clip():
 
 
 def test_uniform_train_jitter_seeded_and_within_segments():
-    t = SampleSTVGFrames(num_frames=8)
+    t = SampleSTVGFrames(clip_len=8)
     np.random.seed(0)
     a = t(_info())['frame_inds']
     np.random.seed(0)
@@ -36,7 +36,7 @@ def test_uniform_train_jitter_seeded_and_within_segments():
 
 
 def test_short_clip_repeats_frames_sorted():
-    inds = SampleSTVGFrames(num_frames=8, test_mode=True)(_info(clip=(3, 6)))['frame_inds']
+    inds = SampleSTVGFrames(clip_len=8, test_mode=True)(_info(clip=(3, 6)))['frame_inds']
     assert inds.shape == (8, ) and set(inds.tolist()) == {3, 4, 5}
     assert np.all(np.diff(inds) >= 0)
 
@@ -50,7 +50,7 @@ def test_default_clip_is_whole_video():
 @pytest.mark.parametrize('clip,per_pass', [((0, 100), 32), ((7, 57), 8), ((0, 5), 8),
                                            ((3, 67), 16), ((0, 1), 4)])
 def test_multi_pass_covers_every_frame(clip, per_pass):
-    out = SampleSTVGFrames(num_frames=per_pass, test_mode=True, multi_pass=True)(_info(clip=clip))
+    out = SampleSTVGFrames(clip_len=per_pass, test_mode=True, multi_pass=True)(_info(clip=clip))
     inds, p = out['frame_inds'], out['num_passes']
     clip_len = clip[1] - clip[0]
     assert p == -(-clip_len // per_pass)
@@ -84,14 +84,14 @@ def test_errors_and_repr():
     with pytest.raises(ValueError):
         SampleSTVGFrames()
     with pytest.raises(ValueError):
-        SampleSTVGFrames(num_frames=4, fps=5)
+        SampleSTVGFrames(clip_len=4, fps=5)
     with pytest.raises(ValueError, match='test_mode'):
-        SampleSTVGFrames(num_frames=4, multi_pass=True)
+        SampleSTVGFrames(clip_len=4, multi_pass=True)
     with pytest.raises(ValueError, match='empty clip'):
-        SampleSTVGFrames(num_frames=4)(_info(clip=(5, 5)))
+        SampleSTVGFrames(clip_len=4)(_info(clip=(5, 5)))
     with pytest.raises(KeyError, match='fps'):
         SampleSTVGFrames(fps=5)(dict(qid='q', clip=(0, 10)))
-    assert 'num_frames=4' in repr(SampleSTVGFrames(num_frames=4))
+    assert 'clip_len=4' in repr(SampleSTVGFrames(clip_len=4))
 
 
 def test_split_without_annotations_takes_clip_from_the_video_reader():
@@ -99,7 +99,18 @@ def test_split_without_annotations_takes_clip_from_the_video_reader():
     from mmstvg.datasets.transforms import SampleSTVGFrames
     results = dict(
         qid='v.mp4', clip=None, num_frames=None, fps=None, total_frames=40, avg_fps=25.0)
-    out = SampleSTVGFrames(num_frames=8, test_mode=True)(results)
+    out = SampleSTVGFrames(clip_len=8, test_mode=True)(results)
     assert out['clip'] == (0, 40)
     assert out['num_frames'] == 40 and out['fps'] == 25.0
     assert out['frame_inds'].min() >= 0 and out['frame_inds'].max() < 40
+
+
+def test_num_frames_is_the_old_name_of_clip_len():
+    """`clip_len` (mmaction2's name) is T; `num_frames=` still works, with a warning."""
+    with pytest.warns(DeprecationWarning, match='clip_len'):
+        old = SampleSTVGFrames(num_frames=8, test_mode=True)
+    new = SampleSTVGFrames(clip_len=8, test_mode=True)
+    assert old.clip_len == new.clip_len == 8
+    np.testing.assert_array_equal(old(_info())['frame_inds'], new(_info())['frame_inds'])
+    with pytest.raises(ValueError, match='old name'):
+        SampleSTVGFrames(clip_len=8, num_frames=8)

@@ -38,7 +38,7 @@ def _pipelines(tokenizer_dir):
         max_length=16,
         tokenizer=dict(type='AutoTokenizer', pretrained=tokenizer_dir))
     train = [
-        dict(type='SampleSTVGFrames', num_frames=8),
+        dict(type='SampleSTVGFrames', clip_len=8),
         dict(type='mmaction.PyAVInit'),
         dict(type='STVGPyAVDecode'),
         dict(type='LoadTubeTargets'),
@@ -53,7 +53,7 @@ def _pipelines(tokenizer_dir):
         dict(type='PackSTVGInputs'),
     ]
     test = [
-        dict(type='SampleSTVGFrames', num_frames=10, test_mode=True, multi_pass=True),
+        dict(type='SampleSTVGFrames', clip_len=10, test_mode=True, multi_pass=True),
         dict(type='mmaction.PyAVInit'),
         dict(type='STVGPyAVDecode'),
         dict(type='LoadTubeTargets'),
