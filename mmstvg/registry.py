@@ -61,3 +61,4 @@ LOG_PROCESSORS = Registry(
     'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmstvg.engine'])
 EVAL_PROTOCOLS = Registry(
     'eval protocol', scope='mmstvg', locations=['mmstvg.evaluation.protocols'])
+ANNOTATION_FORMATS = Registry('annotation format', scope='mmstvg', locations=['mmstvg.datasets'])

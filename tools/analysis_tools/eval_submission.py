@@ -42,7 +42,7 @@ from collections import OrderedDict
 import mmengine
 from mmengine.config import DictAction
 
-from mmstvg.datasets.annotation_file import ANNOTATION_FORMATS, build_annotation_dataset
+from mmstvg.datasets.annotation_file import annotation_format_names, build_annotation_dataset
 from mmstvg.evaluation.functional import (InvalidSubmissionError, build_protocol, evaluate_stvg,
                                           parse_submission, protocol_names, query_gt,
                                           submission_error_message)
@@ -75,9 +75,9 @@ def parse_args(argv=None):
         help='parameters of the protocol (e.g. eval_fps=2 video_max_len=100 for sampled)')
     parser.add_argument(
         '--dataset',
-        choices=sorted(ANNOTATION_FORMATS),
+        choices=annotation_format_names(),
         help='annotation format; guessed from the file when omitted '
-        '(a dict is HC-STVG, a list is VidSTG)')
+        '(a dict is HC-STVG, or synthetic when its records carry fps; a list is VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
     parser.add_argument(
         '--eval-fps', type=float, help='`sampled`: evaluation frame rate (default 5)')
@@ -139,7 +139,8 @@ def load_gt_queries(ann_file: str,
 
     Args:
         ann_file (str): annotation file.
-        dataset (str, optional): 'hcstvg' or 'vidstg'; guessed when None.
+        dataset (str, optional): an annotation format ('hcstvg', 'synthetic', 'vidstg');
+            guessed when None.
         vidor_dir (str, optional): VidOR box directory (VidSTG).
         skip_invalid (bool): skip invalid GT queries (the dataset logs them) instead of
             raising. Defaults to False.

@@ -25,7 +25,7 @@ import argparse
 import os.path as osp
 from typing import Optional
 
-from mmstvg.datasets.annotation_file import build_annotation_dataset
+from mmstvg.datasets.annotation_file import annotation_format_names, build_annotation_dataset
 from mmstvg.evaluation.functional import submission_entry_to_tube
 from mmstvg.structures import STVGDataSample, Tube
 from mmstvg.utils import load_json
@@ -53,9 +53,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--gt-format',
         default='auto',
-        choices=['auto', 'submission', 'hcstvg', 'vidstg'],
+        choices=['auto', 'submission'] + annotation_format_names(),
         help='format of --gt-ann (auto: a dict whose entries carry a `bbox` '
-        'dict is a submission, another dict HC-STVG, a list VidSTG)')
+        'dict is a submission, another dict HC-STVG (synthetic when its records carry fps), '
+        'a list VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
     parser.add_argument('--out', required=True, help='output file (.mp4, .gif, .png, .jpg)')
     parser.add_argument(
