@@ -4,7 +4,6 @@ file) is usable by both by its name. Hand-computed numbers in the comments."""
 import os.path as osp
 from typing import Any, Dict, Mapping
 
-import mmengine
 import numpy as np
 import pytest
 
@@ -14,7 +13,7 @@ from mmstvg.evaluation.functional import (build_protocol, elementwise_box_iou, e
                                           protocol_names)
 from mmstvg.registry import EVAL_PROTOCOLS
 from mmstvg.structures import STVGDataSample, Tube, temporal_iou
-from mmstvg.testing import import_script
+from mmstvg.testing import dump_json, hcstvg_v1_record, import_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 BOX = [0.0, 0.0, 10.0, 10.0]
@@ -128,8 +127,8 @@ def test_a_protocol_registered_in_a_test_file_works_in_the_metric(keyframe_proto
         if with_pred:
             sample.pred_tube = Tube((15, 24), np.arange(15, 24), [HALF] * 9).to_element()
         samples.append(sample.to_dict())
-    for protocol, viou in ((keyframe_protocol, 0.5), (dict(type=keyframe_protocol,
-                                                           keyframe=0.2), 0.0)):
+    cases = [(keyframe_protocol, 0.5), (dict(type=keyframe_protocol, keyframe=0.2), 0.0)]
+    for protocol, viou in cases:
         metric = STVGMetric(protocol=protocol)
         assert isinstance(metric.protocol, KeyframeProtocol)
         metric.process({}, samples)
@@ -140,29 +139,15 @@ def test_a_protocol_registered_in_a_test_file_works_in_the_metric(keyframe_proto
 
 # HC-STVG v1 record: st_frame 3, 4 boxes -> span [2, 6), xyxy [10, 20, 40, 60]; 100 frames in
 # 20 s -> 5 fps
-ANN = {
-    'a.mp4':
-    dict(
-        bbox=[[10, 20, 30, 40]] * 4,
-        st_frame=3,
-        st_time=0.45,
-        ed_time=1.2,
-        img_num=100,
-        caption='The man in black walks.',
-        width=640,
-        height=360)
-}
+ANN = {'a.mp4': hcstvg_v1_record(bbox=[[10, 20, 30, 40]] * 4, st_frame=3)}
 BOX_A = [10.0, 20.0, 40.0, 60.0]
 
 
 def _files(tmp_path, first):
     """The annotation file and a submission predicting 1-based first..6 with exact boxes."""
-    ann, pred = str(tmp_path / 'ann.json'), str(tmp_path / 'pred.json')
-    mmengine.dump(ANN, ann)
-    mmengine.dump(
-        {'a.mp4': dict(st_frame=first, ed_frame=6, bbox={str(f): BOX_A
-                                                         for f in range(first, 7)})}, pred)
-    return ann, pred
+    ann = dump_json(tmp_path / 'ann.json', ANN)
+    entry = dict(st_frame=first, ed_frame=6, bbox={str(f): BOX_A for f in range(first, 7)})
+    return ann, dump_json(tmp_path / 'pred.json', {'a.mp4': entry})
 
 
 def test_eval_submission_takes_any_registered_protocol_by_name(keyframe_protocol, tmp_path,

@@ -36,20 +36,7 @@ def test_boxes_to_original_resize_crop_resize():
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
 
 
-class _Fixed(BaseGrounder):
-    """A grounder without a network, to drive ``predict_tubes`` directly."""
-
-    def loss(self, inputs, data_samples):
-        return {}
-
-    def predict(self, inputs, data_samples):
-        return data_samples
-
-    def _forward(self, inputs, data_samples=None):
-        return {}
-
-
-def test_predict_tubes_averages_repeated_frames():
+def test_predict_tubes_averages_repeated_frames(network_free_grounder):
     """Frames sampled more than once (multi-pass sampling of a short clip) carry the mean of
     their boxes (``Tube.merge_repeated``)."""
     sample = STVGDataSample(
@@ -61,7 +48,7 @@ def test_predict_tubes_averages_repeated_frames():
             scale_factor=[1., 1.]))
     boxes = torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4], [1, 1, 1, 1], [0, 0, 3, 3], [3, 3, 6, 6],
                           [6, 6, 9, 9]]) / 10
-    (out, ) = _Fixed().predict_tubes([sample], boxes[None], [(0, 5, 0.5)])
+    (out, ) = network_free_grounder().predict_tubes([sample], boxes[None], [(0, 5, 0.5)])
     assert out.pred_tube.frame_ids.tolist() == [3, 4, 6]
     torch.testing.assert_close(out.pred_tube.bboxes,
                                torch.tensor([[1., 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]))
