@@ -1,6 +1,7 @@
 """mmstvg.structures.tube: the one tube structure (conversion, merge of repeated frames,
 interpolation, densification), on hand-built cases."""
 import os.path as osp
+import pickle
 import subprocess
 import sys
 
@@ -101,6 +102,9 @@ def test_to_element_and_back():
     np.testing.assert_array_equal(back.bboxes, tube.bboxes)
     assert 'score' not in Tube((0, 1)).to_element()
     assert tube.to_dict()['span'] == (3, 6)
+    # the metric's results hold tubes; they travel between ranks pickled
+    again = pickle.loads(pickle.dumps(tube))
+    assert again.span == tube.span and np.array_equal(again.bboxes, tube.bboxes)
 
 
 def test_the_module_needs_no_torch():

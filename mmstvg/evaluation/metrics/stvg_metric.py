@@ -29,7 +29,7 @@ parse_submission`, with the videos' frame counts) before it is written: ``tools/
 import os.path as osp
 import warnings
 from collections import OrderedDict
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 import mmengine
 import numpy as np
@@ -130,7 +130,7 @@ class STVGMetric(BaseMetric):
                                ('tubedetr_clip', tubedetr_clip)) if value is not None
         }
         if legacy:
-            name = protocol if isinstance(protocol, str) else dict(protocol).get('type')
+            name = protocol.get('type') if isinstance(protocol, Mapping) else protocol
             args = ', '.join(f'{k}={v!r}' for k, v in legacy.items())
             warnings.warn(
                 f'STVGMetric({args}) is deprecated: these are parameters of the protocol, '
