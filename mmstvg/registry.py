@@ -2,6 +2,11 @@
 
 mmdet / mmaction2 components are used from configs with their scope prefix
 (``type='mmdet.GIoULoss'``, ``type='mmaction.PyAVDecode'``); they are never re-registered.
+
+Two registries have no mmengine root, being mmstvg's own kinds (scope ``mmstvg``):
+``EVAL_PROTOCOLS`` (how a query is scored: ``STVGMetric(protocol=...)``,
+``eval_submission.py --protocol``) and ``ANNOTATION_FORMATS`` (the dataset class that parses a
+bare annotation file given to a tool, and how a file of that format is recognised).
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -54,3 +59,6 @@ VISBACKENDS = Registry(
     'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmstvg.visualization'])
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmstvg.engine'])
+EVAL_PROTOCOLS = Registry(
+    'eval protocol', scope='mmstvg', locations=['mmstvg.evaluation.protocols'])
+ANNOTATION_FORMATS = Registry('annotation format', scope='mmstvg', locations=['mmstvg.datasets'])

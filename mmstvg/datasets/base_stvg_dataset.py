@@ -241,6 +241,47 @@ class BaseSTVGDataset(BaseDataset):
             test_mode=test_mode,
             **kwargs)
 
+    # ------------------------------------------------------------------ annotation format
+    @classmethod
+    def match_annotation_file(cls, text: Optional[str], content: Any) -> int:
+        """How surely an annotation file is in this dataset's format, for the tools that are
+        given a bare annotation file (``mmstvg.datasets.annotation_file``): 0 not (or
+        unknown), 1 plausible (e.g. the JSON type), 2 and more specific (a key only this
+        format has); the highest score wins.
+
+        Args:
+            text (str, optional): the file's text, without leading white space or BOM;
+                None when ``content`` is given.
+            content (Any): the file's parsed content, when the caller has it (else None).
+        """
+        return 0
+
+    @classmethod
+    def from_annotation_file(cls,
+                             ann_file: str,
+                             skip_invalid: bool = False,
+                             **options) -> 'BaseSTVGDataset':
+        """This dataset of a bare annotation file: test mode, no pipeline, videos not read
+        (``get_data_info`` gives each query's ``data_info``, ``docs/data_flow.md``).
+
+        Args:
+            ann_file (str): the annotation file.
+            skip_invalid (bool): skip and count invalid queries (``dataset.skipped``).
+            **options: what else the format needs to parse the file (VidSTG: ``vidor_dir``,
+                the folder of the VidOR box files); ignored by the formats that need none.
+        """
+        return cls(
+            ann_file=ann_file,
+            data_prefix=cls.annotation_file_prefix(ann_file, **options),
+            pipeline=[],
+            test_mode=True,
+            skip_invalid=skip_invalid)
+
+    @classmethod
+    def annotation_file_prefix(cls, ann_file: str, **options) -> dict:
+        """``data_prefix`` of :meth:`from_annotation_file`. Defaults to ``dict(video='')``."""
+        return dict(video='')
+
     # ------------------------------------------------------------------ subclass hooks
     def iter_records(self) -> Iterator[Tuple[str, Any]]:
         """Yield ``(record_name, raw_record)`` for every record of ``self.ann_file``.

@@ -27,7 +27,7 @@ Other raw fields (``st_time``, ``ed_time``, v2's ``Chinese`` ...) are kept in ``
 """
 from typing import Any, Iterator, List, Optional, Tuple
 
-from mmstvg.registry import DATASETS
+from mmstvg.registry import ANNOTATION_FORMATS, DATASETS
 from .base_stvg_dataset import (MALFORMED, BaseSTVGDataset, InvalidAnnotationError, InvalidRecord,
                                 as_float, as_int, require)
 
@@ -36,6 +36,7 @@ _V1_KEYS = ('bbox', 'st_frame', 'img_num', 'caption', 'width', 'height')
 _V2_KEYS = ('bbox', 'st_frame', 'ed_frame', 'img_num', 'English', 'img_size')
 
 
+@ANNOTATION_FORMATS.register_module(name='hcstvg')
 @DATASETS.register_module()
 class HCSTVGDataset(BaseSTVGDataset):
     """HC-STVG v1 / v2 / v2-test (``query_v2.json``) dataset.
@@ -75,6 +76,14 @@ class HCSTVGDataset(BaseSTVGDataset):
         self.video_duration = float(video_duration)
         self.layout: Optional[str] = None  # 'v1' | 'v2' | 'query', set on load
         super().__init__(ann_file=ann_file, **kwargs)
+
+    @classmethod
+    def match_annotation_file(cls, text: Optional[str], content: Any) -> int:
+        """1 for a JSON object (HC-STVG files are keyed by video), told from the first
+        character without parsing the file."""
+        if content is not None:
+            return int(isinstance(content, dict))
+        return int(text.startswith('{'))
 
     # ------------------------------------------------------------------ records
     def iter_records(self) -> Iterator[Tuple[str, Any]]:

@@ -10,13 +10,15 @@ Everything else (0-based half-open ``gt_span``, xyxy ``gt_bboxes``, ``clip = [0,
 extra raw keys such as ``action``, ``target``, ``actors`` in ``extra``) is
 :class:`HCSTVGDataset`'s v2 conversion.
 """
+import re
 from typing import Any, List, Optional
 
-from mmstvg.registry import DATASETS
+from mmstvg.registry import ANNOTATION_FORMATS, DATASETS
 from .base_stvg_dataset import MALFORMED, InvalidRecord, as_float
 from .hcstvg_dataset import HCSTVGDataset
 
 
+@ANNOTATION_FORMATS.register_module(name='synthetic')
 @DATASETS.register_module()
 class SynthSTVGDataset(HCSTVGDataset):
     """Synthetic STVG dataset: HC-STVG v2 layout with per-record ``fps``.
@@ -48,6 +50,17 @@ class SynthSTVGDataset(HCSTVGDataset):
             raise ValueError(f'SynthSTVGDataset: fps must be > 0, got {fps}')
         self.default_fps = None if fps is None else float(fps)
         super().__init__(ann_file=ann_file, version='v2', **kwargs)
+
+    @classmethod
+    def match_annotation_file(cls, text: Optional[str], content: Any) -> int:
+        """2 for a JSON object whose records carry ``fps`` (the generator writes it,
+        HC-STVG's files never have it), above HC-STVG's 1; 0 otherwise (the query-only file,
+        without ``fps``, reads as HC-STVG)."""
+        if content is not None:
+            return 2 * int(
+                isinstance(content, dict)
+                and any(isinstance(r, dict) and 'fps' in r for r in content.values()))
+        return 2 * int(text.startswith('{') and re.search(r'"fps"\s*:', text) is not None)
 
     def parse_record(self, record_name: str, raw: Any) -> List[dict]:
         """HC-STVG v2 conversion, then ``fps`` from the record (see the module docstring)."""

@@ -40,7 +40,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 import numpy as np
 from mmengine.fileio import exists, join_path, list_dir_or_file
 
-from mmstvg.registry import DATASETS
+from mmstvg.registry import ANNOTATION_FORMATS, DATASETS
 from mmstvg.utils.json_io import load_json
 from .base_stvg_dataset import (MALFORMED, MISSING_BOX_FILE, BaseSTVGDataset,
                                 InvalidAnnotationError, InvalidRecord, as_float, as_int, require)
@@ -65,6 +65,7 @@ class _VideoBoxes:
         self.boxes = boxes
 
 
+@ANNOTATION_FORMATS.register_module(name='vidstg')
 @DATASETS.register_module()
 class VidSTGDataset(BaseSTVGDataset):
     """VidSTG dataset (see the module docstring for the conventions).
@@ -104,6 +105,25 @@ class VidSTGDataset(BaseSTVGDataset):
         super().__init__(ann_file=ann_file, **kwargs)
         # the box caches are only needed while loading
         self._box_cache, self._box_file_index = {}, None
+
+    @classmethod
+    def match_annotation_file(cls, text: Optional[str], content: Any) -> int:
+        """1 for a JSON list (VidSTG's sentence files), told from the first character without
+        parsing the file."""
+        if content is not None:
+            return int(isinstance(content, list))
+        return int(text.startswith('['))
+
+    @classmethod
+    def annotation_file_prefix(cls,
+                               ann_file: str,
+                               vidor_dir: Optional[str] = None,
+                               **options) -> dict:
+        """The boxes are in the VidOR box files: ``vidor_dir`` is required."""
+        if not vidor_dir:
+            raise ValueError(f'{ann_file}: VidSTG annotations need the VidOR box files '
+                             '(--vidor-dir)')
+        return dict(video='', vidor_anno=vidor_dir)
 
     # ------------------------------------------------------------------ records
     def iter_records(self) -> Iterator[Tuple[str, Any]]:

@@ -1,8 +1,10 @@
 from .span import (mask_to_positions, positions_to_span, span_hull, span_intersection,
                    span_overlaps, span_to_positions, temporal_iou)
 from .stvg_data_sample import STVGDataSample
+from .tube import Tube, interpolate_boxes, merge_repeated_frames
 
 __all__ = [
     'STVGDataSample', 'mask_to_positions', 'positions_to_span', 'span_hull', 'span_intersection',
-    'span_overlaps', 'span_to_positions', 'temporal_iou'
+    'span_overlaps', 'span_to_positions', 'temporal_iou', 'Tube', 'interpolate_boxes',
+    'merge_repeated_frames'
 ]

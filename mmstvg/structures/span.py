@@ -35,6 +35,13 @@ def temporal_iou(pred_span: Sequence[int], gt_span: Sequence[int]) -> float:
     When the spans overlap their union equals their hull, so this is TubeDETR's /
     STCAT's ``intersection / (len(gt) + len(pred) - intersection)``; disjoint spans score 0.
 
+    mmaction2's ``pairwise_temporal_iou`` (``mmaction.evaluation.functional``) computes the
+    same ratio on ``[start, end]`` segments, but it is kept out of the evaluation (issue 23.7):
+    it returns float32 (``5/14`` off by ~1e-8, where the metric's numbers are float64), two
+    empty spans give NaN (0 / 0, with a warning) instead of 0, it is an (n, m) matrix
+    function, and importing it imports mmaction2 and with it torch, which the numpy
+    evaluation path avoids (issue 28).
+
     Args:
         pred_span (Sequence[int]): predicted ``(start, end)``.
         gt_span (Sequence[int]): ground-truth ``(start, end)``.

@@ -21,20 +21,19 @@ The bands are added around the frame, not painted over it, so no box is hidden. 
 ``draw_*`` primitives paint IN PLACE on the array they are given (cv2 semantics) and return
 it; :func:`draw_tube_frame` copies the input frame once and never modifies its arguments.
 
-The box of a tube at a frame is :func:`tube_boxes_at_frames`: the boxes of the frames of its
-span, linearly interpolated between the frames that carry a box and held before the first /
-after the last one, i.e. the boxes the ``dense`` protocol scores
-(:func:`mmstvg.evaluation.functional.densify_tube`).
+The tubes drawn are :class:`mmstvg.structures.Tube` (``Tube.from_element`` of the data
+sample's ``gt_tube`` / ``pred_tube``). The box of a tube at a frame is
+:func:`tube_boxes_at_frames`: the boxes of the frames of its span, linearly interpolated
+between the frames that carry a box and held before the first / after the last one
+(:meth:`~mmstvg.structures.Tube.interpolate`), i.e. the boxes the ``dense`` protocol scores.
 """
 import unicodedata
 from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmengine.structures import BaseDataElement
 
-from mmstvg.evaluation.functional.temporal import temporal_iou
-from mmstvg.evaluation.functional.tube_interpolation import interpolate_tube_boxes
+from mmstvg.structures import Tube, temporal_iou
 from .text_font import UnicodeFont, caption_font
 
 Color = Tuple[int, int, int]
@@ -68,43 +67,6 @@ def adaptive_scale(img_shape: Sequence[int],
     return float(min(max(min(img_shape[:2]) / base, min_scale), max_scale))
 
 
-def _to_numpy(value) -> np.ndarray:
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def tube_from_element(tube: Optional[BaseDataElement]) -> Optional[dict]:
-    """``dict(span, frame_ids, bboxes)`` (numpy) of a ``gt_tube`` / ``pred_tube`` element.
-
-    A tube without ``frame_ids`` (the GT tube: one box per frame of the span) gets
-    ``frame_ids = span[0] + arange(len(bboxes))``.
-
-    Args:
-        tube (BaseDataElement, optional): with ``span`` (2,), ``bboxes`` (K, 4) and
-            optionally ``frame_ids`` (K,).
-
-    Returns:
-        dict or None: ``span`` (tuple of 2 ints), ``frame_ids`` (K,) int64 and ``bboxes``
-        (K, 4) float64; None when ``tube`` is None or has no ``span``.
-    """
-    if tube is None or tube.get('span', None) is None:
-        return None
-    span = _to_numpy(tube.span).reshape(-1)
-    span = (int(span[0]), int(span[1]))
-    bboxes = tube.get('bboxes', None)
-    bboxes = np.zeros((0, 4)) if bboxes is None else _to_numpy(bboxes)
-    bboxes = bboxes.astype(np.float64).reshape(-1, 4)
-    frame_ids = tube.get('frame_ids', None)
-    if frame_ids is None:
-        frame_ids = span[0] + np.arange(bboxes.shape[0], dtype=np.int64)
-    frame_ids = _to_numpy(frame_ids).astype(np.int64).reshape(-1)
-    if frame_ids.shape[0] != bboxes.shape[0]:
-        raise ValueError(f'a tube needs one box per frame id, got {frame_ids.shape[0]} frame '
-                         f'ids and {bboxes.shape[0]} boxes')
-    return dict(span=span, frame_ids=frame_ids, bboxes=bboxes)
-
-
 def tube_boxes_at_frames(span: Sequence[int], frame_ids, bboxes,
                          frames) -> Tuple[np.ndarray, np.ndarray]:
     """Box of a tube at each of ``frames``.
@@ -122,14 +84,14 @@ def tube_boxes_at_frames(span: Sequence[int], frame_ids, bboxes,
         the span boxes are linearly interpolated between the frames of ``frame_ids`` and held
         before the first / after the last of them (``dense`` protocol).
     """
+    tube = Tube(span, frame_ids, bboxes)
     frames = np.asarray(frames, dtype=np.int64).reshape(-1)
-    start, end = int(span[0]), int(span[1])
     boxes = np.full((frames.shape[0], 4), np.nan, dtype=np.float64)
-    valid = (frames >= start) & (frames < end)
-    if np.asarray(frame_ids).size == 0:
+    valid = (frames >= tube.span[0]) & (frames < tube.span[1])
+    if tube.frame_ids.size == 0:
         valid[:] = False
     if valid.any():
-        boxes[valid] = interpolate_tube_boxes(frame_ids, bboxes, frames[valid])
+        boxes[valid] = tube.interpolate(frames[valid])
     return boxes, valid
 
 

@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 from mmengine.structures import BaseDataElement
 
-from .draw_tube import tube_from_element
+from mmstvg.structures import Tube
 
 
 def plan_frames(data_sample: Optional[BaseDataElement],
@@ -45,9 +45,9 @@ def plan_frames(data_sample: Optional[BaseDataElement],
                 if data_sample.metainfo.get('clip', None) is not None:
                     spans.append(tuple(data_sample.metainfo['clip']))
                 for key in ('gt_tube', 'pred_tube'):
-                    tube = tube_from_element(data_sample.get(key, None))
+                    tube = Tube.from_element(data_sample.get(key, None))
                     if tube is not None:
-                        spans.append(tube['span'])
+                        spans.append(tube.span)
             if not spans:
                 raise ValueError('STVGVisualizer: cannot tell which frames to draw; pass '
                                  'frame_range or set metainfo num_frames')
@@ -67,12 +67,12 @@ def plan_frames(data_sample: Optional[BaseDataElement],
     return (start, end), np.arange(start, end, stride, dtype=np.int64)
 
 
-def select_keyframes(frame_inds: np.ndarray, gt: Optional[dict], pred: Optional[dict],
+def select_keyframes(frame_inds: np.ndarray, gt: Optional[Tube], pred: Optional[Tube],
                      num_keyframes: int) -> np.ndarray:
     """Up to ``num_keyframes`` of ``frame_inds`` for the montage: evenly spread over the
     hull of the GT and predicted spans (over all ``frame_inds`` when neither exists or
     the hull holds no drawn frame)."""
-    spans = [t['span'] for t in (gt, pred) if t is not None]
+    spans = [t.span for t in (gt, pred) if t is not None]
     cand = frame_inds
     if spans:
         lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)

@@ -44,12 +44,13 @@ from mmengine.structures import BaseDataElement
 from mmengine.visualization import Visualizer
 
 from mmstvg.registry import VISUALIZERS
+from mmstvg.structures import Tube
 from mmstvg.utils.video_io import (OutputFile, VideoInfo, iter_frames, output_kind, output_timing,
                                    probe_video)
 from .draw_tube import (BAND_COLOR, GT_COLOR, PRED_COLOR, TEXT_COLOR, TIMELINE_BG_COLOR,
                         TIMELINE_CLIP_COLOR, adaptive_scale, draw_tube_frame, layout_segments,
                         make_montage, render_caption, render_timeline_band, timeline_height,
-                        timeline_info_segments, tube_boxes_at_frames, tube_from_element)
+                        timeline_info_segments, tube_boxes_at_frames)
 from .frame_plan import plan_frames, select_keyframes
 
 VideoType = Union[str, np.ndarray, Sequence[np.ndarray]]
@@ -213,12 +214,12 @@ class STVGVisualizer(Visualizer):
 
     @staticmethod
     def _tubes(data_sample: Optional[BaseDataElement], draw_gt: bool,
-               draw_pred: bool) -> Tuple[Optional[dict], Optional[dict]]:
-        """The GT and predicted tubes to draw (:func:`tube_from_element`), or None."""
+               draw_pred: bool) -> Tuple[Optional[Tube], Optional[Tube]]:
+        """The GT and predicted tubes to draw (:meth:`Tube.from_element`), or None."""
         if data_sample is None:
             return None, None
-        return (tube_from_element(data_sample.get('gt_tube', None)) if draw_gt else None,
-                tube_from_element(data_sample.get('pred_tube', None)) if draw_pred else None)
+        return (Tube.from_element(data_sample.get('gt_tube', None)) if draw_gt else None,
+                Tube.from_element(data_sample.get('pred_tube', None)) if draw_pred else None)
 
     @staticmethod
     def _meta(data_sample: Optional[BaseDataElement], key: str, default=None):
@@ -236,9 +237,9 @@ class STVGVisualizer(Visualizer):
                      fps: Optional[float],
                      times: Optional[np.ndarray] = None) -> Iterator[Tuple[int, np.ndarray]]:
         gt, pred = self._tubes(data_sample, draw_gt, draw_pred)
-        gt_boxes = tube_boxes_at_frames(gt['span'], gt['frame_ids'], gt['bboxes'],
+        gt_boxes = tube_boxes_at_frames(gt.span, gt.frame_ids, gt.bboxes,
                                         frame_inds) if gt is not None else None
-        pred_boxes = tube_boxes_at_frames(pred['span'], pred['frame_ids'], pred['bboxes'],
+        pred_boxes = tube_boxes_at_frames(pred.span, pred.frame_ids, pred.bboxes,
                                           frame_inds) if pred is not None else None
         row = {int(f): i for i, f in enumerate(frame_inds)}
         sentence = str(self._meta(data_sample, 'sentence', '') or '')
@@ -249,8 +250,8 @@ class STVGVisualizer(Visualizer):
         else:
             frames = ((int(f), video[int(f)]) for f in frame_inds if int(f) < len(video))
 
-        gt_span = gt['span'] if gt is not None else None
-        pred_span = pred['span'] if pred is not None else None
+        gt_span = gt.span if gt is not None else None
+        pred_span = pred.span if pred is not None else None
         layout = None
         for frame_idx, frame in frames:
             frame = np.asarray(frame)

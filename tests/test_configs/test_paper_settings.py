@@ -166,8 +166,8 @@ def test_gkcmn_vidstg_scores_stgrns_frames(path):
     cfg = Config.fromfile(path)
     for name in ('val_evaluator', 'test_evaluator'):
         evaluator = cfg[name]
-        assert evaluator.type == 'STVGMetric' and evaluator.protocol == 'sampled'
-        assert evaluator.eval_fps == 5 and evaluator.video_max_len == 200
+        assert evaluator.type == 'STVGMetric'
+        assert evaluator.protocol == dict(type='sampled', eval_fps=5, video_max_len=200)
 
 
 def _metafile_models():

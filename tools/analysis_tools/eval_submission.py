@@ -14,6 +14,11 @@ Example::
         --ann data/hcstvg/anno_v2/val_v2.json --pred work_dirs/x/val_submit.json \\
         --protocol hcstvg_official
 
+``--protocol`` is any registered protocol (``mmstvg/evaluation/protocols``, see
+``docs/evaluation_protocols.md``) with its default parameters; ``--protocol-options KEY=VALUE
+...`` sets its parameters (``--eval-fps``, ``--video-max-len`` and ``--no-tubedetr-clip`` are
+those of ``sampled``; a protocol without such a parameter ignores them, with a warning).
+
 The last line printed is one JSON object with ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` (values in
 [0, 1]) and, when the annotations carry sentence types (VidSTG), the same keys prefixed
 ``declarative/`` and ``interrogative/``; when queries were skipped or predictions were
@@ -35,10 +40,13 @@ import json
 from collections import OrderedDict
 
 import mmengine
+from mmengine.config import DictAction
 
-from mmstvg.datasets.annotation_file import ANNOTATION_FORMATS, build_annotation_dataset
-from mmstvg.evaluation.functional import (PROTOCOLS, InvalidSubmissionError, evaluate_stvg,
-                                          parse_submission, submission_error_message)
+from mmstvg.datasets.annotation_file import annotation_format_names, build_annotation_dataset
+from mmstvg.evaluation.functional import (InvalidSubmissionError, build_protocol, evaluate_stvg,
+                                          parse_submission, protocol_names, query_gt,
+                                          submission_error_message)
+from mmstvg.structures import Tube
 from mmstvg.utils import load_json
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 
@@ -56,20 +64,26 @@ def parse_args(argv=None):
     parser.add_argument(
         '--protocol',
         required=True,
-        choices=PROTOCOLS,
-        help='evaluation protocol (see docs / DATA_FORMATS.md)')
+        choices=protocol_names(),
+        help='evaluation protocol (docs/evaluation_protocols.md)')
+    parser.add_argument(
+        '--protocol-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        metavar='KEY=VALUE',
+        help='parameters of the protocol (e.g. eval_fps=2 video_max_len=100 for sampled)')
     parser.add_argument(
         '--dataset',
-        choices=sorted(ANNOTATION_FORMATS),
+        choices=annotation_format_names(),
         help='annotation format; guessed from the file when omitted '
-        '(a dict is HC-STVG, a list is VidSTG)')
+        '(a dict is HC-STVG, or synthetic when its records carry fps; a list is VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
     parser.add_argument(
-        '--eval-fps', type=float, default=5.0, help='`sampled`: evaluation frame rate (default 5)')
+        '--eval-fps', type=float, help='`sampled`: evaluation frame rate (default 5)')
     parser.add_argument(
         '--video-max-len',
         type=int,
-        default=200,
         help='`sampled`: max evaluation frames per query (default 200)')
     parser.add_argument(
         '--no-tubedetr-clip',
@@ -93,20 +107,28 @@ def parse_args(argv=None):
 
 
 def dataset_gt_queries(ds) -> OrderedDict:
-    """``{qid: gt dict}`` (the input of ``evaluate_stvg``) of a built dataset."""
+    """``{qid: gt dict}`` (the input of ``evaluate_stvg``, ``query_gt``) of a built
+    dataset."""
     gts = OrderedDict()
     for i in range(len(ds)):
         info = ds.get_data_info(i)
-        if info.get('gt_span') is None:
+        tube = Tube.from_data_info(info)
+        if tube is None:
             raise ValueError(f'{ds.ann_file} has no ground truth (query {info.get("qid")!r})')
-        gts[str(info['qid'])] = dict(
-            span=tuple(int(v) for v in info['gt_span']),
-            bboxes=info['gt_bboxes'],
-            clip=None if info.get('clip') is None else tuple(int(v) for v in info['clip']),
-            fps=info.get('fps'),
-            num_frames=info.get('num_frames'),
-            sentence_type=info.get('sentence_type'))
+        gts[str(info['qid'])] = query_gt(tube, info)
     return gts
+
+
+def protocol_from_args(args):
+    """The protocol of ``--protocol``, ``--protocol-options`` and the ``sampled`` flags."""
+    flags = dict(eval_fps=args.eval_fps, video_max_len=args.video_max_len)
+    if args.no_tubedetr_clip:
+        flags['tubedetr_clip'] = False
+    return build_protocol(
+        dict(type=args.protocol, **args.protocol_options), **{
+            k: v
+            for k, v in flags.items() if v is not None
+        })
 
 
 def load_gt_queries(ann_file: str,
@@ -117,7 +139,8 @@ def load_gt_queries(ann_file: str,
 
     Args:
         ann_file (str): annotation file.
-        dataset (str, optional): 'hcstvg' or 'vidstg'; guessed when None.
+        dataset (str, optional): an annotation format ('hcstvg', 'synthetic', 'vidstg');
+            guessed when None.
         vidor_dir (str, optional): VidOR box directory (VidSTG).
         skip_invalid (bool): skip invalid GT queries (the dataset logs them) instead of
             raising. Defaults to False.
@@ -132,14 +155,13 @@ def load_gt_queries(ann_file: str,
 def score_submission(gts,
                      submission,
                      protocol,
-                     eval_fps=5.0,
-                     video_max_len=200,
+                     *,
                      iou_thresholds=(0.3, 0.5),
-                     tubedetr_clip=True,
                      skip_invalid=False,
                      num_skipped=0,
                      filename=None):
-    """Metrics and per-query scores of a submission dict against ``{qid: gt}``.
+    """Metrics and per-query scores of a submission dict against ``{qid: gt}`` under
+    ``protocol`` (a name, a config dict or a protocol object, ``build_protocol``).
 
     Malformed entries raise :class:`InvalidSubmissionError` listing every one by qid, or,
     with ``skip_invalid``, score 0 (those of queries in ``gts``) and are counted in
@@ -160,11 +182,8 @@ def score_submission(gts,
     metrics, per_query = evaluate_stvg(
         gts,
         preds,
-        protocol=protocol,
-        eval_fps=eval_fps,
-        video_max_len=video_max_len,
+        protocol,
         iou_thresholds=iou_thresholds,
-        tubedetr_clip=tubedetr_clip,
         invalid_preds=[q for q in errors if q in gts],
         num_skipped=num_skipped)
     if errors:
@@ -178,6 +197,7 @@ def main(argv=None):
         '--ann': args.ann,
         '--pred': args.pred
     })
+    protocol = protocol_from_args(args)
     ds = build_annotation_dataset(args.ann, args.dataset or 'auto', args.vidor_dir,
                                   args.skip_invalid)
     gts = dataset_gt_queries(ds)
@@ -187,11 +207,8 @@ def main(argv=None):
     metrics, per_query = score_submission(
         gts,
         submission,
-        args.protocol,
-        eval_fps=args.eval_fps,
-        video_max_len=args.video_max_len,
+        protocol,
         iou_thresholds=args.iou_thrs,
-        tubedetr_clip=not args.no_tubedetr_clip,
         skip_invalid=args.skip_invalid,
         num_skipped=num_skipped,
         filename=args.pred)
@@ -205,7 +222,7 @@ def main(argv=None):
     print(f'{args.pred}: {len(submission)} predictions, {num_invalid} malformed '
           f'({len(invalid)} of them for scored queries, scored as failures), '
           f'{len(missing)} scored queries without prediction' +
-          (' (scored 0)' if missing and args.protocol == 'hcstvg_official' else ''))
+          (' (scored 0)' if missing and protocol.missing_pred_scores_zero else ''))
     if args.per_query:
         mmengine.dump(per_query, args.per_query)
     for key, value in metrics.items():

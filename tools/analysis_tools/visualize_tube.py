@@ -25,13 +25,9 @@ import argparse
 import os.path as osp
 from typing import Optional
 
-import numpy as np
-import torch
-from mmengine.structures import BaseDataElement
-
-from mmstvg.datasets.annotation_file import build_annotation_dataset
+from mmstvg.datasets.annotation_file import annotation_format_names, build_annotation_dataset
 from mmstvg.evaluation.functional import submission_entry_to_tube
-from mmstvg.structures import STVGDataSample
+from mmstvg.structures import STVGDataSample, Tube
 from mmstvg.utils import load_json
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 from mmstvg.utils.video_io import output_kind
@@ -57,9 +53,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--gt-format',
         default='auto',
-        choices=['auto', 'submission', 'hcstvg', 'vidstg'],
+        choices=['auto', 'submission'] + annotation_format_names(),
         help='format of --gt-ann (auto: a dict whose entries carry a `bbox` '
-        'dict is a submission, another dict HC-STVG, a list VidSTG)')
+        'dict is a submission, another dict HC-STVG (synthetic when its records carry fps), '
+        'a list VidSTG)')
     parser.add_argument('--vidor-dir', help='VidSTG only: directory of the VidOR box files')
     parser.add_argument('--out', required=True, help='output file (.mp4, .gif, .png, .jpg)')
     parser.add_argument(
@@ -143,7 +140,7 @@ def build_data_sample(args) -> STVGDataSample:
     pred = None
     if args.pred:
         qid, entry = select_entry(load_json(args.pred), qid, args.video, args.pred)
-        pred = submission_entry_to_tube(entry, qid)
+        pred = Tube.from_element(submission_entry_to_tube(entry, qid))
     meta = dict(qid=qid, filename=args.video)
     gt = None
     if args.gt_ann:
@@ -154,19 +151,14 @@ def build_data_sample(args) -> STVGDataSample:
             fmt = 'submission'
         if fmt == 'submission':
             qid, entry = select_entry(content, qid, args.video, args.gt_ann)
-            gt = submission_entry_to_tube(entry, qid)
+            gt = Tube.from_element(submission_entry_to_tube(entry, qid))
         else:
             info = load_gt_info(args.gt_ann, fmt, qid, args.video, args.vidor_dir, content)
             qid = str(info['qid'])
             for key in ('sentence', 'fps', 'num_frames', 'clip', 'video_name'):
                 if info.get(key) is not None:
                     meta[key] = info[key]
-            if info.get('gt_span') is not None:
-                start, end = (int(v) for v in info['gt_span'])
-                gt = dict(
-                    span=(start, end),
-                    frame_ids=np.arange(start, end),
-                    bboxes=np.asarray(info['gt_bboxes'], dtype=np.float64))
+            gt = Tube.from_data_info(info)
     meta['qid'] = qid
     if args.sentence:
         meta['sentence'] = args.sentence
@@ -175,12 +167,7 @@ def build_data_sample(args) -> STVGDataSample:
     sample = STVGDataSample(metainfo=meta)
     for key, tube in (('pred_tube', pred), ('gt_tube', gt)):
         if tube is not None:
-            setattr(
-                sample, key,
-                BaseDataElement(
-                    span=torch.tensor(tube['span'], dtype=torch.long),
-                    frame_ids=torch.as_tensor(np.asarray(tube['frame_ids']), dtype=torch.long),
-                    bboxes=torch.as_tensor(np.asarray(tube['bboxes']), dtype=torch.float32)))
+            setattr(sample, key, tube.to_element())
     return sample
 
 

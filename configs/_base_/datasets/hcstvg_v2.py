@@ -58,7 +58,10 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='STVGMetric', protocol='sampled', eval_fps=5, video_max_len=200)
+# TubeDETR's protocol at its settings (docs/evaluation_protocols.md); another protocol:
+#   --cfg-options test_evaluator.protocol=dense (a name takes its default parameters)
+val_evaluator = dict(
+    type='STVGMetric', protocol=dict(type='sampled', eval_fps=5, video_max_len=200))
 test_evaluator = val_evaluator
 
 # The challenge test split (no public GT) writes a submission only:

@@ -69,5 +69,8 @@ test_dataloader = dict(
         pipeline=test_pipeline,
         test_mode=True))
 # Reported per sentence type (declarative/..., interrogative/...) as well as overall.
-val_evaluator = dict(type='STVGMetric', protocol='sampled', eval_fps=5, video_max_len=200)
+# TubeDETR's protocol at its settings (docs/evaluation_protocols.md); another protocol:
+#   --cfg-options test_evaluator.protocol=dense (a name takes its default parameters)
+val_evaluator = dict(
+    type='STVGMetric', protocol=dict(type='sampled', eval_fps=5, video_max_len=200))
 test_evaluator = val_evaluator

@@ -5,6 +5,19 @@ continuous region ``x1 <= x < x2``, ``y1 <= y < y2``; its area is ``(x2 - x1) * 
 with NO ``+ 1`` pixel term (as the HC-STVG challenge's ``eval_hcvg.py`` and TubeDETR's
 ``np_box_iou``). Degenerate boxes (``x2 <= x1`` or ``y2 <= y1``) have zero area; the IoU of
 two boxes whose union is empty is 0.
+
+Why not ``mmdet.structures.bbox.bbox_overlaps`` (issue 23.7): its box convention is the same
+(mmdet 3.x has no ``+ 1`` term either: ``[0, 0, 1, 1]`` vs ``[0, 0, 2, 2]`` is 0.25 in both, and
+on float64 inputs it agrees with this module to the last bit), but what it lacks is what the
+evaluation needs:
+
+- numpy: it takes torch tensors only, and importing it imports torch, mmcv and mmdet's
+  structures; the evaluation code is pure numpy so that
+  ``tools/analysis_tools/eval_submission.py`` need not import torch (issue 28);
+- exact ratios: it floors the union at ``eps=1e-6``, so boxes of tiny area score
+  ``inter / 1e-6`` (two identical ``1e-4``-pixel boxes: 0.01 instead of 1), and it computes in
+  the tensors' dtype (float32 predictions: errors up to ~5e-7), where the published numbers
+  this module reproduces are float64 ratios.
 """
 import numpy as np
 

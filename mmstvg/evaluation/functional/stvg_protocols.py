@@ -1,13 +1,21 @@
-"""Per-query scores and dataset aggregation under the three STVG protocols (pure numpy).
+"""Per-query scores of the three STVG protocols and the dataset aggregation (pure numpy).
+
+A protocol is an object of the registry ``EVAL_PROTOCOLS`` (``mmstvg/evaluation/protocols``,
+one file each: its parameters, whether a missing prediction scores 0, what it does to a
+model's prediction before scoring); :func:`build_protocol` makes one of a name or a config
+dict, for :class:`~mmstvg.evaluation.STVGMetric` and ``eval_submission.py`` alike. The
+functions here are the numpy kernels of the three built-in protocols, and the loop over
+queries with its aggregation, which every protocol shares.
 
 Inputs, in mmstvg conventions (0-based original frames, half-open spans, xyxy pixels):
 
 - ``gt``: ``dict(span=(s, e), bboxes=(e - s, 4), clip=(cs, ce), fps=float,
-  num_frames=int, sentence_type=str | None)``; ``bboxes[i]`` is the box of frame ``s + i``.
-  ``clip`` and ``fps`` are only read by ``sampled``.
-- ``pred``: ``dict(span=(s, e), frame_ids=(K,), bboxes=(K, 4))``, or None when the query has
-  no prediction. Boxes at frames other than ``frame_ids`` are linearly interpolated
-  (:func:`~.tube_interpolation.interpolate_tube_boxes`) in ``sampled`` and ``dense``;
+  num_frames=int, sentence_type=str | None)`` (:func:`query_gt`); ``bboxes[i]`` is the box
+  of frame ``s + i``. ``clip`` and ``fps`` are only read by ``sampled``.
+- ``pred``: a :class:`~mmstvg.structures.Tube`, or a dict ``dict(span=(s, e),
+  frame_ids=(K,), bboxes=(K, 4))``, or None when the query has no prediction. Boxes at frames
+  other than ``frame_ids`` are linearly interpolated
+  (:meth:`~mmstvg.structures.Tube.interpolate`) in ``sampled`` and ``dense``;
   ``hcstvg_official`` uses exactly the frames that carry a box, as the challenge does.
 
 Per query, with ``inter = pred ∩ gt`` and ``union = [min(start), max(end))``:
@@ -43,18 +51,19 @@ means cover the scored queries), and a query whose prediction is malformed
 ``tools/analysis_tools/eval_submission.py`` both aggregate here, so the same predictions get
 the same scores from both.
 """
+import inspect
+import warnings
 from collections import OrderedDict
-from typing import Collection, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Collection, Dict, List, Mapping, Sequence
 
 import numpy as np
 
+from mmstvg.registry import EVAL_PROTOCOLS
 from mmstvg.structures.span import span_hull, span_intersection, temporal_iou
+from mmstvg.structures.tube import Tube
 from .box_iou import elementwise_box_iou
 from .frame_sampling import tubedetr_clip as _tubedetr_clip
 from .frame_sampling import tubedetr_sample_frames
-from .tube_interpolation import interpolate_tube_boxes, merge_tube_keyframes
-
-PROTOCOLS = ('sampled', 'dense', 'hcstvg_official')
 
 
 def _span(value, what: str, qid=None) -> tuple:
@@ -64,43 +73,63 @@ def _span(value, what: str, qid=None) -> tuple:
     return int(arr[0]), int(arr[1])
 
 
-def _gt_arrays(gt: Mapping, qid=None) -> tuple:
-    """(start, end) and (end - start, 4) float64 boxes of a GT tube, checked."""
+def query_gt(tube: Tube, info: Mapping) -> dict:
+    """The ``gt`` input of the protocols (module docstring) of one query.
+
+    Args:
+        tube (Tube): the query's GT tube (one box per frame of its span).
+        info (Mapping): the query's ``clip``, ``fps``, ``num_frames`` and ``sentence_type``
+            (a dataset's ``data_info``, or a data sample as a dict).
+
+    Returns:
+        dict: ``span``, ``bboxes``, ``clip`` (tuple or None), ``fps`` (float or None),
+        ``num_frames`` and ``sentence_type``.
+    """
+    clip, fps = info.get('clip'), info.get('fps')
+    return dict(
+        span=tube.span,
+        bboxes=tube.bboxes,
+        clip=None if clip is None else tuple(int(v) for v in np.asarray(clip).reshape(-1)),
+        fps=None if fps is None else float(fps),
+        num_frames=info.get('num_frames'),
+        sentence_type=info.get('sentence_type'))
+
+
+def _gt_tube(gt: Mapping, qid=None) -> Tube:
+    """The GT tube of a ``gt`` dict, checked: one box per frame of its span."""
     if gt.get('span') is None:
         raise ValueError(f'query {qid!r} has no ground-truth span')
-    start, end = _span(gt['span'], 'gt span', qid)
-    boxes = np.asarray(gt['bboxes'], dtype=np.float64).reshape(-1, 4)
-    if boxes.shape[0] != max(0, end - start):
+    tube = Tube(_span(gt['span'], 'gt span', qid), bboxes=gt['bboxes'])
+    start, end = tube.span
+    if tube.bboxes.shape[0] != max(0, end - start):
         raise ValueError(f'query {qid!r}: the GT span [{start}, {end}) needs '
-                         f'{max(0, end - start)} boxes, got {boxes.shape[0]}')
-    return (start, end), boxes
+                         f'{max(0, end - start)} boxes, got {tube.bboxes.shape[0]}')
+    return tube
 
 
-def _pred_arrays(pred: Mapping, qid=None) -> tuple:
-    """(start, end), (K,) int64 frame ids and (K, 4) float64 boxes of a predicted tube."""
-    span = _span(pred['span'], 'pred span', qid)
-    frame_ids = np.asarray(pred.get('frame_ids', []), dtype=np.int64).reshape(-1)
-    boxes = np.asarray(pred.get('bboxes', np.zeros((0, 4))), dtype=np.float64).reshape(-1, 4)
-    if frame_ids.shape[0] != boxes.shape[0]:
-        raise ValueError(f'query {qid!r}: the prediction has {frame_ids.shape[0]} frame ids '
-                         f'but {boxes.shape[0]} boxes')
-    return span, frame_ids, boxes
+def _pred_tube(pred: Any, qid=None) -> Tube:
+    """The predicted tube of a ``pred`` (a :class:`Tube` or a dict), checked."""
+    try:
+        tube = Tube.from_element(pred)
+    except ValueError as err:
+        raise ValueError(f'query {qid!r}: the prediction: {err}') from None
+    if tube is None:
+        raise ValueError(f'query {qid!r}: the prediction has no span')
+    return tube
 
 
-def _ious_on_frames(frames: np.ndarray, gt_span: tuple, gt_boxes: np.ndarray, pred_ids: np.ndarray,
-                    pred_boxes: np.ndarray) -> np.ndarray:
+def _ious_on_frames(frames: np.ndarray, gt: Tube, pred: Tube) -> np.ndarray:
     """IoU of the (interpolated) predicted box and the GT box at each of ``frames`` (all in
     the GT span); 0 everywhere when the prediction has no box."""
     if frames.size == 0:
         return np.zeros(0, dtype=np.float64)
-    if pred_ids.size == 0:
+    if pred.frame_ids.size == 0:
         return np.zeros(frames.size, dtype=np.float64)
-    pred_at = interpolate_tube_boxes(pred_ids, pred_boxes, frames)
-    return elementwise_box_iou(pred_at, gt_boxes[frames - gt_span[0]])
+    return elementwise_box_iou(pred.interpolate(frames), gt.bboxes[frames - gt.span[0]])
 
 
 def eval_query_sampled(gt: Mapping,
-                       pred: Mapping,
+                       pred: Any,
                        eval_fps: float = 5.0,
                        video_max_len: int = 200,
                        tubedetr_clip: bool = True,
@@ -109,7 +138,7 @@ def eval_query_sampled(gt: Mapping,
 
     Args:
         gt (Mapping): GT dict (module docstring); needs ``clip`` and ``fps``.
-        pred (Mapping): prediction dict (module docstring).
+        pred (Tube | Mapping): the prediction (module docstring).
         eval_fps (float): evaluation frame rate. Defaults to 5.
         video_max_len (int): cap on the evaluation frames per query. Defaults to 200.
         tubedetr_clip (bool): select the frames over TubeDETR's clip, the mmstvg clip minus
@@ -119,8 +148,7 @@ def eval_query_sampled(gt: Mapping,
     Returns:
         dict: ``tIoU`` and ``vIoU`` in [0, 1].
     """
-    gt_span, gt_boxes = _gt_arrays(gt, qid)
-    pred_span, pred_ids, pred_boxes = _pred_arrays(pred, qid)
+    gt_tube, pred_tube = _gt_tube(gt, qid), _pred_tube(pred, qid)
     if gt.get('clip') is None or not gt.get('fps'):
         raise ValueError(f'query {qid!r}: the `sampled` protocol needs the GT `clip` and '
                          '`fps`')
@@ -128,37 +156,38 @@ def eval_query_sampled(gt: Mapping,
     if tubedetr_clip:
         clip = _tubedetr_clip(clip)
     frames = tubedetr_sample_frames(clip, float(gt['fps']), eval_fps, video_max_len)
-    inter = span_intersection(pred_span, gt_span)
-    union = span_hull(pred_span, gt_span)
+    inter = span_intersection(pred_tube.span, gt_tube.span)
+    union = span_hull(pred_tube.span, gt_tube.span)
     inter_frames = frames[(frames >= inter[0]) & (frames < inter[1])]
     num_union = int(np.count_nonzero((frames >= union[0]) & (frames < union[1])))
-    ious = _ious_on_frames(inter_frames, gt_span, gt_boxes, pred_ids, pred_boxes)
-    return dict(tIoU=temporal_iou(pred_span, gt_span), vIoU=float(ious.sum()) / max(num_union, 1))
+    ious = _ious_on_frames(inter_frames, gt_tube, pred_tube)
+    return dict(
+        tIoU=temporal_iou(pred_tube.span, gt_tube.span),
+        vIoU=float(ious.sum()) / max(num_union, 1))
 
 
-def eval_query_dense(gt: Mapping, pred: Mapping, qid=None) -> Dict[str, float]:
+def eval_query_dense(gt: Mapping, pred: Any, qid=None) -> Dict[str, float]:
     """tIoU and vIoU of one query under the ``dense`` (STCAT-family) protocol.
 
     Args:
         gt (Mapping): GT dict (module docstring).
-        pred (Mapping): prediction dict (module docstring).
+        pred (Tube | Mapping): the prediction (module docstring).
         qid (optional): query id, for error messages.
 
     Returns:
         dict: ``tIoU`` and ``vIoU`` in [0, 1].
     """
-    gt_span, gt_boxes = _gt_arrays(gt, qid)
-    pred_span, pred_ids, pred_boxes = _pred_arrays(pred, qid)
-    inter = span_intersection(pred_span, gt_span)
-    union = span_hull(pred_span, gt_span)
+    gt_tube, pred_tube = _gt_tube(gt, qid), _pred_tube(pred, qid)
+    inter = span_intersection(pred_tube.span, gt_tube.span)
+    union = span_hull(pred_tube.span, gt_tube.span)
     inter_frames = np.arange(inter[0], max(inter[0], inter[1]), dtype=np.int64)
-    ious = _ious_on_frames(inter_frames, gt_span, gt_boxes, pred_ids, pred_boxes)
+    ious = _ious_on_frames(inter_frames, gt_tube, pred_tube)
     return dict(
-        tIoU=temporal_iou(pred_span, gt_span),
+        tIoU=temporal_iou(pred_tube.span, gt_tube.span),
         vIoU=float(ious.sum()) / max(union[1] - union[0], 1))
 
 
-def eval_query_hcstvg_official(gt: Mapping, pred: Optional[Mapping], qid=None) -> Dict[str, float]:
+def eval_query_hcstvg_official(gt: Mapping, pred: Any, qid=None) -> Dict[str, float]:
     """tIoU and vIoU of one query as the HC-STVG challenge's ``eval_hcvg.py`` scores it.
 
     Only the frames that carry a predicted box count (no interpolation); a box outside the
@@ -166,7 +195,7 @@ def eval_query_hcstvg_official(gt: Mapping, pred: Optional[Mapping], qid=None) -
 
     Args:
         gt (Mapping): GT dict (module docstring).
-        pred (Mapping, optional): prediction dict; None scores 0.
+        pred (Tube | Mapping, optional): the prediction; None scores 0.
         qid (optional): query id, for error messages.
 
     Returns:
@@ -174,45 +203,79 @@ def eval_query_hcstvg_official(gt: Mapping, pred: Optional[Mapping], qid=None) -
     """
     if pred is None:
         return dict(tIoU=0.0, vIoU=0.0)
-    gt_span, gt_boxes = _gt_arrays(gt, qid)
-    pred_span, pred_ids, pred_boxes = _pred_arrays(pred, qid)
-    pred_ids, pred_boxes = merge_tube_keyframes(pred_ids, pred_boxes)
-    in_gt = (pred_ids >= gt_span[0]) & (pred_ids < gt_span[1])
-    ious = elementwise_box_iou(pred_boxes[in_gt], gt_boxes[pred_ids[in_gt] - gt_span[0]]) \
-        if in_gt.any() else np.zeros(0, dtype=np.float64)
-    union = span_hull(pred_span, gt_span)
+    gt_tube, pred_tube = _gt_tube(gt, qid), _pred_tube(pred, qid).merge_repeated()
+    (gt_start, gt_end), pred_ids = gt_tube.span, pred_tube.frame_ids
+    in_gt = (pred_ids >= gt_start) & (pred_ids < gt_end)
+    ious = np.zeros(0, dtype=np.float64)
+    if in_gt.any():
+        ious = elementwise_box_iou(pred_tube.bboxes[in_gt],
+                                   gt_tube.bboxes[pred_ids[in_gt] - gt_start])
+    union = span_hull(pred_tube.span, gt_tube.span)
     all_frame = max(union[1] - union[0], 1)
     return dict(tIoU=ious.size / float(all_frame), vIoU=float(ious.sum()) / all_frame)
 
 
-def evaluate_query(gt: Mapping,
-                   pred: Optional[Mapping],
-                   protocol: str,
-                   eval_fps: float = 5.0,
-                   video_max_len: int = 200,
-                   tubedetr_clip: bool = True,
-                   qid=None) -> Dict[str, float]:
-    """Score one query under ``protocol`` (see the module docstring).
+def protocol_names() -> List[str]:
+    """The names of the registered protocols (``EVAL_PROTOCOLS``), sorted."""
+    EVAL_PROTOCOLS.import_from_location()
+    return sorted(EVAL_PROTOCOLS.module_dict)
+
+
+def build_protocol(protocol: Any, **params) -> Any:
+    """The protocol object of a name, a config dict or a protocol object.
+
+    Args:
+        protocol (str | dict | BaseProtocol): a registered name (``'sampled'``, with its
+            default parameters), a config (``dict(type='sampled', eval_fps=2)``) or a built
+            protocol (returned as is).
+        **params: parameters given apart from the config (``STVGMetric``'s deprecated
+            ``eval_fps`` / ``video_max_len`` / ``tubedetr_clip``, ``eval_submission.py``'s
+            ``--eval-fps`` ... flags): each overrides the config's value when the protocol
+            takes it and is ignored with a warning when it does not (``eval_fps`` means
+            nothing to ``dense``).
+
+    Returns:
+        BaseProtocol: the protocol (``mmstvg.evaluation.protocols``).
 
     Raises:
-        KeyError: ``pred`` is None under ``sampled`` / ``dense``.
+        ValueError: no protocol is registered under that name.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f'unknown STVG protocol {protocol!r}; choose from {PROTOCOLS}')
-    if protocol == 'hcstvg_official':
-        return eval_query_hcstvg_official(gt, pred, qid=qid)
-    if pred is None:
-        raise KeyError(f'no prediction for query {qid!r} (protocol {protocol!r} does not '
-                       'score a missing prediction as 0; only `hcstvg_official` does)')
-    if protocol == 'dense':
-        return eval_query_dense(gt, pred, qid=qid)
-    return eval_query_sampled(
-        gt,
-        pred,
-        eval_fps=eval_fps,
-        video_max_len=video_max_len,
-        tubedetr_clip=tubedetr_clip,
-        qid=qid)
+    if not isinstance(protocol, (str, Mapping)):
+        if params:
+            raise TypeError(f'parameters {sorted(params)} need a protocol name or config, '
+                            f'not the built {protocol!r}')
+        return protocol
+    cfg = dict(type=protocol) if isinstance(protocol, str) else dict(protocol)
+    name = cfg.get('type')
+    cls = EVAL_PROTOCOLS.get(name) if isinstance(name, str) else name
+    if cls is None:
+        raise ValueError(f'unknown STVG protocol {name!r}; choose from {protocol_names()}')
+    accepted = inspect.signature(cls).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+
+    def unknown(keys) -> List[str]:
+        return sorted(k for k in keys if k != 'type' and not takes_any and k not in accepted)
+
+    if unknown(cfg):
+        raise TypeError(f'the {name!r} protocol has no parameter {", ".join(unknown(cfg))} '
+                        f'(its parameters: {", ".join(accepted) or "none"})')
+    ignored = unknown(params)
+    if ignored:
+        warnings.warn(
+            f'the {name!r} protocol has no parameter {", ".join(ignored)}: ignored', stacklevel=2)
+    cfg.update((k, v) for k, v in params.items() if k not in ignored)
+    return EVAL_PROTOCOLS.build(cfg)
+
+
+def evaluate_query(gt: Mapping, pred: Any, protocol: Any, qid=None) -> Dict[str, float]:
+    """Score one query under ``protocol`` (a name, a config or a protocol object,
+    :func:`build_protocol`).
+
+    Raises:
+        KeyError: ``pred`` is None under a protocol that does not score a missing prediction
+            as 0 (``sampled``, ``dense``).
+    """
+    return build_protocol(protocol).score_query(gt, pred, qid=qid)
 
 
 def _threshold_key(thr: float) -> str:
@@ -275,11 +338,9 @@ def aggregate_stvg_results(results: Sequence[Mapping],
 
 def evaluate_stvg(gts: Mapping,
                   preds: Mapping,
-                  protocol: str = 'sampled',
-                  eval_fps: float = 5.0,
-                  video_max_len: int = 200,
+                  protocol: Any = 'sampled',
+                  *,
                   iou_thresholds: Sequence[float] = (0.3, 0.5),
-                  tubedetr_clip: bool = True,
                   invalid_preds: Collection = (),
                   num_skipped: int = 0,
                   skipped_as_failures: bool = True) -> tuple:
@@ -287,14 +348,12 @@ def evaluate_stvg(gts: Mapping,
 
     Args:
         gts (Mapping): ``{qid: gt dict}``; every query in it is scored.
-        preds (Mapping): ``{qid: pred dict}``; extra qids are ignored. A missing qid is an
-            error under ``sampled`` / ``dense`` and scores 0 under ``hcstvg_official``.
-        protocol (str): one of :data:`PROTOCOLS`. Defaults to 'sampled'.
-        eval_fps (float): ``sampled`` only. Defaults to 5.
-        video_max_len (int): ``sampled`` only. Defaults to 200.
+        preds (Mapping): ``{qid: Tube or pred dict}``; extra qids are ignored. A missing qid
+            is an error or scores 0, as the protocol says (``hcstvg_official`` scores 0).
+        protocol (str | dict | BaseProtocol): the protocol, its parameters included
+            (:func:`build_protocol`: ``'dense'``, ``dict(type='sampled', eval_fps=2)``).
+            Defaults to 'sampled'.
         iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R``. Defaults to (0.3, 0.5).
-        tubedetr_clip (bool): ``sampled`` only, see :func:`eval_query_sampled`.
-            Defaults to True.
         invalid_preds (Collection): qids whose prediction was malformed (and is not in
             ``preds``): they score tIoU = vIoU = 0 under every protocol (a failure, counted
             in the per-type means too). Defaults to ().
@@ -308,6 +367,7 @@ def evaluate_stvg(gts: Mapping,
         ``sentence_type``, ``tIoU``, ``vIoU``, and ``invalid_prediction=True`` for the
         queries of ``invalid_preds``) in the order of ``gts``.
     """
+    protocol = build_protocol(protocol)
     invalid_preds = set(invalid_preds)
     per_query: List[dict] = []
     for qid, gt in gts.items():
@@ -320,14 +380,7 @@ def evaluate_stvg(gts: Mapping,
                     vIoU=0.0,
                     invalid_prediction=True))
             continue
-        scores = evaluate_query(
-            gt,
-            preds.get(qid),
-            protocol,
-            eval_fps=eval_fps,
-            video_max_len=video_max_len,
-            tubedetr_clip=tubedetr_clip,
-            qid=qid)
+        scores = protocol.score_query(gt, preds.get(qid), qid=qid)
         per_query.append(dict(qid=qid, sentence_type=gt.get('sentence_type'), **scores))
     metrics = aggregate_stvg_results(
         per_query,

@@ -15,7 +15,7 @@ conversion is done once, here: frame ``f`` <-> key ``str(f + 1)``; span ``[s, e)
 (HC-STVG: the video file name, as the challenge expects).
 
 A submission holds one box for every frame of the predicted span
-(:func:`~.tube_interpolation.densify_tube`): the challenge counts GT frames that carry a
+(:meth:`mmstvg.structures.Tube.densify`): the challenge counts GT frames that carry a
 predicted box, so sparse boxes would lower its tIoU/vIoU.
 
 Reading a submission checks every entry (:func:`check_submission_entry`): ``st_frame`` and
@@ -32,7 +32,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from .tube_interpolation import densify_tube, merge_tube_keyframes
+from mmstvg.structures.tube import Tube
 
 SUBMISSION_FRAME_BASE = 1  # submission frame id = mmstvg 0-based frame + 1
 
@@ -51,17 +51,15 @@ def tube_to_submission_entry(span, frame_ids, bboxes, densify: bool = True) -> d
         dict: ``st_frame`` / ``ed_frame`` (1-based inclusive, int) and ``bbox``
         (``{str(frame + 1): [x1, y1, x2, y2]}`` with python floats).
     """
-    start, end = int(np.asarray(span).reshape(-1)[0]), int(np.asarray(span).reshape(-1)[1])
-    if densify:
-        frames, boxes = densify_tube((start, end), frame_ids, bboxes)
-    else:
-        frames, boxes = merge_tube_keyframes(frame_ids, bboxes)
+    tube = Tube(span, frame_ids, bboxes)
+    tube = tube.densify() if densify else tube.merge_repeated()
+    start, end = tube.span
     return dict(
         st_frame=start + SUBMISSION_FRAME_BASE,
         ed_frame=end - 1 + SUBMISSION_FRAME_BASE,
         bbox={
             str(int(f) + SUBMISSION_FRAME_BASE): [float(v) for v in box]
-            for f, box in zip(frames, boxes)
+            for f, box in zip(tube.frame_ids, tube.bboxes)
         })
 
 
@@ -195,9 +193,9 @@ def _checked_entry_to_tube(entry: Mapping) -> dict:
     end = int(entry['ed_frame']) - SUBMISSION_FRAME_BASE + 1
     items = sorted(((int(k) - SUBMISSION_FRAME_BASE, v) for k, v in entry['bbox'].items()),
                    key=lambda kv: kv[0])
-    frame_ids = np.array([k for k, _ in items], dtype=np.int64)
-    bboxes = np.array([list(map(float, v)) for _, v in items], dtype=np.float64).reshape(-1, 4)
-    return dict(span=(start, end), frame_ids=frame_ids, bboxes=bboxes)
+    frame_ids = [k for k, _ in items]
+    bboxes = [list(map(float, v)) for _, v in items]
+    return Tube((start, end), frame_ids, bboxes).to_dict()
 
 
 def check_tube_in_video(tube: Mapping, num_frames: Optional[int]) -> List[str]:

@@ -1,18 +1,22 @@
-"""STVG metric: m_tIoU, m_vIoU and vIoU@R under one of three protocols; submission dump.
+"""STVG metric: m_tIoU, m_vIoU and vIoU@R under one evaluation protocol; submission dump.
 
-The formulas live in :mod:`mmstvg.evaluation.functional.stvg_protocols` (pure numpy, shared
-with ``tools/analysis_tools/eval_submission.py``, so a dumped submission re-scored by that
-tool gives the numbers this metric reports). Protocols (``docs/evaluation_protocols.md``):
+The protocol is an object of the registry ``EVAL_PROTOCOLS`` (``mmstvg/evaluation/protocols``,
+``docs/evaluation_protocols.md``), given by name (its default parameters) or by config:
 
 - ``'sampled'``: TubeDETR's protocol (frames selected at ``eval_fps`` and capped at
   ``video_max_len``; with ``tubedetr_clip=True`` over TubeDETR's clip, i.e. the query's clip
   without its last frame: HC-STVG ``[0, img_num - 1)``, VidSTG ``used_segment
-  [begin_fid, end_fid)``).
+  [begin_fid, end_fid)``), e.g. ``protocol=dict(type='sampled', eval_fps=5,
+  video_max_len=200)``.
 - ``'dense'``: STCAT-family protocol on every raw frame (boxes interpolated between the
   predicted frames; the last GT frame is counted).
 - ``'hcstvg_official'``: the HC-STVG challenge's ``eval_hcvg.py``. The prediction is first
   densified to one interpolated box per frame of its span, exactly what the submission file
   holds, so the score equals the official script's score on the dumped file.
+
+The scoring is :func:`mmstvg.evaluation.functional.evaluate_stvg` (pure numpy, shared with
+``tools/analysis_tools/eval_submission.py``, so a dumped submission re-scored by that tool
+under the same protocol gives the numbers this metric reports).
 
 Predictions that are not numbers stop the evaluation: when any predicted box is NaN or
 infinite, :meth:`STVGMetric.compute_metrics` raises :class:`NonFinitePredictionError` listing
@@ -23,8 +27,9 @@ parse_submission`, with the videos' frame counts) before it is written: ``tools/
 --submit`` never writes a file that the evaluator refuses.
 """
 import os.path as osp
+import warnings
 from collections import OrderedDict
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 import mmengine
 import numpy as np
@@ -33,8 +38,9 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
-from ..functional import (PROTOCOLS, InvalidSubmissionError, densify_tube, evaluate_stvg,
-                          parse_submission, submission_error_message, tube_to_submission_entry)
+from mmstvg.structures import Tube
+from ..functional import (InvalidSubmissionError, build_protocol, evaluate_stvg, parse_submission,
+                          query_gt, submission_error_message, tube_to_submission_entry)
 
 
 class NonFinitePredictionError(ValueError):
@@ -47,23 +53,6 @@ class NonFinitePredictionError(ValueError):
     def __init__(self, message: str, qids: Sequence[str]) -> None:
         super().__init__(message)
         self.qids = list(qids)
-
-
-def _to_numpy(value: Any) -> Optional[np.ndarray]:
-    if value is None:
-        return None
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _field(element: Any, key: str) -> Any:
-    """``element[key]`` for a dict, ``element.key`` for a data element, else None."""
-    if element is None:
-        return None
-    if isinstance(element, dict):
-        return element.get(key)
-    return getattr(element, key, None)
 
 
 @METRICS.register_module()
@@ -85,16 +74,12 @@ class STVGMetric(BaseMetric):
     prefix unless ``prefix`` is given.
 
     Args:
-        protocol (str): ``'sampled'``, ``'dense'`` or ``'hcstvg_official'``.
-            Defaults to 'sampled'.
-        eval_fps (float): ``sampled``: evaluation frame rate. Defaults to 5.
-        video_max_len (int): ``sampled``: cap on the evaluation frames of a query.
-            Defaults to 200.
+        protocol (str | dict): the evaluation protocol (registry ``EVAL_PROTOCOLS``): its
+            name, ``'sampled'``, ``'dense'``, ``'hcstvg_official'`` or another registered one,
+            with its default parameters, or a config with its parameters, e.g.
+            ``dict(type='sampled', eval_fps=5, video_max_len=200, tubedetr_clip=True)``
+            (``mmstvg.evaluation.protocols``). Defaults to 'sampled'.
         iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R``. Defaults to (0.3, 0.5).
-        tubedetr_clip (bool): ``sampled``: select frames over TubeDETR's clip (the query's
-            clip minus its last frame, which TubeDETR never samples on HC-STVG nor VidSTG);
-            False selects over the whole mmstvg clip. Defaults to True (comparable with
-            published numbers).
         submission_file (str, optional): when set, write every prediction there in the HC-STVG
             challenge format (``mmstvg.evaluation.functional.submission``: key = qid,
             1-based inclusive frames, one box per frame of the predicted span).
@@ -117,71 +102,68 @@ class STVGMetric(BaseMetric):
             Defaults to 'cpu'.
         prefix (str, optional): prefix of the metric names. Defaults to None.
         collect_dir (str, optional): directory for cpu collection. Defaults to None.
+        eval_fps, video_max_len, tubedetr_clip: deprecated: parameters of the ``sampled``
+            protocol, write them in its config (``protocol=dict(type='sampled',
+            eval_fps=2)``). When given (older configs, ``--cfg-options
+            test_evaluator.eval_fps=2``) they override the protocol's value, with a
+            ``FutureWarning``; a protocol without such a parameter ignores it, as before.
     """
     default_prefix: Optional[str] = None
 
     def __init__(self,
-                 protocol: str = 'sampled',
-                 eval_fps: float = 5.0,
-                 video_max_len: int = 200,
+                 protocol: Union[str, dict] = 'sampled',
+                 *,
                  iou_thresholds: Sequence[float] = (0.3, 0.5),
-                 tubedetr_clip: bool = True,
                  submission_file: Optional[str] = None,
                  format_only: bool = False,
                  skipped_as_failures: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 eval_fps: Optional[float] = None,
+                 video_max_len: Optional[int] = None,
+                 tubedetr_clip: Optional[bool] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
-        if protocol not in PROTOCOLS:
-            raise ValueError(f'STVGMetric: unknown protocol {protocol!r}; choose from '
-                             f'{PROTOCOLS}')
+        legacy = {
+            key: value
+            for key, value in (('eval_fps', eval_fps), ('video_max_len', video_max_len),
+                               ('tubedetr_clip', tubedetr_clip)) if value is not None
+        }
+        if legacy:
+            name = protocol.get('type') if isinstance(protocol, Mapping) else protocol
+            args = ', '.join(f'{k}={v!r}' for k, v in legacy.items())
+            warnings.warn(
+                f'STVGMetric({args}) is deprecated: these are parameters of the protocol, '
+                f'write protocol=dict(type={name!r}, {args})', FutureWarning)
         if format_only and not submission_file:
             raise ValueError('STVGMetric: `format_only=True` needs `submission_file` (with '
                              '`tools/test.py`, pass `--submit FILE`)')
-        if not eval_fps or eval_fps <= 0:
-            raise ValueError(f'STVGMetric: eval_fps must be > 0, got {eval_fps}')
-        self.protocol = protocol
-        self.eval_fps = float(eval_fps)
-        self.video_max_len = int(video_max_len)
+        self.protocol = build_protocol(protocol, **legacy)
         self.iou_thresholds = tuple(float(t) for t in iou_thresholds)
-        self.tubedetr_clip = bool(tubedetr_clip)
         self.submission_file = submission_file
         self.format_only = format_only
         self.skipped_as_failures = bool(skipped_as_failures)
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """Keep the GT and the predicted tube of every data sample (as numpy)."""
+        """Keep the GT (:func:`~mmstvg.evaluation.functional.query_gt`) and the predicted
+        tube (:class:`~mmstvg.structures.Tube`) of every data sample."""
         for sample in data_samples:
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
             qid = sample.get('qid', sample.get('video_name'))
             if qid is None:
                 raise KeyError('STVGMetric: a data sample has neither `qid` nor `video_name`')
-            gt_tube = sample.get('gt_tube')
-            gt = None
-            if _field(gt_tube, 'span') is not None:
-                gt = dict(
-                    span=tuple(int(v) for v in _to_numpy(_field(gt_tube, 'span')).reshape(-1)),
-                    bboxes=_to_numpy(_field(gt_tube, 'bboxes')).astype(np.float64),
-                    clip=None if sample.get('clip') is None else tuple(
-                        int(v) for v in np.asarray(sample['clip']).reshape(-1)),
-                    fps=None if sample.get('fps') is None else float(sample['fps']),
-                    num_frames=sample.get('num_frames'),
-                    sentence_type=sample.get('sentence_type'))
-            pred_tube = sample.get('pred_tube')
-            pred = None
-            if _field(pred_tube, 'span') is not None:
-                pred = dict(
-                    span=tuple(int(v) for v in _to_numpy(_field(pred_tube, 'span')).reshape(-1)),
-                    frame_ids=_to_numpy(_field(pred_tube, 'frame_ids')).astype(np.int64),
-                    bboxes=_to_numpy(_field(pred_tube, 'bboxes')).astype(np.float64))
+            try:
+                gt = Tube.from_element(sample.get('gt_tube'))
+                pred = Tube.from_element(sample.get('pred_tube'))
+            except ValueError as err:
+                raise ValueError(f'STVGMetric: query {qid!r}: {err}') from None
             self.results.append(
                 dict(
                     qid=str(qid),
                     sentence_type=sample.get('sentence_type'),
                     num_frames=sample.get('num_frames'),
-                    gt=gt,
+                    gt=None if gt is None else query_gt(gt, sample),
                     pred=pred))
 
     @staticmethod
@@ -190,7 +172,7 @@ class STVGMetric(BaseMetric):
         are NaN or infinite."""
         bad = [
             r['qid'] for r in results
-            if r['pred'] is not None and not np.isfinite(r['pred']['bboxes']).all()
+            if r['pred'] is not None and not np.isfinite(r['pred'].bboxes).all()
         ]
         if bad:
             shown = ', '.join(repr(q) for q in bad[:10])
@@ -204,10 +186,10 @@ class STVGMetric(BaseMetric):
     def _dump_submission(self, results: List[dict]) -> None:
         submission = OrderedDict()
         for res in results:
-            if res['pred'] is not None:
-                pred = res['pred']
+            pred = res['pred']
+            if pred is not None:
                 submission[res['qid']] = tube_to_submission_entry(
-                    pred['span'], pred['frame_ids'], pred['bboxes'], densify=True)
+                    pred.span, pred.frame_ids, pred.bboxes, densify=True)
         # what eval_submission.py will check, before anything is written
         _, errors = parse_submission(
             submission,
@@ -267,22 +249,15 @@ class STVGMetric(BaseMetric):
                              f'(e.g. {missing_gt[0]!r}); on a split without ground truth set '
                              '`format_only=True` and `submission_file`.')
         gts = OrderedDict((r['qid'], r['gt']) for r in results)
-        preds = {}
-        for r in results:
-            pred = r['pred']
-            if pred is not None and self.protocol == 'hcstvg_official':
-                frames, boxes = densify_tube(pred['span'], pred['frame_ids'], pred['bboxes'])
-                pred = dict(span=pred['span'], frame_ids=frames, bboxes=boxes)
-            if pred is not None:
-                preds[r['qid']] = pred
+        preds = {
+            r['qid']: self.protocol.prepare_pred(r['pred'])
+            for r in results if r['pred'] is not None
+        }
         metrics, _ = evaluate_stvg(
             gts,
             preds,
-            protocol=self.protocol,
-            eval_fps=self.eval_fps,
-            video_max_len=self.video_max_len,
+            self.protocol,
             iou_thresholds=self.iou_thresholds,
-            tubedetr_clip=self.tubedetr_clip,
             num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
         return dict(metrics)

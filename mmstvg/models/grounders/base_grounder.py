@@ -57,7 +57,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import MODELS
-from mmstvg.structures import STVGDataSample, positions_to_span
+from mmstvg.structures import STVGDataSample, Tube, positions_to_span
 from ..heads import BaseSpatialHead, BaseTemporalHead
 
 SampleList = List[STVGDataSample]
@@ -470,38 +470,12 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         return boxes
 
     @staticmethod
-    def merge_repeated_frames(frame_ids: Sequence[int], bboxes: torch.Tensor) -> tuple:
-        """Average the boxes of frames sampled more than once (multi-pass sampling repeats
-        frames when passes x T exceeds the clip length).
-
-        Args:
-            frame_ids (Sequence[int]): (K,) sorted original frame indices, maybe repeated.
-            bboxes (Tensor): (K, 4) boxes.
-
-        Returns:
-            tuple: unique frame ids (LongTensor (U,)) and their mean boxes (U, 4).
-        """
-        ids = torch.as_tensor(list(frame_ids), dtype=torch.long, device=bboxes.device)
-        uniq, inverse = torch.unique_consecutive(ids, return_inverse=True)
-        if len(uniq) == len(ids):
-            return uniq, bboxes
-        sums = bboxes.new_zeros(len(uniq), 4).index_add_(0, inverse, bboxes)
-        counts = torch.bincount(inverse, minlength=len(uniq)).to(bboxes.dtype)
-        return uniq, sums / counts[:, None]
-
-    @staticmethod
     def make_pred_tube(span: Sequence[int],
                        frame_ids: torch.Tensor,
                        bboxes: torch.Tensor,
                        score: Optional[float] = None) -> BaseDataElement:
         """Build a ``pred_tube`` element (see ``mmstvg.structures.stvg_data_sample``)."""
-        tube = BaseDataElement(
-            span=torch.as_tensor([int(span[0]), int(span[1])], dtype=torch.long),
-            frame_ids=torch.as_tensor(frame_ids, dtype=torch.long).cpu(),
-            bboxes=bboxes.detach().float().cpu())
-        if score is not None:
-            tube.score = float(score)
-        return tube
+        return Tube(span, frame_ids, bboxes).to_element(score)
 
     def predict_tubes(self,
                       data_samples: SampleList,
@@ -541,8 +515,10 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             sample_boxes = boxes[k * p:(k + 1) * p].transpose(0, 1).reshape(-1, 4)
             wh = self.img_wh([sample], sample_boxes)[0]
             tube_boxes = self.boxes_to_original(sample_boxes[positions] * wh, meta)
-            frame_ids, tube_boxes = self.merge_repeated_frames(frame_ids, tube_boxes)
-            sample.pred_tube = self.make_pred_tube(span, frame_ids, tube_boxes, score)
+            # multi-pass sampling repeats frames when P x T exceeds the clip: their boxes
+            # are averaged
+            tube = Tube(span, frame_ids, tube_boxes).merge_repeated()
+            sample.pred_tube = tube.to_element(score)
         return data_samples
 
     @staticmethod

@@ -1,6 +1,7 @@
 import torch
 
 from mmstvg.models.grounders import BaseGrounder
+from mmstvg.structures import STVGDataSample
 
 
 def test_boxes_to_original_undoes_resize_crop_flip():
@@ -35,10 +36,20 @@ def test_boxes_to_original_resize_crop_resize():
     assert torch.allclose(BaseGrounder.boxes_to_original(x, meta), orig)
 
 
-def test_merge_repeated_frames_averages():
-    ids, boxes = BaseGrounder.merge_repeated_frames([3, 3, 4, 6, 6, 6],
-                                                    torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4],
-                                                                  [1, 1, 1, 1], [0, 0, 3, 3],
-                                                                  [3, 3, 6, 6], [6, 6, 9, 9]]))
-    assert ids.tolist() == [3, 4, 6]
-    assert boxes.tolist() == [[1, 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]
+def test_predict_tubes_averages_repeated_frames(network_free_grounder):
+    """Frames sampled more than once (multi-pass sampling of a short clip) carry the mean of
+    their boxes (``Tube.merge_repeated``)."""
+    sample = STVGDataSample(
+        metainfo=dict(
+            frame_inds=[3, 3, 4, 6, 6, 6],
+            clip=(0, 8),
+            img_shape=(10, 10),
+            ori_shape=(10, 10),
+            scale_factor=[1., 1.]))
+    boxes = torch.tensor([[0., 0, 2, 2], [2, 2, 4, 4], [1, 1, 1, 1], [0, 0, 3, 3], [3, 3, 6, 6],
+                          [6, 6, 9, 9]]) / 10
+    (out, ) = network_free_grounder().predict_tubes([sample], boxes[None], [(0, 5, 0.5)])
+    assert out.pred_tube.frame_ids.tolist() == [3, 4, 6]
+    torch.testing.assert_close(out.pred_tube.bboxes,
+                               torch.tensor([[1., 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]))
+    assert out.pred_tube.bboxes.dtype == torch.float32 and out.pred_tube.score == 0.5

@@ -5,7 +5,6 @@ import copy
 import pytest
 import torch
 
-from mmstvg.models.grounders import BaseGrounder
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs, get_tiny_gkcmn_cfg
 from mmstvg.testing.tiny_models import half_size_sample
@@ -122,20 +121,7 @@ def test_trivial_grounder_gets_the_option():
     assert out.pred_tube.frame_ids.tolist() == list(range(4, 12))
 
 
-class _Fixed(BaseGrounder):
-    """A grounder without a network, to drive ``predict_tubes`` directly."""
-
-    def loss(self, inputs, data_samples):
-        return {}
-
-    def predict(self, inputs, data_samples):
-        return data_samples
-
-    def _forward(self, inputs, data_samples=None):
-        return {}
-
-
-def test_multi_pass_positions_follow_the_gt_span():
+def test_multi_pass_positions_follow_the_gt_span(network_free_grounder):
     """Two passes over frames 0 ... 7 (pass q holds positions q, q + 2, ...): the boxes of
     the sampled frames in the GT span [3, 6) come from the right pass and position."""
     sample = _every_frame_sample('q', 8, (3, 6))
@@ -146,7 +132,7 @@ def test_multi_pass_positions_follow_the_gt_span():
         for t in range(4):
             pos = 2 * t + q
             boxes[q, t] = torch.tensor([pos, pos, pos + 1, pos + 1]) / 10
-    grounder = _Fixed(test_cfg=dict(use_gt_span=True))
+    grounder = network_free_grounder(test_cfg=dict(use_gt_span=True))
     (out, ) = grounder.predict_tubes([sample], boxes, [(0, 0, 0.5)], num_passes=2)
     assert out.pred_tube.span.tolist() == [3, 6]
     assert out.pred_tube.frame_ids.tolist() == [3, 4, 5]
