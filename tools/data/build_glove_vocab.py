@@ -85,19 +85,9 @@ def parse_args(argv=None):
 
 
 # ----------------------------------------------------------------------------- sentences
-def dataset_cfg_of(cfg, split: str):
-    """The innermost STVG dataset config of ``{split}_dataloader`` (through wrappers)."""
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader:
-        return None
-    ds = copy.deepcopy(loader['dataset'])
-    while 'dataset' in ds and 'ann_file' not in ds:  # RepeatDataset / ClassBalanced ...
-        ds = ds['dataset']
-    return ds
-
-
 def find_tokenizers(cfg, splits) -> List[dict]:
     """The ``TokenizeWords`` configs of the split pipelines of ``cfg``."""
+    from mmstvg.utils import dataset_cfg_of
     found = []
     for split in splits:
         ds = dataset_cfg_of(cfg, split)
@@ -142,7 +132,7 @@ def count_words(configs: List[str], splits: List[str], cfg_options: Optional[dic
         tuple: ``counts`` (Counter), ``sources`` (list of ``(config, split, ann_file,
         num_sentences)``), ``cfgs`` (the loaded configs).
     """
-    from mmstvg.utils import load_config
+    from mmstvg.utils import dataset_cfg_of, load_config
     counts, sources, cfgs, seen = Counter(), [], [], set()
     for config in configs:
         cfg = load_config(config, cfg_options)
