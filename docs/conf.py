@@ -60,8 +60,8 @@ def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
         'budget of the synthetic benchmark page, "test (mean of 2 seeds)" on its 1,000 '
         'test queries (per seed: the GKCMN ablations page).', '',
         'Weights: a checkpoint published as a release asset (`mim download mmstvg --config '
-        'NAME`); "-" where none is published yet ([Publishing checkpoints](publishing.md) says how a maintainer '
-        'publishes one).', ''
+        'NAME`); "-" where none is published yet ([Publishing checkpoints](publishing.md) '
+        'says how a maintainer publishes one).', ''
     ]
     for meta_file in index['Import']:
         with open(osp.join(REPO, meta_file)) as f:
