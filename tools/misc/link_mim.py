@@ -59,9 +59,22 @@ def editable_checkout(dist: metadata.Distribution) -> str:
     return osp.realpath(url[len('file://'):])
 
 
+def installed_distribution() -> metadata.Distribution:
+    """The installed distribution of mmstvg: the one with a ``direct_url.json`` (a checkout's
+    own ``mmstvg.egg-info`` is found first when its root is on ``sys.path``), else the first.
+
+    Raises:
+        LinkError: mmstvg is not installed.
+    """
+    dists = list(metadata.distributions(name=DIST))
+    if not dists:
+        raise LinkError(f'{DIST} is not installed: pip install -e .')
+    return next((d for d in dists if d.read_text('direct_url.json')), dists[0])
+
+
 def paths(dist: metadata.Distribution = None) -> Tuple[str, str, str]:
     """(checkout, ``<site-packages>/mmstvg``, the checkout's ``mmstvg/.mim``)."""
-    dist = dist or metadata.distribution(DIST)
+    dist = dist or installed_distribution()
     checkout = editable_checkout(dist)
     site_dir = osp.join(str(dist.locate_file('')), DIST)
     return checkout, site_dir, osp.join(checkout, DIST, '.mim')
@@ -140,7 +153,7 @@ def main(argv=None):
             print(f'removed {site_dir}/.mim' if remove(site_dir) else 'no link to remove')
             return
         link_path = link()
-    except (LinkError, metadata.PackageNotFoundError) as err:
+    except LinkError as err:
         sys.exit(f'link_mim: {err}')
     print(f'linked {link_path} -> {os.readlink(link_path)}')
 
