@@ -307,8 +307,8 @@ class STVGInferencer(BaseInferencer):
             paths; empty without ``out_dir``).
 
         Raises:
-            TypeError / ValueError / FileNotFoundError: bad inputs, before any video is
-            decoded (:func:`inference_grounder`'s checks).
+            ValueError: bad inputs (also ``TypeError`` / ``FileNotFoundError``), raised
+                before any video is decoded (:func:`inference_grounder`'s checks).
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f'batch_size must be an integer >= 1, got {batch_size!r}')
