@@ -30,7 +30,10 @@ fi
 "${PIP[@]}" -r requirements/build.txt -r requirements/mminstall.txt \
   -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
   -r requirements/docs.txt
-"${PIP[@]}" --no-build-isolation --no-deps -e .
+# Editable in setuptools' compat mode (a .pth naming the checkout), then linked for mim:
+# tools/misc/link_mim.py says why mim needs both.
+"${PIP[@]}" --no-build-isolation --no-deps --use-pep517 --config-settings editable_mode=compat -e .
+"$VENV/bin/python" tools/misc/link_mim.py
 "$VENV/bin/python" -c "import mmstvg.utils.compat, mmcv.ops, mmdet.models, mmaction.models; print('[setup_env] imports ok')"
 rm -f "$VENV"/.mmstvg-ready-*
 touch "$stamp"
