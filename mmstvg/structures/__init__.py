@@ -1,3 +1,4 @@
+from .parse_status import PARSE_FAILURES, PARSE_STATUSES
 from .span import (mask_to_positions, positions_to_span, span_hull, span_intersection,
                    span_overlaps, span_to_positions, temporal_iou)
 from .stvg_data_sample import STVGDataSample
@@ -6,8 +7,8 @@ from .time_grid import (frames_to_seconds, nearest_sampled_frames, seconds_to_fr
 from .tube import Tube, interpolate_boxes, merge_repeated_frames
 
 __all__ = [
-    'STVGDataSample', 'mask_to_positions', 'positions_to_span', 'span_hull', 'span_intersection',
-    'span_overlaps', 'span_to_positions', 'temporal_iou', 'Tube', 'interpolate_boxes',
-    'merge_repeated_frames', 'frames_to_seconds', 'nearest_sampled_frames', 'seconds_to_frames',
-    'seconds_to_span', 'span_to_seconds'
+    'PARSE_FAILURES', 'PARSE_STATUSES', 'STVGDataSample', 'mask_to_positions', 'positions_to_span',
+    'span_hull', 'span_intersection', 'span_overlaps', 'span_to_positions', 'temporal_iou', 'Tube',
+    'interpolate_boxes', 'merge_repeated_frames', 'frames_to_seconds', 'nearest_sampled_frames',
+    'seconds_to_frames', 'seconds_to_span', 'span_to_seconds'
 ]

@@ -18,7 +18,7 @@ original video through the pipeline's resize / crop / flip records
 original frames through the sampled frames' presentation times
 (:mod:`mmstvg.structures.time_grid`).
 
-Statuses (:data:`PARSE_STATUSES`), one per answer, the most severe that applies:
+Statuses (:data:`~mmstvg.structures.PARSE_STATUSES`), one per answer, the most severe that applies:
 
 - ``'no_answer'``: nothing that reads as an answer (empty text, no answer block, no JSON):
   an empty span (scores 0);
@@ -40,12 +40,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmstvg.structures import Tube, frames_to_seconds, seconds_to_frames
+from mmstvg.structures import (PARSE_FAILURES, PARSE_STATUSES, Tube, frames_to_seconds,
+                               seconds_to_frames)
 
-#: every status a parse can have, most severe first (module docstring)
-PARSE_STATUSES = ('no_answer', 'bad_span', 'out_of_range', 'no_boxes', 'repaired', 'ok')
-#: the statuses that count as parse failures
-PARSE_FAILURES = ('no_answer', 'bad_span', 'out_of_range', 'no_boxes')
+__all__ = [
+    'PARSE_FAILURES', 'PARSE_STATUSES', 'COORD_FRAMES', 'AnswerError', 'ParseResult',
+    'BaseAnswerParser'
+]
 
 #: coordinate frame -> (full-scale value, relative to the input frame)
 COORD_FRAMES: Dict[str, Tuple[Optional[float], bool]] = {
