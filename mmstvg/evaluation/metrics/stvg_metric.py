@@ -29,8 +29,9 @@ parse_submission`, with the videos' frame counts) before it is written: ``tools/
 Answers that could not be parsed (a multimodal LLM grounder, ``MLLMGrounder``, sets each data
 sample's ``parse_status``, ``mmstvg.structures.PARSE_STATUSES``) are counted, never dropped:
 such a query is scored as every other, its empty tube scoring 0, and the results add
-``parse/<status>`` (the number of queries of each status) and ``parse/failed`` (those of
-``PARSE_FAILURES``) whenever the samples carry a status; the scores are unchanged by it. In a
+``parse/<status>`` (the number of queries of each status, as a float) and ``parse/failed``
+(those of ``PARSE_FAILURES``) whenever the samples carry a status; the scores are unchanged by
+it. In a
 submission, a failed answer's empty tube is the entry ``st_frame = ed_frame + 1`` without
 boxes: the challenge's evaluator scores it 0, ``eval_submission.py`` reports it as malformed
 (and ``--skip-invalid`` scores it 0, as this metric does); it is the only malformed entry
@@ -302,7 +303,8 @@ class STVGMetric(BaseMetric):
         if unknown:
             raise ValueError(f'STVGMetric: unknown parse status(es) {unknown}; known: '
                              f'{list(PARSE_STATUSES)}')
+        # floats: mmengine's json log keeps a float metric and writes null for an int one
         counts = OrderedDict(
-            (f'parse/{status}', statuses.count(status)) for status in PARSE_STATUSES)
-        counts['parse/failed'] = sum(statuses.count(s) for s in PARSE_FAILURES)
+            (f'parse/{status}', float(statuses.count(status))) for status in PARSE_STATUSES)
+        counts['parse/failed'] = float(sum(statuses.count(s) for s in PARSE_FAILURES))
         return counts

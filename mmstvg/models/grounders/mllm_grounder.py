@@ -116,6 +116,12 @@ class MLLMGrounder(BaseGrounder):
         cfg.setdefault('task_type', 'CAUSAL_LM')
         self.mllm = get_peft_model(self.mllm, LoraConfig(**cfg))
 
+    def init_weights(self) -> None:
+        """Nothing to initialise: the transformers model has its weights (``pretrained``, or
+        transformers' own random initialisation from ``config``). mmengine's ``init_weights``
+        would call transformers' ``PreTrainedModel.init_weights``, which initialises again."""
+        self._is_init = True
+
     @property
     def device(self) -> torch.device:
         return next(self.mllm.parameters()).device
