@@ -59,4 +59,13 @@ test_dataloader = val_dataloader
 
 train_cfg = dict(max_epochs=1, val_interval=1)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min_ratio=0.0,
+        by_epoch=True,
+        begin=0,
+        convert_to_iter_based=True)
+]
 auto_scale_lr = dict(base_batch_size=2)

@@ -92,8 +92,6 @@ class MLLMGrounder(BaseGrounder):
         self.processor = build_mllm_processor(**processor)
         self.tokenizer = self.processor.tokenizer
         self.mllm = build_mllm(tokenizer=self.tokenizer, **model)
-        if checkpointing:
-            self.mllm.gradient_checkpointing_enable()
         self.template = PROMPT_TEMPLATES.build(template)
         self.parser = ANSWER_PARSERS.build(parser)
         self.generation = dict(max_new_tokens=256, do_sample=False)
@@ -104,6 +102,11 @@ class MLLMGrounder(BaseGrounder):
                     param.requires_grad_(False)
         if lora is not None:
             self._add_lora(lora)
+        if checkpointing:
+            self.mllm.gradient_checkpointing_enable(
+                gradient_checkpointing_kwargs=dict(use_reentrant=False))
+            if lora is not None:  # frozen embeddings: the checkpointed blocks need grads in
+                self.mllm.enable_input_require_grads()
 
     def _add_lora(self, lora: dict) -> None:
         try:
@@ -190,10 +193,11 @@ class MLLMGrounder(BaseGrounder):
 
     # ------------------------------------------------------------------ predict
     @torch.no_grad()
-    def generate_answers(self, inputs: Dict, data_samples: SampleList) -> List[str]:
-        """The model's answer text for every sample (one batched ``generate``)."""
+    def generate_answers(self, inputs: Dict, data_samples: SampleList, **generation) -> List[str]:
+        """The model's answer text for every sample (one batched ``generate``; ``generation``
+        overrides the config's arguments, e.g. ``do_sample=True`` for a GRPO group)."""
         batch = self.encode(inputs, data_samples, [self.prompt(s) for s in data_samples])
-        out = self.mllm.generate(**batch, **self.generation)
+        out = self.mllm.generate(**batch, **dict(self.generation, **generation))
         new = out[:, batch['input_ids'].shape[1]:]
         return self.tokenizer.batch_decode(new, skip_special_tokens=True)
 
@@ -214,15 +218,29 @@ class MLLMGrounder(BaseGrounder):
         return data_samples
 
     # ------------------------------------------------------------------ loss
-    def sft_batch(self, inputs: Dict, data_samples: SampleList) -> dict:
-        """The SFT batch: prompt + answer tokens, labels -100 on the prompt and padding."""
+    def sft_batch(self,
+                  inputs: Dict,
+                  data_samples: SampleList,
+                  answers: Optional[Sequence[str]] = None) -> dict:
+        """The SFT batch: prompt + answer tokens, labels -100 on the prompt and padding.
+
+        Args:
+            answers (Sequence[str], optional): the answers to score (e.g. a GRPO group's;
+                the end of turn is appended when missing). Defaults to the GT answers
+                (:meth:`target_text`).
+        """
+        eos = self.tokenizer.eos_token
+        if answers is None:
+            answers = [self.target_text(s) for s in data_samples]
+        else:
+            answers = [a if a.endswith(eos) else a + eos for a in answers]
         pad = self.tokenizer.pad_token_id
         rows = []
         pixels, grids, seconds = [], [], []
         for i, sample in enumerate(data_samples):
             enc = self.encode(inputs, data_samples[i:i + 1], [self.prompt(sample)])
             answer = self.tokenizer(
-                self.target_text(sample), add_special_tokens=False,
+                answers[i], add_special_tokens=False,
                 return_tensors='pt')['input_ids'][0].to(self.device)
             ids = torch.cat([enc['input_ids'][0], answer])
             labels = torch.cat([torch.full_like(enc['input_ids'][0], IGNORE_INDEX), answer])
@@ -260,6 +278,35 @@ class MLLMGrounder(BaseGrounder):
         """``loss_sft``: the answer tokens' cross-entropy (module docstring)."""
         out = self.mllm(**self.sft_batch(inputs, data_samples))
         return dict(loss_sft=out.loss)
+
+    def answer_logprobs(self, inputs: Dict, data_samples: SampleList,
+                        answers: Sequence[str]) -> torch.Tensor:
+        """Mean log-probability of each answer's tokens given its prompt, (B, )."""
+        batch = self.sft_batch(inputs, data_samples, answers)
+        labels = batch.pop('labels')
+        logits = self.mllm(**batch).logits[:, :-1].float()
+        target = labels[:, 1:]
+        mask = target != IGNORE_INDEX
+        logp = torch.log_softmax(
+            logits, dim=-1).gather(-1,
+                                   target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        return (logp * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+    def grpo_loss(self, inputs: Dict, data_samples: SampleList, answers: Sequence[str],
+                  advantages) -> Dict[str, torch.Tensor]:
+        """The policy-gradient loss of one on-policy GRPO step: ``-mean(A_i * mean log
+        p(answer_i))`` over the answers of the groups (``advantages``:
+        :func:`~mmstvg.models.mllm.rewards.group_advantages` of the rewards, registry
+        ``REWARDS``). On-policy (one update per sampled group), GRPO's clipped ratio is 1 and
+        its gradient is this one; no KL term (beta = 0).
+
+        Args:
+            data_samples (list): one sample per answer (a query repeated for its group), with
+                ``inputs`` batched alike.
+        """
+        adv = torch.as_tensor(advantages, dtype=torch.float32, device=self.device)
+        logp = self.answer_logprobs(inputs, data_samples, answers)
+        return dict(loss_grpo=-(adv * logp).mean())
 
     def _forward(self, inputs: Dict, data_samples: Optional[SampleList] = None):
         """``mode='tensor'``: the logits of the prompts, (B, L, vocab)."""

@@ -7,19 +7,15 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmstvg.datasets.transforms import SampleMLLMFrames
 from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import parse_submission
 from mmstvg.registry import MODELS
-from mmstvg.structures import STVGDataSample
-from mmstvg.testing.tiny_mllm import TINY_MLLM_FACTORS, tiny_mllm_config
+from mmstvg.testing.tiny_mllm import tiny_mllm_batch, tiny_mllm_config, tiny_mllm_grounder
 from mmstvg.utils import register_all_modules
 
 register_all_modules()
 
-# clip [0, 40) at 8 fps, sampled at 2 fps: frames 2, 6, ..., 38 at t = frame / 8 s
-SAMPLED = SampleMLLMFrames(fps=2).transform(dict(num_frames=40, fps=8.0, clip=(0, 40)))
-GT_SPAN = (8, 24)
+GT_SPAN = (8, 24)  # sampled frames 2, 6, ..., 38 of a 40-frame clip at 8 fps (t = frame / 8 s)
 ANSWERS = {
     # exact: span [8, 24), the GT box at frames 10 and 18 -> tIoU 1, vIoU 1
     'a': '{"start": 1.0, "end": 3.0, "boxes": [{"time": 1.25, "bbox": [10, 10, 50, 50]}, '
@@ -33,46 +29,11 @@ ANSWERS = {
 
 
 def _grounder(family='qwen2_5_vl'):
-    torch.manual_seed(0)
-    return MODELS.build(
-        dict(
-            type='MLLMGrounder',
-            model=dict(config=tiny_mllm_config(family)),
-            processor=dict(tokenizer=dict(type='tiny_qwen_tokenizer')),
-            generation=dict(max_new_tokens=4),
-            data_preprocessor=dict(type='STVGDataPreprocessor')))
+    return tiny_mllm_grounder(family)
 
 
 def _samples(family='qwen2_5_vl'):
-    f = TINY_MLLM_FACTORS[family]
-    n = len(SAMPLED['frame_inds'])
-    out = []
-    for qid in ANSWERS:
-        meta = dict(
-            qid=qid,
-            video_name=f'{qid}.mp4',
-            clip=(0, 40),
-            fps=8.0,
-            num_frames=40,
-            frame_inds=SAMPLED['frame_inds'],
-            frame_times=SAMPLED['frame_times'],
-            sample_rate=SAMPLED['sample_rate'],
-            img_shape=(2 * f, 2 * f),
-            ori_shape=(2 * f, 2 * f),
-            sentence='the man',
-            sentence_type=None)
-        sample = STVGDataSample(metainfo=meta)
-        in_span = torch.tensor([GT_SPAN[0] <= i < GT_SPAN[1] for i in SAMPLED['frame_inds']])
-        sample.gt_tube = BaseDataElement(
-            span=torch.tensor(GT_SPAN),
-            bboxes=torch.tensor([[10., 10., 50., 50.]]).repeat(GT_SPAN[1] - GT_SPAN[0], 1),
-            frame_bboxes=torch.tensor([[10., 10., 50., 50.]]).repeat(n, 1) * in_span[:, None],
-            frame_in_span=in_span)
-        out.append(sample)
-    inputs = dict(
-        imgs=torch.randint(0, 255, (len(out), n, 3, 2 * f, 2 * f)).float(),
-        frame_mask=torch.ones(len(out), n, dtype=torch.bool))
-    return inputs, out
+    return tiny_mllm_batch(family, qids=tuple(ANSWERS), gt_span=GT_SPAN)
 
 
 def _scripted_generate(grounder, answers):
