@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from .conftest import REPO
 
@@ -78,4 +79,39 @@ def test_tiny_lora_train_then_test(tiny_synth_root, tmp_path):
     assert osp.exists(ckpt)
     out = _run('tools/test.py', cfg, ckpt, '--work-dir', str(tmp_path / 'test'), '--cfg-options',
                *roots)
+    assert 'm_vIoU' in out
+
+
+def test_tiny_fsdp_two_cpu_processes(tiny_synth_root, tmp_path):
+    """The sharded route: FlexibleRunner + FSDPStrategy, 2 processes over gloo on a CPU-only
+    machine (tools/dist_train.sh); its full checkpoint is tested by the unsharded config."""
+    if torch.cuda.is_available():
+        pytest.skip('the CPU route (gloo) is what this test covers')
+    cfg = 'configs/mllm/mllm_qwen2-5-vl-tiny-fsdp_2xb1-2fps-1e_synth.py'
+    work = str(tmp_path / 'work')
+    env = dict(
+        os.environ,
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
+        PORT='29531',
+        OMP_NUM_THREADS='1')
+    roots = [
+        f'{loader}.dataset.data_root={tiny_synth_root}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work, '--cfg-options', *roots],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert 'FSDP' in log and 'loss_sft' in log and 'parse/failed' in log
+    ckpt = osp.join(work, 'epoch_1.pth')
+    state = torch.load(ckpt, map_location='cpu', weights_only=False)['state_dict']
+    assert any(k.startswith('mllm.model.language_model.') for k in state)
+    assert not any('_fsdp_wrapped_module' in k or 'flat_param' in k for k in state)
+    out = _run('tools/test.py', 'configs/mllm/mllm_qwen2-5-vl-tiny_1xb2-2fps-1e_synth.py', ckpt,
+               '--work-dir', str(tmp_path / 'test'), '--cfg-options', roots[-1])
     assert 'm_vIoU' in out
