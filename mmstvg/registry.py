@@ -3,10 +3,13 @@
 mmdet / mmaction2 components are used from configs with their scope prefix
 (``type='mmdet.GIoULoss'``, ``type='mmaction.PyAVDecode'``); they are never re-registered.
 
-Two registries have no mmengine root, being mmstvg's own kinds (scope ``mmstvg``):
+Five registries have no mmengine root, being mmstvg's own kinds (scope ``mmstvg``):
 ``EVAL_PROTOCOLS`` (how a query is scored: ``STVGMetric(protocol=...)``,
-``eval_submission.py --protocol``) and ``ANNOTATION_FORMATS`` (the dataset class that parses a
-bare annotation file given to a tool, and how a file of that format is recognised).
+``eval_submission.py --protocol``), ``ANNOTATION_FORMATS`` (the dataset class that parses a
+bare annotation file given to a tool, and how a file of that format is recognised), and for
+the multimodal LLM grounders ``PROMPT_TEMPLATES`` (the conversation asking for a tube),
+``ANSWER_PARSERS`` (the answer text <-> a tube in original frames and pixels) and ``REWARDS``
+(scores of an answer for reinforcement learning).
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -37,7 +40,8 @@ DATA_SAMPLERS = Registry(
     'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['mmstvg.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, locations=['mmstvg.datasets.transforms'])
-FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mmstvg.datasets'])
+FUNCTIONS = Registry(
+    'function', parent=MMENGINE_FUNCTIONS, locations=['mmstvg.datasets', 'mmstvg.engine'])
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmstvg.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmstvg.models'])
@@ -62,3 +66,8 @@ LOG_PROCESSORS = Registry(
 EVAL_PROTOCOLS = Registry(
     'eval protocol', scope='mmstvg', locations=['mmstvg.evaluation.protocols'])
 ANNOTATION_FORMATS = Registry('annotation format', scope='mmstvg', locations=['mmstvg.datasets'])
+PROMPT_TEMPLATES = Registry(
+    'prompt template', scope='mmstvg', locations=['mmstvg.models.mllm.templates'])
+ANSWER_PARSERS = Registry(
+    'answer parser', scope='mmstvg', locations=['mmstvg.models.mllm.parsers'])
+REWARDS = Registry('reward', scope='mmstvg', locations=['mmstvg.models.mllm.rewards'])

@@ -20,8 +20,9 @@ def parse_args():
         'checkpoint',
         nargs='?',
         default=None,
-        help='checkpoint file; may be omitted only for parameter-free predictors '
-        '(e.g. TrivialGrounder)')
+        help='checkpoint file; may be omitted for parameter-free predictors '
+        '(e.g. TrivialGrounder) and for models whose config names their weights (e.g. '
+        'MLLMGrounder with `pretrained`, zero-shot)')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument(
         '--dump', type=str, help='dump the raw predictions (data samples) to a pickle file')

@@ -8,6 +8,7 @@ from mmengine.config import Config
 
 from mmstvg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 from mmstvg.testing import TINY_ROBERTA
+from mmstvg.testing.tiny_mllm import tiny_mllm_config
 from mmstvg.utils import register_all_modules, validate_config
 
 register_all_modules()
@@ -37,6 +38,16 @@ def test_config_builds(path):
     if model.get('backbone', {}).get('init_cfg', {}) and \
             model['backbone']['init_cfg'].get('type') == 'Pretrained':
         model['backbone'].pop('init_cfg')
+    if model.get('type') == 'MLLMGrounder' and model['model'].get('pretrained'):
+        # a local checkpoint of 7-8B parameters: the tiny random model of the same family
+        name = osp.basename(path)
+        family = 'qwen3_vl' if 'qwen3-vl' in name else \
+            'qwen2_5_vl' if 'qwen2-5-vl' in name else 'qwen2_vl'
+        model['model'] = dict(config=tiny_mllm_config(family))
+        model['processor'] = dict(
+            model.get('processor') or {},
+            family=family,
+            tokenizer=dict(type='tiny_qwen_tokenizer'))
     assert MODELS.build(model) is not None
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(name)

@@ -25,6 +25,17 @@ without a word, and its submission would be refused by ``eval_submission.py``). 
 is checked by the reader of ``eval_submission.py`` (:func:`~mmstvg.evaluation.functional.
 parse_submission`, with the videos' frame counts) before it is written: ``tools/test.py
 --submit`` never writes a file that the evaluator refuses.
+
+Answers that could not be parsed (a multimodal LLM grounder, ``MLLMGrounder``, sets each data
+sample's ``parse_status``, ``mmstvg.structures.PARSE_STATUSES``) are counted, never dropped:
+such a query is scored as every other, its empty tube scoring 0, and the results add
+``parse/<status>`` (the number of queries of each status, as a float) and ``parse/failed``
+(those of ``PARSE_FAILURES``) whenever the samples carry a status; the scores are unchanged by
+it. In a
+submission, a failed answer's empty tube is the entry ``st_frame = ed_frame + 1`` without
+boxes: the challenge's evaluator scores it 0, ``eval_submission.py`` reports it as malformed
+(and ``--skip-invalid`` scores it 0, as this metric does); it is the only malformed entry
+this metric writes.
 """
 import os.path as osp
 import warnings
@@ -38,7 +49,7 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
-from mmstvg.structures import Tube
+from mmstvg.structures import PARSE_FAILURES, PARSE_STATUSES, Tube
 from ..functional import (InvalidSubmissionError, build_protocol, evaluate_stvg, parse_submission,
                           query_gt, submission_error_message, tube_to_submission_entry)
 
@@ -164,7 +175,8 @@ class STVGMetric(BaseMetric):
                     sentence_type=sample.get('sentence_type'),
                     num_frames=sample.get('num_frames'),
                     gt=None if gt is None else query_gt(gt, sample),
-                    pred=pred))
+                    pred=pred,
+                    parse_status=sample.get('parse_status')))
 
     @staticmethod
     def _check_finite(results: List[dict]) -> None:
@@ -196,6 +208,20 @@ class STVGMetric(BaseMetric):
             self.submission_file,
             num_frames={r['qid']: r.get('num_frames')
                         for r in results})
+        # a failed answer's empty tube (module docstring) is written as it is
+        empty = {
+            r['qid']
+            for r in results if r.get('parse_status') in PARSE_FAILURES and r['pred'] is not None
+            and r['pred'].span[1] <= r['pred'].span[0]
+        }
+        errors = {q: e for q, e in errors.items() if q not in empty}
+        if empty:
+            print_log(
+                f'STVGMetric: {len(empty)} queries whose answer could not be parsed have an '
+                'empty tube, written as st_frame = ed_frame + 1 without boxes (scored 0; '
+                'eval_submission.py reports them as malformed, --skip-invalid scores them 0)',
+                logger='current',
+                level=30)
         if errors:
             raise InvalidSubmissionError(
                 'STVGMetric: refusing to write a submission that eval_submission.py would '
@@ -241,6 +267,9 @@ class STVGMetric(BaseMetric):
             self._dump_submission(results)
             if num_skipped:
                 mmengine.dump(skipped, osp.splitext(self.submission_file)[0] + '.skipped.json')
+        parse_counts = self._parse_counts(results)
+        if parse_counts:
+            print_log(f'STVGMetric: answers parsed: {dict(parse_counts)}', logger='current')
         if self.format_only:
             return dict()
         missing_gt = [r['qid'] for r in results if r['gt'] is None]
@@ -260,4 +289,22 @@ class STVGMetric(BaseMetric):
             iou_thresholds=self.iou_thresholds,
             num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
+        metrics.update(parse_counts)
         return dict(metrics)
+
+    @staticmethod
+    def _parse_counts(results: List[dict]) -> 'OrderedDict':
+        """``parse/<status>`` counts and ``parse/failed`` of the queries whose sample has a
+        ``parse_status`` (an MLLM grounder's); empty when none has."""
+        statuses = [r.get('parse_status') for r in results if r.get('parse_status') is not None]
+        if not statuses:
+            return OrderedDict()
+        unknown = sorted(set(statuses) - set(PARSE_STATUSES))
+        if unknown:
+            raise ValueError(f'STVGMetric: unknown parse status(es) {unknown}; known: '
+                             f'{list(PARSE_STATUSES)}')
+        # floats: mmengine's json log keeps a float metric and writes null for an int one
+        counts = OrderedDict(
+            (f'parse/{status}', float(statuses.count(status))) for status in PARSE_STATUSES)
+        counts['parse/failed'] = float(sum(statuses.count(s) for s in PARSE_FAILURES))
+        return counts

@@ -1,7 +1,10 @@
 from .base_grounder import BaseGrounder
 from .baseline_grounder import BaselineGrounder
 from .gkcmn import GKCMN
+from .mllm_grounder import MLLMGrounder
 from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
 
-__all__ = ['BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder']
+__all__ = [
+    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'MLLMGrounder', 'STVGFormer', 'TrivialGrounder'
+]
