@@ -71,7 +71,12 @@ class STVGMetric(BaseMetric):
     Results: ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` for each ``R`` of ``iou_thresholds`` (queries
     with vIoU strictly greater than ``R``), values in [0, 1]; when sentence types are set
     (VidSTG), the same keys prefixed ``declarative/`` and ``interrogative/``. Keys carry no
-    prefix unless ``prefix`` is given.
+    prefix unless ``prefix`` is given (``prefix='stvg'``: ``stvg/m_vIoU`` ..., e.g. to tell
+    two evaluators apart): ``default_prefix`` is ``''``, mmengine's declared "no prefix" (its
+    ``BaseMetric`` warns only when the prefix is None), because these names are the field's
+    and mmstvg's interface: ``save_best='m_vIoU'``, ``eval_submission.py``'s output (the same
+    keys, compared with the logged ones by the tests), the benchmark suite and the metafiles
+    read them as they are.
 
     Args:
         protocol (str | dict): the evaluation protocol (registry ``EVAL_PROTOCOLS``): its
@@ -100,7 +105,8 @@ class STVGMetric(BaseMetric):
             Defaults to True.
         collect_device (str): 'cpu' or 'gpu', device to collect results across ranks.
             Defaults to 'cpu'.
-        prefix (str, optional): prefix of the metric names. Defaults to None.
+        prefix (str, optional): prefix of the metric names (``'<prefix>/m_vIoU'``).
+            Defaults to None: :attr:`default_prefix`, ``''`` (no prefix).
         collect_dir (str, optional): directory for cpu collection. Defaults to None.
         eval_fps, video_max_len, tubedetr_clip: deprecated: parameters of the ``sampled``
             protocol, write them in its config (``protocol=dict(type='sampled',
@@ -108,7 +114,7 @@ class STVGMetric(BaseMetric):
             test_evaluator.eval_fps=2``) they override the protocol's value, with a
             ``FutureWarning``; a protocol without such a parameter ignores it, as before.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''
 
     def __init__(self,
                  protocol: Union[str, dict] = 'sampled',
