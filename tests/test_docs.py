@@ -50,17 +50,8 @@ print(json.dumps(failures))
 
 def doc_commands():
     """(file, command) of every shell command in the docs' bash blocks."""
-    found = []
-    for path in DOC_FILES:
-        text = open(path).read()
-        for block in re.findall(r'```(?:bash|sh|shell)\n(.*?)```', text, re.S):
-            joined = re.sub(r'\\\n\s*', ' ', block)
-            for line in joined.splitlines():
-                line = line.split(
-                    ' #')[0].strip() if not line.strip().startswith('python -c') else line.strip()
-                if line and not line.startswith('#'):
-                    found.append((osp.relpath(path, REPO), line))
-    return found
+    from mmstvg.testing.docs import doc_commands as commands_of
+    return [(osp.relpath(path, REPO), cmd) for path in DOC_FILES for cmd in commands_of(path)]
 
 
 def _strip_env(words):

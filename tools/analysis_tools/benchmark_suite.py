@@ -119,9 +119,9 @@ def run_one(config: str,
     scored on ``split``; returns the row (metrics in [0, 1], times in seconds)."""
     name = osp.splitext(osp.basename(config))[0]
     cfg = Config.fromfile(osp.join(REPO, config))
-    if data_root:
-        from mmstvg.testing import set_synthetic_data_root
-        set_synthetic_data_root(cfg, data_root)
+    if data_root:  # every path under the configs' data root, tokenizer included
+        from mmstvg.utils.data_root import move_data_root
+        move_data_root(cfg, data_root)
     cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
     work = osp.join(work_root, name, f'seed{seed}')
     mkdir_or_exist(work)
