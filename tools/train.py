@@ -12,6 +12,7 @@ from mmstvg.utils import load_config, register_all_modules, validate_cfg_options
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
 from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.dist import setup_cpu_distributed
+from mmstvg.utils.vis_backends import add_vis_backend_arguments, add_vis_backends
 
 
 def parse_args():
@@ -46,6 +47,7 @@ def parse_args():
     parser.add_argument(
         '--deterministic', action='store_true', help='set deterministic options for CUDNN / torch')
     add_root_arguments(parser)
+    add_vis_backend_arguments(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -125,6 +127,7 @@ def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, data_root=args.data_root, pretrained_root=args.pretrained_root)
+    add_vis_backends(cfg, args.vis_backends)
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     # one training per work dir (rank 0 holds the lock until the end; see lock_work_dir)
