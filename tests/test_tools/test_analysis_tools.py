@@ -102,6 +102,9 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 2 head swaps
     assert sum(n.startswith('gkcmn_') for n in names) == 7
     assert sum(n.startswith('stvgformer_') for n in names) == 6
+    # GKCMN on extracted features: only when named (its features are extracted first)
+    features = 'configs/gkcmn/gkcmn_r3d18-tiny-features_1xb8-t32-8e_synth.py'
+    assert features not in configs and features in benchmark_suite.suite_configs(True)
     cfg = Config.fromfile(osp.join(REPO, configs[0]))
     benchmark_suite.set_epochs(cfg, 2)
     assert cfg.train_cfg.max_epochs == 2  # the cosine decay ends there (no T_max)
