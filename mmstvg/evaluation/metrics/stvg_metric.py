@@ -29,7 +29,7 @@ parse_submission`, with the videos' frame counts) before it is written: ``tools/
 import os.path as osp
 import warnings
 from collections import OrderedDict
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import mmengine
 import numpy as np
@@ -249,6 +249,29 @@ class STVGMetric(BaseMetric):
                 mmengine.dump(skipped, osp.splitext(self.submission_file)[0] + '.skipped.json')
         if self.format_only:
             return dict()
+        metrics, _ = self.query_scores(results, num_skipped)
+        return dict(metrics)
+
+    def query_scores(self,
+                     results: Optional[List[dict]] = None,
+                     num_skipped: int = 0) -> Tuple['OrderedDict', List[dict]]:
+        """The metrics and every query's own scores, as :meth:`compute_metrics` computes
+        them (``tools/analysis_tools/analyze_results.py`` ranks the queries with them).
+
+        Args:
+            results (list[dict], optional): processed results (:meth:`process`); defaults to
+                this metric's ``results`` (of this rank).
+            num_skipped (int): queries the dataset skipped (failures, see
+                ``skipped_as_failures``). Defaults to 0.
+
+        Returns:
+            tuple[OrderedDict, list[dict]]: the metrics and, per query in the order of
+            ``results``, ``qid``, ``sentence_type``, ``tIoU`` and ``vIoU``.
+
+        Raises:
+            ValueError: a query has no ground truth.
+        """
+        results = self.results if results is None else results
         missing_gt = [r['qid'] for r in results if r['gt'] is None]
         if missing_gt:
             raise ValueError(f'STVGMetric: {len(missing_gt)} queries have no ground truth '
@@ -259,11 +282,10 @@ class STVGMetric(BaseMetric):
             r['qid']: self.protocol.prepare_pred(r['pred'])
             for r in results if r['pred'] is not None
         }
-        metrics, _ = evaluate_stvg(
+        return evaluate_stvg(
             gts,
             preds,
             self.protocol,
             iou_thresholds=self.iou_thresholds,
             num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
-        return dict(metrics)
