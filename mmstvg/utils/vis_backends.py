@@ -26,8 +26,7 @@ SNIPPET_DIRS = ('configs/_base_/visualizers', 'mmstvg/.mim/configs/_base_/visual
 
 
 def _roots() -> List[str]:
-    import mmstvg
-    package = osp.dirname(osp.abspath(mmstvg.__file__))
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))  # mmstvg/
     return [osp.join(osp.dirname(package), d) for d in SNIPPET_DIRS]
 
 
