@@ -32,6 +32,19 @@ def _fmt(value):
     return '-' if value is None else (f'{value:g}' if isinstance(value, float) else str(value))
 
 
+def _weights(model: dict) -> str:
+    """The model's ``Weights`` as a link (``-`` when none is published), and the original
+    checkpoint it was converted from."""
+    url = model.get('Weights')
+    if not url and (model.get('Metadata') or {}).get('Parameters') == 0:
+        return 'none needed'
+    text = f'[{url.rsplit("/", 1)[-1]}]({url})' if url else '-'
+    source = model.get('Converted From') or {}
+    if source.get('Weights') and source['Weights'] != url:
+        text += f' (converted from [the authors\' checkpoint]({source["Weights"]}))'
+    return text
+
+
 def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
     """Render every config's metafile entry (collections, configs, results) to Markdown."""
     import yaml
@@ -40,8 +53,15 @@ def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
     lines = [
         '# Models', '',
         'Generated from `configs/*/metafile.yml` (listed in `model-index.yml`) when the '
-        'documentation is built. Paper results are the papers\' numbers, labelled as '
-        'such; synthetic results were measured with mmstvg.', ''
+        'documentation is built; `mim search mmstvg` lists the same entries. Results labelled '
+        '"(paper)" are the papers\' numbers from the authors\' evaluation, not reproduced '
+        'here (see each README); synthetic results were measured with mmstvg: "Synthetic '
+        'STVG val" on the 200 validation queries of the benchmark, "(2 epochs)" at the '
+        'budget of the synthetic benchmark page, "test (mean of 2 seeds)" on its 1,000 '
+        'test queries (per seed: the GKCMN ablations page).', '',
+        'Weights: a checkpoint published as a release asset (`mim download mmstvg --config '
+        'NAME`); "-" where none is published yet ([Publishing checkpoints](publishing.md) '
+        'says how a maintainer publishes one).', ''
     ]
     for meta_file in index['Import']:
         with open(osp.join(REPO, meta_file)) as f:
@@ -53,16 +73,16 @@ def write_model_zoo(out: str = osp.join(DOCS, 'model_zoo', 'models.md')) -> str:
                 lines += [f'Paper: *{paper["Title"]}*. README: `{coll.get("README", "")}`.', '']
             models = [m for m in meta.get('Models', []) if m.get('In Collection') == coll['Name']]
             lines += [
-                '| config | dataset (results) | m_tIoU | m_vIoU | vIoU@0.3 | vIoU@0.5 |',
-                '|---|---|---|---|---|---|'
+                '| config | dataset (results) | m_tIoU | m_vIoU | vIoU@0.3 | vIoU@0.5 | weights |',
+                '|---|---|---|---|---|---|---|'
             ]
             for m in models:
                 results = m.get('Results') or [dict(Dataset='-', Metrics={})]
                 for r in results:
                     mt = r.get('Metrics', {})
                     lines.append(f'| `{m["Config"]}` | {r.get("Dataset", "-")} | ' + ' | '.join(
-                        _fmt(mt.get(k))
-                        for k in ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')) + ' |')
+                        _fmt(mt.get(k)) for k in ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')) +
+                                 f' | {_weights(m)} |')
             lines.append('')
     os.makedirs(osp.dirname(out), exist_ok=True)
     text = '\n'.join(lines)

@@ -64,6 +64,42 @@ def test_docs_have_commands():
     assert len(doc_commands()) > 30
 
 
+def _mim_command_problems(args):
+    """What is wrong with a documented ``mim ARGS`` (its runs: tests/test_tools/test_mim.py):
+    an openmim command for mmstvg, a config that exists (a path, or a name under
+    ``configs/`` as mim finds it), a model / config id of the metafiles."""
+    import yaml
+    if args[:1] not in (['search'], ['train'], ['test'], ['download']) or args[1:2] != ['mmstvg']:
+        return ['not `mim search|train|test|download mmstvg ...`']
+    index = yaml.safe_load(open(osp.join(REPO, 'model-index.yml')))
+    models = [
+        m for f in index['Import'] for m in yaml.safe_load(open(osp.join(REPO, f)))['Models']
+    ]
+    problems = []
+    if args[0] in ('train', 'test'):
+        config = args[2]
+        names = {
+            osp.basename(p)
+            for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+        }
+        if not osp.isfile(osp.join(REPO, config)) and config not in names:
+            problems.append(f'no config {config}')
+    ids = dict(
+        config={m['Name'].lower()
+                for m in models},
+        model={m['In Collection'].lower()
+               for m in models})
+    for key, valid in ids.items():
+        flag = f'--{key}'
+        if flag in args:
+            values = args[args.index(flag) + 1:]
+            values = values[:next((i for i, v in enumerate(values) if v[:1] == '-'), len(values))]
+            for value in values:
+                if value.lower() not in valid:
+                    problems.append(f'{flag} {value}: not in the metafiles')
+    return problems
+
+
 def test_every_documented_command_is_valid():
     to_parse, errors = [], []
     makefile = open(osp.join(REPO, 'Makefile')).read()
@@ -96,7 +132,9 @@ def test_every_documented_command_is_valid():
             for target in words[1:]:
                 if not re.search(rf'^{re.escape(target)}:', makefile, re.M):
                     errors.append(f'{where}: {cmd}: no make target {target}')
-        elif prog in ('source', 'tensorboard', 'cd', 'mkdir', 'wget', 'unzip'):
+        elif prog == 'mim':
+            errors += [f'{where}: {cmd}: {why}' for why in _mim_command_problems(words[1:])]
+        elif prog in ('source', 'tensorboard', 'cd', 'mkdir', 'wget', 'unzip', 'pip'):
             continue  # shell steps (downloads) around the commands
         else:
             errors.append(f'{where}: {cmd}: unknown command {prog!r}')

@@ -25,8 +25,6 @@ fi
 
 STEP=0
 STEPS=5
-BEAT_PID=
-trap '[ -z "$BEAT_PID" ] || kill "$BEAT_PID" 2>/dev/null || true' EXIT
 
 # step DESCRIPTION COMMAND...: announce the step, run it with a heartbeat, report its time
 step() {
@@ -36,15 +34,14 @@ step() {
   echo "[setup_env] ($STEP/$STEPS) $what"
   (
     # sleep without the output: a sleep outliving the loop holds no pipe open
-    while sleep "$HEARTBEAT" </dev/null >/dev/null 2>&1; do
+    # and no orphan: the loop ends with the script ($$ is the script's pid here too)
+    while sleep "$HEARTBEAT" </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do
       echo "[setup_env]     ... still running: $what ($((SECONDS - start)) s)"
     done
   ) &
-  BEAT_PID=$!
+  local beat=$!
   "$@" || rc=$?
-  kill "$BEAT_PID" 2>/dev/null || true
-  wait "$BEAT_PID" 2>/dev/null || true
-  BEAT_PID=
+  kill "$beat" 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
     echo "[setup_env] ($STEP/$STEPS) failed after $((SECONDS - start)) s: $what" >&2
     return "$rc"
@@ -68,7 +65,14 @@ fi
 step "runtime, test, optional and docs requirements" "${PIP[@]}" -r requirements/build.txt \
   -r requirements/mminstall.txt -r requirements/runtime.txt -r requirements/tests.txt \
   -r requirements/optional.txt -r requirements/docs.txt
-step "mmstvg (editable)" "${PIP[@]}" --no-build-isolation --no-deps -e .
+# Editable in setuptools' compat mode (a .pth naming the checkout), then linked for mim:
+# tools/misc/link_mim.py says why mim needs both.
+install_mmstvg() {
+  "${PIP[@]}" --no-build-isolation --no-deps --use-pep517 \
+    --config-settings editable_mode=compat -e . &&
+    "$VENV/bin/python" tools/misc/link_mim.py
+}
+step "mmstvg (editable, linked for mim)" install_mmstvg
 "$VENV/bin/python" -c "import mmstvg.utils.compat, mmcv.ops, mmdet.models, mmaction.models; print('[setup_env] imports ok')"
 rm -f "$VENV"/.mmstvg-ready-*
 touch "$stamp"

@@ -108,3 +108,16 @@ def load_config(path: str,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def dataset_cfg_of(cfg, split: str):
+    """The innermost STVG dataset config of ``{split}_dataloader`` (a copy, through wrappers
+    such as ``RepeatDataset``), or None when the config has no such dataloader."""
+    import copy
+    loader = cfg.get(f'{split}_dataloader')
+    if not loader:
+        return None
+    ds = copy.deepcopy(loader['dataset'])
+    while 'dataset' in ds and 'ann_file' not in ds:  # RepeatDataset / ClassBalanced ...
+        ds = ds['dataset']
+    return ds

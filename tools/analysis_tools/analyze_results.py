@@ -37,7 +37,7 @@ from mmengine.config import DictAction
 
 from mmstvg.engine.hooks.stvg_visualization_hook import sanitize_filename
 from mmstvg.structures import STVGDataSample, Tube
-from mmstvg.utils import load_config, load_json, register_all_modules
+from mmstvg.utils import dataset_cfg_of, load_config, load_json, register_all_modules
 from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 from mmstvg.utils.video_io import VIDEO_SUFFIXES, output_kind
@@ -101,9 +101,9 @@ def _evaluator_cfg(cfg, protocol=None) -> dict:
 def _dataset(cfg):
     """The config's test dataset (innermost, no pipeline)."""
     from mmstvg.registry import DATASETS
-    ds_cfg = cfg.test_dataloader.dataset.to_dict()
-    while 'dataset' in ds_cfg and 'ann_file' not in ds_cfg:  # dataset wrappers
-        ds_cfg = ds_cfg['dataset']
+    ds_cfg = dataset_cfg_of(cfg, 'test')
+    if ds_cfg is None:
+        raise ValueError(f'{cfg.filename}: no test_dataloader to take the queries from')
     ds_cfg.update(pipeline=[], lazy_init=False)
     return DATASETS.build(ds_cfg)
 

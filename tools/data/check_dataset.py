@@ -19,7 +19,6 @@ with the records that were skipped), as is an annotation file that cannot be rea
 pipeline.
 """
 import argparse
-import copy
 import os.path as osp
 import sys
 
@@ -30,20 +29,9 @@ from mmengine.utils import track_iter_progress
 from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.datasets.dataset_check import check_dataset, decode_policy, empty_dataset_report
 from mmstvg.registry import DATASETS
-from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils import dataset_cfg_of, load_config, register_all_modules
 from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
-
-
-def dataset_cfg_of(cfg, split: str):
-    """The innermost STVG dataset config of ``{split}_dataloader`` (through wrappers)."""
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader:
-        return None
-    ds = copy.deepcopy(loader['dataset'])
-    while 'dataset' in ds and 'ann_file' not in ds:  # RepeatDataset / ClassBalanced ...
-        ds = ds['dataset']
-    return ds
 
 
 def feature_stride_of(ds_cfg) -> int:
