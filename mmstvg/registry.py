@@ -1,5 +1,11 @@
 """mmstvg's registries: children of mmengine's root registries, scope ``mmstvg``.
 
+There is one child for every root registry of mmengine (as in mmdet / mmaction2), so that a
+component built under the default scope ``mmstvg`` is looked up here first and then in
+mmengine's root, without mmengine's warning "Failed to search registry with scope 'mmstvg'"
+(``WEIGHT_INITIALIZERS``: the ``init_cfg`` of every model; ``tests/test_registry.py`` checks
+that no root lacks its child).
+
 mmdet / mmaction2 components are used from configs with their scope prefix
 (``type='mmdet.GIoULoss'``, ``type='mmaction.PyAVDecode'``); they are never re-registered.
 
@@ -16,6 +22,7 @@ from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import INFERENCERS as MMENGINE_INFERENCERS
 from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -25,14 +32,20 @@ from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPP
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['mmstvg.engine'])
+RUNNER_CONSTRUCTORS = Registry(
+    'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, locations=['mmstvg.engine'])
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, locations=['mmstvg.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['mmstvg.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmstvg.engine.hooks'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['mmstvg.datasets'])
@@ -45,6 +58,8 @@ FUNCTIONS = Registry(
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmstvg.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmstvg.models'])
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, locations=['mmstvg.models'])
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, locations=['mmstvg.models'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['mmstvg.engine'])
 OPTIM_WRAPPERS = Registry(
@@ -63,6 +78,7 @@ VISBACKENDS = Registry(
     'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmstvg.visualization'])
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmstvg.engine'])
+INFERENCERS = Registry('inferencer', parent=MMENGINE_INFERENCERS, locations=['mmstvg.apis'])
 EVAL_PROTOCOLS = Registry(
     'eval protocol', scope='mmstvg', locations=['mmstvg.evaluation.protocols'])
 ANNOTATION_FORMATS = Registry('annotation format', scope='mmstvg', locations=['mmstvg.datasets'])

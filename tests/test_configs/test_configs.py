@@ -90,6 +90,19 @@ def test_auto_scale_lr_matches_the_configured_batch(path):
         assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size
 
 
+@pytest.mark.parametrize('path', TRAIN_CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+def test_a_checkpoint_every_epoch(path):
+    """Every training config saves a checkpoint at the end of every epoch (an interrupted run
+    resumes from the last one), keeps a bounded number of them, as mmdet's configs do, and
+    writes them atomically (a run killed while saving leaves no truncated file)."""
+    cfg = Config.fromfile(path)
+    ckpt = cfg.default_hooks.checkpoint
+    assert ckpt.type == 'CheckpointHook'
+    assert ckpt.get('interval', 1) == 1 and ckpt.get('by_epoch', True)
+    assert ckpt.get('max_keep_ckpts', -1) > 0
+    assert ckpt.backend_args == dict(backend='atomic_local')
+
+
 def _base_files(path):
     tree = ast.parse(open(path).read())
     return next(

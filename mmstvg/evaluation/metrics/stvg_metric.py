@@ -40,7 +40,7 @@ this metric writes.
 import os.path as osp
 import warnings
 from collections import OrderedDict
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import mmengine
 import numpy as np
@@ -82,7 +82,12 @@ class STVGMetric(BaseMetric):
     Results: ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` for each ``R`` of ``iou_thresholds`` (queries
     with vIoU strictly greater than ``R``), values in [0, 1]; when sentence types are set
     (VidSTG), the same keys prefixed ``declarative/`` and ``interrogative/``. Keys carry no
-    prefix unless ``prefix`` is given.
+    prefix unless ``prefix`` is given (``prefix='stvg'``: ``stvg/m_vIoU`` ..., e.g. to tell
+    two evaluators apart): ``default_prefix`` is ``''``, mmengine's declared "no prefix" (its
+    ``BaseMetric`` warns only when the prefix is None), because these names are the field's
+    and mmstvg's interface: ``save_best='m_vIoU'``, ``eval_submission.py``'s output (the same
+    keys, compared with the logged ones by the tests), the benchmark suite and the metafiles
+    read them as they are.
 
     Args:
         protocol (str | dict): the evaluation protocol (registry ``EVAL_PROTOCOLS``): its
@@ -111,7 +116,8 @@ class STVGMetric(BaseMetric):
             Defaults to True.
         collect_device (str): 'cpu' or 'gpu', device to collect results across ranks.
             Defaults to 'cpu'.
-        prefix (str, optional): prefix of the metric names. Defaults to None.
+        prefix (str, optional): prefix of the metric names (``'<prefix>/m_vIoU'``).
+            Defaults to None: :attr:`default_prefix`, ``''`` (no prefix).
         collect_dir (str, optional): directory for cpu collection. Defaults to None.
         eval_fps, video_max_len, tubedetr_clip: deprecated: parameters of the ``sampled``
             protocol, write them in its config (``protocol=dict(type='sampled',
@@ -119,7 +125,7 @@ class STVGMetric(BaseMetric):
             test_evaluator.eval_fps=2``) they override the protocol's value, with a
             ``FutureWarning``; a protocol without such a parameter ignores it, as before.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''
 
     def __init__(self,
                  protocol: Union[str, dict] = 'sampled',
@@ -272,6 +278,30 @@ class STVGMetric(BaseMetric):
             print_log(f'STVGMetric: answers parsed: {dict(parse_counts)}', logger='current')
         if self.format_only:
             return dict()
+        metrics, _ = self.query_scores(results, num_skipped)
+        metrics.update(parse_counts)
+        return dict(metrics)
+
+    def query_scores(self,
+                     results: Optional[List[dict]] = None,
+                     num_skipped: int = 0) -> Tuple['OrderedDict', List[dict]]:
+        """The metrics and every query's own scores, as :meth:`compute_metrics` computes
+        them (``tools/analysis_tools/analyze_results.py`` ranks the queries with them).
+
+        Args:
+            results (list[dict], optional): processed results (:meth:`process`); defaults to
+                this metric's ``results`` (of this rank).
+            num_skipped (int): queries the dataset skipped (failures, see
+                ``skipped_as_failures``). Defaults to 0.
+
+        Returns:
+            tuple[OrderedDict, list[dict]]: the metrics and, per query in the order of
+            ``results``, ``qid``, ``sentence_type``, ``tIoU`` and ``vIoU``.
+
+        Raises:
+            ValueError: a query has no ground truth.
+        """
+        results = self.results if results is None else results
         missing_gt = [r['qid'] for r in results if r['gt'] is None]
         if missing_gt:
             raise ValueError(f'STVGMetric: {len(missing_gt)} queries have no ground truth '
@@ -282,15 +312,13 @@ class STVGMetric(BaseMetric):
             r['qid']: self.protocol.prepare_pred(r['pred'])
             for r in results if r['pred'] is not None
         }
-        metrics, _ = evaluate_stvg(
+        return evaluate_stvg(
             gts,
             preds,
             self.protocol,
             iou_thresholds=self.iou_thresholds,
             num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
-        metrics.update(parse_counts)
-        return dict(metrics)
 
     @staticmethod
     def _parse_counts(results: List[dict]) -> 'OrderedDict':
