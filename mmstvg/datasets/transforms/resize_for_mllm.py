@@ -15,38 +15,14 @@ frames then already have the processor's size, and the processor does not resize
 The resize itself is mmaction2's ``Resize`` (cv2, bicubic; transformers' PIL bicubic differs
 in the last bits of a few pixels), which also scales ``gt_bboxes``.
 """
-import math
 from typing import Optional, Tuple
 
 from mmaction.datasets.transforms import Resize
 from mmcv.transforms import BaseTransform
+# transformers' own rule, from its torchvision-free (PIL) image processor
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
 
 from mmstvg.registry import TRANSFORMS
-
-
-def smart_resize(height: int, width: int, factor: int, min_pixels: int,
-                 max_pixels: int) -> Tuple[int, int]:
-    """transformers' / qwen-vl-utils' ``smart_resize`` (``Qwen2VLImageProcessorPil``): the
-    size (multiples of ``factor``, area in ``[min_pixels, max_pixels]``) nearest to
-    ``height`` x ``width`` in aspect ratio.
-
-    Returns:
-        tuple[int, int]: ``(new_height, new_width)``.
-    """
-    if max(height, width) / min(height, width) > 200:
-        raise ValueError(f'absolute aspect ratio must be smaller than 200, got '
-                         f'{max(height, width) / min(height, width)}')
-    h_bar = round(height / factor) * factor
-    w_bar = round(width / factor) * factor
-    if h_bar * w_bar > max_pixels:
-        beta = math.sqrt((height * width) / max_pixels)
-        h_bar = max(factor, math.floor(height / beta / factor) * factor)
-        w_bar = max(factor, math.floor(width / beta / factor) * factor)
-    elif h_bar * w_bar < min_pixels:
-        beta = math.sqrt(min_pixels / (height * width))
-        h_bar = math.ceil(height * beta / factor) * factor
-        w_bar = math.ceil(width * beta / factor) * factor
-    return h_bar, w_bar
 
 
 @TRANSFORMS.register_module()

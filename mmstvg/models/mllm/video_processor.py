@@ -122,8 +122,7 @@ class FrameVideoProcessor(VideoProcessorMixin):
         if h % self.factor == 0 and w % self.factor == 0:
             return video
         import mmcv
-
-        from mmstvg.datasets.transforms.resize_for_mllm import smart_resize
+        from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
         new_h, new_w = smart_resize(h, w, self.factor, self.min_pixels, self.max_pixels)
         return np.stack([
             mmcv.imresize(np.ascontiguousarray(f), (new_w, new_h), interpolation='bicubic')
