@@ -9,3 +9,6 @@ from .stvg_flip import STVGFlip  # noqa: F401
 from .stvg_pyav_decode import STVGPyAVDecode  # noqa: F401
 from .tokenize_text import TokenizeText  # noqa: F401
 from .tokenize_words import TokenizeWords  # noqa: F401
+from .detr_resize import DETRResize  # noqa: F401
+from .sample_tubedetr_frames import SampleTubeDETRFrames  # noqa: F401
+from .detr_random_size_crop import DETRRandomSizeCrop  # noqa: F401

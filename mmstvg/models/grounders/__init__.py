@@ -3,5 +3,6 @@ from .baseline_grounder import BaselineGrounder
 from .gkcmn import GKCMN
 from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
+from .tubedetr import TubeDETR
 
-__all__ = ['BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder']
+__all__ = ['BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder', 'TubeDETR']
