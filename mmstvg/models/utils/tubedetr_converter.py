@@ -54,16 +54,20 @@ from .mdetr_converter import _DEC_LAYER, _ENC_LAYER, _TEXT_BUFFERS
 
 __all__ = ['convert_tubedetr', 'TubeDETRConversionError', 'tubedetr_key_to_mmstvg']
 
+# (source prefix, target prefix, what may follow the prefix): one module's parameters only,
+# so that a variant's extra sub-modules (e.g. a transformer fast branch) are unknown keys
+_PARAM = r'(weight|bias)'
 _SIMPLE_PREFIXES = [
-    ('backbone.0.body.', 'image_backbone.'),
-    ('input_proj.', 'image_proj.'),
-    ('transformer.resizer.fc.', 'text_encoder.proj.'),
-    ('transformer.resizer.layer_norm.', 'text_encoder.proj_norm.'),
-    ('transformer.fast_encoder.', 'encoder.fast_encoder.'),
-    ('transformer.fast_residual.', 'encoder.fast_residual.'),
-    ('transformer.decoder.norm.', 'decoder.norm.'),
-    ('bbox_embed.layers.', 'spatial_head.box_mlp.layers.'),
-    ('sted_embed.layers.', 'temporal_head.layers.'),
+    ('backbone.0.body.', 'image_backbone.',
+     r'(conv1\.weight|bn1\.\w+|layer\d+\.\d+\.(conv\d|bn\d|downsample\.\d)\.?\w*)'),
+    ('input_proj.', 'image_proj.', _PARAM),
+    ('transformer.resizer.fc.', 'text_encoder.proj.', _PARAM),
+    ('transformer.resizer.layer_norm.', 'text_encoder.proj_norm.', _PARAM),
+    ('transformer.fast_encoder.', 'encoder.fast_encoder.', _PARAM),
+    ('transformer.fast_residual.', 'encoder.fast_residual.', _PARAM),
+    ('transformer.decoder.norm.', 'decoder.norm.', _PARAM),
+    ('bbox_embed.layers.', 'spatial_head.box_mlp.layers.', r'\d+\.' + _PARAM),
+    ('sted_embed.layers.', 'temporal_head.layers.', r'\d+\.' + _PARAM),
 ]
 _LAYER_RE = re.compile(r'^transformer\.(encoder|decoder)\.layers\.(\d+)\.([^.]+)\.(.+)$')
 _LAYER_DST = {
@@ -157,8 +161,8 @@ def _rename(key: str) -> Optional[str]:
         if module not in table:
             return None
         return f'{_LAYER_DST[part]}.{idx}.{table[module]}.{rest}'
-    for src, dst in _SIMPLE_PREFIXES:
-        if key.startswith(src):
+    for src, dst, rest in _SIMPLE_PREFIXES:
+        if key.startswith(src) and re.fullmatch(rest, key[len(src):]):
             return dst + key[len(src):]
     return None
 
