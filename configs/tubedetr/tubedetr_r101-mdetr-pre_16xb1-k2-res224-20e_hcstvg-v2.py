@@ -10,8 +10,7 @@ crop_min_size = 96
 model = dict(encoder=dict(stride=2))
 train_pipeline = [
     dict(type='mmaction.PyAVInit'),
-    dict(type='SampleTubeDETRFrames', fps=5, max_frames=200, crop_prob=0.5,
-         max_frames_train=200),
+    dict(type='SampleTubeDETRFrames', fps=5, max_frames=200, crop_prob=0.5, max_frames_train=200),
     dict(type='STVGPyAVDecode'),
     dict(type='LoadTubeTargets'),
     dict(
@@ -22,8 +21,8 @@ train_pipeline = [
                 dict(type='DETRResize', scale=crop_scales),
                 dict(
                     type='STVGCrop',
-                    crop=dict(type='DETRRandomSizeCrop', min_size=crop_min_size,
-                              max_size=max_size),
+                    crop=dict(
+                        type='DETRRandomSizeCrop', min_size=crop_min_size, max_size=max_size),
                     max_tries=100),
                 dict(type='DETRResize', scale=train_scales, max_size=max_size),
             ],

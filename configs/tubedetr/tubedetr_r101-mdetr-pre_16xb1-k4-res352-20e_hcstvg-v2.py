@@ -45,8 +45,8 @@ train_pipeline = [
                 dict(type='DETRResize', scale=crop_scales),
                 dict(
                     type='STVGCrop',
-                    crop=dict(type='DETRRandomSizeCrop', min_size=crop_min_size,
-                              max_size=max_size),
+                    crop=dict(
+                        type='DETRRandomSizeCrop', min_size=crop_min_size, max_size=max_size),
                     max_tries=100),
                 dict(type='DETRResize', scale=train_scales, max_size=max_size),
             ],
@@ -64,8 +64,7 @@ test_pipeline = [
     dict(type='PackSTVGInputs'),
 ]
 train_dataloader = dict(
-    batch_size=1,
-    dataset=dict(st_frame_base=hcstvg_st_frame_base, pipeline=train_pipeline))
+    batch_size=1, dataset=dict(st_frame_base=hcstvg_st_frame_base, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1, dataset=dict(st_frame_base=hcstvg_st_frame_base, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -177,8 +177,9 @@ class HCSTVGDataset(BaseSTVGDataset):
         if start + len(boxes) > img_num and self.st_frame_base == 0:
             boxes = boxes[:max(0, img_num - start)]  # TubeDETR's reading runs past the end
             if not boxes:
-                raise InvalidRecord(MALFORMED, f'st_frame={st_frame} read as 0-based starts '
-                                    f'after the last frame ({img_num} frames)')
+                raise InvalidRecord(
+                    MALFORMED, f'st_frame={st_frame} read as 0-based starts '
+                    f'after the last frame ({img_num} frames)')
         info.update(
             sentence=sentence,
             num_frames=img_num,

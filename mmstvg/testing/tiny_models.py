@@ -269,19 +269,27 @@ def get_tiny_tubedetr_cfg(embed_dims: int = 32,
     layer = dict(num_heads=embed_dims // 16, feedforward_channels=2 * embed_dims)
     return get_model_cfg(
         config, {
-            'image_backbone.base_channels': 8,
-            'image_backbone.num_stages': 2,
+            'image_backbone.base_channels':
+            8,
+            'image_backbone.num_stages':
+            2,
             'image_backbone.strides': (1, 2),
             'image_backbone.dilations': (1, 1),
             'image_backbone.out_indices': (1, ),
-            'image_channels': 16,
-            'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims, proj_norm=True)),
-            'encoder.stride': stride,
-            'encoder.cross_modal_encoder': dict(
-                embed_dims=embed_dims, num_encoder_layers=num_layers, **layer),
-            'decoder': dict(embed_dims=embed_dims, num_layers=num_layers, **layer),
-            'spatial_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
-            'temporal_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
+            'image_channels':
+            16,
+            'text_encoder':
+            _replace(dict(text_encoder, out_channels=embed_dims, proj_norm=True)),
+            'encoder.stride':
+            stride,
+            'encoder.cross_modal_encoder':
+            dict(embed_dims=embed_dims, num_encoder_layers=num_layers, **layer),
+            'decoder':
+            dict(embed_dims=embed_dims, num_layers=num_layers, **layer),
+            'spatial_head':
+            dict(in_channels=embed_dims, hidden_dims=embed_dims),
+            'temporal_head':
+            dict(in_channels=embed_dims, hidden_dims=embed_dims),
         })
 
 

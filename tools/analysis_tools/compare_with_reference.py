@@ -126,7 +126,9 @@ TUBEDETR_SETTINGS = OrderedDict([
      dict(
          config='configs/tubedetr/tubedetr_r101-mdetr-pre_16xb1-k4-res352-20e_hcstvg-v2.py',
          dataset='hcstvg',
-         args=['--combine_datasets=hcstvg', '--combine_datasets_val=hcstvg', '--v2', '--epochs=20'],
+         args=[
+             '--combine_datasets=hcstvg', '--combine_datasets_val=hcstvg', '--v2', '--epochs=20'
+         ],
          dataset_config='config/hcstvg.json',
          video_wh=(1280, 720),
          clip_start=0,
@@ -191,8 +193,8 @@ def install_tubedetr_shims(ref_repo: str, ref_pythonpath: Optional[str]) -> Dict
     if not osp.isfile(osp.join(ref_repo, 'models', 'tubedetr.py')):
         raise SystemExit(f'{ref_repo} is not a TubeDETR checkout (no models/tubedetr.py)')
     clash = [
-        n for n in REF_TOP_LEVEL if n in sys.modules and
-        not (getattr(sys.modules[n], '__file__', '') or '').startswith(ref_repo)
+        n for n in REF_TOP_LEVEL if n in sys.modules
+        and not (getattr(sys.modules[n], '__file__', '') or '').startswith(ref_repo)
     ]
     if clash:
         raise SystemExit(f'modules {clash} are already imported from elsewhere; the original '
@@ -274,8 +276,7 @@ def randomize_parameters(model: nn.Module, seed: int, skip: Sequence[str] = ()) 
                 p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(fan_in))
 
 
-def calibrate_frozen_bn(backbone: nn.Module, bn_type: type, imgs: torch.Tensor,
-                        seed: int) -> None:
+def calibrate_frozen_bn(backbone: nn.Module, bn_type: type, imgs: torch.Tensor, seed: int) -> None:
     """Random affine for every frozen BatchNorm, and statistics measured on ``imgs`` (each
     BN's input, in order), so that a randomly initialised ResNet-101 keeps O(1) activations.
 
@@ -436,8 +437,14 @@ class Report:
         size = '' if scale is None else f'  (values up to {scale:.3g})'
         print(f'  {setting:10s} {mode:5s} {what:48s} {diff:10.3e}  [{flag}]{size}', flush=True)
 
-    def compare(self, setting: str, mode: str, what: str, a: torch.Tensor, b: torch.Tensor,
-                tol: Optional[float] = None, gate: bool = True) -> float:
+    def compare(self,
+                setting: str,
+                mode: str,
+                what: str,
+                a: torch.Tensor,
+                b: torch.Tensor,
+                tol: Optional[float] = None,
+                gate: bool = True) -> float:
         a, b = torch.as_tensor(a).double(), torch.as_tensor(b).double()
         if a.shape != b.shape:
             raise AssertionError(f'{setting} {mode} {what}: shapes {tuple(a.shape)} vs '
@@ -458,8 +465,8 @@ class Report:
             if ok is None:
                 continue
             kind = 'outputs'
-            for prefix, name in (('loss', 'losses'), ('gradients', 'gradients'),
-                                 ('decoded', 'decoded')):
+            for prefix, name in (('loss', 'losses'), ('gradients', 'gradients'), ('decoded',
+                                                                                  'decoded')):
                 if what.startswith(prefix):
                     kind = name
             key = (setting, mode, kind)
@@ -473,8 +480,8 @@ class Report:
 def _ref_args(mods, setting: dict, ref_repo: str) -> argparse.Namespace:
     parser = mods['main'].get_args_parser()
     args = parser.parse_args([
-        f'--dataset_config={osp.join(ref_repo, setting["dataset_config"])}',
-        *setting['args'], *RELEASED_MODEL_ARGS
+        f'--dataset_config={osp.join(ref_repo, setting["dataset_config"])}', *setting['args'],
+        *RELEASED_MODEL_ARGS
     ])
     return args
 
@@ -483,8 +490,8 @@ def _build_reference(mods, args, frames: torch.Tensor, seed: int):
     torch.manual_seed(seed)
     model, criterion, weight_dict = mods['models'].build_model(args)
     randomize_parameters(model, seed + 1)
-    calibrate_frozen_bn(model.backbone[0].body, mods['backbone'].FrozenBatchNorm2d,
-                        frames, seed + 2)
+    calibrate_frozen_bn(model.backbone[0].body, mods['backbone'].FrozenBatchNorm2d, frames,
+                        seed + 2)
     return model, criterion, weight_dict
 
 
@@ -563,8 +570,8 @@ def _mmstvg_inputs(data: dict, token_ids: List[int]):
     sample.gt_tube = BaseDataElement(
         frame_bboxes=frame_bboxes,
         frame_in_span=in_span,
-        span=torch.tensor([data['frames_id'][data['inter'][0]],
-                           data['frames_id'][data['inter'][-1]] + 1]))
+        span=torch.tensor(
+            [data['frames_id'][data['inter'][0]], data['frames_id'][data['inter'][-1]] + 1]))
     return inputs, sample
 
 
@@ -587,8 +594,7 @@ def compare_preprocessing(report: Report, name: str, data: dict, cfg) -> None:
     if tuple(out['inputs']['imgs'].shape) != tuple(ref.shape):
         raise AssertionError(f'{name}: mmstvg resizes to {tuple(out["inputs"]["imgs"].shape)}, '
                              f'the original to {tuple(ref.shape)}')
-    report.compare(name, 'data', 'frames after resize + normalisation', out['inputs']['imgs'],
-                   ref)
+    report.compare(name, 'data', 'frames after resize + normalisation', out['inputs']['imgs'], ref)
     h, w = results['img_shape']
     ref_boxes = torch.stack([data['batch']['targets'][i]['boxes'][0] for i in data['inter']])
     boxes = torch.as_tensor(results['gt_bboxes'][data['inter']], dtype=torch.float64)
@@ -732,8 +738,7 @@ def run_tubedetr_setting(mods, name: str, setting: dict, opts, report: Report,
     w0, h0 = data['video_wh']
     report.compare(name, 'eval', 'decoded boxes (original pixels / long side)',
                    pred.bboxes / max(w0, h0), ref_boxes / max(w0, h0))
-    _compare_losses(report, name, 'eval', _ref_loss_terms(crit.losses, weight_dict),
-                    eval_losses)
+    _compare_losses(report, name, 'eval', _ref_loss_terms(crit.losses, weight_dict), eval_losses)
 
     # --------------------------------------------------------------- train mode
     print(f'[{name}] train mode (dropout off)', flush=True)
@@ -795,10 +800,15 @@ def run_tubedetr_setting(mods, name: str, setting: dict, opts, report: Report,
     # float32: a random ResNet-101's backward amplifies rounding differences (a few % in its
     # early layers), so the gradients are gated in float64 only (--dtype float64)
     gate = opts.dtype == 'float64'
-    report.add(name, 'train', f'gradients, {len(mapped)} parameters (max |diff|)', abs_diff,
-               gate=False)
-    report.add(name, 'train', 'gradients (max ||diff|| / ||grad|| per parameter)', rel_diff,
-               tol=opts.grad_rtol, gate=gate)
+    report.add(
+        name, 'train', f'gradients, {len(mapped)} parameters (max |diff|)', abs_diff, gate=False)
+    report.add(
+        name,
+        'train',
+        'gradients (max ||diff|| / ||grad|| per parameter)',
+        rel_diff,
+        tol=opts.grad_rtol,
+        gate=gate)
     if gate and rel_diff > opts.grad_rtol:
         for rel, key in sorted(worst, reverse=True)[:8]:
             print(f'    {key}: {rel:.3e}')
@@ -833,8 +843,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Compare an mmstvg port with its original code (random weights, CPU)')
     parser.add_argument('--method', choices=sorted(METHODS), required=True)
-    parser.add_argument('--ref-repo', help='checkout of the original repository '
-                        '(default: $MMSTVG_TUBEDETR_REPO)')
+    parser.add_argument(
+        '--ref-repo',
+        help='checkout of the original repository '
+        '(default: $MMSTVG_TUBEDETR_REPO)')
     parser.add_argument(
         '--ref-pythonpath',
         help='folder with the original code\'s extra dependencies (torchvision), put first '

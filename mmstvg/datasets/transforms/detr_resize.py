@@ -25,7 +25,8 @@ from mmaction.datasets.transforms import Resize
 from mmstvg.registry import TRANSFORMS
 
 
-def detr_resize_size(img_wh: Tuple[int, int], scale: int,
+def detr_resize_size(img_wh: Tuple[int, int],
+                     scale: int,
                      max_size: Optional[int] = None) -> Tuple[int, int]:
     """Output ``(w, h)`` of DETR's resize (module docstring).
 

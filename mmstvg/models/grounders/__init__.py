@@ -5,4 +5,6 @@ from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
 from .tubedetr import TubeDETR
 
-__all__ = ['BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder', 'TubeDETR']
+__all__ = [
+    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'STVGFormer', 'TrivialGrounder', 'TubeDETR'
+]

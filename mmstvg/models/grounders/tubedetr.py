@@ -197,8 +197,8 @@ class TubeDETR(BaseGrounder):
         for i in layers:
             layer_feats = dict(feats, queries=feats['layer_queries'][i])
             layer_feats['seq'] = layer_feats['queries']
-            layer_losses = dict(self.spatial_head.loss_by_feat(
-                self.spatial_head(layer_feats), targets))
+            layer_losses = dict(
+                self.spatial_head.loss_by_feat(self.spatial_head(layer_feats), targets))
             layer_losses.update(
                 self.temporal_head.loss_by_feat(self.temporal_head(layer_feats), targets))
             if self.loss_guided_attn is not None:
@@ -218,11 +218,11 @@ class TubeDETR(BaseGrounder):
                              'per video: sample the frames without multi_pass')
         feats = self.extract_feat(inputs, data_samples)
         boxes, _ = self.spatial_head.predict_by_feat(self.spatial_head(feats))
-        spans = self.temporal_head.predict_by_feat(
-            self.temporal_head(feats), feats['frame_mask'])
+        spans = self.temporal_head.predict_by_feat(self.temporal_head(feats), feats['frame_mask'])
         return self.predict_tubes(data_samples, boxes, spans, span_rule=self.span_rule)
 
-    def tube_outputs(self, inputs: Dict[str, torch.Tensor],
+    def tube_outputs(self,
+                     inputs: Dict[str, torch.Tensor],
                      data_samples: Optional[SampleList] = None) -> List[Dict[str, torch.Tensor]]:
         """Raw outputs of every decoder layer (for comparisons and analysis): per layer
         ``boxes`` (B, T, 4) cxcywh, ``sted_logits`` (B, T, 2) and ``self_attn``

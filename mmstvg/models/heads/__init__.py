@@ -11,6 +11,6 @@ from .tube_box_head import TubeBoxHead
 
 __all__ = [
     'BaseGroundingHead', 'BaseSpatialHead', 'BaseTemporalHead', 'GaussianHeatmapHead',
-    'QueryBoxHead', 'SpanScoreHead', 'StartEndHead', 'TAN2DHead', 'TemporalLocationHead', 'TubeBoxHead',
-    'best_contiguous_run'
+    'QueryBoxHead', 'SpanScoreHead', 'StartEndHead', 'TAN2DHead', 'TemporalLocationHead',
+    'TubeBoxHead', 'best_contiguous_run'
 ]

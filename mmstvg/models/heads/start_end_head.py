@@ -102,8 +102,9 @@ class StartEndHead(BaseTemporalHead):
         return dict(loss_sted=self.loss_sted(outs['sted_logits'], target, frame_mask))
 
     @staticmethod
-    def decode_span(sted_logits: torch.Tensor,
-                    frame_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    def decode_span(
+            sted_logits: torch.Tensor,
+            frame_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Best ``s < e`` pair of every video (module docstring).
 
         Args:

@@ -36,15 +36,16 @@ class TimeAwareDecoderLayer(AttnDetrTransformerDecoderLayer):
     ``DetrTransformerDecoderLayer`` (``self_attn_cfg``, ``cross_attn_cfg`` with
     ``batch_first=True``, ``ffn_cfg``)."""
 
-    def forward(self,
-                query: torch.Tensor,
-                query_pos: torch.Tensor,
-                memory: torch.Tensor,
-                memory_pos: Optional[torch.Tensor] = None,
-                memory_mask: Optional[torch.Tensor] = None,
-                query_padding_mask: Optional[torch.Tensor] = None,
-                need_cross_weights: bool = False
-                ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
+    def forward(
+        self,
+        query: torch.Tensor,
+        query_pos: torch.Tensor,
+        memory: torch.Tensor,
+        memory_pos: Optional[torch.Tensor] = None,
+        memory_mask: Optional[torch.Tensor] = None,
+        query_padding_mask: Optional[torch.Tensor] = None,
+        need_cross_weights: bool = False
+    ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
         """Forward.
 
         Args:

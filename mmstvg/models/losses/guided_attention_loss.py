@@ -84,5 +84,10 @@ class GuidedAttentionLoss(nn.Module):
         if mask is None:
             mask = torch.ones_like(target, dtype=torch.bool)
         return self.loss_weight * guided_attention_loss(
-            pred, target, weight, reduction=reduction, avg_factor=avg_factor, mask=mask,
+            pred,
+            target,
+            weight,
+            reduction=reduction,
+            avg_factor=avg_factor,
+            mask=mask,
             eps=self.eps)

@@ -10,6 +10,5 @@ from .text_guided_pooling import TextGuidedPooling
 
 __all__ = [
     'CrossModalInteraction', 'MixedConvNet', 'SDIB', 'STCMT', 'SpaceTimeDecoder',
-    'SpaceTimeEncoder', 'StaticBranch', 'TemporalConvNeck',
-    'TextGuidedPooling'
+    'SpaceTimeEncoder', 'StaticBranch', 'TemporalConvNeck', 'TextGuidedPooling'
 ]

@@ -114,8 +114,7 @@ class SpaceTimeEncoder(BaseModule):
         if n * b != bn or n != -(-t // self.stride):
             raise ValueError(f'{bn} slow frames for {b} videos of {t} frames with stride '
                              f'{self.stride} (expected {b} x {-(-t // self.stride)})')
-        enc = self.cross_modal_encoder.encode(slow_feats, slow_mask,
-                                              text.repeat_interleave(n, 0),
+        enc = self.cross_modal_encoder.encode(slow_feats, slow_mask, text.repeat_interleave(n, 0),
                                               text_mask.repeat_interleave(n, 0))
         s = enc['memory'].shape[1]
         clip = self.clip_index(t, slow_feats.device)

@@ -46,7 +46,7 @@ branch, start/end head) are reported as not provided (they keep their initialisa
 """
 import re
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 import torch
 
@@ -78,9 +78,10 @@ _TEXT_PREFIX = 'transformer.text_encoder.'
 _TIME_EMBED = 'transformer.time_embed.te'
 # (parameter suffixes every layer must have) per layer kind
 _LAYER_PARAMS = {
-    'encoder': [f'{m}.{p}' for m in ('self_attn', ) for p in (
-        'in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias')] +
-    [f'{m}.{p}' for m in ('linear1', 'linear2', 'norm1', 'norm2') for p in ('weight', 'bias')],
+    'encoder': [
+        f'{m}.{p}' for m in ('self_attn', )
+        for p in ('in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias')
+    ] + [f'{m}.{p}' for m in ('linear1', 'linear2', 'norm1', 'norm2') for p in ('weight', 'bias')],
     'decoder': [
         f'{m}.{p}' for m in ('self_attn', 'cross_attn_image')
         for p in ('in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias')
@@ -145,8 +146,9 @@ def select_weights(checkpoint: Mapping, weights: str = 'auto') -> Tuple[Mapping,
             f'{_listing(sorted(map(str, checkpoint)))}); a released TubeDETR checkpoint has '
             'them')
     if not has[weights]:
-        raise TubeDETRConversionError(f'the checkpoint has no `{weights}` state dict '
-                                      f'(top-level keys: {_listing(sorted(map(str, checkpoint))) }')
+        raise TubeDETRConversionError(
+            f'the checkpoint has no `{weights}` state dict '
+            f'(top-level keys: {_listing(sorted(map(str, checkpoint))) }')
     return checkpoint[weights], weights
 
 
@@ -241,9 +243,8 @@ def convert_tubedetr(checkpoint: Mapping,
     if src and all(k.startswith('module.') for k in src):  # saved from a DDP wrapper
         src = {k[len('module.'):]: v for k, v in src.items()}
     if any(k.startswith('static_branch.') or k.startswith('decoder.layers.') for k in src):
-        raise TubeDETRConversionError(
-            'this state dict already uses mmstvg names (e.g. '
-            f'{next(k for k in src if "." in k)}); load it directly')
+        raise TubeDETRConversionError('this state dict already uses mmstvg names (e.g. '
+                                      f'{next(k for k in src if "." in k)}); load it directly')
     is_mdetr_like = any('cross_attn_text' in k for k in src) or 'class_embed.weight' in src
     if is_mdetr_like and not from_mdetr:
         raise TubeDETRConversionError(
@@ -253,13 +254,17 @@ def convert_tubedetr(checkpoint: Mapping,
             'initialise TubeDETR from it, or give a released TubeDETR checkpoint')
     required = [(k, w) for k, w in _REQUIRED.items()
                 if not (from_mdetr and k.startswith(_NOT_IN_MDETR))]
-    missing = [f'{k}{"*" if k.endswith(".") else ""} ({what})' for k, what in required
-               if not any(s.startswith(k) for s in src)]
+    missing = [
+        f'{k}{"*" if k.endswith(".") else ""} ({what})' for k, what in required
+        if not any(s.startswith(k) for s in src)
+    ]
     if missing:
         raise TubeDETRConversionError('not a TubeDETR checkpoint: missing ' + '; '.join(missing) +
                                       f'. Its keys: {_listing(sorted(src))}')
-    num_layers = _check_layers(
-        {k: v for k, v in src.items() if not (from_mdetr and _mdetr_only(k))})
+    num_layers = _check_layers({
+        k: v
+        for k, v in src.items() if not (from_mdetr and _mdetr_only(k))
+    })
     if _TIME_EMBED in src:
         _check_time_embed(src[_TIME_EMBED])
     converted: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
@@ -308,6 +313,6 @@ def _mdetr_only(key: str) -> bool:
     m = _LAYER_RE.match(key)
     if m is not None:
         return m.group(3) in ('cross_attn_text', 'norm2') and m.group(1) == 'decoder'
-    return key.startswith(('class_embed.', 'contrastive_align_projection_', 'contrastive_projection',
-                           'transformer.CLS', 'isfinal_embed.', 'qa_embed.', 'answer_type_head.',
-                           'answer_'))
+    return key.startswith(
+        ('class_embed.', 'contrastive_align_projection_', 'contrastive_projection',
+         'transformer.CLS', 'isfinal_embed.', 'qa_embed.', 'answer_type_head.', 'answer_'))

@@ -80,8 +80,9 @@ def test_detr_resize_size(wh, expected):
 def test_detr_resize_frames_boxes_and_scale_factor():
     imgs = [np.random.randint(0, 255, (360, 640, 3), dtype=np.uint8) for _ in range(3)]
     boxes = np.array([[10, 20, 110, 220], [0, 0, 0, 0], [320, 180, 640, 360]], np.float32)
-    out = DETRResize(352, max_size=587)(
-        dict(imgs=imgs, img_shape=(360, 640), modality='RGB', gt_bboxes=boxes))
+    out = DETRResize(
+        352, max_size=587)(
+            dict(imgs=imgs, img_shape=(360, 640), modality='RGB', gt_bboxes=boxes))
     assert out['img_shape'] == (330, 586) and out['imgs'][0].shape == (330, 586, 3)
     sx, sy = 586 / 640, 330 / 360
     np.testing.assert_allclose(out['scale_factor'], [sx, sy], rtol=1e-6)
@@ -103,13 +104,16 @@ def test_detr_random_size_crop_respects_the_tube_through_stvg_crop():
     imgs = [np.zeros((300, 400, 3), np.uint8) for _ in range(4)]
     boxes = np.array([[50, 50, 100, 100]] * 3 + [[0, 0, 0, 0]], np.float32)
     in_span = np.array([True, True, True, False])
-    crop = STVGCrop(crop=dict(type='DETRRandomSizeCrop', min_size=192, max_size=587),
-                    max_tries=100)
+    crop = STVGCrop(
+        crop=dict(type='DETRRandomSizeCrop', min_size=192, max_size=587), max_tries=100)
     np.random.seed(0)
     for _ in range(10):
         out = crop(
-            dict(imgs=list(imgs), img_shape=(300, 400), gt_bboxes=boxes.copy(),
-                 frame_in_span=in_span))
+            dict(
+                imgs=list(imgs),
+                img_shape=(300, 400),
+                gt_bboxes=boxes.copy(),
+                frame_in_span=in_span))
         h, w = out['img_shape']
         assert 192 <= h <= 300 and 192 <= w <= 400
         assert out['imgs'][0].shape[:2] == (h, w)

@@ -94,7 +94,10 @@ def test_padded_frames_change_nothing():
     alone = dict(
         imgs=inputs['imgs'][1:, :7],
         frame_mask=inputs['frame_mask'][1:, :7],
-        text={k: v[1:] for k, v in inputs['text'].items()})
+        text={
+            k: v[1:]
+            for k, v in inputs['text'].items()
+        })
     with torch.no_grad():
         batch = model(inputs, samples, mode='tensor')
         single = model(alone, samples[1:], mode='tensor')

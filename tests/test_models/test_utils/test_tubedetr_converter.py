@@ -40,7 +40,11 @@ def fake_tubedetr_state_dict(seed=0):
     torch.manual_seed(seed)
     sd = {}
     resnet = ResNet(
-        depth=18, base_channels=8, num_stages=2, strides=(1, 2), dilations=(1, 1),
+        depth=18,
+        base_channels=8,
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
         out_indices=(1, ))
     sd.update({  # torchvision's names are mmdet's; FrozenBatchNorm2d has no counter
         k: v
@@ -172,9 +176,9 @@ def test_other_checkpoints_are_refused():
                                mdetr['query_embed.weight'][:1])
     missing, unexpected = _tiny_model().load_state_dict(result['state_dict'], strict=False)
     assert not unexpected
-    assert {k.split('.')[0] + '.' + k.split('.')[1] for k in missing} == {
-        'encoder.fast_encoder', 'encoder.fast_residual', 'temporal_head.layers'
-    }
+    assert {k.split('.')[0] + '.' + k.split('.')[1]
+            for k in missing
+            } == {'encoder.fast_encoder', 'encoder.fast_residual', 'temporal_head.layers'}
 
 
 def test_cli_loads_the_released_format_weights_only(tmp_path, capsys):
@@ -184,8 +188,7 @@ def test_cli_loads_the_released_format_weights_only(tmp_path, capsys):
     src, dst = str(tmp_path / 'tubedetr.pth'), str(tmp_path / 'out' / 'converted.pth')
     sd = fake_tubedetr_state_dict()
     torch.save(
-        dict(model=sd, model_ema=sd, optimizer={}, epoch=9, args=argparse.Namespace(lr=5e-5)),
-        src)
+        dict(model=sd, model_ema=sd, optimizer={}, epoch=9, args=argparse.Namespace(lr=5e-5)), src)
     cli.main([src, dst])
     out = torch.load(dst, map_location='cpu', weights_only=True)
     assert out['meta']['source_weights'] == 'model_ema' and out['meta']['source_epoch'] == 9
