@@ -33,7 +33,7 @@ Module map (released code -> mmstvg), which the converter
     PostProcessSTVG / PostProcess                       -> StartEndHead.predict_by_feat,
                                                            BaseGrounder.predict_tubes
 """
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -66,6 +66,14 @@ class TubeDETR(BaseGrounder):
             time (memory; the result is the same).
         need_cross_weights (bool): also return the decoder's cross-attention weights from
             ``mode='tensor'`` (visualisation; forces the materialised attention kernel).
+        box_reference (str, optional): ``'attention'``: the spatial head predicts each box
+            centre as an offset to the centroid of the frame's decoder cross-attention over
+            its visual memory (as STVGFormer's option; a training aid for models trained from
+            scratch, not in the paper). None (TubeDETR's head) by default.
+        loss_attn (dict, optional): supervise every supervised decoder layer's
+            cross-attention over the frame's visual memory (renormalised) with the GT box on
+            in-span frames (``SpatialAttentionLoss``, as STVGFormer's and the per-frame
+            baseline's option; not in the paper). None by default.
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
         init_cfg (dict, optional): e.g. a converted TubeDETR checkpoint.
         test_cfg (dict, optional): test-time options of :class:`BaseGrounder`.
@@ -90,6 +98,8 @@ class TubeDETR(BaseGrounder):
                  span_rule: str = 'sampled_frames',
                  frame_chunk: Optional[int] = None,
                  need_cross_weights: bool = False,
+                 box_reference: Optional[str] = None,
+                 loss_attn: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
@@ -113,6 +123,13 @@ class TubeDETR(BaseGrounder):
         self.span_rule = span_rule
         self.frame_chunk = frame_chunk
         self.need_cross_weights = need_cross_weights
+        if box_reference not in (None, 'attention'):
+            raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
+        if box_reference and self.spatial_head.in_key != 'queries':
+            raise ValueError('box_reference offsets the box of a head on the frame queries '
+                             f'(in_key="queries"), not one on {self.spatial_head.in_key!r}')
+        self.box_reference = box_reference
+        self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
 
     # ----------------------------------------------------------------- features
     def image_maps(self, imgs: torch.Tensor) -> torch.Tensor:
@@ -158,15 +175,17 @@ class TubeDETR(BaseGrounder):
         slow_mask = STVGFormer.image_padding_mask(data_samples, pad_hw, (h, w), n, slow.device)
         fast_mask = STVGFormer.image_padding_mask(data_samples, pad_hw, (h, w), t, slow.device)
         enc = self.encoder(slow, slow_mask, text['tokens'], text['mask'], t, fast, fast_mask)
+        with_maps = self.box_reference is not None or (self.loss_attn is not None
+                                                       and self.training)
         dec = self.decoder(
             enc['memory'],
             enc['memory_pos'],
             enc['memory_mask'],
             frame_mask,
-            need_cross_weights=self.need_cross_weights)
+            need_cross_weights=self.need_cross_weights or with_maps)
         queries = dec['queries']
         maps = enc['memory'][:, :h * w].view(b, t, h, w, -1).permute(0, 4, 1, 2, 3)
-        return dict(
+        feats = dict(
             queries=queries[-1],
             seq=queries[-1],
             maps=maps,
@@ -174,6 +193,17 @@ class TubeDETR(BaseGrounder):
             layer_queries=queries,
             self_attn=dec['self_attn'],
             cross_attn=dec['cross_attn'])
+        if with_maps:  # (N, B, T, h, w): each frame query's attention over its visual memory
+            attn = dec['cross_attn'][..., :h * w].reshape(-1, b, t, h, w)
+            feats['attn_maps'] = attn
+            if self.box_reference:
+                refs = [
+                    STVGFormer.attention_centroid(a.flatten(0, 1), fast_mask).view(b, t, 2)
+                    for a in attn
+                ]
+                feats['layer_ref_centers'] = torch.stack(refs)
+                feats['ref_centers'] = refs[-1]
+        return feats
 
     def _forward(self,
                  inputs: Dict[str, torch.Tensor],
@@ -197,6 +227,8 @@ class TubeDETR(BaseGrounder):
         for i in layers:
             layer_feats = dict(feats, queries=feats['layer_queries'][i])
             layer_feats['seq'] = layer_feats['queries']
+            if self.box_reference:
+                layer_feats['ref_centers'] = feats['layer_ref_centers'][i]
             layer_losses = dict(
                 self.spatial_head.loss_by_feat(self.spatial_head(layer_feats), targets))
             layer_losses.update(
@@ -204,6 +236,11 @@ class TubeDETR(BaseGrounder):
             if self.loss_guided_attn is not None:
                 layer_losses['loss_guided_attn'] = self.loss_guided_attn(
                     feats['self_attn'][i], targets['in_span'], targets['frame_mask'])
+            if self.loss_attn is not None:
+                in_span = targets['in_span']
+                a = feats['attn_maps'][i][in_span]
+                a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
+                layer_losses['loss_attn'] = self.loss_attn(a, targets['gt_boxes'][in_span])
             prefix = '' if i == num - 1 else f'd{i}.'
             losses.update({prefix + key: value for key, value in layer_losses.items()})
         return losses
@@ -220,20 +257,3 @@ class TubeDETR(BaseGrounder):
         boxes, _ = self.spatial_head.predict_by_feat(self.spatial_head(feats))
         spans = self.temporal_head.predict_by_feat(self.temporal_head(feats), feats['frame_mask'])
         return self.predict_tubes(data_samples, boxes, spans, span_rule=self.span_rule)
-
-    def tube_outputs(self,
-                     inputs: Dict[str, torch.Tensor],
-                     data_samples: Optional[SampleList] = None) -> List[Dict[str, torch.Tensor]]:
-        """Raw outputs of every decoder layer (for comparisons and analysis): per layer
-        ``boxes`` (B, T, 4) cxcywh, ``sted_logits`` (B, T, 2) and ``self_attn``
-        (B, T, T)."""
-        feats = self.extract_feat(inputs, data_samples)
-        outs = []
-        for i, q in enumerate(feats['layer_queries']):
-            layer_feats = dict(feats, queries=q, seq=q)
-            out = dict(self.spatial_head(layer_feats), **self.temporal_head(layer_feats))
-            out['self_attn'] = feats['self_attn'][i]
-            if feats['cross_attn'] is not None:
-                out['cross_attn'] = feats['cross_attn'][i]
-            outs.append(out)
-        return outs

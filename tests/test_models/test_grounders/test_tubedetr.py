@@ -117,3 +117,22 @@ def test_slow_only_variant():
     inputs, samples = demo_grounding_inputs(2, 9, img_shape=(48, 48))
     out = model(inputs, samples, mode='tensor')
     assert out['spatial']['boxes'].shape == (2, 9, 4)
+
+
+def test_training_aids_of_the_synthetic_config():
+    """``box_reference`` offsets the boxes from the decoder's attention centroids and
+    ``loss_attn`` supervises that attention on every supervised layer (not in the paper)."""
+    model = _model(box_reference='attention', loss_attn=dict(type='SpatialAttentionLoss'))
+    inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_attn', 'd0.loss_attn'} <= set(losses)
+    out = model(inputs, samples, mode='tensor')
+    refs = out['feats']['ref_centers']
+    assert refs.shape == (2, 8, 2) and ((refs >= 0) & (refs <= 1)).all()
+    assert out['feats']['attn_maps'].shape[:3] == (2, 2, 8)
+    plain = _model()
+    plain.load_state_dict(model.state_dict())  # the aids add no parameter
+    with torch.no_grad():
+        a = model(inputs, samples, mode='tensor')['spatial']['boxes']
+        b = plain(inputs, samples, mode='tensor')['spatial']['boxes']
+    assert not torch.allclose(a, b)
