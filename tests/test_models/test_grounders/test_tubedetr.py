@@ -13,6 +13,8 @@ register_all_modules()
 
 
 def _model(seed=0, **options):
+    """The paper's model (the synthetic config's training aids off unless given)."""
+    options = dict(dict(box_reference=None, loss_attn=None), **options)
     torch.manual_seed(seed)
     model = MODELS.build(dict(get_tiny_tubedetr_cfg(), **options))
     model.init_weights()
@@ -109,7 +111,7 @@ def test_padded_frames_change_nothing():
 
 
 def test_slow_only_variant():
-    cfg = get_tiny_tubedetr_cfg()
+    cfg = dict(get_tiny_tubedetr_cfg(), box_reference=None, loss_attn=None)
     cfg['encoder']['with_fast'] = False
     torch.manual_seed(0)
     model = MODELS.build(cfg)
@@ -121,8 +123,11 @@ def test_slow_only_variant():
 
 def test_training_aids_of_the_synthetic_config():
     """``box_reference`` offsets the boxes from the decoder's attention centroids and
-    ``loss_attn`` supervises that attention on every supervised layer (not in the paper)."""
-    model = _model(box_reference='attention', loss_attn=dict(type='SpatialAttentionLoss'))
+    ``loss_attn`` supervises that attention on every supervised layer (not in the paper; on
+    in the synthetic config)."""
+    torch.manual_seed(0)
+    model = MODELS.build(get_tiny_tubedetr_cfg())
+    assert model.box_reference == 'attention' and model.loss_attn is not None
     inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
     losses = model(inputs, samples, mode='loss')
     assert {'loss_attn', 'd0.loss_attn'} <= set(losses)
