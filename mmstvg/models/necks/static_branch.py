@@ -120,6 +120,9 @@ class StaticBranch(BaseModule):
 
     def init_query(self, num: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """Zero object queries and their positional embedding, each (num, 1, d)."""
+        if not self.num_layers:
+            raise RuntimeError('this StaticBranch has no decoder (num_decoder_layers=0): use '
+                               'encode() only')
         pos = self.query_embed.weight[None].expand(num, -1, -1)
         return torch.zeros_like(pos), pos
 
