@@ -52,3 +52,33 @@ def test_tubedetr_test_path_on_generated_videos(tiny_synth_root, tmp_path):
     assert info['gt_span'][0] == default.get_data_info(0)['gt_span'][0] + 1
     metrics = Runner.from_cfg(cfg).test()
     assert {'m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5'} <= set(metrics)
+
+
+def test_tubedetr_train_pipeline_on_generated_videos(tiny_synth_root, tmp_path):
+    """The training pipeline (temporal crop, DETR's random resize or resize-crop-resize) keeps
+    the GT moment and its boxes inside the frames."""
+    register_all_modules()
+    cfg = _cfg(tiny_synth_root, str(tmp_path / 'work'))
+    dataset = copy.deepcopy(cfg.test_dataloader.dataset)
+    dataset.ann_file = 'anno_v2/train_v2.json'
+    dataset.test_mode = False
+    dataset.pipeline = [
+        dict(t, tokenizer=dict(type='AutoTokenizer', pretrained=f'{tiny_synth_root}/tokenizer'))
+        if t['type'] == 'TokenizeText' else t
+        for t in Config.fromfile(get_config_file(CONFIG)).train_pipeline
+    ]
+    dataset = DATASETS.build(dataset)
+    np.random.seed(0)
+    sizes = set()
+    for i in range(8):
+        sample = dataset[i % len(dataset)]
+        meta, gt = sample['data_samples'].metainfo, sample['data_samples'].gt_tube
+        h, w = meta['img_shape']
+        sizes.add((h, w))
+        assert tuple(sample['inputs']['imgs'].shape[-2:]) == (h, w)
+        assert 224 <= min(h, w) <= 352 and max(h, w) <= 587
+        boxes = gt.frame_bboxes[gt.frame_in_span]
+        assert len(boxes) > 0  # the temporal crop keeps the moment
+        assert ((boxes[:, 2:] > boxes[:, :2]).all() and (boxes[:, 2] <= w).all()
+                and (boxes[:, 3] <= h).all())
+    assert len(sizes) > 1  # random scales
