@@ -6,7 +6,7 @@ folder with torchvision for the original code (``$MMSTVG_REF_PYTHONPATH``, e.g.
 ``configs/tubedetr/README.md`` tells how to get both. Without them the test is skipped.
 It builds the original model at its full size for each setting, in a fresh process (the
 original code's top-level packages ``models``, ``util``, ``datasets`` must not collide with
-this one's imports): about 4 minutes per setting on two CPU cores, all three by default
+this one's imports): 2 to 4 minutes per setting on two CPU cores, all three by default
 (``$MMSTVG_COMPARE_SETTINGS`` = a space-separated subset, e.g. ``vidstg hcstvg-v2``).
 """
 import os
