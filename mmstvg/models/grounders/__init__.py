@@ -4,7 +4,9 @@ from .gkcmn import GKCMN
 from .mllm_grounder import MLLMGrounder
 from .stvgformer import STVGFormer
 from .trivial_grounder import TrivialGrounder
+from .tubedetr import TubeDETR
 
 __all__ = [
-    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'MLLMGrounder', 'STVGFormer', 'TrivialGrounder'
+    'BaseGrounder', 'BaselineGrounder', 'GKCMN', 'MLLMGrounder', 'STVGFormer', 'TrivialGrounder',
+    'TubeDETR'
 ]
