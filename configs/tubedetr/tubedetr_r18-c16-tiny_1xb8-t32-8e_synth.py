@@ -69,4 +69,4 @@ model = dict(
     loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0),
     init_cfg=None)
 
-default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))
+default_hooks = dict(checkpoint=dict(save_best=None), logger=dict(interval=25))
