@@ -99,9 +99,11 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     configs = benchmark_suite.suite_configs()
     names = [osp.basename(c) for c in configs]
     assert names[0].startswith('baseline') and any('wo-interaction' in n for n in names)
-    # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 2 head swaps
+    # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 3 head swaps
+    # (GKCMN's heatmap head, 2D-TAN's, TubeDETR's start/end head); TubeDETR: full, 2D-TAN head
     assert sum(n.startswith('gkcmn_') for n in names) == 7
-    assert sum(n.startswith('stvgformer_') for n in names) == 6
+    assert sum(n.startswith('stvgformer_') for n in names) == 7
+    assert sum(n.startswith('tubedetr_') for n in names) == 2
     # GKCMN on extracted features: only when named (its features are extracted first)
     features = 'configs/gkcmn/gkcmn_r3d18-tiny-features_1xb8-t32-8e_synth.py'
     assert features not in configs and features in benchmark_suite.suite_configs(True)

@@ -92,8 +92,6 @@ import torch
 import torch.nn as nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
 
 #: the commit of antoyang/TubeDETR this comparison was written against
 TUBEDETR_COMMIT = 'd70c0eed'
