@@ -39,6 +39,7 @@ from mmengine.infer import BaseInferencer
 from mmengine.structures import BaseDataElement
 from rich.progress import track
 
+from mmstvg.registry import INFERENCERS
 from mmstvg.structures import STVGDataSample
 from mmstvg.utils import load_config
 from .inference import STVGPrediction, inference_grounder, init_grounder
@@ -121,6 +122,8 @@ def prediction_sample(pred: STVGPrediction) -> STVGDataSample:
     return sample
 
 
+@INFERENCERS.register_module(name='spatio-temporal-video-grounding')
+@INFERENCERS.register_module()
 class STVGInferencer(BaseInferencer):
     """Ground sentences in videos and draw the tubes (see the module docstring).
 

@@ -166,3 +166,11 @@ def test_config_object_with_overrides(tiny):
         cfg, weights=tiny['ckpt'], cfg_options={'model.temporal_head.score_thr': 0.99})
     assert inferencer.model.temporal_head.score_thr == 0.99
     assert cfg.model.temporal_head.score_thr != 0.99  # the caller's config is not changed
+
+
+def test_built_from_the_inferencer_registry(tiny):
+    """As mmaction2's inferencers: ``INFERENCERS.build`` by class name or by task name."""
+    from mmstvg.registry import INFERENCERS
+    for name in ('STVGInferencer', 'spatio-temporal-video-grounding'):
+        inferencer = INFERENCERS.build(dict(type=name, model=tiny['cfg'], weights=tiny['ckpt']))
+        assert isinstance(inferencer, STVGInferencer)
