@@ -73,3 +73,34 @@ def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):
     assert out == dict(type='HFTextEncoder', config=dict(model_type='roberta', hidden_size=8))
     # the benchmark and the FLOP counter use this one function
     assert benchmark_model.strip_pretrained is strip_pretrained
+
+
+def test_benchmark_data_tiny_scale(tmp_path):
+    """benchmark_data.py end to end on 1 % of the sets: generated data the datasets read,
+    every side of the chosen works run, the evaluators agree with their references, the
+    table replaces its part of the Markdown file. Its timings are not asserted."""
+    tool = import_script('tools/analysis_tools/benchmark_data.py')
+    out = tmp_path / 'bench.md'
+    out.write_text('# Benchmarks\n\nkept\n')
+    result = tool.main([
+        '--data-dir',
+        str(tmp_path / 'data'), '--scale', '0.005', '--runs', '1', '--only',
+        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late',
+        'memory', '--out',
+        str(out)
+    ])
+    rows = {row['key']: row for row in result['rows']}
+    assert set(rows) == {
+        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late'
+    }
+    for row in rows.values():
+        assert row['sides']['mmstvg']['ratio']['median'] > 0
+    for key in ('eval_vidstg_sampled', 'eval_hcstvg_official'):
+        assert rows[key]['m_vIoU']['mmstvg'] == pytest.approx(rows[key]['m_vIoU']['reference'])
+    assert result['memory']['mmstvg']['queries'] == 403
+    text = out.read_text()
+    assert text.startswith('# Benchmarks\n\nkept\n') and tool.BEGIN in text
+    assert '| VidSTG test dataset construction' in text
+    # a second run replaces the generated part only
+    tool.write_markdown(str(out), 'new table')
+    assert out.read_text() == f'# Benchmarks\n\nkept\n\n{tool.BEGIN}\nnew table\n{tool.END}\n'
