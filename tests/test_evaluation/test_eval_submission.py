@@ -110,10 +110,13 @@ def test_dense_missing_prediction_is_an_error(hcstvg_ann, tmp_path):
         load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
 
 
+@pytest.mark.parametrize('suffix', ['.json', '.npz'])
 @pytest.mark.parametrize('protocol', ['sampled', 'dense', 'hcstvg_official'])
-def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsys, protocol):
+def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsys, protocol,
+                                                     suffix):
     """STVGMetric on data samples built from the dataset's data_info, dumped with
-    ``submission_file``; eval_submission on that file reports the same numbers."""
+    ``submission_file`` (the challenge JSON, or the compact .npz form); eval_submission on
+    that file reports the same numbers."""
     tool = load_tool()
     dataset = build_annotation_dataset(hcstvg_ann, 'hcstvg')
     rng = np.random.RandomState(1)
@@ -138,7 +141,7 @@ def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsy
             frame_ids=torch.as_tensor(ids),
             bboxes=torch.as_tensor(boxes, dtype=torch.float32))
         samples.append(sample.to_dict())
-    pred = str(tmp_path / 'submit.json')
+    pred = str(tmp_path / f'submit{suffix}')
     metric = STVGMetric(protocol=protocol, submission_file=pred)
     metric.process({}, samples)
     metric_out = metric.evaluate(len(samples))

@@ -278,6 +278,17 @@ def _write_predictions(path: str, tubedetr_path: Optional[str], queries: List[tu
                 boxes_at[f'{video_id}_{f}'] = dict(boxes=[pred[k].tolist()])
     with open(path, 'w') as f:
         f.write(json.dumps(submission))
+    # the same entries in the compact form (mmstvg.evaluation.functional.compact_submission)
+    entries = list(submission.values())
+    counts = [len(e['bbox']) for e in entries]
+    np.savez(
+        osp.splitext(path)[0] + '.npz',
+        format=np.array('mmstvg-submission-v1'),
+        qids=np.array(list(submission)),
+        spans=np.array([[e['st_frame'], e['ed_frame']] for e in entries], dtype=np.int64),
+        offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        frames=np.array([int(k) for e in entries for k in e['bbox']], dtype=np.int64),
+        boxes=np.array([b for e in entries for b in e['bbox'].values()], dtype=np.float64))
     if tubedetr_path:
         with open(tubedetr_path, 'w') as f:
             f.write(json.dumps(dict(predictions=boxes_at, video_predictions=steds)))
@@ -691,6 +702,7 @@ def _paths(data_dir: str) -> dict:
         vidor_test=osp.join(v, 'vidor', 'validation'),
         vidor_train=osp.join(v, 'vidor', 'training'),
         vidstg_test_pred=osp.join(v, 'test_submission.json'),
+        vidstg_test_compact=osp.join(v, 'test_submission.npz'),
         tubedetr_test=osp.join(v, 'tubedetr', 'test.json'),
         tubedetr_test_pred=osp.join(v, 'tubedetr', 'test_predictions.json'),
         hcstvg_val=osp.join(h, 'val_v2.json'),
@@ -771,7 +783,8 @@ def child_construct_reference(data_dir: str) -> dict:
 
 
 def child_eval_mmstvg(data_dir: str, dataset: str, protocol: str, pred: str = None) -> dict:
-    """``tools/analysis_tools/eval_submission.py`` (the whole process is measured)."""
+    """``tools/analysis_tools/eval_submission.py`` (the whole process is measured); ``pred``
+    names the submission (a key of ``_paths``; default the dense JSON)."""
     import contextlib
     import io
     eval_submission = _load_tool('eval_submission.py')
@@ -780,7 +793,7 @@ def child_eval_mmstvg(data_dir: str, dataset: str, protocol: str, pred: str = No
         argv = ['--ann', p['vidstg_test'], '--vidor-dir', p['vidor_test']]
     else:
         argv = ['--ann', p[dataset]]
-    argv += ['--pred', pred or p[f'{dataset}_pred'], '--protocol', protocol]
+    argv += ['--pred', p[pred or f'{dataset}_pred'], '--protocol', protocol]
     with contextlib.redirect_stdout(io.StringIO()):
         metrics = eval_submission.main(argv)
     return dict(m_vIoU=metrics['m_vIoU'], m_tIoU=metrics['m_tIoU'])
@@ -990,6 +1003,18 @@ def works(paths: dict, tubedetr: Optional[str] = None) -> List[dict]:
             target=('<=', 0.5),
             before=True),
         dict(
+            name="... the same, the submission in the compact form (.npz)",
+            key='eval_vidstg_sampled_compact',
+            sides=dict(
+                mmstvg=dict(
+                    child='eval_mmstvg',
+                    args=dict(
+                        dataset='vidstg_test', protocol='sampled', pred='vidstg_test_compact')),
+                reference=dict(
+                    child='eval_reference', args=dict(dataset='vidstg_test', protocol='sampled'))),
+            measure='cpu',
+            target=('<=', 0.5)),
+        dict(
             name="VidSTG test evaluation, `sampled`, vs TubeDETR's VidSTGEvaluator (its code, "
             'with torch)',
             key='eval_vidstg_sampled_tubedetr',
@@ -1044,11 +1069,21 @@ def works(paths: dict, tubedetr: Optional[str] = None) -> List[dict]:
             target=('<=', 1.1),
             before=True),
         dict(
-            name='VidSTG test submission (dense JSON) read into tubes vs `json.load`',
+            name='VidSTG test submission, the compact form (.npz) vs the dense JSON, both read '
+            'into tubes by mmstvg',
+            key='load_compact',
+            sides=dict(
+                mmstvg=dict(child='load_mmstvg', args=dict(file='vidstg_test_compact')),
+                reference=dict(child='load_mmstvg')),
+            measure='cpu',
+            target=('<=', 0.25)),
+        dict(
+            name='VidSTG test submission, the dense JSON read into tubes vs `json.load` alone',
             key='load_dense',
             sides=dict(mmstvg=dict(child='load_mmstvg'), reference=dict(child='load_reference')),
             measure='cpu',
-            target=None),
+            target=None,
+            before=True),
     ]
     return [w for w in out if tubedetr or not w.get('needs_tubedetr')]
 

@@ -326,6 +326,22 @@ def submission_error_message(errors: Mapping[str, List[str]], filename: Optional
     return '\n'.join(lines)
 
 
+def load_submission(filename: str):
+    """A submission file: the JSON form (:func:`mmstvg.utils.load_json`, strict) or, for a
+    ``.npz`` file, the compact form (:mod:`.compact_submission`, a ``{qid: entry}`` mapping
+    that :func:`parse_submission` parses as whole arrays).
+
+    Raises:
+        JSONFileError / InvalidSubmissionError: the file cannot be read as either (the
+            message names it). FileNotFoundError: no such file.
+    """
+    from .compact_submission import is_compact_submission, load_compact_submission
+    if is_compact_submission(filename):
+        return load_compact_submission(filename)
+    from mmstvg.utils.json_io import load_json
+    return load_json(filename)
+
+
 def parse_submission(
     submission,
     filename: Optional[str] = None,
@@ -334,7 +350,9 @@ def parse_submission(
     """Tubes of the well-formed entries of a submission, and the problems of the others.
 
     Args:
-        submission: the parsed submission file (must be a dict ``{qid: entry}``).
+        submission: the parsed submission file (must be a dict ``{qid: entry}``), or a
+            compact one (:class:`~.compact_submission.CompactSubmission`, checked as whole
+            arrays with the same messages).
         filename (str, optional): the file, for messages.
         num_frames (Mapping[str, int], optional): frames of each query's video; an entry
             whose span or boxes reach past them is malformed
@@ -348,6 +366,9 @@ def parse_submission(
         InvalidSubmissionError: ``submission`` is not a dict, or is an annotation file
             (its entries carry ``img_num`` / ``caption`` ... and a list of boxes).
     """
+    from .compact_submission import CompactSubmission
+    if isinstance(submission, CompactSubmission):
+        return submission.parse(num_frames)
     name = filename or 'the submission'
     if not isinstance(submission, Mapping):
         hint = ' (a list: a VidSTG annotation file?)' if isinstance(submission, list) else ''
