@@ -48,12 +48,17 @@ def test_benchmark_model_cpu(tmp_path):
     benchmark_model.main([
         cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa', '--train-frames', '8',
         '--test-frames', '16', '--img-size', '48', '48', '--test-img-size', '48', '80',
-        '--text-len', '6', '--iters', '1', '--warmup', '0', '--out',
+        '--text-len', '6', '--iters', '1', '--warmup', '0', '--optim-impls', 'per-tensor', 'auto',
+        '--out',
         str(out)
     ])
     saved = json.loads(out.read_text())
     assert [r['impl'] for r in saved['results']] == ['naive', 'sdpa']
     assert all(r['train_iter_s'] > 0 and r['infer_video_s'] > 0 for r in saved['results'])
+    # the optimiser steps timed in turn: PyTorch's per-tensor loop and the configs' choice
+    first = saved['results'][0]
+    assert set(first['train_by_optim_s']) == {'per-tensor', 'auto'}
+    assert first['optimizers'] == {'per-tensor': 'AdamW(per-tensor)', 'auto': 'AdamW(fused)'}
     assert saved['params'] > 0
 
 

@@ -18,6 +18,18 @@ config's sizes.
         --device cpu --amp none --impls naive sdpa --train-frames 8 --test-frames 16 \
         --img-size 64 64 --test-img-size 64 112 --batch-size 1 --iters 2 --warmup 1
 
+The optimiser step is timed for each of ``--optim-impls`` (the config's Adam / AdamW, its
+lr): ``per-tensor`` (PyTorch's loop over the parameter tensors, its CPU default), ``foreach``,
+``fused``, and ``auto``, what mmstvg's ``FastOptimWrapperConstructor`` (the configs'
+constructor) builds on this device; the training steps of the optimisers are interleaved, so
+their ratio is measured under the same load::
+
+    python tools/analysis_tools/benchmark_model.py \
+        configs/stvgformer/stvgformer_r18-c16-slowfast-tiny_1xb8-t32-8e_synth.py --device cpu \
+        --amp none --impls sdpa --optim-impls per-tensor auto --batch-size 8 \
+        --train-frames 32 --img-size 96 96 --test-frames 32 --test-img-size 96 96 \
+        --text-len 12 --iters 5 --warmup 1
+
 Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
 ``parse_args`` / ``build_model`` / ``run`` / ``print_table`` are the library interface
 (``.dev_scripts/gpu_check``).
@@ -31,6 +43,7 @@ import mmengine
 import torch
 from mmengine.config import DictAction
 
+from mmstvg.engine.optimizers import FastOptimWrapperConstructor, multi_tensor_choice
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs, strip_pretrained
 from mmstvg.utils import load_config, register_all_modules
@@ -55,6 +68,45 @@ def median_s(fn, warmup, iters, device):
         sync(device)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def interleaved_median_s(fns: dict, warmup: int, iters: int, device: str) -> dict:
+    """``{name: median seconds}`` of several functions run in turn, one call each per round
+    (the load of a shared machine falls on all of them alike)."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(iters):
+        for name, fn in fns.items():
+            sync(device)
+            t0 = time.perf_counter()
+            fn()
+            sync(device)
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+#: ``--optim-impls``: how the config's Adam / AdamW runs its step
+OPTIM_IMPLS = ('per-tensor', 'foreach', 'fused', 'auto')
+
+
+def build_optimizer(model, impl: str, args) -> torch.optim.Optimizer:
+    """The config's optimiser (its type and lr; AdamW lr 1e-5 without a config) over the
+    trainable parameters, run as ``impl`` (:data:`OPTIM_IMPLS`; ``auto``: what
+    ``FastOptimWrapperConstructor`` builds)."""
+    cfg = getattr(args, 'optimizer_cfg', None) or dict(type='AdamW', lr=1e-5)
+    if impl == 'auto':
+        return FastOptimWrapperConstructor(dict(type='OptimWrapper',
+                                                optimizer=cfg))(model).optimizer
+    params = [p for p in model.parameters() if p.requires_grad]
+    kwargs = {k: v for k, v in cfg.items() if k != 'type'}
+    kwargs.update({
+        'per-tensor': dict(foreach=False),
+        'foreach': dict(foreach=True),
+        'fused': dict(fused=True)
+    }[impl])
+    return getattr(torch.optim, cfg['type'])(params, **kwargs)
 
 
 def to_device(data, device):
@@ -95,22 +147,30 @@ def benchmark(model, impl, args):
 
     result = dict(impl=impl)
     model.train()
-    state = dict(
-        optim=torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5))
+    optim_impls = getattr(args, 'optim_impls', None) or ['per-tensor']
+    state = dict(optims={o: build_optimizer(model, o, args) for o in optim_impls})
+    result['optimizers'] = {
+        o: f'{type(opt).__name__}({multi_tensor_choice(opt) or "per-tensor"})'
+        for o, opt in state['optims'].items()
+    }
     train_inputs, train_samples = batch(args.train_frames, args.img_size, 0)
 
-    def train_step():
+    def train_step(optim):
         with autocast():
             losses = model(train_inputs, train_samples, mode='loss')
             loss = sum(v for k, v in losses.items() if 'loss' in k)
-        state['optim'].zero_grad(set_to_none=True)
+        optim.zero_grad(set_to_none=True)
         loss.backward()
-        state['optim'].step()
+        optim.step()
 
     if device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
-    result['train_iter_s'] = median_s(train_step, args.warmup, args.iters, device)
+    times = interleaved_median_s(
+        {o: (lambda o=o: train_step(state['optims'][o]))
+         for o in optim_impls}, args.warmup, args.iters, device)
+    result['train_by_optim_s'] = times
+    result['train_iter_s'] = times[optim_impls[-1]]
     if device.startswith('cuda'):
         result['train_peak_mib'] = torch.cuda.max_memory_allocated() / 2**20
     state.clear()  # free the optimiser state and gradients before measuring inference
@@ -168,6 +228,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar=('H', 'W', 'C'),
         help='precomputed clip features per frame, for models without a '
         'video backbone')
+    parser.add_argument(
+        '--optim-impls',
+        nargs='+',
+        choices=OPTIM_IMPLS,
+        default=['auto'],
+        help="how the config's Adam / AdamW steps, timed in turn (the last one is "
+        'train_iter_s): per-tensor (PyTorch\'s CPU default), foreach, fused, auto (mmstvg\'s '
+        'FastOptimWrapperConstructor)')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--out', help='write the numbers to this JSON file')
@@ -183,6 +251,9 @@ def build_model(args: argparse.Namespace) -> torch.nn.Module:
     cfg = load_config(args.config, args.cfg_options)
     check_outputs_not_inputs({'--out': args.out}, {'config': args.config})
     model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
+    optimizer = cfg.get('optim_wrapper', {}).get('optimizer')
+    if optimizer is not None and optimizer.get('type') in ('Adam', 'AdamW'):
+        args.optimizer_cfg = dict(type=optimizer['type'], lr=optimizer.get('lr', 1e-5))
     torch.manual_seed(0)
     return MODELS.build(model_cfg).to(args.device)
 
@@ -228,6 +299,13 @@ def print_table(report: dict) -> None:
               f'{r.get("train_peak_mib", float("nan")):10.0f} {r["infer_video_s"]:13.4f} '
               f'{base["infer_video_s"] / r["infer_video_s"]:6.2f} '
               f'{r.get("infer_peak_mib", float("nan")):10.0f}')
+    by_optim = [r for r in rows if len(r.get('train_by_optim_s', {})) > 1]
+    for r in by_optim:
+        first = next(iter(r['train_by_optim_s']))
+        print(f'{r["impl"]}: train s/iter by optimiser step (ratio to {first}, interleaved): ' +
+              ', '.join(f'{o} [{r["optimizers"][o]}] {t:.4f} '
+                        f'({r["train_by_optim_s"][first] / t:.3f}x)'
+                        for o, t in r['train_by_optim_s'].items()))
 
 
 def main(argv=None):
