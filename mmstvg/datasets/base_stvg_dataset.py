@@ -15,8 +15,10 @@ epoch, rank, worker) by :class:`~mmstvg.engine.hooks.EpochSeedHook` through
 :meth:`BaseSTVGDataset.set_epoch_seed`, persistent workers included, so that a resumed run
 draws the same augmentations as an uninterrupted one.
 """
-from typing import Any, Callable, Sequence, Union
+import pickle
+from typing import Any, Callable, Sequence, Tuple, Union
 
+import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
@@ -89,6 +91,30 @@ class BaseSTVGDataset(BaseDataset, STVGAnnotation):
     def load_data_list(self):
         """:meth:`STVGAnnotation.load_data_list` (not mmengine's reader of its own format)."""
         return STVGAnnotation.load_data_list(self)
+
+    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
+        """mmengine's serialisation of ``data_list`` (one pickle per query in one ``uint8``
+        array, which DataLoader workers share with the main process without copying), done
+        one query at a time: each ``data_info`` is released once pickled and each pickle
+        once copied into the array, so that the peak memory is about one copy of the data
+        instead of three (the list, the pickles and their concatenation; issue 28).
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: the bytes and the end address of each query.
+        """
+        pickles = []
+        sizes = np.empty(len(self.data_list), dtype=np.int64)
+        for i, info in enumerate(self.data_list):
+            pickles.append(pickle.dumps(info, protocol=4))
+            sizes[i] = len(pickles[-1])
+            self.data_list[i] = None
+        self.data_list.clear()
+        address = np.cumsum(sizes)
+        data = np.empty(int(address[-1]) if len(address) else 0, dtype=np.uint8)
+        for i, end in enumerate(address.tolist()):
+            data[end - sizes[i]:end] = np.frombuffer(pickles[i], dtype=np.uint8)
+            pickles[i] = None
+        return data, address
 
     @property
     def metainfo(self) -> dict:
