@@ -70,9 +70,9 @@ def median_s(fn, warmup, iters, device):
     return statistics.median(times)
 
 
-def interleaved_median_s(fns: dict, warmup: int, iters: int, device: str) -> dict:
-    """``{name: median seconds}`` of several functions run in turn, one call each per round
-    (the load of a shared machine falls on all of them alike)."""
+def interleaved_times_s(fns: dict, warmup: int, iters: int, device: str) -> dict:
+    """``{name: [seconds per call]}`` of several functions run in turn, one call each per
+    round (the load of a shared machine falls on all of them alike)."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
@@ -84,7 +84,7 @@ def interleaved_median_s(fns: dict, warmup: int, iters: int, device: str) -> dic
             fn()
             sync(device)
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
 
 
 #: ``--optim-impls``: how the config's Adam / AdamW runs its step
@@ -166,11 +166,12 @@ def benchmark(model, impl, args):
     if device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
-    times = interleaved_median_s(
+    times = interleaved_times_s(
         {o: (lambda o=o: train_step(state['optims'][o]))
          for o in optim_impls}, args.warmup, args.iters, device)
-    result['train_by_optim_s'] = times
-    result['train_iter_s'] = times[optim_impls[-1]]
+    result['train_by_optim_runs_s'] = times
+    result['train_by_optim_s'] = {o: statistics.median(t) for o, t in times.items()}
+    result['train_iter_s'] = result['train_by_optim_s'][optim_impls[-1]]
     if device.startswith('cuda'):
         result['train_peak_mib'] = torch.cuda.max_memory_allocated() / 2**20
     state.clear()  # free the optimiser state and gradients before measuring inference
@@ -301,11 +302,14 @@ def print_table(report: dict) -> None:
               f'{r.get("infer_peak_mib", float("nan")):10.0f}')
     by_optim = [r for r in rows if len(r.get('train_by_optim_s', {})) > 1]
     for r in by_optim:
-        first = next(iter(r['train_by_optim_s']))
-        print(f'{r["impl"]}: train s/iter by optimiser step (ratio to {first}, interleaved): ' +
-              ', '.join(f'{o} [{r["optimizers"][o]}] {t:.4f} '
-                        f'({r["train_by_optim_s"][first] / t:.3f}x)'
-                        for o, t in r['train_by_optim_s'].items()))
+        runs = r['train_by_optim_runs_s']
+        first = next(iter(runs))
+        ratios = {o: [a / b for a, b in zip(runs[first], t)] for o, t in runs.items()}
+        print(f'{r["impl"]}: train s/iter by optimiser step, median (min-max) of the '
+              f'interleaved steps; speed-up over {first} step by step: ' + ', '.join(
+                  f'{o} [{r["optimizers"][o]}] {statistics.median(t):.4f} '
+                  f'({min(t):.4f}-{max(t):.4f}) {statistics.median(ratios[o]):.3f}x '
+                  f'({min(ratios[o]):.3f}-{max(ratios[o]):.3f})' for o, t in runs.items()))
 
 
 def main(argv=None):
