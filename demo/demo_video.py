@@ -30,6 +30,8 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.apis import inference_grounder, init_grounder
 from mmstvg.structures import STVGDataSample
+from mmstvg.utils import load_config
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 from mmstvg.utils.video_io import VIDEO_SUFFIXES, output_kind, probe_video
 from mmstvg.visualization import STVGVisualizer
@@ -55,6 +57,7 @@ def parse_args(argv=None):
         type=int,
         help='draw at most this many frames (>= 1), evenly spread (long '
         'videos)')
+    add_root_arguments(parser)  # e.g. the synthetic models' tokenizer is under the data root
     return parser.parse_args(argv)
 
 
@@ -100,7 +103,8 @@ def validate_args(args) -> str:
 def main(argv=None):
     args = parse_args(argv)
     out_json = validate_args(args)
-    model = init_grounder(args.config, args.checkpoint, device=args.device)
+    cfg = load_config(args.config, data_root=args.data_root, pretrained_root=args.pretrained_root)
+    model = init_grounder(cfg, args.checkpoint, device=args.device)
     if args.checkpoint is None and any(True for _ in model.parameters()):
         raise ValueError(f'{args.config} builds a model with parameters: give its checkpoint')
     pred = inference_grounder(model, args.video, args.sentence)

@@ -50,17 +50,8 @@ print(json.dumps(failures))
 
 def doc_commands():
     """(file, command) of every shell command in the docs' bash blocks."""
-    found = []
-    for path in DOC_FILES:
-        text = open(path).read()
-        for block in re.findall(r'```(?:bash|sh|shell)\n(.*?)```', text, re.S):
-            joined = re.sub(r'\\\n\s*', ' ', block)
-            for line in joined.splitlines():
-                line = line.split(
-                    ' #')[0].strip() if not line.strip().startswith('python -c') else line.strip()
-                if line and not line.startswith('#'):
-                    found.append((osp.relpath(path, REPO), line))
-    return found
+    from mmstvg.testing.docs import doc_commands as commands_of
+    return [(osp.relpath(path, REPO), cmd) for path in DOC_FILES for cmd in commands_of(path)]
 
 
 def _strip_env(words):
@@ -179,6 +170,19 @@ def test_sphinx_builds_without_warnings(tmp_path):
     assert 'gkcmn_i3d_vidstg.py' in html and 'STVGFormer' in html  # generated zoo
     assert 'inference_grounder' in (tmp_path / 'html' / 'user_guides' /
                                     'inference.html').read_text()  # API reference
+    # the API reference documents every public package (autodoc: an import error or an
+    # emptied __all__ leaves its section without objects)
+    api = (tmp_path / 'html' / 'api.html').read_text()
+    for obj in ('mmstvg.apis.init_grounder', 'mmstvg.apis.STVGInferencer',
+                'mmstvg.structures.Tube', 'mmstvg.datasets.HCSTVGDataset',
+                'mmstvg.datasets.transforms.SampleSTVGFrames',
+                'mmstvg.models.grounders.BaseGrounder', 'mmstvg.models.heads.BaseSpatialHead',
+                'mmstvg.evaluation.metrics.STVGMetric', 'mmstvg.evaluation.protocols.BaseProtocol',
+                'mmstvg.visualization.STVGVisualizer', 'mmstvg.engine.hooks.STVGVisualizationHook',
+                'mmstvg.utils.load_config', 'mmstvg.utils.data_root.move_data_root'):
+        assert f'id="{obj}"' in api, obj
+    for page in ('changelog', 'advanced_guides/package_map', 'user_guides/useful_tools'):
+        assert (tmp_path / 'html' / f'{page}.html').is_file(), page
 
 
 def _text_files():

@@ -9,8 +9,10 @@ from mmengine.runner import Runner
 from mmstvg.engine import safe_checkpoint_loading
 from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.dist import setup_cpu_distributed
 from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
+from mmstvg.utils.vis_backends import add_vis_backend_arguments, add_vis_backends
 
 
 def parse_args():
@@ -20,8 +22,9 @@ def parse_args():
         'checkpoint',
         nargs='?',
         default=None,
-        help='checkpoint file; may be omitted only for parameter-free predictors '
-        '(e.g. TrivialGrounder)')
+        help='checkpoint file; may be omitted for parameter-free predictors '
+        '(e.g. TrivialGrounder) and for models whose config names their weights (e.g. '
+        'MLLMGrounder with `pretrained`, zero-shot)')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument(
         '--dump', type=str, help='dump the raw predictions (data samples) to a pickle file')
@@ -44,6 +47,8 @@ def parse_args():
         action='store_true',
         help='evaluate even if the checkpoint does not cover the whole model '
         '(missing, unexpected or mis-shaped weights are then only logged)')
+    add_root_arguments(parser)
+    add_vis_backend_arguments(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -118,7 +123,8 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, data_root=args.data_root, pretrained_root=args.pretrained_root)
+    add_vis_backends(cfg, args.vis_backends)
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     setup_cpu_distributed(cfg, args.launcher)

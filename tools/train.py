@@ -10,7 +10,9 @@ from mmengine.runner import Runner
 from mmstvg.engine import find_resumable_checkpoint, lock_work_dir, safe_checkpoint_loading
 from mmstvg.utils import load_config, register_all_modules, validate_cfg_options, validate_config
 from mmstvg.utils.checkpoint_safety import explain_unsafe_checkpoint
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.dist import setup_cpu_distributed
+from mmstvg.utils.vis_backends import add_vis_backend_arguments, add_vis_backends
 
 
 def parse_args():
@@ -44,6 +46,8 @@ def parse_args():
         help='whether to give different seeds to different ranks')
     parser.add_argument(
         '--deterministic', action='store_true', help='set deterministic options for CUDNN / torch')
+    add_root_arguments(parser)
+    add_vis_backend_arguments(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -122,7 +126,8 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, data_root=args.data_root, pretrained_root=args.pretrained_root)
+    add_vis_backends(cfg, args.vis_backends)
     validate_cfg_options(cfg, args.cfg_options)
     cfg = validate_config(merge_args(cfg, args))
     # one training per work dir (rank 0 holds the lock until the end; see lock_work_dir)

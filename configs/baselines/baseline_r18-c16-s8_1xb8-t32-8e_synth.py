@@ -37,4 +37,6 @@ model = dict(
     temporal_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     frame_chunk=None)
 
-default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))
+# a checkpoint every epoch (the last 3 kept, default_runtime.py), so that an interrupted run
+# resumes where it stopped; no best checkpoint: validation runs after the last epoch only
+default_hooks = dict(checkpoint=dict(save_best=None), logger=dict(interval=25))

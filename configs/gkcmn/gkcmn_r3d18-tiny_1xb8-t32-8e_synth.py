@@ -37,4 +37,6 @@ model = dict(
             norm_eval=False)),
     interaction=dict(visual_channels=64, text_channels=64),
     temporal_head=dict(anchor_scales=(2, 4, 8, 16, 32)))
-default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))
+# a checkpoint every epoch (the last 3 kept, default_runtime.py), so that an interrupted run
+# resumes where it stopped; no best checkpoint: validation runs after the last epoch only
+default_hooks = dict(checkpoint=dict(save_best=None), logger=dict(interval=25))

@@ -116,4 +116,6 @@ model = dict(
     loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0),
     init_cfg=None)
 
-default_hooks = dict(checkpoint=dict(interval=8, save_best=None), logger=dict(interval=25))
+# a checkpoint every epoch (the last 3 kept, default_runtime.py), so that an interrupted run
+# resumes where it stopped; no best checkpoint: validation runs after the last epoch only
+default_hooks = dict(checkpoint=dict(save_best=None), logger=dict(interval=25))

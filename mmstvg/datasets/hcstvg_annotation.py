@@ -17,7 +17,9 @@ Conversion (once, here): 0-based start ``s = st_frame - 1``; ``gt_span = [s, s +
 video_duration`` (every HC-STVG video lasts 20 s) unless the record states its ``fps``;
 ``clip = [0, img_num)``.
 (TubeDETR reads ``st_frame`` as 0-based, one frame later; STCAT and its successors use
-``st_frame - 1``, as here.)
+``st_frame - 1``, as here. ``st_frame_base=0`` reads it as TubeDETR does, to reproduce its
+numbers: ``gt_span = [st_frame, st_frame + len(bbox))``, its end cut at ``img_num`` with the
+boxes beyond dropped.)
 
 On the query-only test split nothing but the sentence is known at load time: ``gt_span``,
 ``gt_bboxes``, ``num_frames``, ``fps``, ``height``, ``width`` and ``clip`` are None; the
@@ -57,6 +59,9 @@ class HCSTVGAnnotation(STVGAnnotation):
             chosen layout. Defaults to ``'auto'``.
         video_duration (float): seconds per video (``fps = img_num / video_duration``).
             Defaults to 20.0 (all HC-STVG videos).
+        st_frame_base (int): index of the first frame in ``st_frame``: 1 (the annotation's
+            1-based index, default) or 0 (TubeDETR's reading, one frame later; see the
+            module docstring).
         **kwargs: :class:`STVGAnnotation` arguments (``data_prefix=dict(video=...,
             feature=...)``, ``skip_invalid``, ``check_video_exists`` ...), or those of
             :class:`~mmstvg.datasets.BaseSTVGDataset` for the dataset (``pipeline`` ...).
@@ -69,6 +74,7 @@ class HCSTVGAnnotation(STVGAnnotation):
                  ann_file: str,
                  version: str = 'auto',
                  video_duration: float = 20.0,
+                 st_frame_base: int = 1,
                  **kwargs) -> None:
         if version not in self.VERSIONS:
             raise ValueError(f'{type(self).__name__}: version must be one of '
@@ -76,8 +82,12 @@ class HCSTVGAnnotation(STVGAnnotation):
         if video_duration <= 0:
             raise ValueError(
                 f'{type(self).__name__}: video_duration must be > 0, got {video_duration}')
+        if st_frame_base not in (0, 1):
+            raise ValueError(f'{type(self).__name__}: st_frame_base must be 0 or 1, got '
+                             f'{st_frame_base!r}')
         self.version = version
         self.video_duration = float(video_duration)
+        self.st_frame_base = int(st_frame_base)
         self.layout: Optional[str] = None  # 'v1' | 'v2' | 'query', set on load
         super().__init__(ann_file=ann_file, **kwargs)
 
@@ -177,7 +187,14 @@ class HCSTVGAnnotation(STVGAnnotation):
             consumed = _V2_KEYS
         if not bbox:
             raise InvalidRecord(MALFORMED, 'empty `bbox` list')
-        start = st_frame - 1
+        start = st_frame - self.st_frame_base
+        boxes = self._xywh_to_xyxy(bbox)
+        if start + len(boxes) > img_num and self.st_frame_base == 0:
+            boxes = boxes[:max(0, img_num - start)]  # TubeDETR's reading runs past the end
+            if not len(boxes):
+                raise InvalidRecord(
+                    MALFORMED, f'st_frame={st_frame} read as 0-based starts '
+                    f'after the last frame ({img_num} frames)')
         info.update(
             sentence=sentence,
             num_frames=img_num,
@@ -188,8 +205,8 @@ class HCSTVGAnnotation(STVGAnnotation):
             height=height,
             width=width,
             clip=(0, img_num),
-            gt_span=(start, start + len(bbox)),
-            gt_bboxes=self._xywh_to_xyxy(bbox),
+            gt_span=(start, start + len(boxes)),
+            gt_bboxes=boxes,
             extra=dict(layout=self.layout, **{
                 k: v
                 for k, v in raw.items() if k not in consumed

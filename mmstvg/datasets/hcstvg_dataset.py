@@ -19,6 +19,9 @@ class HCSTVGDataset(HCSTVGAnnotation, BaseSTVGDataset):
             Defaults to ``'auto'``.
         video_duration (float): seconds per video (``fps = img_num / video_duration``).
             Defaults to 20.0 (all HC-STVG videos).
+        st_frame_base (int): index of the first frame in ``st_frame``: 1 (the annotation's
+            1-based index, default) or 0 (TubeDETR's reading, one frame later; see
+            :class:`HCSTVGAnnotation`).
         **kwargs: :class:`BaseSTVGDataset` arguments (``data_prefix=dict(video=...,
             feature=...)``, ``skip_invalid``, ``check_video_exists``, ``pipeline`` ...).
     """

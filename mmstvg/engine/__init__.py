@@ -1,3 +1,4 @@
 from .fileio import *  # noqa: F401,F403
 from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
+from .sharding import *  # noqa: F401,F403

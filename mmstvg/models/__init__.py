@@ -4,5 +4,6 @@ from .grounders import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .mllm import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .text_encoders import *  # noqa: F401,F403

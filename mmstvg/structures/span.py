@@ -32,7 +32,7 @@ def span_hull(span1: Sequence[int], span2: Sequence[int]) -> Tuple[int, int]:
 
 
 def temporal_iou(pred_span: Sequence[int], gt_span: Sequence[int]) -> float:
-    """tIoU = |pred ∩ gt| / |pred ∪ gt| of two half-open spans, in frames.
+    """tIoU = ``|pred ∩ gt| / |pred ∪ gt|`` of two half-open spans, in frames.
 
     When the spans overlap their union equals their hull, so this is TubeDETR's /
     STCAT's ``intersection / (len(gt) + len(pred) - intersection)``; disjoint spans score 0.

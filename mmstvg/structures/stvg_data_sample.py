@@ -25,6 +25,10 @@ Fields of :class:`STVGDataSample`:
       inside ``span``).
     * ``bboxes``: FloatTensor (K, 4), xyxy boxes in original pixels.
     * ``score`` (optional): float confidence of the tube.
+- ``parse_status`` (str, optional), set by a multimodal LLM grounder (``MLLMGrounder``): how
+  its answer was read (``mmstvg.structures.PARSE_STATUSES``); ``STVGMetric`` counts them.
+  With it, ``answer`` (str): the model's answer text, and ``parse_notes`` (list[str]): what
+  the parser repaired or why it failed.
 """
 from mmengine.structures import BaseDataElement
 

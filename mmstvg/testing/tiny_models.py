@@ -35,6 +35,7 @@ STVGFORMER_HEATMAP_CONFIG = \
     'stvgformer/stvgformer_r18-c16-slowfast-tiny-heatmap-head_1xb8-t32-8e_synth.py'
 GKCMN_CONFIG = 'gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'
 BM_CONFIG = 'gkcmn/bm_r3d18-tiny_1xb8-t32-8e_synth.py'
+TUBEDETR_CONFIG = 'tubedetr/tubedetr_r18-c16-tiny_1xb8-t32-8e_synth.py'
 
 
 def get_config_file(fname: str) -> str:
@@ -253,6 +254,43 @@ def get_tiny_gkcmn_cfg(feature_channels: int = 16,
             anchor_scales=(2, 4, 8))
     })
     return get_model_cfg(GKCMN_CONFIG, overrides)
+
+
+def get_tiny_tubedetr_cfg(embed_dims: int = 32,
+                          num_layers: int = 2,
+                          stride: int = 4,
+                          text_encoder: dict = None,
+                          config: str = TUBEDETR_CONFIG) -> dict:
+    """The ``TubeDETR`` of ``config`` (:data:`TUBEDETR_CONFIG`), shrunk for unit tests: a
+    two-stage 1/8-width ResNet-18 (stride 4, 16 channels), a random tiny RoBERTa, ``d``
+    channels, ``num_layers`` encoder and decoder layers, slow-branch stride ``stride``.
+    """
+    text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
+    layer = dict(num_heads=embed_dims // 16, feedforward_channels=2 * embed_dims)
+    return get_model_cfg(
+        config, {
+            'image_backbone.base_channels':
+            8,
+            'image_backbone.num_stages':
+            2,
+            'image_backbone.strides': (1, 2),
+            'image_backbone.dilations': (1, 1),
+            'image_backbone.out_indices': (1, ),
+            'image_channels':
+            16,
+            'text_encoder':
+            _replace(dict(text_encoder, out_channels=embed_dims, proj_norm=True)),
+            'encoder.stride':
+            stride,
+            'encoder.cross_modal_encoder':
+            dict(embed_dims=embed_dims, num_encoder_layers=num_layers, **layer),
+            'decoder':
+            dict(embed_dims=embed_dims, num_layers=num_layers, **layer),
+            'spatial_head':
+            dict(in_channels=embed_dims, hidden_dims=embed_dims),
+            'temporal_head':
+            dict(in_channels=embed_dims, hidden_dims=embed_dims),
+        })
 
 
 def demo_grounding_inputs(batch_size: int = 2,

@@ -14,6 +14,7 @@ import re
 from typing import Optional
 
 from .config_check import check_config_files, check_override_top_level, check_override_type
+from .data_root import apply_root_arguments
 
 CONFIG_SUFFIXES = ('.py', '.json', '.yaml', '.yml')
 _KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d+))*$')
@@ -69,7 +70,10 @@ def validate_cfg_options(cfg, options: Optional[dict]) -> None:
         check_override_type(cfg, key, options[key], node)
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None):
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                data_root: Optional[str] = None,
+                pretrained_root: Optional[str] = None):
     """Load a config for a command-line tool: the path, the files of its ``_base_`` chain
     and ``--cfg-options`` checked (see above), the options merged.
 
@@ -83,6 +87,9 @@ def load_config(path: str, cfg_options: Optional[dict] = None):
         cfg_options (dict, optional): ``--cfg-options``, checked and merged. Tools that
             merge other arguments first (``tools/train.py``, ``tools/test.py``) pass None
             and call :func:`validate_cfg_options` themselves.
+        data_root, pretrained_root (str, optional): ``--data-root`` / ``--pretrained-root``:
+            move the dataset / the pretrained-model folder everywhere the config uses it
+            (:mod:`mmstvg.utils.data_root`), before ``cfg_options`` are merged.
 
     Returns:
         mmengine.Config: the config.
@@ -96,6 +103,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None):
     path = validate_config_path(path)
     check_config_files(path)
     cfg = Config.fromfile(path)
+    apply_root_arguments(cfg, data_root, pretrained_root)
     validate_cfg_options(cfg, cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

@@ -337,6 +337,14 @@ def check_override_top_level(cfg: Config, key: str) -> None:
     known = runner_keys(cfg)
     if key in known:
         return
+    if key in ('data_root', 'pretrained_root'):
+        flag = key.replace('_', '-')
+        raise ConfigError(
+            f'--cfg-options: {key!r} is a variable of the config files, used when they were '
+            f'loaded, so overriding it changes nothing. Pass --{flag} DIR instead (tools/'
+            'train.py, tools/test.py and the other tools that read a config): it moves every '
+            f'path of the config under the current {key} there '
+            '(docs/user_guides/configs.md, "Moving the data").')
     if key in cfg:
         holders = keys_holding(cfg, cfg[key], [k for k in cfg.keys() if k in known])
         hint = (f' Override the values computed from it instead; keys holding its current '

@@ -33,7 +33,10 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
 
     Args:
         cfg (mmengine.Config): the run's config; ``model_wrapper_cfg`` is set so that DDP
-            wraps the CPU model with ``device_ids=None``.
+            wraps the CPU model with ``device_ids=None``, and under ``FlexibleRunner`` with
+            mmengine's ``FSDPStrategy`` (which gives FSDP ``device_id=LOCAL_RANK``, a CUDA
+            device) its ``model_wrapper`` gets ``device_id=None``: FSDP shards the model where
+            the CPU.
         launcher (str): 'none' | 'pytorch' | 'slurm' | 'mpi'.
 
     Returns:
@@ -55,4 +58,9 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+    strategy = cfg.get('strategy')
+    if strategy is not None and strategy.get('type') == 'FSDPStrategy':
+        fsdp = dict(strategy.get('model_wrapper') or {})
+        fsdp['device_id'] = 'cpu'
+        strategy['model_wrapper'] = fsdp
     return True

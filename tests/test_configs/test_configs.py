@@ -8,6 +8,7 @@ from mmengine.config import Config
 
 from mmstvg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 from mmstvg.testing import TINY_ROBERTA
+from mmstvg.testing.tiny_mllm import tiny_mllm_config
 from mmstvg.utils import register_all_modules, validate_config
 
 register_all_modules()
@@ -37,6 +38,16 @@ def test_config_builds(path):
     if model.get('backbone', {}).get('init_cfg', {}) and \
             model['backbone']['init_cfg'].get('type') == 'Pretrained':
         model['backbone'].pop('init_cfg')
+    if model.get('type') == 'MLLMGrounder' and model['model'].get('pretrained'):
+        # a local checkpoint of 7-8B parameters: the tiny random model of the same family
+        name = osp.basename(path)
+        family = 'qwen3_vl' if 'qwen3-vl' in name else \
+            'qwen2_5_vl' if 'qwen2-5-vl' in name else 'qwen2_vl'
+        model['model'] = dict(config=tiny_mllm_config(family))
+        model['processor'] = dict(
+            model.get('processor') or {},
+            family=family,
+            tokenizer=dict(type='tiny_qwen_tokenizer'))
     assert MODELS.build(model) is not None
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(name)
@@ -77,6 +88,19 @@ def test_auto_scale_lr_matches_the_configured_batch(path):
         assert cfg.auto_scale_lr.base_batch_size == gpus * per_gpu
     else:
         assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size
+
+
+@pytest.mark.parametrize('path', TRAIN_CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+def test_a_checkpoint_every_epoch(path):
+    """Every training config saves a checkpoint at the end of every epoch (an interrupted run
+    resumes from the last one), keeps a bounded number of them, as mmdet's configs do, and
+    writes them atomically (a run killed while saving leaves no truncated file)."""
+    cfg = Config.fromfile(path)
+    ckpt = cfg.default_hooks.checkpoint
+    assert ckpt.type == 'CheckpointHook'
+    assert ckpt.get('interval', 1) == 1 and ckpt.get('by_epoch', True)
+    assert ckpt.get('max_keep_ckpts', -1) > 0
+    assert ckpt.backend_args == dict(backend='atomic_local')
 
 
 def _base_files(path):

@@ -142,3 +142,22 @@ def test_record_fps_wins_over_video_duration(tmp_path):
     ann.write_text(json.dumps({'x.mp4': rec, 'y.mp4': dict(rec, fps=16)}))
     ds = HCSTVGDataset(ann_file=str(ann), pipeline=[], test_mode=True)
     assert [ds.get_data_info(i)['fps'] for i in range(2)] == [64 / 20, 16.0]
+
+
+def test_tubedetr_reading_of_st_frame(tmp_path):
+    """``st_frame_base=0`` reads ``st_frame`` as TubeDETR does (0-based, one frame later);
+    a tube reaching the last frame loses its box past the end."""
+    ann = dump_json(tmp_path / 'train.json', {
+        **V1, 'end.mp4': dict(V1['7_abc.mkv'], bbox=[[0, 0, 5, 5]] * 3, st_frame=498)
+    })
+    default = {i['qid']: i for i in HCSTVGDataset(ann).load_data_list()}
+    tubedetr = {i['qid']: i for i in HCSTVGDataset(ann, st_frame_base=0).load_data_list()}
+    assert default['55_vfjywN5CN0Y.mp4']['gt_span'] == (2, 5)
+    assert tubedetr['55_vfjywN5CN0Y.mp4']['gt_span'] == (3, 6)
+    np.testing.assert_array_equal(tubedetr['55_vfjywN5CN0Y.mp4']['gt_bboxes'],
+                                  default['55_vfjywN5CN0Y.mp4']['gt_bboxes'])
+    assert default['end.mp4']['gt_span'] == (497, 500)
+    assert tubedetr['end.mp4']['gt_span'] == (498, 500)
+    assert len(tubedetr['end.mp4']['gt_bboxes']) == 2
+    with pytest.raises(ValueError, match='st_frame_base'):
+        HCSTVGDataset(ann, st_frame_base=2)

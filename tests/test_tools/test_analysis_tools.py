@@ -51,6 +51,24 @@ def test_analyze_logs(tmp_path):
     import cv2
     img = cv2.imread(out)
     assert img is not None and img.shape[0] > 300
+    # the x axes say what the step counts: the iteration for training keys, the epoch for
+    # the metrics of an epoch-based run (training lines with an `epoch`)
+    import matplotlib.pyplot as plt
+    fig = analyze_logs.curve_figure([str(log)], ['loss', 'm_vIoU'])
+    assert [ax.get_xlabel() for ax in fig.axes] == ['iteration', 'epoch']
+    plt.close(fig)
+    iter_log = tmp_path / 'iter_based.json'  # an iteration-based run: metrics at the iteration
+    iter_log.write_text('\n'.join(
+        json.dumps({
+            k: v
+            for k, v in x.items() if k != 'epoch'
+        }) for x in lines) + '\n')
+    fig = analyze_logs.curve_figure([str(iter_log)], ['loss', 'm_vIoU'])
+    assert [ax.get_xlabel() for ax in fig.axes] == ['iteration', 'iteration']
+    plt.close(fig)
+    fig = analyze_logs.curve_figure([str(log), str(iter_log)], ['m_vIoU'], legend=['a', 'b'])
+    assert fig.axes[0].get_xlabel() == 'epoch / iteration'
+    plt.close(fig)
     rows = analyze_logs.main(['cal_train_time', str(log)])
     assert rows[0]['mean'] == pytest.approx(0.6) and rows[0]['slowest'] == 0.7
     with pytest.raises(KeyError, match='none of the logs'):
@@ -81,9 +99,14 @@ def test_benchmark_suite_pieces(tiny_synth_root, tmp_path):
     configs = benchmark_suite.suite_configs()
     names = [osp.basename(c) for c in configs]
     assert names[0].startswith('baseline') and any('wo-interaction' in n for n in names)
-    # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 2 head swaps
+    # GKCMN: full, 5 ablations, 2D-TAN head; STVGFormer: full, 3 ablations, 3 head swaps
+    # (GKCMN's heatmap head, 2D-TAN's, TubeDETR's start/end head); TubeDETR: full, 2D-TAN head
     assert sum(n.startswith('gkcmn_') for n in names) == 7
-    assert sum(n.startswith('stvgformer_') for n in names) == 6
+    assert sum(n.startswith('stvgformer_') for n in names) == 7
+    assert sum(n.startswith('tubedetr_') for n in names) == 2
+    # GKCMN on extracted features: only when named (its features are extracted first)
+    features = 'configs/gkcmn/gkcmn_r3d18-tiny-features_1xb8-t32-8e_synth.py'
+    assert features not in configs and features in benchmark_suite.suite_configs(True)
     cfg = Config.fromfile(osp.join(REPO, configs[0]))
     benchmark_suite.set_epochs(cfg, 2)
     assert cfg.train_cfg.max_epochs == 2  # the cosine decay ends there (no T_max)

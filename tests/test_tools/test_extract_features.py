@@ -376,3 +376,24 @@ def test_failed_videos_are_listed_and_exit_1(tmp_path):
     assert '1 of 2 videos extracted' in out and '1 failed' in out
     assert '1 of 2 videos failed' in err and str(videos / 'b' / 'broken.mp4') in err
     assert (out_dir / 'good.npy').exists() and not (out_dir / 'broken.npy').exists()
+
+
+def test_backbone_weights_under_any_prefix(tmp_path):
+    """A bare backbone, a recognizer (``backbone.``), a grounder (``video_encoder.backbone.``,
+    wrapped in ``module.``) give the same weights; a checkpoint without them all is an error
+    naming what it lacks (mmengine's non-strict loading would keep the random weights)."""
+    cfg = tmp_path / 'tiny_i3d.py'
+    cfg.write_text(BACKBONE)
+    model = extract_features.build_backbone(str(cfg))
+    sd = model.state_dict()
+    for prefix in ('', 'backbone.', 'module.video_encoder.backbone.'):
+        ckpt = {prefix + k: v + 1 for k, v in sd.items()}
+        ckpt['text_encoder.x'] = torch.zeros(1)
+        weights, found = extract_features.backbone_weights(ckpt, model)
+        assert found == prefix.replace('module.', '') and set(weights) == set(sd)
+        assert all(torch.equal(weights[k], sd[k] + 1) for k in sd)
+    partial = {'backbone.' + k: v for k, v in list(sd.items())[:-2]}
+    with pytest.raises(KeyError, match="under 'backbone.' it lacks 2 of"):
+        extract_features.backbone_weights(partial, model, 'x.pth')
+    with pytest.raises(KeyError, match='no key ends with'):
+        extract_features.backbone_weights({'head.w': torch.zeros(1)}, model, 'x.pth')

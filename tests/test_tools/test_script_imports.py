@@ -25,7 +25,16 @@ def test_no_script_or_test_edits_sys_path():
         for n, line in enumerate(open(f, encoding='utf-8'), 1)
         if SYS_PATH_EDIT.search(line.split('#')[0])
     ]
-    assert offenders == []
+    # the comparison with an original code base puts THAT checkout (and the folder of what it
+    # imports) on sys.path: the original code imports its own modules by absolute names
+    # (`import models.transformer`); mmstvg itself is never put there
+    reference = 'tools/analysis_tools/compare_with_reference.py'
+    assert [o for o in offenders if not o.startswith(reference + ':')] == []
+    ref_lines = [
+        line for line in open(osp.join(REPO, reference), encoding='utf-8')
+        if SYS_PATH_EDIT.search(line.split('#')[0])
+    ]
+    assert ref_lines and all('ref_' in line and 'REPO' not in line for line in ref_lines)
 
 
 def test_import_script_loads_a_tool_module_once_without_running_main(tmp_path, capsys):

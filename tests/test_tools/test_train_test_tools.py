@@ -47,10 +47,13 @@ def test_train_test_submit_visualise(tiny_synth_root, tmp_path):
         assert 1 <= e['st_frame'] <= e['ed_frame'] <= 16  # 1-based, inclusive
         assert len(e['bbox']) == e['ed_frame'] - e['st_frame'] + 1
     vis = [
-        f for root, _, files in os.walk(tmp_path / 'test') for f in files
+        osp.join(root, f) for root, _, files in os.walk(tmp_path / 'test') for f in files
         if f.endswith('.mp4') and 'vis' in root
     ]
     assert len(vis) == 4
+    # and the key-frame montage of every query beside its video (docs/user_guides/train_test.md)
+    for video in vis:
+        assert osp.isfile(osp.splitext(video)[0] + '.png'), video
 
     # the stand-alone evaluator rescoring the submission agrees with the metric's own numbers
     ann = osp.join(tiny_synth_root, 'anno_v2', 'val_v2.json')

@@ -9,20 +9,29 @@ The logs are the ``vis_data/scalars.json`` files mmengine's ``LocalVisBackend`` 
 JSON object per logged step: training losses, ``lr``, ``time`` ... keyed by ``step`` = the
 iteration; validation metrics keyed by ``step`` = the epoch for epoch-based loops). Training
 keys are plotted against the iteration, metrics (keys absent from training lines) against
-their own step, one panel per key.
+their own step, one panel per key, and the x axis says which: "iteration", or "epoch" for
+the metrics of a log whose training lines carry an ``epoch`` (mmengine's ``LogProcessor``
+with ``by_epoch=True``; its ``LoggerHook`` then logs the metrics at the epoch), else
+"iteration" (an iteration-based schedule, ``log_metric_by_epoch=False``).
 """
 import argparse
 import json
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 from mmengine.utils import mkdir_or_exist
 
 
 def load_log(path: str) -> Dict[str, List[tuple]]:
-    """``{key: [(step, value), ...]}`` of one ``scalars.json``.
+    """``{key: [(step, value), ...]}`` of one ``scalars.json`` (see :func:`read_log`)."""
+    return read_log(path)[0]
+
+
+def read_log(path: str) -> Tuple[Dict[str, List[tuple]], Dict[str, str]]:
+    """``({key: [(step, value), ...]}, {key: 'iteration' | 'epoch'})`` of one
+    ``scalars.json``: the curves and what the step of each key counts (module docstring).
 
     Hand-written, not mmdet's / mmaction2's ``load_json_logs``: theirs lives in a tool script
     (``.mim/tools/analysis_tools/analyze_logs.py``), not in an importable API, groups every
@@ -33,6 +42,7 @@ def load_log(path: str) -> Dict[str, List[tuple]]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'log file {path} does not exist')
     curves = defaultdict(list)
+    training_keys, by_epoch = set(), False
     with open(path) as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -43,23 +53,39 @@ def load_log(path: str) -> Dict[str, List[tuple]]:
                 raise ValueError(f'{path}, line {n}: not JSON ({e})') from e
             step = rec.get('step', rec.get('iter'))
             training = 'lr' in rec  # evaluation records carry their own time/data_time
+            if training:
+                by_epoch = by_epoch or 'epoch' in rec
             for key, value in rec.items():
                 if key in ('step', 'iter', 'epoch') or not isinstance(value, (int, float)):
                     continue
                 if not training and key in ('time', 'data_time'):
                     continue
                 curves[key].append((step, float(value)))
-    return dict(curves)
+                if training:
+                    training_keys.add(key)
+    metric_axis = 'epoch' if by_epoch else 'iteration'
+    axes = {key: 'iteration' if key in training_keys else metric_axis for key in curves}
+    return dict(curves), axes
 
 
-def plot_curve(logs: List[str], keys: List[str], out: str, legend=None, title=None) -> str:
+def x_label(key: str, axes: List[Dict[str, str]]) -> str:
+    """The x-axis label of ``key``'s panel: what its step counts in the logs (their
+    ``read_log`` axes) that have it; logs that disagree give ``'epoch / iteration'``."""
+    kinds = sorted({a[key] for a in axes if key in a})
+    return ' / '.join(kinds) or 'step'
+
+
+def curve_figure(logs: List[str], keys: List[str], legend=None, title=None):
+    """The matplotlib figure of :func:`plot_curve`: one panel per key, its x axis labelled
+    with what the step counts (:func:`x_label`)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     legend = legend or [osp.basename(osp.dirname(osp.dirname(p))) or p for p in logs]
     if len(legend) != len(logs):
         raise ValueError(f'{len(legend)} legend entries for {len(logs)} logs')
-    data = [load_log(p) for p in logs]
+    read = [read_log(p) for p in logs]
+    data, axes_of = [d for d, _ in read], [a for _, a in read]
     for key in keys:
         if not any(key in d for d in data):
             raise KeyError(f'key {key!r} is in none of the logs (available: '
@@ -71,12 +97,19 @@ def plot_curve(logs: List[str], keys: List[str], out: str, legend=None, title=No
                 steps, values = zip(*d[key])
                 ax.plot(steps, values, marker='o' if len(steps) < 20 else None, label=name)
         ax.set_ylabel(key)
-        ax.set_xlabel('step')
+        ax.set_xlabel(x_label(key, axes_of))
         ax.grid(alpha=0.3)
         ax.legend(fontsize='small')
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def plot_curve(logs: List[str], keys: List[str], out: str, legend=None, title=None) -> str:
+    """Plot ``keys`` of the ``logs`` to the image ``out`` (one panel per key)."""
+    import matplotlib.pyplot as plt
+    fig = curve_figure(logs, keys, legend, title)
     mkdir_or_exist(osp.dirname(osp.abspath(out)))
     fig.savefig(out, dpi=100)
     plt.close(fig)

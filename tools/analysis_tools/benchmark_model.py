@@ -47,6 +47,7 @@ from mmstvg.engine.optimizers import FastOptimWrapperConstructor, multi_tensor_c
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs, strip_pretrained
 from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 
 AMP = dict(none=None, bf16=torch.bfloat16, fp16=torch.float16)
@@ -240,6 +241,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--out', help='write the numbers to this JSON file')
+    add_root_arguments(parser)
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override config settings (key=value)')
     return parser.parse_args(argv)
@@ -249,7 +251,7 @@ def build_model(args: argparse.Namespace) -> torch.nn.Module:
     """The config's model with random weights (see :func:`strip_pretrained`) on
     ``args.device``."""
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root, args.pretrained_root)
     check_outputs_not_inputs({'--out': args.out}, {'config': args.config})
     model_cfg = strip_pretrained(copy.deepcopy(cfg.model.to_dict()))
     optimizer = cfg.get('optim_wrapper', {}).get('optimizer')

@@ -10,7 +10,9 @@ table (``docs/model_zoo/synthetic_benchmark.md``).
         gkcmn_r3d18-tiny-wo- bm_r3d18 --seeds 0 1 --epochs 8 \
         --work-dir work_dirs/benchmark_gkcmn --out work_dirs/benchmark_gkcmn/table.md
 
-Every ``configs/*/*_synth.py`` is run (the trivial predictor is only tested): ``tools/train.py``
+Every ``configs/*/*_synth.py`` is run (the trivial predictor is only tested; a config that
+reads extracted features, ``LoadSTVGFeatures``, only when ``--only`` names it: its features
+must be extracted first, configs/gkcmn/README.md): ``tools/train.py``
 then ``tools/test.py`` on the final checkpoint, in separate processes, one after the other,
 with the same data and schedule length, once per seed of ``--seeds`` (``randomness.seed``;
 default: the configs' own seed). ``--epochs`` rescales the shared schedule (warm-up kept,
@@ -47,16 +49,29 @@ METRICS = ('m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5')
 TEST_ANN_FILE = 'anno_v2/test_v2.json'
 
 
-def suite_configs() -> List[str]:
-    """Every synthetic config, baselines first."""
+def reads_features(config: str) -> bool:
+    """Whether ``config`` (relative to the repository) reads precomputed features."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    return any(
+        str(t.get('type', '')).endswith('LoadSTVGFeatures')
+        for name in ('train_dataloader', 'test_dataloader') if cfg.get(name)
+        for t in cfg[name].dataset.get('pipeline', []))
+
+
+def suite_configs(with_features: bool = False) -> List[str]:
+    """Every synthetic config, baselines first; those that read extracted features only
+    ``with_features``."""
     paths = sorted(glob.glob(osp.join(REPO, 'configs', '*', '*_synth.py')))
+    if not with_features:
+        paths = [p for p in paths if not reads_features(osp.relpath(p, REPO))]
     order = {'baselines': 0, 'stvgformer': 1, 'gkcmn': 2}
     return sorted((osp.relpath(p, REPO) for p in paths),
                   key=lambda p: (order.get(p.split(os.sep)[1], 9), p))
 
 
 def set_epochs(cfg: Config, epochs: int) -> None:
-    """Rescale the schedule to ``epochs`` (max/val interval, scheduler ends, checkpoint)."""
+    """Rescale the schedule to ``epochs`` (max/val interval, scheduler ends); checkpoints
+    stay the config's (every epoch, the last ones kept), so an interrupted run resumes."""
     old = cfg.train_cfg.max_epochs
     cfg.train_cfg.max_epochs = epochs
     cfg.train_cfg.val_interval = epochs
@@ -65,8 +80,6 @@ def set_epochs(cfg: Config, epochs: int) -> None:
             sched['end'] = epochs
         if sched.get('T_max') == old:
             sched['T_max'] = epochs
-    if cfg.default_hooks.get('checkpoint'):
-        cfg.default_hooks.checkpoint.interval = epochs
 
 
 def parse_test_metrics(log: str) -> Dict[str, float]:
@@ -120,9 +133,9 @@ def run_one(config: str,
     scored on ``split``; returns the row (metrics in [0, 1], times in seconds)."""
     name = osp.splitext(osp.basename(config))[0]
     cfg = Config.fromfile(osp.join(REPO, config))
-    if data_root:
-        from mmstvg.testing import set_synthetic_data_root
-        set_synthetic_data_root(cfg, data_root)
+    if data_root:  # every path under the configs' data root, tokenizer included
+        from mmstvg.utils.data_root import move_data_root
+        move_data_root(cfg, data_root)
     cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
     work = osp.join(work_root, name, f'seed{seed}')
     mkdir_or_exist(work)
@@ -280,7 +293,10 @@ def main(argv=None):
     done = {}
     if (args.skip_existing or args.report_only) and osp.isfile(results_file):
         done = {row_key(r): r for r in mmengine.load(results_file)}
-    configs = [c for c in suite_configs() if not args.only or any(s in c for s in args.only)]
+    configs = [
+        c for c in suite_configs(with_features=bool(args.only))
+        if not args.only or any(s in c for s in args.only)
+    ]
     rows, missing = [], []
     for config in configs:
         cfg = Config.fromfile(osp.join(REPO, config))

@@ -20,6 +20,7 @@ from mmengine.utils import mkdir_or_exist
 import mmstvg.visualization.draw_tube as dt
 from mmstvg.registry import DATASETS
 from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.video_io import VideoWriter
 from mmstvg.visualization import draw_tube_frame, make_montage
 
@@ -64,11 +65,12 @@ def main(argv=None):
     parser.add_argument('--zoom', type=int, default=2, help='integer enlargement')
     parser.add_argument('--out-dir', default='work_dirs/browse_dataset')
     parser.add_argument('--video', action='store_true', help='also write sample_<i>.mp4')
+    add_root_arguments(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     import cv2
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root, args.pretrained_root)
     loader = cfg.get(f'{args.split}_dataloader')
     if not loader:
         raise KeyError(f'the config has no {args.split}_dataloader')

@@ -21,6 +21,7 @@ from mmengine.config import DictAction
 from mmstvg.registry import MODELS
 from mmstvg.testing import demo_grounding_inputs, strip_pretrained
 from mmstvg.utils import load_config, register_all_modules
+from mmstvg.utils.data_root import add_root_arguments
 
 
 class TensorForward(nn.Module):
@@ -97,10 +98,11 @@ def main(argv=None):
         metavar=('H', 'W', 'C'),
         help='precomputed clip features per frame (models without a video '
         'backbone)')
+    add_root_arguments(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root, args.pretrained_root)
     torch.manual_seed(0)
     model = MODELS.build(strip_pretrained(copy.deepcopy(cfg.model.to_dict())))
     res = complexity(model, args.batch_size, args.num_frames, args.shape, args.text_len,

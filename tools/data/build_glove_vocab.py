@@ -79,6 +79,8 @@ def parse_args(argv=None):
         help='vector size [the configs\' GloVeTextEncoder `embed_dims`, else the file\'s]')
     parser.add_argument(
         '--report', help='also write the coverage and every missing word to this JSON file')
+    from mmstvg.utils.data_root import add_root_arguments
+    add_root_arguments(parser)  # applied to every config
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override settings of every config')
     return parser.parse_args(argv)
@@ -125,8 +127,13 @@ def build_split_dataset(ds_cfg):
     return DATASETS.build(ds_cfg)
 
 
-def count_words(configs: List[str], splits: List[str], cfg_options: Optional[dict] = None):
-    """Word counts of the sentences of every split dataset of every config.
+def count_words(configs: List[str],
+                splits: List[str],
+                cfg_options: Optional[dict] = None,
+                data_root: Optional[str] = None,
+                pretrained_root: Optional[str] = None):
+    """Word counts of the sentences of every split dataset of every config (each moved by
+    ``--data-root`` / ``--pretrained-root`` when given).
 
     Returns:
         tuple: ``counts`` (Counter), ``sources`` (list of ``(config, split, ann_file,
@@ -135,7 +142,7 @@ def count_words(configs: List[str], splits: List[str], cfg_options: Optional[dic
     from mmstvg.utils import dataset_cfg_of, load_config
     counts, sources, cfgs, seen = Counter(), [], [], set()
     for config in configs:
-        cfg = load_config(config, cfg_options)
+        cfg = load_config(config, cfg_options, data_root, pretrained_root)
         cfgs.append(cfg)
         splitter, text_key = build_word_splitter(find_tokenizers(cfg, splits), config)
         for split in splits:
@@ -298,7 +305,8 @@ def main(argv=None) -> int:
         check_glove_file(args.glove)  # before reading any dataset
     except GloVeFileError as e:
         raise SystemExit(f'build_glove_vocab: {e}') from None
-    counts, sources, cfgs = count_words(args.configs, args.splits, args.cfg_options)
+    counts, sources, cfgs = count_words(args.configs, args.splits, args.cfg_options,
+                                        args.data_root, args.pretrained_root)
     out = args.out or default_out(cfgs, args.configs, args.splits)
     check_outputs_not_inputs({
         '--out': out,

@@ -30,6 +30,7 @@ from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.datasets.dataset_check import check_dataset, decode_policy, empty_dataset_report
 from mmstvg.registry import DATASETS
 from mmstvg.utils import dataset_cfg_of, load_config, register_all_modules
+from mmstvg.utils.data_root import add_root_arguments
 from mmstvg.utils.path_guard import check_outputs_not_inputs, config_input_files
 
 
@@ -47,10 +48,11 @@ def main(argv=None):
     parser.add_argument('--out', help='write the report to this JSON file')
     parser.add_argument(
         '--annotations-only', action='store_true', help='do not open the videos / feature files')
+    add_root_arguments(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.data_root, args.pretrained_root)
     check_outputs_not_inputs({'--out': args.out}, config_input_files(cfg, args.config))
     report = dict(config=args.config, splits={})
     for split in args.splits:

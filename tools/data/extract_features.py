@@ -24,15 +24,22 @@ size=..., mean=..., std=..., out_size=..., out_channels=...)``, whose values are
 defaults of the command-line options, or any config with a top-level ``backbone = dict(...)``
 or an mmaction2 recognizer's ``model.backbone`` (then the options' own defaults apply).
 ``out_channels``, when given, is checked against the extracted maps (the training configs
-derive their model input channels from it). ``--checkpoint`` loads a recognizer or detector
-(``backbone.*`` keys) or a bare backbone checkpoint; it is required: features of a randomly
-initialised backbone are only written with ``--random-init`` (tests, smoke runs). The
-settings used are written to ``OUT_DIR/feature_extractor.json``.
+derive their model input channels from it). ``--checkpoint`` loads the backbone's weights
+from a bare backbone checkpoint, an mmaction2 recognizer or detector (``backbone.*`` keys) or
+an mmstvg grounder whose video encoder has this backbone (``video_encoder.backbone.*``): every
+weight of the backbone must be in it, under one prefix, with its shape (else an error names
+what is missing); the rest of the checkpoint is ignored. It is required: features of a
+randomly initialised backbone are only written with ``--random-init`` (tests, smoke runs).
+The settings used are written to ``OUT_DIR/feature_extractor.json``.
 
     # GKCMN: I3D R50, clips of 8 frames every 4 frames, 224x224, 7x7x2048 maps
     python tools/data/extract_features.py configs/_base_/feature_extractors/i3d_r50_k400.py \
         --videos data/vidstg/videos --out-dir data/vidstg/features/i3d \
         --checkpoint data/pretrained/i3d_r50_kinetics400.pth
+    # GKCMN on the synthetic benchmark: the tiny 3-D ResNet of the end-to-end synthetic GKCMN
+    python tools/data/extract_features.py configs/_base_/feature_extractors/r3d18_tiny_synth.py \
+        --videos data/synth_stvg/videos --out-dir data/synth_stvg/features/r3d18_tiny \
+        --checkpoint work_dirs/gkcmn_r3d18-tiny_1xb8-t32-8e_synth/epoch_8.pth
     # STVGFormer: SlowFast R50 4x16 (AVA), clips of 32 frames every 2nd frame, every 8 frames
     python tools/data/extract_features.py \
         configs/_base_/feature_extractors/slowfast_r50_4x16_ava.py \
@@ -43,6 +50,7 @@ import argparse
 import math
 import os
 import os.path as osp
+import re
 import sys
 
 import mmengine
@@ -143,13 +151,12 @@ def extractor_settings(config: str, args=None) -> dict:
 
 def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
     """Build the backbone of ``config`` (``feature_extractor.backbone``, ``backbone`` or
-    ``model.backbone``) in mmaction2's scope, load ``checkpoint`` and set eval mode."""
-    from mmengine.runner import load_checkpoint
-
+    ``model.backbone``) in mmaction2's scope, load ``checkpoint`` (:func:`backbone_weights`)
+    and set eval mode."""
     import mmstvg  # noqa: F401  (compat shims for mmaction2)
-    from mmstvg.engine import safe_checkpoint_loading
     from mmstvg.registry import MODELS
     from mmstvg.utils import register_all_modules
+    from mmstvg.utils.checkpoint_safety import safe_torch_load
     register_all_modules()
     cfg = load_config(config)
     backbone_cfg = (cfg.get('feature_extractor') or {}).get('backbone') or \
@@ -162,17 +169,52 @@ def build_backbone(config: str, checkpoint: str = None) -> torch.nn.Module:
     if not backbone_cfg['type'].startswith(('mmaction.', 'mmstvg.', 'mmdet.')):
         backbone_cfg['type'] = 'mmaction.' + backbone_cfg['type']
     model = MODELS.build(backbone_cfg)
-    with safe_checkpoint_loading():  # errors name the checkpoint file
-        if checkpoint:
-            load_checkpoint(
-                model,
-                checkpoint,
-                map_location='cpu',
-                revise_keys=[(r'^module\.', ''), (r'^backbone\.', '')])
-        elif hasattr(model, 'init_weights'):
-            model.init_weights()
+    if checkpoint:
+        ckpt = safe_torch_load(checkpoint, map_location='cpu')  # errors name the file
+        state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+        weights, prefix = backbone_weights(state_dict, model, checkpoint)
+        model.load_state_dict(weights, strict=True)
+        print(f'loaded {len(weights)} backbone weights from {checkpoint} '
+              f'(keys {prefix or "without a prefix"}*)')
+    elif hasattr(model, 'init_weights'):
+        model.init_weights()
     model.eval()  # mmaction's ResNet3d.train() does not return the module
     return model
+
+
+def backbone_weights(state_dict: dict, model: torch.nn.Module, checkpoint: str = 'checkpoint'):
+    """The weights of ``model`` (a backbone) in a checkpoint's ``state_dict``:
+    ``(weights, prefix)``, every key of ``model.state_dict()`` found under one ``prefix``
+    (``''`` for a bare backbone, ``'backbone.'`` for an mmaction2 recognizer or detector,
+    ``'video_encoder.backbone.'`` for an mmstvg grounder ...; a ``module.`` wrapper prefix is
+    dropped first), the shortest such prefix.
+
+    Raises:
+        KeyError: no prefix holds every weight of the backbone (the message names the
+            closest prefix and what it lacks).
+    """
+    sd = {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
+    wanted = list(model.state_dict().keys())
+    anchor = wanted[0]
+    prefixes = sorted(
+        {
+            k[:len(k) - len(anchor)]
+            for k in sd if k.endswith(anchor) and (k == anchor or k[-len(anchor) - 1] == '.')
+        },
+        key=len)
+    best = None
+    for prefix in prefixes:
+        missing = [k for k in wanted if prefix + k not in sd]
+        if not missing:
+            return {k: sd[prefix + k] for k in wanted}, prefix
+        if best is None or len(missing) < len(best[1]):
+            best = (prefix, missing)
+    where = (f'under {best[0]!r} it lacks {len(best[1])} of {len(wanted)}, e.g. '
+             f'{best[1][:3]}' if best else f'no key ends with {anchor!r}')
+    raise KeyError(f'{checkpoint} does not hold the weights of the backbone of the config '
+                   f'({len(wanted)} weights, e.g. {anchor!r}): {where}. Give the checkpoint '
+                   'of a model with this backbone (a recognizer, a detector, a grounder whose '
+                   'video encoder has it) or of the backbone itself.')
 
 
 def list_videos(videos: str) -> list:

@@ -18,7 +18,8 @@ from mmstvg.structures import STVGDataSample
 
 DEFAULT_META_KEYS = ('qid', 'video_name', 'filename', 'sentence', 'sentence_type', 'num_frames',
                      'fps', 'ori_shape', 'img_shape', 'clip', 'frame_inds', 'num_passes', 'flip',
-                     'flip_direction', 'scale_factor', 'crop_bbox', 'height', 'width')
+                     'flip_direction', 'scale_factor', 'crop_bbox', 'height', 'width',
+                     'frame_times', 'time_origin', 'sample_rate')
 
 
 @TRANSFORMS.register_module()
@@ -80,6 +81,8 @@ class PackSTVGInputs(BaseTransform):
                     value = tuple(int(v) for v in value)
                 elif key == 'frame_inds':
                     value = np.asarray(value, dtype=np.int64)
+                elif key == 'frame_times':
+                    value = np.asarray(value, dtype=np.float64)
                 elif key == 'flip':
                     value = bool(value)
                 meta[key] = value

@@ -37,13 +37,17 @@ class TokenizeText(BaseTransform):
         padding (bool or str): ``False`` (the data preprocessor pads each batch) or
             ``'max_length'`` (always ``max_length`` tokens). Defaults to False.
         text_key (str): key of the sentence. Defaults to ``'sentence'``.
+        strip (bool): remove the sentence's leading and trailing whitespace first. Defaults
+            to True. False tokenises the sentence as stored (TubeDETR: a byte-level BPE
+            tokenizer such as RoBERTa's turns surrounding spaces into tokens).
     """
 
     def __init__(self,
                  tokenizer: dict,
                  max_length: int = 64,
                  padding=False,
-                 text_key: str = 'sentence') -> None:
+                 text_key: str = 'sentence',
+                 strip: bool = True) -> None:
         tokenizer = dict(tokenizer)
         if 'pretrained' not in tokenizer:
             raise ValueError('TokenizeText: `tokenizer` needs `pretrained` (a local '
@@ -55,6 +59,7 @@ class TokenizeText(BaseTransform):
         self.max_length = int(max_length)
         self.padding = padding
         self.text_key = text_key
+        self.strip = strip
         self._tokenizer = None
 
     @property
@@ -90,7 +95,7 @@ class TokenizeText(BaseTransform):
             raise ValueError(f'TokenizeText: query {results.get("qid")!r} has an empty '
                              f'`{self.text_key}` ({sentence!r}).')
         enc = self.tokenizer(
-            sentence.strip(),
+            sentence.strip() if self.strip else sentence,
             max_length=self.max_length,
             truncation=True,
             padding=self.padding,
@@ -102,4 +107,4 @@ class TokenizeText(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(tokenizer={self.tokenizer_cfg}, '
                 f'max_length={self.max_length}, padding={self.padding!r}, '
-                f'text_key={self.text_key!r})')
+                f'text_key={self.text_key!r}, strip={self.strip})')

@@ -5,7 +5,8 @@ Mirrors mmdet's ``DetVisualizationHook`` (same argument names, so that ``tools/t
 
 - test: every sample of every batch (up to ``max_samples``) is drawn on its ORIGINAL video,
   decoded from ``data_sample.metainfo['filename']``. With ``test_out_dir`` the result goes to
-  ``<work_dir>/<timestamp>/<test_out_dir>/<qid><out_suffix>`` (``qid`` made safe for file
+  ``<work_dir>/<timestamp>/<test_out_dir>/<qid><out_suffix>`` (a video by default), and its
+  key-frame montage next to it as ``<qid><montage_suffix>`` (``qid`` made safe for file
   names; an output that would be the sample's own video, e.g. an absolute ``test_out_dir``
   equal to the video folder with HC-STVG's file-name qids, raises ``OverwriteInputError``);
   without it the key-frame montage and the drawn frames go to the visualizer's vis backends.
@@ -24,6 +25,8 @@ import re
 import warnings
 from typing import Optional, Sequence, Set
 
+import mmcv
+import numpy as np
 from mmengine.fileio import get_local_path
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -33,7 +36,7 @@ from mmengine.visualization import Visualizer
 from mmstvg.registry import HOOKS
 from mmstvg.structures import STVGDataSample
 from mmstvg.utils.path_guard import check_outputs_not_inputs
-from mmstvg.utils.video_io import VideoReadError
+from mmstvg.utils.video_io import VideoReadError, output_kind
 
 _UNSAFE = re.compile(r'[^A-Za-z0-9._\-]+')
 
@@ -85,6 +88,10 @@ class STVGVisualizationHook(Hook):
             the encoder), ``'.gif'`` (all drawn frames held in memory: combine with
             ``max_frames``) or an image suffix (``'.png'``: the key-frame montage only).
             Defaults to ``'.mp4'``.
+        montage_suffix (str, optional): with a video or GIF ``out_suffix``, also write the
+            key-frame montage (the GT and predicted tubes on a few frames of the spans, the
+            sentence and the timeline) as ``<qid><montage_suffix>`` (an image suffix). None
+            writes no montage. Defaults to ``'.png'``.
         draw_gt (bool): draw the GT tube when the sample has one. Defaults to True.
         draw_pred (bool): draw the predicted tube. Defaults to True.
         clip_only (bool): draw only the frames of the query's ``clip`` (metainfo; VidSTG
@@ -106,6 +113,7 @@ class STVGVisualizationHook(Hook):
                  test_out_dir: Optional[str] = None,
                  max_samples: Optional[int] = None,
                  out_suffix: str = '.mp4',
+                 montage_suffix: Optional[str] = '.png',
                  draw_gt: bool = True,
                  draw_pred: bool = True,
                  clip_only: bool = True,
@@ -128,6 +136,13 @@ class STVGVisualizationHook(Hook):
         self.test_out_dir = test_out_dir
         self.max_samples = max_samples
         self.out_suffix = out_suffix if out_suffix.startswith('.') else f'.{out_suffix}'
+        if montage_suffix is not None:
+            montage_suffix = montage_suffix if montage_suffix.startswith('.') \
+                else f'.{montage_suffix}'
+            if output_kind(f'x{montage_suffix}') != 'image':
+                raise ValueError(f'STVGVisualizationHook: montage_suffix must be an image '
+                                 f'suffix (.png, .jpg ...), got {montage_suffix!r}')
+        self.montage_suffix = montage_suffix
         self.draw_gt = draw_gt
         self.draw_pred = draw_pred
         self.clip_only = clip_only
@@ -139,12 +154,20 @@ class STVGVisualizationHook(Hook):
         self._used_names: Set[str] = set()
 
     # ------------------------------------------------------------------ helpers
+    def _montage_file(self, out_file: Optional[str]) -> Optional[str]:
+        """``<out_file stem><montage_suffix>`` next to a video / GIF output, else None (an
+        image output is the montage itself)."""
+        if out_file is None or self.montage_suffix is None or output_kind(out_file) == 'image':
+            return None
+        return osp.splitext(out_file)[0] + self.montage_suffix
+
     def _draw(self,
               name: str,
               data_sample: STVGDataSample,
               step: int,
               out_file: Optional[str] = None) -> bool:
-        """Draw one sample; False (and a warning) when its video cannot be read."""
+        """Draw one sample (and write its montage beside ``out_file``); False (and a
+        warning) when its video cannot be read."""
         filename = data_sample.metainfo.get('filename', None)
         if not filename:
             print_log(
@@ -158,7 +181,7 @@ class STVGVisualizationHook(Hook):
             else None
         try:
             with get_local_path(filename, backend_args=self.backend_args) as local_path:
-                self._visualizer.add_datasample(
+                montage = self._visualizer.add_datasample(
                     name,
                     local_path,
                     data_sample=data_sample,
@@ -181,6 +204,9 @@ class STVGVisualizationHook(Hook):
                 logger='current',
                 level=logging.WARNING)
             return False
+        montage_file = self._montage_file(out_file)
+        if montage_file is not None and montage is not None:
+            mmcv.imwrite(np.ascontiguousarray(montage[..., ::-1]), montage_file)
         return True
 
     def _out_file(self, data_sample: STVGDataSample) -> str:
@@ -248,8 +274,11 @@ class STVGVisualizationHook(Hook):
             self._test_index += 1
             out_file = self._out_file(data_sample) if self._test_out_path else None
             if out_file is not None:  # test_out_dir == the video folder: never overwrite
-                check_outputs_not_inputs({'test_out_dir output': out_file},
-                                         {'video': data_sample.metainfo.get('filename')})
+                check_outputs_not_inputs(
+                    {
+                        'test_out_dir output': out_file,
+                        'test_out_dir montage': self._montage_file(out_file)
+                    }, {'video': data_sample.metainfo.get('filename')})
             name = str(data_sample.metainfo.get('qid', 'test_video')) if self.show \
                 else 'test_video'
             self._draw(name, data_sample, step=self._test_index, out_file=out_file)

@@ -25,11 +25,22 @@ without a word, and its submission would be refused by ``eval_submission.py``). 
 is checked by the reader of ``eval_submission.py`` (:func:`~mmstvg.evaluation.functional.
 parse_submission`, with the videos' frame counts) before it is written: ``tools/test.py
 --submit`` never writes a file that the evaluator refuses.
+
+Answers that could not be parsed (a multimodal LLM grounder, ``MLLMGrounder``, sets each data
+sample's ``parse_status``, ``mmstvg.structures.PARSE_STATUSES``) are counted, never dropped:
+such a query is scored as every other, its empty tube scoring 0, and the results add
+``parse/<status>`` (the number of queries of each status, as a float) and ``parse/failed``
+(those of ``PARSE_FAILURES``) whenever the samples carry a status; the scores are unchanged by
+it. In a
+submission, a failed answer's empty tube is the entry ``st_frame = ed_frame + 1`` without
+boxes: the challenge's evaluator scores it 0, ``eval_submission.py`` reports it as malformed
+(and ``--skip-invalid`` scores it 0, as this metric does); it is the only malformed entry
+this metric writes.
 """
 import os.path as osp
 import warnings
 from collections import OrderedDict
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import mmengine
 import numpy as np
@@ -38,7 +49,7 @@ from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
-from mmstvg.structures import Tube
+from mmstvg.structures import PARSE_FAILURES, PARSE_STATUSES, Tube
 from ..functional import (InvalidSubmissionError, build_protocol, evaluate_stvg,
                           is_compact_submission, parse_submission, query_gt,
                           save_compact_submission, submission_error_message,
@@ -73,7 +84,12 @@ class STVGMetric(BaseMetric):
     Results: ``m_tIoU``, ``m_vIoU``, ``vIoU@R`` for each ``R`` of ``iou_thresholds`` (queries
     with vIoU strictly greater than ``R``), values in [0, 1]; when sentence types are set
     (VidSTG), the same keys prefixed ``declarative/`` and ``interrogative/``. Keys carry no
-    prefix unless ``prefix`` is given.
+    prefix unless ``prefix`` is given (``prefix='stvg'``: ``stvg/m_vIoU`` ..., e.g. to tell
+    two evaluators apart): ``default_prefix`` is ``''``, mmengine's declared "no prefix" (its
+    ``BaseMetric`` warns only when the prefix is None), because these names are the field's
+    and mmstvg's interface: ``save_best='m_vIoU'``, ``eval_submission.py``'s output (the same
+    keys, compared with the logged ones by the tests), the benchmark suite and the metafiles
+    read them as they are.
 
     Args:
         protocol (str | dict): the evaluation protocol (registry ``EVAL_PROTOCOLS``): its
@@ -103,7 +119,8 @@ class STVGMetric(BaseMetric):
             Defaults to True.
         collect_device (str): 'cpu' or 'gpu', device to collect results across ranks.
             Defaults to 'cpu'.
-        prefix (str, optional): prefix of the metric names. Defaults to None.
+        prefix (str, optional): prefix of the metric names (``'<prefix>/m_vIoU'``).
+            Defaults to None: :attr:`default_prefix`, ``''`` (no prefix).
         collect_dir (str, optional): directory for cpu collection. Defaults to None.
         eval_fps, video_max_len, tubedetr_clip: deprecated: parameters of the ``sampled``
             protocol, write them in its config (``protocol=dict(type='sampled',
@@ -111,7 +128,7 @@ class STVGMetric(BaseMetric):
             test_evaluator.eval_fps=2``) they override the protocol's value, with a
             ``FutureWarning``; a protocol without such a parameter ignores it, as before.
     """
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''
 
     def __init__(self,
                  protocol: Union[str, dict] = 'sampled',
@@ -167,7 +184,8 @@ class STVGMetric(BaseMetric):
                     sentence_type=sample.get('sentence_type'),
                     num_frames=sample.get('num_frames'),
                     gt=None if gt is None else query_gt(gt, sample),
-                    pred=pred))
+                    pred=pred,
+                    parse_status=sample.get('parse_status')))
 
     @staticmethod
     def _check_finite(results: List[dict]) -> None:
@@ -199,6 +217,20 @@ class STVGMetric(BaseMetric):
             self.submission_file,
             num_frames={r['qid']: r.get('num_frames')
                         for r in results})
+        # a failed answer's empty tube (module docstring) is written as it is
+        empty = {
+            r['qid']
+            for r in results if r.get('parse_status') in PARSE_FAILURES and r['pred'] is not None
+            and r['pred'].span[1] <= r['pred'].span[0]
+        }
+        errors = {q: e for q, e in errors.items() if q not in empty}
+        if empty:
+            print_log(
+                f'STVGMetric: {len(empty)} queries whose answer could not be parsed have an '
+                'empty tube, written as st_frame = ed_frame + 1 without boxes (scored 0; '
+                'eval_submission.py reports them as malformed, --skip-invalid scores them 0)',
+                logger='current',
+                level=30)
         if errors:
             raise InvalidSubmissionError(
                 'STVGMetric: refusing to write a submission that eval_submission.py would '
@@ -247,8 +279,35 @@ class STVGMetric(BaseMetric):
             self._dump_submission(results)
             if num_skipped:
                 mmengine.dump(skipped, osp.splitext(self.submission_file)[0] + '.skipped.json')
+        parse_counts = self._parse_counts(results)
+        if parse_counts:
+            print_log(f'STVGMetric: answers parsed: {dict(parse_counts)}', logger='current')
         if self.format_only:
             return dict()
+        metrics, _ = self.query_scores(results, num_skipped)
+        metrics.update(parse_counts)
+        return dict(metrics)
+
+    def query_scores(self,
+                     results: Optional[List[dict]] = None,
+                     num_skipped: int = 0) -> Tuple['OrderedDict', List[dict]]:
+        """The metrics and every query's own scores, as :meth:`compute_metrics` computes
+        them (``tools/analysis_tools/analyze_results.py`` ranks the queries with them).
+
+        Args:
+            results (list[dict], optional): processed results (:meth:`process`); defaults to
+                this metric's ``results`` (of this rank).
+            num_skipped (int): queries the dataset skipped (failures, see
+                ``skipped_as_failures``). Defaults to 0.
+
+        Returns:
+            tuple[OrderedDict, list[dict]]: the metrics and, per query in the order of
+            ``results``, ``qid``, ``sentence_type``, ``tIoU`` and ``vIoU``.
+
+        Raises:
+            ValueError: a query has no ground truth.
+        """
+        results = self.results if results is None else results
         missing_gt = [r['qid'] for r in results if r['gt'] is None]
         if missing_gt:
             raise ValueError(f'STVGMetric: {len(missing_gt)} queries have no ground truth '
@@ -259,11 +318,27 @@ class STVGMetric(BaseMetric):
             r['qid']: self.protocol.prepare_pred(r['pred'])
             for r in results if r['pred'] is not None
         }
-        metrics, _ = evaluate_stvg(
+        return evaluate_stvg(
             gts,
             preds,
             self.protocol,
             iou_thresholds=self.iou_thresholds,
             num_skipped=num_skipped,
             skipped_as_failures=self.skipped_as_failures)
-        return dict(metrics)
+
+    @staticmethod
+    def _parse_counts(results: List[dict]) -> 'OrderedDict':
+        """``parse/<status>`` counts and ``parse/failed`` of the queries whose sample has a
+        ``parse_status`` (an MLLM grounder's); empty when none has."""
+        statuses = [r.get('parse_status') for r in results if r.get('parse_status') is not None]
+        if not statuses:
+            return OrderedDict()
+        unknown = sorted(set(statuses) - set(PARSE_STATUSES))
+        if unknown:
+            raise ValueError(f'STVGMetric: unknown parse status(es) {unknown}; known: '
+                             f'{list(PARSE_STATUSES)}')
+        # floats: mmengine's json log keeps a float metric and writes null for an int one
+        counts = OrderedDict(
+            (f'parse/{status}', float(statuses.count(status))) for status in PARSE_STATUSES)
+        counts['parse/failed'] = float(sum(statuses.count(s) for s in PARSE_FAILURES))
+        return counts

@@ -79,6 +79,9 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             ``pass_batch``. Defaults to None (none set).
     """
 
+    #: how :meth:`predict_tubes` turns a run of sampled positions into a span of original
+    #: frames (a model may set its own, e.g. TubeDETR's ``'sampled_frames'``)
+    span_rule: str = 'midpoint'
     #: keys of ``test_cfg``
     TEST_CFG_KEYS = ('use_gt_span', 'pass_batch')
     #: Earlier names of the heads -> their names now (issue 23: every grounder names its heads
@@ -319,7 +322,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """
         boxes, _ = self.spatial_head.predict_by_feat(outs['spatial'])
         spans = self.temporal_head.predict_by_feat(outs['temporal'], frame_mask, num_passes)
-        return self.predict_tubes(data_samples, boxes, spans, num_passes)
+        return self.predict_tubes(data_samples, boxes, spans, num_passes, span_rule=self.span_rule)
 
     @staticmethod
     def num_passes_of(data_samples: SampleList) -> List[int]:
@@ -481,7 +484,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                       data_samples: SampleList,
                       boxes: torch.Tensor,
                       spans: Sequence[tuple],
-                      num_passes: int = 1) -> SampleList:
+                      num_passes: int = 1,
+                      span_rule: str = 'midpoint') -> SampleList:
         """Fill ``pred_tube`` of every sample from the heads' decoded outputs.
 
         Args:
@@ -495,10 +499,18 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 GT span and the sampled positions inside it are used instead
                 (:meth:`gt_span_positions`).
             num_passes (int): P.
+            span_rule (str): how a run of sampled positions becomes a span of original
+                frames: ``'midpoint'`` (:func:`~mmstvg.structures.positions_to_span`: each
+                sampled frame stands for the frames up to half-way to its neighbours) or
+                ``'sampled_frames'`` (``[frame_inds[start], frame_inds[end] + 1)``: from the
+                first to the last sampled frame of the run, TubeDETR's ``PostProcessSTVG``).
 
         Returns:
             list: ``data_samples``, with ``pred_tube`` in original frames and pixels.
         """
+        if span_rule not in ('midpoint', 'sampled_frames'):
+            raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
+                             f'{span_rule!r}')
         p = num_passes
         for k, (sample, (i, j, score)) in enumerate(zip(data_samples, spans)):
             meta = sample.metainfo
@@ -508,7 +520,10 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 score = None  # the temporal head's score is that of its own span
             else:
                 start, end = i * p, j * p + p - 1
-                span = positions_to_span(start, end, frame_inds, meta['clip'])
+                if span_rule == 'sampled_frames':
+                    span = (frame_inds[start], frame_inds[end] + 1)
+                else:
+                    span = positions_to_span(start, end, frame_inds, meta['clip'])
                 positions = slice(start, end + 1)
                 frame_ids = frame_inds[start:end + 1]
             # position t * P + q of the sample <- pass q, position t

@@ -4,9 +4,10 @@ from .fusible_attention import (FusibleMultiheadAttention, multihead_attention, 
 from .fusible_encoder_layer import FusibleDetrTransformerEncoderLayer
 from .positional_encoding import safe_key_padding_mask, sine_encoding_1d
 from .stcmt_layer import STCMTLayer
+from .time_aware_decoder_layer import TimeAwareDecoderLayer
 
 __all__ = [
     'AttnDetrTransformerDecoderLayer', 'FusibleDetrTransformerEncoderLayer',
     'FusibleMultiheadAttention', 'STCMTLayer', 'multihead_attention', 'project_heads',
-    'safe_key_padding_mask', 'set_attn_impl', 'sine_encoding_1d'
+    'TimeAwareDecoderLayer', 'safe_key_padding_mask', 'set_attn_impl', 'sine_encoding_1d'
 ]

@@ -69,7 +69,8 @@ class FusibleMultiheadAttention(MultiheadAttention):
     """mmcv ``MultiheadAttention`` (batch first) with ``attn_impl``.
 
     Args:
-        *args, **kwargs: as mmcv's ``MultiheadAttention`` (``batch_first`` must be True).
+        *args: as mmcv's ``MultiheadAttention``.
+        **kwargs: as mmcv's ``MultiheadAttention`` (``batch_first`` must be True).
         attn_impl (str): 'naive' | 'sdpa' | 'fused'. Defaults to 'sdpa'.
     """
 

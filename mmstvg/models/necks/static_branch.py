@@ -32,10 +32,13 @@ class StaticBranch(BaseModule):
     Args:
         embed_dims (int): ``d``. Defaults to 256 (MDETR).
         num_encoder_layers (int): ``N`` encoder layers. Defaults to 6.
-        num_decoder_layers (int): ``N`` decoder layers. Defaults to 6.
+        num_decoder_layers (int): ``N`` decoder layers; 0: encoder only (no object query and
+            no decoder norm either). Defaults to 6.
         num_heads (int): attention heads. Defaults to 8.
         feedforward_channels (int): FFN hidden size. Defaults to 2048.
         dropout (float): dropout in attention outputs and FFNs. Defaults to 0.1.
+        attn_dropout (float): dropout on the attention weights (``nn.MultiheadAttention``'s
+            ``dropout``; MDETR and TubeDETR use ``dropout`` there too). Defaults to 0.0.
         attn_impl (str): attention kernel of every layer, 'naive' | 'sdpa' | 'fused'
             (:mod:`mmstvg.ops`). Defaults to 'sdpa'.
         with_cp (bool): activation checkpointing of every encoder and decoder layer
@@ -50,6 +53,7 @@ class StaticBranch(BaseModule):
                  num_heads: int = 8,
                  feedforward_channels: int = 2048,
                  dropout: float = 0.1,
+                 attn_dropout: float = 0.0,
                  attn_impl: str = 'sdpa',
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -61,7 +65,7 @@ class StaticBranch(BaseModule):
         attn = dict(
             embed_dims=embed_dims,
             num_heads=num_heads,
-            attn_drop=0.0,
+            attn_drop=attn_dropout,
             proj_drop=dropout,
             batch_first=True,
             attn_impl=check_attn_impl(attn_impl))
@@ -78,8 +82,9 @@ class StaticBranch(BaseModule):
             AttnDetrTransformerDecoderLayer(
                 self_attn_cfg=dict(attn), cross_attn_cfg=dict(attn), ffn_cfg=dict(ffn))
             for _ in range(num_decoder_layers))
-        self.decoder_norm = nn.LayerNorm(embed_dims)
-        self.query_embed = nn.Embedding(1, embed_dims)
+        if num_decoder_layers > 0:
+            self.decoder_norm = nn.LayerNorm(embed_dims)
+            self.query_embed = nn.Embedding(1, embed_dims)
         self.positional_encoding = SinePositionalEncoding(
             num_feats=embed_dims // 2, normalize=True)
 
@@ -115,6 +120,9 @@ class StaticBranch(BaseModule):
 
     def init_query(self, num: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """Zero object queries and their positional embedding, each (num, 1, d)."""
+        if not self.num_layers:
+            raise RuntimeError('this StaticBranch has no decoder (num_decoder_layers=0): use '
+                               'encode() only')
         pos = self.query_embed.weight[None].expand(num, -1, -1)
         return torch.zeros_like(pos), pos
 

@@ -6,7 +6,8 @@ transformers 5), so mmstvg wraps ``transformers`` directly. A config gives eithe
 ``pretrained`` path (``save_pretrained`` output) or ``config=dict(model_type=..., ...)`` for a
 randomly initialised model; nothing is ever fetched from a hub. With ``proj_norm=True`` the
 FC embedding is followed by a LayerNorm, as MDETR's ``FeatureResizer`` (FC + LayerNorm,
-eps 1e-12), so that an MDETR checkpoint initialises both (STVGFormer §2.1).
+eps 1e-12), so that an MDETR checkpoint initialises both (STVGFormer §2.1); ``proj_dropout``
+is the dropout that ``FeatureResizer`` applies last (0.1 in MDETR and TubeDETR).
 """
 from typing import Dict, Optional
 
@@ -30,6 +31,8 @@ class HFTextEncoder(BaseModule):
         proj_norm (bool): apply ``nn.LayerNorm(out_channels, eps=1e-12)`` after the
             projection (MDETR's ``FeatureResizer``; needs ``out_channels``). Defaults to
             False (no extra parameters).
+        proj_dropout (float): dropout on the projected tokens (after the LayerNorm, as
+            MDETR's ``FeatureResizer``). Defaults to 0.0 (none).
         pooling (str): sentence feature: ``'cls'`` (first token) or ``'mean'`` (masked mean).
         freeze (bool): freeze the transformer weights (the projection and its norm still
             train).
@@ -43,6 +46,7 @@ class HFTextEncoder(BaseModule):
                  config: Optional[dict] = None,
                  out_channels: Optional[int] = None,
                  proj_norm: bool = False,
+                 proj_dropout: float = 0.0,
                  pooling: str = 'mean',
                  freeze: bool = False,
                  gradient_checkpointing: bool = False,
@@ -72,6 +76,7 @@ class HFTextEncoder(BaseModule):
         self.freeze = freeze
         self.proj = nn.Linear(hidden, out_channels) if out_channels else nn.Identity()
         self.proj_norm = nn.LayerNorm(out_channels, eps=1e-12) if proj_norm else nn.Identity()
+        self.proj_dropout = nn.Dropout(proj_dropout) if proj_dropout > 0 else nn.Identity()
         self.out_channels = out_channels or hidden
         if gradient_checkpointing:  # transformers' activation checkpointing of its layers
             self.model.gradient_checkpointing_enable(
@@ -100,7 +105,7 @@ class HFTextEncoder(BaseModule):
             ``sentence`` (B, C) pooled feature.
         """
         out = self.model(input_ids=input_ids, attention_mask=attention_mask)
-        tokens = self.proj_norm(self.proj(out.last_hidden_state))
+        tokens = self.proj_dropout(self.proj_norm(self.proj(out.last_hidden_state)))
         mask = attention_mask.bool()
         if self.pooling == 'cls':
             sentence = tokens[:, 0]

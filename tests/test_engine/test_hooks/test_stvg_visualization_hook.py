@@ -3,6 +3,7 @@ import os
 import os.path as osp
 from unittest.mock import Mock
 
+import mmcv
 import torch
 from mmengine.structures import BaseDataElement
 
@@ -11,7 +12,7 @@ from mmstvg.engine.hooks.stvg_visualization_hook import sanitize_filename
 from mmstvg.registry import HOOKS
 from mmstvg.structures import STVGDataSample
 from mmstvg.testing import ramp_frames, write_test_video
-from mmstvg.utils.video_io import probe_video
+from mmstvg.utils.video_io import iter_frames, probe_video
 from mmstvg.visualization import STVGVisualizer
 
 T, H, W, FPS = 10, 48, 64, 5
@@ -24,6 +25,10 @@ def _write_video(path):
 
 def _count_frames(path):
     return probe_video(path, decode=True).num_frames
+
+
+def _first_frame(path):
+    return next(iter(iter_frames(path, [0])))[1]
 
 
 def _sample(qid, filename, clip=(0, T), with_gt=True):
@@ -65,7 +70,7 @@ def test_sanitize_filename():
     assert len(sanitize_filename('x' * 500)) == 200
 
 
-def test_test_iter_writes_one_video_per_sample(tmp_path):
+def test_test_iter_writes_one_video_and_montage_per_sample(tmp_path):
     video = _write_video(str(tmp_path / 'v.mp4'))
     _visualizer('test_hook_test_iter')
     hook = HOOKS.build(dict(type='STVGVisualizationHook', draw=True, test_out_dir='vis'))
@@ -78,7 +83,15 @@ def test_test_iter_writes_one_video_per_sample(tmp_path):
     hook.after_test_iter(runner, 0, {}, batch1)
     hook.after_test_iter(runner, 1, {}, batch2)
     out_dir = osp.join(tmp_path, 'work', TIMESTAMP, 'vis')
-    assert sorted(os.listdir(out_dir)) == ['7_abc.mp4', 'q_2.mp4', 'vid_0_5_d0.mp4']
+    assert sorted(os.listdir(out_dir)) == [
+        '7_abc.mp4', '7_abc.png', 'q_2.mp4', 'q_2.png', 'vid_0_5_d0.mp4', 'vid_0_5_d0.png'
+    ]
+    # the montage: num_keyframes (4) drawn frames side by side, each as tall as a drawn frame
+    montage = mmcv.imread(osp.join(out_dir, '7_abc.png'))
+    frame = _first_frame(osp.join(out_dir, '7_abc.mp4'))
+    # (video frames are padded to even sizes: one pixel more at most)
+    assert abs(montage.shape[0] - frame.shape[0]) <= 1
+    assert abs(montage.shape[1] - (4 * frame.shape[1] + 3 * 4)) <= 4
     assert _count_frames(osp.join(out_dir, '7_abc.mp4')) == T
     assert _count_frames(osp.join(out_dir, 'vid_0_5_d0.mp4')) == 6  # clip_only: [2, 8)
     assert _count_frames(osp.join(out_dir, 'q_2.mp4')) == T
@@ -98,7 +111,7 @@ def test_max_samples_suffix_and_name_clash(tmp_path):
     hook.after_test_iter(runner, 0, {}, [_sample('a/b', video), _sample('a_b', video)])
     hook.after_test_iter(runner, 1, {}, [_sample('c', video), _sample('d', video)])
     files = sorted(os.listdir(tmp_path / 'abs'))  # an absolute test_out_dir is used as is
-    assert files == ['a_b.gif', 'a_b_1.gif', 'c.gif']
+    assert files == ['a_b.gif', 'a_b.png', 'a_b_1.gif', 'a_b_1.png', 'c.gif', 'c.png']
     assert _count_frames(str(tmp_path / 'abs' / 'c.gif')) == 5
 
 
@@ -119,7 +132,7 @@ def test_draw_false_and_missing_video(tmp_path):
         _sample('d', str(corrupt)),
         _sample('c', video)
     ])
-    assert os.listdir(osp.join(tmp_path, 'work', TIMESTAMP, 'vis')) == ['c.mp4']
+    assert sorted(os.listdir(osp.join(tmp_path, 'work', TIMESTAMP, 'vis'))) == ['c.mp4', 'c.png']
 
 
 def test_val_iter_sends_montage_and_frames_to_backends(tmp_path):

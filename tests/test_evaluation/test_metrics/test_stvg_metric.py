@@ -266,3 +266,32 @@ def test_a_submission_the_evaluator_refuses_is_never_written(tmp_path):
     assert set(err.value.errors) == {'inverted', 'past_the_end'}
     assert 'x2 < x1' in msg and 'ed_frame 43 > 41' in msg
     assert not sub.exists()
+
+
+def test_no_prefix_by_default_and_no_prefix_warning():
+    """The keys are the field's names (``m_vIoU`` ...: save_best, eval_submission.py and the
+    benchmark suite read them): no prefix by default, and mmengine's "The prefix is not set"
+    warning is not logged (``default_prefix = ''``); ``prefix`` still adds one."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    messages = []
+
+    class Keep(logging.Handler):
+
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler = Keep()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        metric = METRICS.build(dict(type='STVGMetric', protocol='dense'))
+    finally:
+        logger.removeHandler(handler)
+    assert not [m for m in messages if 'prefix is not set' in m]
+    out = run_metric(metric, [make_sample('q', (0, 10), (0, 10))])
+    assert set(out) == {'m_tIoU', 'm_vIoU', 'vIoU@0.3', 'vIoU@0.5'}
+    out = run_metric(
+        STVGMetric(protocol='dense', prefix='stvg'), [make_sample('q', (0, 10), (0, 10))])
+    assert 'stvg/m_vIoU' in out

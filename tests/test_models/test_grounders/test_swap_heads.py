@@ -6,7 +6,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmstvg.models.heads import BaseSpatialHead, BaseTemporalHead, TAN2DHead, TemporalLocationHead
+from mmstvg.models.heads import (BaseSpatialHead, BaseTemporalHead, StartEndHead, TAN2DHead,
+                                 TemporalLocationHead)
 from mmstvg.registry import MODELS
 from mmstvg.testing.grounder_outputs import golden_inputs
 from mmstvg.utils import register_all_modules
@@ -22,13 +23,20 @@ CASES = [
     # STVGFormer's 2D-TAN head on GKCMN's pooled fused maps
     ('configs/gkcmn/gkcmn_r3d18-tiny-tan2d-head_1xb8-t32-8e_synth.py', TAN2DHead,
      {'loss_tg', 'loss_dynamic_aux'}, {'loss_conf', 'loss_offset'}),
+    # TubeDETR's start/end head on STVGFormer's pooled dynamic features
+    ('configs/stvgformer/'
+     'stvgformer_r18-c16-slowfast-tiny-start-end-head_1xb8-t32-8e_synth.py', StartEndHead,
+     {'loss_sted'}, {'loss_tg', 'loss_dynamic_aux'}),
+    # STVGFormer's 2D-TAN head on TubeDETR's frame queries (every decoder layer, aux losses)
+    ('configs/tubedetr/tubedetr_r18-c16-tiny-tan2d-head_1xb8-t32-8e_synth.py', TAN2DHead,
+     {'loss_tg', 'loss_dynamic_aux', 'd0.loss_tg'}, {'loss_sted'}),
 ]
 
 
 @pytest.mark.parametrize(
     'config,head_type,new_losses,old_losses',
     CASES,
-    ids=['stvgformer-gkcmn-temporal', 'gkcmn-tan2d'])
+    ids=['stvgformer-gkcmn-temporal', 'gkcmn-tan2d', 'stvgformer-start-end', 'tubedetr-tan2d'])
 def test_swapped_temporal_head_trains_and_predicts(config, head_type, new_losses, old_losses):
     cfg = Config.fromfile(osp.join(REPO, config))
     torch.manual_seed(0)
