@@ -49,7 +49,7 @@ def test_benchmark_model_cpu(tmp_path):
         cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa', '--train-frames', '8',
         '--test-frames', '16', '--img-size', '48', '48', '--test-img-size', '48', '80',
         '--text-len', '6', '--iters', '1', '--warmup', '0', '--optim-impls', 'per-tensor', 'auto',
-        '--out',
+        '--clock', 'cpu', '--out',
         str(out)
     ])
     saved = json.loads(out.read_text())
@@ -60,6 +60,7 @@ def test_benchmark_model_cpu(tmp_path):
     assert set(first['train_by_optim_s']) == {'per-tensor', 'auto'}
     assert first['optimizers'] == {'per-tensor': 'AdamW(per-tensor)', 'auto': 'AdamW(fused)'}
     assert saved['params'] > 0
+    assert saved['settings']['clock'] == 'cpu'  # the process's CPU time, not wall time
 
 
 def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):

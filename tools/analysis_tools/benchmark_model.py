@@ -30,7 +30,9 @@ their ratio is measured under the same load::
         --train-frames 32 --img-size 96 96 --test-frames 32 --test-img-size 96 96 \
         --text-len 12 --iters 5 --warmup 1
 
-Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU).
+Timing: median over ``--iters`` after ``--warmup`` (CUDA-synchronised on GPU), in wall time
+or, with ``--clock cpu`` (CPU only), in the process's CPU time, which the other jobs of a
+shared machine affect far less.
 ``parse_args`` / ``build_model`` / ``run`` / ``print_table`` are the library interface
 (``.dev_scripts/gpu_check``).
 """
@@ -58,20 +60,30 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def median_s(fn, warmup, iters, device):
+#: ``--clock``: wall time (the default; CUDA-synchronised on GPU) or the process's CPU time
+#: (user + system of every thread: on a shared CPU machine, far less affected by the other
+#: jobs than wall time)
+CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
+
+
+def median_s(fn, warmup, iters, device, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(iters):
         sync(device)
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
         sync(device)
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times)
 
 
-def interleaved_times_s(fns: dict, warmup: int, iters: int, device: str) -> dict:
+def interleaved_times_s(fns: dict,
+                        warmup: int,
+                        iters: int,
+                        device: str,
+                        clock=time.perf_counter) -> dict:
     """``{name: [seconds per call]}`` of several functions run in turn, one call each per
     round (the load of a shared machine falls on all of them alike)."""
     for _ in range(warmup):
@@ -81,10 +93,10 @@ def interleaved_times_s(fns: dict, warmup: int, iters: int, device: str) -> dict
     for _ in range(iters):
         for name, fn in fns.items():
             sync(device)
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
             sync(device)
-            times[name].append(time.perf_counter() - t0)
+            times[name].append(clock() - t0)
     return times
 
 
@@ -125,6 +137,7 @@ def benchmark(model, impl, args):
         from mmstvg.models.layers import set_attn_impl
         set_attn_impl(model, impl)
     device, amp = args.device, AMP[args.amp]
+    clock = CLOCKS[getattr(args, 'clock', 'wall')]
     vocab = getattr(getattr(model, 'text_encoder', None), 'model', None)
     vocab = vocab.config.vocab_size if vocab is not None else 64
     feats = args.feature_shape
@@ -169,7 +182,7 @@ def benchmark(model, impl, args):
         torch.cuda.reset_peak_memory_stats()
     times = interleaved_times_s(
         {o: (lambda o=o: train_step(state['optims'][o]))
-         for o in optim_impls}, args.warmup, args.iters, device)
+         for o in optim_impls}, args.warmup, args.iters, device, clock)
     result['train_by_optim_runs_s'] = times
     result['train_by_optim_s'] = {o: statistics.median(t) for o, t in times.items()}
     result['train_iter_s'] = result['train_by_optim_s'][optim_impls[-1]]
@@ -188,7 +201,8 @@ def benchmark(model, impl, args):
     if device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
-    result['infer_video_s'] = median_s(infer, args.warmup, args.iters, device) / args.batch_size
+    result['infer_video_s'] = median_s(infer, args.warmup, args.iters, device,
+                                       clock) / args.batch_size
     if device.startswith('cuda'):
         result['infer_peak_mib'] = torch.cuda.max_memory_allocated() / 2**20
     return result
@@ -238,13 +252,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="how the config's Adam / AdamW steps, timed in turn (the last one is "
         'train_iter_s): per-tensor (PyTorch\'s CPU default), foreach, fused, auto (mmstvg\'s '
         'FastOptimWrapperConstructor)')
+    parser.add_argument(
+        '--clock',
+        choices=list(CLOCKS),
+        default='wall',
+        help='what a step is timed by: wall time, or the process\'s CPU time (CPU only: '
+        'on a shared machine far less affected by the other jobs)')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--out', help='write the numbers to this JSON file')
     add_root_arguments(parser)
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, help='override config settings (key=value)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.clock == 'cpu' and not args.device.startswith('cpu'):
+        parser.error('--clock cpu times the host process: use it with --device cpu')
+    return args
 
 
 def build_model(args: argparse.Namespace) -> torch.nn.Module:
@@ -292,7 +315,8 @@ def print_table(report: dict) -> None:
     print(f'device: {report["device"]}  amp: {report["amp"]}  params: '
           f'{report["params"] / 1e6:.1f} M  train: B={st["batch_size"]} '
           f'T={st["train_frames"]} {st["img_size"]}  test: T={st["test_frames"]} x '
-          f'{st.get("test_passes", 1)} passes {st["test_img_size"]}')
+          f'{st.get("test_passes", 1)} passes {st["test_img_size"]}  clock: '
+          f'{st.get("clock", "wall")}')
     base = rows[0]
     print(f'{"attn_impl":10s} {"train s/iter":>12s} {"x":>6s} {"train MiB":>10s} '
           f'{"infer s/video":>13s} {"x":>6s} {"infer MiB":>10s}')
@@ -308,10 +332,10 @@ def print_table(report: dict) -> None:
         first = next(iter(runs))
         ratios = {o: [a / b for a, b in zip(runs[first], t)] for o, t in runs.items()}
         print(f'{r["impl"]}: train s/iter by optimiser step, median (min-max) of the '
-              f'interleaved steps; speed-up over {first} step by step: ' + ', '.join(
-                  f'{o} [{r["optimizers"][o]}] {statistics.median(t):.4f} '
-                  f'({min(t):.4f}-{max(t):.4f}) {statistics.median(ratios[o]):.3f}x '
-                  f'({min(ratios[o]):.3f}-{max(ratios[o]):.3f})' for o, t in runs.items()))
+              f'interleaved steps; speed-up over {first} step by step: ' +
+              ', '.join(f'{o} [{r["optimizers"][o]}] {statistics.median(t):.4f} '
+                        f'({min(t):.4f}-{max(t):.4f}) {statistics.median(ratios[o]):.3f}x '
+                        f'({min(ratios[o]):.3f}-{max(ratios[o]):.3f})' for o, t in runs.items()))
 
 
 def main(argv=None):
