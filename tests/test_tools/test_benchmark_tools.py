@@ -58,6 +58,9 @@ def test_benchmark_model_cpu(tmp_path):
     # the optimiser steps timed in turn: PyTorch's per-tensor loop and the configs' choice
     first = saved['results'][0]
     assert set(first['train_by_optim_s']) == {'per-tensor', 'auto'}
+    # and the optimiser's step alone, once per timed step
+    steps = first['optim_step_runs_s']
+    assert {o: len(t) for o, t in steps.items()} == {'per-tensor': 1, 'auto': 1}
     assert first['optimizers'] == {'per-tensor': 'AdamW(per-tensor)', 'auto': 'AdamW(fused)'}
     assert saved['params'] > 0
     assert saved['settings']['clock'] == 'cpu'  # the process's CPU time, not wall time

@@ -169,20 +169,27 @@ def benchmark(model, impl, args):
     }
     train_inputs, train_samples = batch(args.train_frames, args.img_size, 0)
 
-    def train_step(optim):
+    step_times = {o: [] for o in optim_impls}  # the optimiser's step alone, per call
+
+    def train_step(name):
+        optim = state['optims'][name]
         with autocast():
             losses = model(train_inputs, train_samples, mode='loss')
             loss = sum(v for k, v in losses.items() if 'loss' in k)
         optim.zero_grad(set_to_none=True)
         loss.backward()
+        sync(device)
+        t0 = clock()
         optim.step()
+        sync(device)
+        step_times[name].append(clock() - t0)
 
     if device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
-    times = interleaved_times_s(
-        {o: (lambda o=o: train_step(state['optims'][o]))
-         for o in optim_impls}, args.warmup, args.iters, device, clock)
+    times = interleaved_times_s({o: (lambda o=o: train_step(o))
+                                 for o in optim_impls}, args.warmup, args.iters, device, clock)
+    result['optim_step_runs_s'] = {o: t[args.warmup:] for o, t in step_times.items()}
     result['train_by_optim_runs_s'] = times
     result['train_by_optim_s'] = {o: statistics.median(t) for o, t in times.items()}
     result['train_iter_s'] = result['train_by_optim_s'][optim_impls[-1]]
@@ -336,6 +343,15 @@ def print_table(report: dict) -> None:
               ', '.join(f'{o} [{r["optimizers"][o]}] {statistics.median(t):.4f} '
                         f'({min(t):.4f}-{max(t):.4f}) {statistics.median(ratios[o]):.3f}x '
                         f'({min(ratios[o]):.3f}-{max(ratios[o]):.3f})' for o, t in runs.items()))
+        steps = r.get('optim_step_runs_s')
+        if steps:
+            ratios = {o: [a / b for a, b in zip(steps[first], t)] for o, t in steps.items()}
+            print(f'{r["impl"]}: the optimiser step alone, s, median (min-max); speed-up over '
+                  f'{first}: ' +
+                  ', '.join(f'{o} {statistics.median(t):.4f} ({min(t):.4f}-{max(t):.4f}) '
+                            f'{statistics.median(ratios[o]):.2f}x '
+                            f'({min(ratios[o]):.2f}-{max(ratios[o]):.2f})'
+                            for o, t in steps.items()))
 
 
 def main(argv=None):
