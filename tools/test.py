@@ -32,8 +32,10 @@ def parse_args():
         '--submit',
         type=str,
         metavar='FILE',
-        help='write a submission file in the HC-STVG challenge format; '
-        'on a split without ground truth only the file is written')
+        help='write a submission file in the HC-STVG challenge format (FILE.json, what the '
+        'leaderboard takes) or the same entries in the compact form (FILE.npz, which '
+        'eval_submission.py reads many times faster); on a split without ground truth only '
+        'the file is written')
     parser.add_argument('--show', action='store_true', help='show the predicted tubes')
     parser.add_argument(
         '--show-dir',

@@ -73,9 +73,11 @@ val_evaluator = dict(type='STVGMetric', protocol='sampled', eval_fps=fps, video_
 test_evaluator = val_evaluator
 
 # main.py: AdamW, lr 5e-5, lr_backbone 1e-5 (parameters named "backbone"), text_encoder_lr
-# 5e-5, weight decay 1e-4 on every parameter, --clip_max_norm 0.1
+# 5e-5, weight decay 1e-4 on every parameter, --clip_max_norm 0.1 (the fused / multi-tensor
+# AdamW where the device allows, as the base schedules: FastOptimWrapperConstructor)
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='FastOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-5, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.1, norm_type=2),
     paramwise_cfg=dict(custom_keys={'image_backbone': dict(lr_mult=0.2)}))

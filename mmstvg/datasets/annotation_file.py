@@ -8,10 +8,11 @@ testing, so the GT is exactly what ``STVGMetric`` sees. No pipeline, test mode; 
 read but the annotation file (and, for VidSTG, the VidOR box files).
 
 The formats are the registry ``ANNOTATION_FORMATS``: each name (``hcstvg``, ``vidstg``,
-``synthetic``) is a dataset class, registered in its own file, that knows how to recognise a
-file of its format (``match_annotation_file``) and how to build itself for one
-(``from_annotation_file``); adding a format is that one file
-(``docs/advanced_guides/add_dataset.md``).
+``synthetic``) is an annotation class (``HCSTVGAnnotation`` ..., the torch-free part of the
+dataset class, so that these tools do not import torch, issue 28), registered in its own file,
+that knows how to recognise a file of its format (``match_annotation_file``) and how to build
+itself for one (``from_annotation_file``); adding a format is that one file
+(``docs/advanced_guides/add_dataset.md``; a dataset class registered as a format works too).
 """
 from typing import Any, List, Optional
 
@@ -19,7 +20,7 @@ from mmengine.fileio import get_text
 
 from mmstvg.registry import ANNOTATION_FORMATS
 from mmstvg.utils.json_io import JSONFileError
-from .base_stvg_dataset import BaseSTVGDataset
+from .stvg_annotation import STVGAnnotation
 
 __all__ = [
     'ANNOTATION_FORMATS', 'annotation_format_names', 'guess_annotation_format',
@@ -78,8 +79,9 @@ def build_annotation_dataset(ann_file: str,
                              fmt: str = 'auto',
                              vidor_dir: Optional[str] = None,
                              skip_invalid: bool = False,
-                             content: Any = None) -> BaseSTVGDataset:
-    """Parse ``ann_file`` with the dataset class of its format.
+                             content: Any = None) -> STVGAnnotation:
+    """Parse ``ann_file`` with the annotation class of its format (torch-free; or the dataset
+    class registered as the format).
 
     Args:
         ann_file (str): the annotation file.
@@ -93,7 +95,7 @@ def build_annotation_dataset(ann_file: str,
             already read it: only used to guess the format.
 
     Returns:
-        BaseSTVGDataset: in test mode, without pipeline (``get_data_info`` gives the
+        STVGAnnotation: in test mode, without pipeline (``get_data_info`` gives the
         ``data_info`` of each query, see ``docs/data_flow.md``).
     """
     if fmt == 'auto':

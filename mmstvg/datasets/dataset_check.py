@@ -4,9 +4,9 @@ Used by ``tools/data/check_dataset.py``. Two levels:
 
 1. annotations: the dataset is built with ``skip_invalid=True``; every query its validation
    rejects (malformed record, empty sentence, box outside the frame, span beyond the video,
-   duplicate qid ..., see :mod:`mmstvg.datasets.base_stvg_dataset`) is reported with its
+   duplicate qid ..., see :mod:`mmstvg.datasets.stvg_annotation`) is reported with its
    record, reason and message; a split left without any valid query is ``empty_dataset``
-   (the dataset raises :class:`~mmstvg.datasets.base_stvg_dataset.EmptyDatasetError`, whose
+   (the dataset raises :class:`~mmstvg.datasets.stvg_annotation.EmptyDatasetError`, whose
    skipped records are listed too: :func:`empty_dataset_report`);
 2. media, for every valid query: the video is decoded to the end with PyAV
    (:func:`mmstvg.utils.video_io.probe_video`) and compared with the annotation by the same

@@ -10,12 +10,14 @@ it holds the frames ``start, ..., end - 1``; in steps (sampled positions) step `
 run ``(i, j)`` are inclusive.
 """
 import math
-from typing import Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Sequence, Tuple
 
 import numpy as np
-import torch
 
-ArrayLike = Union[np.ndarray, torch.Tensor]
+if TYPE_CHECKING:  # torch is imported by the functions that take tensors (issue 28)
+    import torch
+
+ArrayLike = Any  # np.ndarray | torch.Tensor
 
 
 def span_intersection(span1: Sequence[int], span2: Sequence[int]) -> Tuple[int, int]:
@@ -68,19 +70,23 @@ def span_overlaps(spans1: ArrayLike, spans2: ArrayLike) -> ArrayLike:
     Returns:
         ndarray | Tensor: (...) IoU in [0, 1] as floats; 0 where the union is empty.
     """
-    xp = torch if isinstance(spans1, torch.Tensor) else np
-    if xp is np:
+    if hasattr(spans1, 'is_floating_point'):  # a tensor, told without importing torch
+        import torch
+        xp = torch
+        if not spans1.is_floating_point():
+            spans1, spans2 = spans1.float(), spans2.float()
+    else:
+        xp = np
         spans1 = np.asarray(spans1, dtype=np.float64)
         spans2 = np.asarray(spans2, dtype=np.float64)
-    elif not spans1.is_floating_point():
-        spans1, spans2 = spans1.float(), spans2.float()
     inter = (xp.minimum(spans1[..., 1], spans2[..., 1]) -
              xp.maximum(spans1[..., 0], spans2[..., 0])).clip(min=0)
     union = (spans1[..., 1] - spans1[..., 0]) + (spans2[..., 1] - spans2[..., 0]) - inter
     return xp.where(union > 0, inter / union.clip(min=1e-6), xp.zeros_like(inter))
 
 
-def mask_to_positions(in_span: torch.Tensor, frame_mask: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+def mask_to_positions(in_span: 'torch.Tensor',
+                      frame_mask: 'torch.Tensor') -> Tuple['torch.Tensor', ...]:
     """First and last in-span real position of every sample.
 
     Args:
@@ -91,6 +97,7 @@ def mask_to_positions(in_span: torch.Tensor, frame_mask: torch.Tensor) -> Tuple[
         tuple: ``first`` (B,) long, ``last`` (B,) long (inclusive) and ``has`` (B,) bool;
         where ``has`` is False, ``first`` is T and ``last`` is -1.
     """
+    import torch
     pos = in_span.bool() & frame_mask.bool()
     t = pos.shape[1]
     idx = torch.arange(t, device=pos.device)[None].expand_as(pos)

@@ -39,7 +39,8 @@ def write_test_video(path: str,
                      frames: Optional[np.ndarray] = None,
                      timestamps: Optional[Sequence[float]] = None,
                      codec: str = 'libx264',
-                     display_rotation: int = 0) -> str:
+                     display_rotation: int = 0,
+                     gop: Optional[int] = None) -> str:
     """Write a test video (default: :func:`ramp_frames`) and return its path.
 
     Args:
@@ -53,11 +54,15 @@ def write_test_video(path: str,
         codec (str): encoder. Defaults to ``'libx264'`` (lossless enough at crf 0).
         display_rotation (int): counter-clockwise rotation stored in the display matrix
             (the frames are written as given: a player shows them turned). Defaults to 0.
+        gop (int, optional): frames from one key frame to the next (the encoder's ``g``), to
+            test seeking in a short video. Defaults to None (the encoder's).
     """
     if frames is None:
         frames = ramp_frames(num_frames, size)
     options = {'crf': '0', 'preset': 'ultrafast'} if codec == 'libx264' else \
         {'qscale': '2'}
+    if gop is not None:
+        options['g'] = str(gop)
     return write_video(
         path,
         frames,

@@ -1,5 +1,12 @@
-"""Shims for known breakages of the pinned stack. Each is applied once, here, by
-:func:`apply_compat` (called from ``mmstvg/__init__.py``), and carries its upstream reference.
+"""Shims for known breakages of the pinned stack. Each is applied once, here, and carries its
+upstream reference.
+
+``import mmstvg`` applies none of them eagerly (it imports neither torch nor mmaction, so that
+the evaluation tools and the annotation parsers start fast, issue 28): it calls
+:func:`install_compat`, which applies shims 1 and 2 just before ``mmaction.models`` is
+imported and shim 3 just after torch is, by whatever code imports them (a registry building an
+``mmaction.`` model, ``tools/train.py``, a user script), and at once for those already
+imported. :func:`apply_compat` applies them all now (it imports torch and mmaction).
 
 1. mmaction2 1.2.0's PyPI wheel omits ``mmaction/models/localizers/drn`` (the package data
    filter dropped it), so ``import mmaction.models`` raises ModuleNotFoundError.
@@ -36,10 +43,13 @@ that fails loudly when mmengine changes, so that an upgrade cannot break them si
    after, through its private ``CheckpointLoader._schemes`` table (``register_scheme`` is
    public, but it cannot restore the previous loader).
 """
+import importlib.abc
+import importlib.util
+import os.path as osp
 import sys
 import types
 from contextlib import contextmanager
-from typing import Callable, Iterator, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 #: Shim 4: top-level config keys that mmengine 0.10.7's ``Runner`` reads outside its
 #: ``__init__`` signature (re-derived from its source by tests/test_utils/test_compat.py).
@@ -82,17 +92,23 @@ def local_checkpoint_loader(loader: Callable) -> Iterator[None]:
             schemes[''] = previous
 
 
-_APPLIED = False
+_APPLIED = set()
+
+
+def _mmaction_has_drn() -> bool:
+    """Whether the installed mmaction ships ``models/localizers/drn`` (found from its files,
+    without importing ``mmaction.models``)."""
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return True  # nothing to patch
+    return any(
+        osp.isdir(osp.join(loc, 'models', 'localizers', 'drn'))
+        for loc in spec.submodule_search_locations)
 
 
 def _patch_mmaction_missing_drn():
     """Shim 1: provide ``mmaction.models.localizers.drn`` if the wheel lacks it."""
-    import importlib.util
-    try:
-        spec = importlib.util.find_spec('mmaction.models.localizers.drn')
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None or 'mmaction.models.localizers.drn' in sys.modules:
+    if _mmaction_has_drn() or 'mmaction.models.localizers.drn' in sys.modules:
         return
 
     class DRN:
@@ -148,17 +164,86 @@ def _allow_mmengine_checkpoint_globals():
     torch.serialization.add_safe_globals(safe)
 
 
-def apply_compat():
-    """Apply every shim once (idempotent)."""
-    global _APPLIED
-    if _APPLIED:
+def _apply(shim: str) -> None:
+    """Apply one group of shims once: ``'mmaction'`` (1, 2) or ``'torch'`` (3)."""
+    if shim in _APPLIED:
         return
-    _allow_mmengine_checkpoint_globals()
+    _APPLIED.add(shim)
+    if shim == 'torch':
+        _allow_mmengine_checkpoint_globals()
+        return
     try:
         import mmaction  # noqa: F401
     except ImportError:  # mmaction2 is optional for feature-only use
-        pass
-    else:
-        _patch_mmaction_missing_drn()
-        _disable_mmaction_multimodal()
-    _APPLIED = True
+        return
+    _patch_mmaction_missing_drn()
+    _disable_mmaction_multimodal()
+
+
+class _CompatFinder(importlib.abc.MetaPathFinder):
+    """Applies shims 1 and 2 before ``mmaction.models`` is imported and shim 3 after torch
+    is (a finder first on ``sys.meta_path`` that finds nothing itself)."""
+
+    def find_spec(self, fullname: str, path, target=None):
+        if fullname == 'mmaction.models':
+            _apply('mmaction')
+        elif fullname == 'torch' and 'torch' not in _APPLIED:
+            return self._after_import(fullname, path, target, lambda: _apply('torch'))
+        return None
+
+    def _after_import(self, fullname: str, path, target, callback: Callable):
+        """The spec the other finders give, its module running ``callback`` once loaded."""
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        spec.loader = _ThenLoader(spec.loader, callback)
+        return spec
+
+
+class _ThenLoader(importlib.abc.Loader):
+    """``loader``, then ``callback()`` once the module has run."""
+
+    def __init__(self, loader, callback: Callable) -> None:
+        self.loader, self.callback = loader, callback
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.loader.exec_module(module)
+        # the module's loader is the real one (torch's source and resources read through it)
+        module.__loader__ = module.__spec__.loader = self.loader
+        self.callback()
+
+    def __getattr__(self, name: str):
+        return getattr(self.loader, name)
+
+
+_FINDER: Optional[_CompatFinder] = None
+
+
+def install_compat() -> None:
+    """Apply the shims when their modules are imported (module docstring); at once for
+    those already imported. Imports neither torch nor mmaction. Idempotent."""
+    global _FINDER
+    if _FINDER is None:
+        _FINDER = _CompatFinder()
+        sys.meta_path.insert(0, _FINDER)
+    if 'torch' in sys.modules:
+        _apply('torch')
+    if 'mmaction' in sys.modules:
+        _apply('mmaction')
+
+
+def apply_compat():
+    """Apply every shim now (idempotent; imports torch and mmaction)."""
+    install_compat()
+    _apply('torch')
+    _apply('mmaction')

@@ -482,9 +482,10 @@ def _check_optim_wrapper(wrapper: dict, cfg: Config, where: str) -> None:
     import torch
     from mmengine.registry import OPTIM_WRAPPERS, OPTIMIZERS
     scope = cfg.get('default_scope')
-    if wrapper.get('constructor', 'DefaultOptimWrapperConstructor') != \
-            'DefaultOptimWrapperConstructor':
-        return  # a custom constructor defines what its config means
+    if wrapper.get('constructor',
+                   'DefaultOptimWrapperConstructor') not in ('DefaultOptimWrapperConstructor',
+                                                             'FastOptimWrapperConstructor'):
+        return  # a custom constructor defines what its config means (mmstvg's reads the same)
     if 'optimizer' not in wrapper:
         # several wrappers (OptimWrapperDict), each with its own optimizer
         for name, sub in wrapper.items():

@@ -15,9 +15,14 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmstvg.datasets  # noqa: F401,F403
     import mmstvg.engine  # noqa: F401,F403
     import mmstvg.evaluation  # noqa: F401,F403
+    import mmstvg.evaluation.metrics  # noqa: F401,F403  (imported lazily by the package)
     import mmstvg.models  # noqa: F401,F403
     import mmstvg.structures  # noqa: F401,F403
     import mmstvg.visualization  # noqa: F401,F403
+    from mmstvg.registry import DATASETS
+
+    # the dataset classes are imported lazily by mmstvg.datasets (issue 28)
+    DATASETS.import_from_location()
 
     if not init_default_scope:
         return

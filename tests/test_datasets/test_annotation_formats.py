@@ -1,14 +1,15 @@
-"""Annotation formats as registered objects (``ANNOTATION_FORMATS``): each is a dataset class
-that recognises its files and builds itself for one; a format added in one file (here: in
-this test file) is guessed and used by name by ``build_annotation_dataset`` and
-``eval_submission.py``."""
+"""Annotation formats as registered objects (``ANNOTATION_FORMATS``): each is an annotation
+class (the torch-free part of its dataset class) that recognises its files and builds itself
+for one; a format added in one file (here: in this test file, a dataset class) is guessed and
+used by name by ``build_annotation_dataset`` and ``eval_submission.py``."""
 import os.path as osp
 
 import mmengine
 import numpy as np
 import pytest
 
-from mmstvg.datasets import HCSTVGDataset, SynthSTVGDataset, VidSTGDataset
+from mmstvg.datasets import (HCSTVGAnnotation, HCSTVGDataset, SynthSTVGAnnotation,
+                             SynthSTVGDataset, VidSTGAnnotation, VidSTGDataset)
 from mmstvg.datasets.annotation_file import (annotation_format_names, build_annotation_dataset,
                                              guess_annotation_format)
 from mmstvg.datasets.base_stvg_dataset import MALFORMED, BaseSTVGDataset, InvalidRecord, require
@@ -102,9 +103,14 @@ def my_format():
 
 def test_the_built_in_formats_are_registered():
     assert {'hcstvg', 'synthetic', 'vidstg'} <= set(annotation_format_names())
-    assert ANNOTATION_FORMATS.get('hcstvg') is HCSTVGDataset
-    assert ANNOTATION_FORMATS.get('synthetic') is SynthSTVGDataset
-    assert ANNOTATION_FORMATS.get('vidstg') is VidSTGDataset
+    assert ANNOTATION_FORMATS.get('hcstvg') is HCSTVGAnnotation
+    assert ANNOTATION_FORMATS.get('synthetic') is SynthSTVGAnnotation
+    assert ANNOTATION_FORMATS.get('vidstg') is VidSTGAnnotation
+    # each dataset class is its annotation class plus mmengine's BaseDataset
+    for annotation, dataset in ((HCSTVGAnnotation, HCSTVGDataset),
+                                (SynthSTVGAnnotation, SynthSTVGDataset), (VidSTGAnnotation,
+                                                                          VidSTGDataset)):
+        assert issubclass(dataset, annotation)
 
 
 def test_a_synthetic_file_is_told_from_hcstvg(tmp_path):
@@ -116,7 +122,7 @@ def test_a_synthetic_file_is_told_from_hcstvg(tmp_path):
     without_fps = {'v.mp4': {k: v for k, v in SYNTH['v.mp4'].items() if k != 'fps'}}
     assert guess_annotation_format(ann, content=without_fps) == 'hcstvg'
     dataset = build_annotation_dataset(ann)
-    assert type(dataset) is SynthSTVGDataset and dataset.test_mode
+    assert type(dataset) is SynthSTVGAnnotation and dataset.test_mode
     info = dataset.get_data_info(0)
     assert info['fps'] == 16 and info['gt_span'] == (1, 4)
 

@@ -109,3 +109,22 @@ def test_load_boxes_needs_vidor_prefix():
         VidSTGDataset(TEST4)
     ds = VidSTGDataset(TEST4, load_boxes=False, data_prefix=dict(video='v'))
     assert ds[0]['filename'] == osp.join('v', VID + '.mp4')  # video_filename_tmpl
+
+
+def test_serialized_queries_are_the_parsed_ones():
+    """Issue 28: the data_info are serialised one at a time into one uint8 array (the
+    memory of a few hundred MB for the train split is held once, and shared by the DataLoader
+    workers); every query reads back as parsed."""
+    kwargs = dict(ann_file=TEST4, data_prefix=dict(video='videos', vidor_anno=VIDOR))
+    plain = VidSTGDataset(serialize_data=False, **kwargs)
+    packed = VidSTGDataset(**kwargs)
+    assert packed.serialize_data and packed.data_list == []
+    assert packed.data_bytes.dtype == np.uint8 and packed.data_address.shape == (8, )
+    assert packed.data_address[-1] == packed.data_bytes.size
+    for i in range(len(plain)):
+        a, b = plain.get_data_info(i), packed.get_data_info(i)
+        np.testing.assert_array_equal(a.pop('gt_bboxes'), b.pop('gt_bboxes'))
+        assert a == b
+    sub = packed.get_subset([6, 1])
+    assert [sub.get_data_info(i)['qid'] for i in range(2)] == \
+        [plain.get_data_info(6)['qid'], plain.get_data_info(1)['qid']]

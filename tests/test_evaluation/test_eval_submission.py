@@ -9,13 +9,14 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from mmstvg.datasets import HCSTVGDataset, VidSTGDataset
+from mmstvg.datasets import HCSTVGAnnotation, VidSTGAnnotation
 from mmstvg.datasets.annotation_file import build_annotation_dataset, guess_annotation_format
 from mmstvg.datasets.base_stvg_dataset import EmptyDatasetError
 from mmstvg.evaluation import STVGMetric
 from mmstvg.evaluation.functional import InvalidSubmissionError, submission_to_tubes
 from mmstvg.structures import STVGDataSample
 from mmstvg.testing import import_script
+from mmstvg.utils import json_io
 from mmstvg.utils.json_io import JSONFileError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -109,10 +110,13 @@ def test_dense_missing_prediction_is_an_error(hcstvg_ann, tmp_path):
         load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
 
 
+@pytest.mark.parametrize('suffix', ['.json', '.npz'])
 @pytest.mark.parametrize('protocol', ['sampled', 'dense', 'hcstvg_official'])
-def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsys, protocol):
+def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsys, protocol,
+                                                     suffix):
     """STVGMetric on data samples built from the dataset's data_info, dumped with
-    ``submission_file``; eval_submission on that file reports the same numbers."""
+    ``submission_file`` (the challenge JSON, or the compact .npz form); eval_submission on
+    that file reports the same numbers."""
     tool = load_tool()
     dataset = build_annotation_dataset(hcstvg_ann, 'hcstvg')
     rng = np.random.RandomState(1)
@@ -137,7 +141,7 @@ def test_metric_dump_then_eval_submission_round_trip(hcstvg_ann, tmp_path, capsy
             frame_ids=torch.as_tensor(ids),
             bboxes=torch.as_tensor(boxes, dtype=torch.float32))
         samples.append(sample.to_dict())
-    pred = str(tmp_path / 'submit.json')
+    pred = str(tmp_path / f'submit{suffix}')
     metric = STVGMetric(protocol=protocol, submission_file=pred)
     metric.process({}, samples)
     metric_out = metric.evaluate(len(samples))
@@ -253,16 +257,16 @@ def test_vidstg_needs_the_vidor_dir(vidstg_files, tmp_path):
 
 def test_build_annotation_dataset_by_format(hcstvg_ann, vidstg_files, tmp_path):
     """The helper both eval_submission and visualize_tube parse GT with: the format from the
-    JSON type (dict: HC-STVG, list: VidSTG), test mode, no pipeline; clear errors naming the
-    file."""
+    JSON type (dict: HC-STVG, list: VidSTG), test mode, no pipeline (the annotation classes,
+    without torch); clear errors naming the file."""
     ann, vidor_dir = vidstg_files
     assert guess_annotation_format(hcstvg_ann) == 'hcstvg'
     assert guess_annotation_format(ann) == 'vidstg'
     hc = build_annotation_dataset(hcstvg_ann)
-    assert type(hc) is HCSTVGDataset and hc.test_mode and len(hc) == 2
+    assert type(hc) is HCSTVGAnnotation and hc.test_mode and len(hc) == 2
     assert [hc.get_data_info(i)['gt_span'] for i in range(2)] == [(2, 6), (0, 3)]
     vid = build_annotation_dataset(ann, 'auto', vidor_dir)
-    assert type(vid) is VidSTGDataset and len(vid) == 2
+    assert type(vid) is VidSTGAnnotation and len(vid) == 2
     with pytest.raises(ValueError, match=f'{ann}.*VidOR'):
         build_annotation_dataset(ann)
     with pytest.raises(ValueError, match=f'{hcstvg_ann}.*unknown annotation format .hcstvg2'):
@@ -276,13 +280,19 @@ def test_annotation_format_guess_does_not_parse_the_file(hcstvg_ann, vidstg_file
     character, or the content the caller has already parsed."""
     ann, vidor_dir = vidstg_files
     parsed = []
-    real_loads = json.loads
+    real_loads, real_fast_loads = json.loads, json_io._fast_loads
 
-    def counting_loads(text, *args, **kwargs):
-        parsed.append(text[:20])
+    def counting_loads(text, *args, **kwargs):  # load_json's careful parse
+        if 'object_pairs_hook' in kwargs:
+            parsed.append(text[:20])
         return real_loads(text, *args, **kwargs)
 
+    def counting_fast_loads(text):  # load_json's fast parse
+        parsed.append(text[:20])
+        return real_fast_loads(text)
+
     monkeypatch.setattr(json, 'loads', counting_loads)
+    monkeypatch.setattr(json_io, '_fast_loads', counting_fast_loads)
     assert len(build_annotation_dataset(hcstvg_ann)) == 2
     assert len(parsed) == 1
     assert guess_annotation_format(ann) == 'vidstg' and len(parsed) == 1
@@ -527,7 +537,7 @@ def test_truncated_json_names_the_file(hcstvg_ann, tmp_path, which):
     with pytest.raises(ValueError) as err:
         load_tool().main(['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense'])
     # a truncated annotation file is reported by the dataset that parses it
-    # ('HCSTVGDataset: <file>: invalid JSON ...'), a truncated submission by the tool
+    # ('HCSTVGAnnotation: <file>: invalid JSON ...'), a truncated submission by the tool
     assert f'{target}: invalid JSON at line ' in str(err.value)
     assert 'column' in str(err.value) and 'truncated' in str(err.value)
 
@@ -550,3 +560,26 @@ def test_every_query_skipped(tmp_path):
     with pytest.raises(
             EmptyDatasetError, match=rf'no valid query left in {ann}: all 1 queries were skipped'):
         load_tool().main(['--ann', ann, '--pred', pred, '--protocol', 'dense', '--skip-invalid'])
+
+
+def test_scoring_imports_neither_torch_nor_mmaction_models(hcstvg_ann, tmp_path):
+    """Issue 28: the annotation parsing, the submission and the metric are torch-free, so the
+    tool starts fast (``--help`` and a whole evaluation, in a fresh interpreter)."""
+    import subprocess
+    import sys
+    pred = str(tmp_path / 'pred.json')
+    mmengine.dump({'a.mp4': _entry(3, 6), 'b.mkv': _entry(1, 3)}, pred)
+    tool = osp.join(ROOT, 'tools', 'analysis_tools', 'eval_submission.py')
+    code = ('import sys, runpy; sys.argv = sys.argv[1:]\n'
+            'try:\n    runpy.run_path(sys.argv[0], run_name="__main__")\n'
+            'except SystemExit:\n    pass\n'
+            'assert "torch" not in sys.modules and "mmaction.models" not in sys.modules\n'
+            'print("TORCH-FREE")')
+    for argv in (['--help'], ['--ann', hcstvg_ann, '--pred', pred, '--protocol', 'dense']):
+        out = subprocess.run(
+            [sys.executable, '-c', code, tool] + argv,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT).stdout
+        assert out.rstrip().endswith('TORCH-FREE')

@@ -48,13 +48,22 @@ def test_benchmark_model_cpu(tmp_path):
     benchmark_model.main([
         cfg, '--device', 'cpu', '--amp', 'none', '--impls', 'naive', 'sdpa', '--train-frames', '8',
         '--test-frames', '16', '--img-size', '48', '48', '--test-img-size', '48', '80',
-        '--text-len', '6', '--iters', '1', '--warmup', '0', '--out',
+        '--text-len', '6', '--iters', '1', '--warmup', '0', '--optim-impls', 'per-tensor', 'auto',
+        '--clock', 'cpu', '--out',
         str(out)
     ])
     saved = json.loads(out.read_text())
     assert [r['impl'] for r in saved['results']] == ['naive', 'sdpa']
     assert all(r['train_iter_s'] > 0 and r['infer_video_s'] > 0 for r in saved['results'])
+    # the optimiser steps timed in turn: PyTorch's per-tensor loop and the configs' choice
+    first = saved['results'][0]
+    assert set(first['train_by_optim_s']) == {'per-tensor', 'auto'}
+    # and the optimiser's step alone, once per timed step
+    steps = first['optim_step_runs_s']
+    assert {o: len(t) for o, t in steps.items()} == {'per-tensor': 1, 'auto': 1}
+    assert first['optimizers'] == {'per-tensor': 'AdamW(per-tensor)', 'auto': 'AdamW(fused)'}
     assert saved['params'] > 0
+    assert saved['settings']['clock'] == 'cpu'  # the process's CPU time, not wall time
 
 
 def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):
@@ -73,3 +82,34 @@ def test_strip_pretrained_replaces_weights_with_random_twins(tmp_path):
     assert out == dict(type='HFTextEncoder', config=dict(model_type='roberta', hidden_size=8))
     # the benchmark and the FLOP counter use this one function
     assert benchmark_model.strip_pretrained is strip_pretrained
+
+
+def test_benchmark_data_tiny_scale(tmp_path):
+    """benchmark_data.py end to end on 1 % of the sets: generated data the datasets read,
+    every side of the chosen works run, the evaluators agree with their references, the
+    table replaces its part of the Markdown file. Its timings are not asserted."""
+    tool = import_script('tools/analysis_tools/benchmark_data.py')
+    out = tmp_path / 'bench.md'
+    out.write_text('# Benchmarks\n\nkept\n')
+    result = tool.main([
+        '--data-dir',
+        str(tmp_path / 'data'), '--scale', '0.005', '--runs', '1', '--only',
+        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late',
+        'memory', '--out',
+        str(out)
+    ])
+    rows = {row['key']: row for row in result['rows']}
+    assert set(rows) == {
+        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late'
+    }
+    for row in rows.values():
+        assert row['sides']['mmstvg']['ratio']['median'] > 0
+    for key in ('eval_vidstg_sampled', 'eval_hcstvg_official'):
+        assert rows[key]['m_vIoU']['mmstvg'] == pytest.approx(rows[key]['m_vIoU']['reference'])
+    assert result['memory']['mmstvg']['queries'] == 403
+    text = out.read_text()
+    assert text.startswith('# Benchmarks\n\nkept\n') and tool.BEGIN in text
+    assert '| VidSTG test dataset construction' in text
+    # a second run replaces the generated part only
+    tool.write_markdown(str(out), 'new table')
+    assert out.read_text() == f'# Benchmarks\n\nkept\n\n{tool.BEGIN}\nnew table\n{tool.END}\n'

@@ -1,3 +1,4 @@
+import os.path as osp
 import subprocess
 import sys
 
@@ -5,6 +6,43 @@ import numpy as np
 import torch
 
 import mmstvg  # noqa: F401  (applies the shims)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _fresh(code: str) -> None:
+    """Run ``code`` in a fresh interpreter with the repository first on its path."""
+    subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
+
+
+def test_import_mmstvg_imports_neither_torch_nor_mmaction():
+    """Issue 28: ``import mmstvg`` (and the annotation / evaluation packages) are light; the
+    shims wait for the imports they fix."""
+    _fresh('import sys, mmstvg, mmstvg.datasets, mmstvg.evaluation, mmstvg.structures; '
+           'assert "torch" not in sys.modules, "torch"; '
+           'assert "mmaction" not in sys.modules, "mmaction"')
+
+
+def test_shim3_applies_when_torch_is_imported_after_mmstvg(tmp_path):
+    """The checkpoint allow-list is in place once torch is imported, by whatever code."""
+    _fresh('import mmstvg, numpy as np, torch; '
+           'from mmengine.logging import MessageHub; '
+           'hub = MessageHub.get_instance("t"); hub.update_scalar("loss", 0.5); '
+           f'p = {str(tmp_path / "c.pth")!r}; '
+           'torch.save(dict(m=np.float64(1.5), a=np.arange(3), h=hub.state_dict()), p); '
+           'out = torch.load(p, weights_only=True); '
+           'assert out["m"] == 1.5 and out["h"]["log_scalars"]["loss"].current() == 0.5; '
+           'assert torch.__spec__.loader is torch.__loader__')
+
+
+def test_mmaction_models_through_the_registry_in_fresh_interpreter():
+    """Shims 1 and 2 when ``mmaction.models`` is imported by a registry lookup (what building
+    a config's ``mmaction.`` model does), not by mmstvg itself."""
+    _fresh('import sys, mmstvg; from mmstvg.registry import MODELS; '
+           'assert "mmaction.models" not in sys.modules; '
+           'assert MODELS.get("mmaction.ResNet3dSlowFast") is not None; '
+           'import mmaction.utils.dependency as d; assert not d.WITH_MULTIMODAL; '
+           'from mmaction.models.localizers.drn.drn import DRN')
 
 
 def test_mmaction_models_import_in_fresh_interpreter():

@@ -89,3 +89,61 @@ def test_too_deeply_nested_names_the_file(tmp_path):
     # brackets inside strings do not nest; a file nested a few dozen levels is read
     text = '{"[[[{{": ' + '{"k": ' * 50 + '"]]]"' + '}' * 50 + '}'
     assert load_json(_write(tmp_path / 'ok.json', text))['[[[{{']['k']['k']
+
+
+@pytest.fixture(params=['orjson', 'json'])
+def fast_parser(request, monkeypatch):
+    """load_json's fast parse with orjson (when installed) and with json's C parser."""
+    from mmstvg.utils import json_io
+    if request.param == 'json':
+        monkeypatch.setattr(json_io, '_orjson', None)
+    elif json_io._orjson is None:
+        pytest.skip('orjson is not installed')
+    return request.param
+
+
+@pytest.mark.parametrize('text', [
+    '{"a.mp4": {"bbox": [[1, 2, 3, 4]], "st_frame": 1, "c": "x: y"}, "b:c": [1.5, null]}',
+    '[{"a": {"b": {"c": [1, {"d": 2}]}}}, 3, "::"]',
+    '{"q": {"st_frame": 1, "bbox": {"1": [0.1, 0.2, 0.30000000000000004, 1e-7]}}}',
+    '{"nan": NaN, "big": 123456789012345678901234567890, "inf": -Infinity}',
+    '{"escaped \\u003a colon": 1, "surrogate": "\\ud800"}',
+    '"just a string"',
+])
+def test_fast_parse_gives_what_the_careful_parse_gives(tmp_path, fast_parser, text):
+    """Issue 28: the fast way (orjson / json without the hook, colons counted) returns the
+    same value as the careful way, or leaves the file to it (NaN, big ints, escapes)."""
+    from mmstvg.utils import json_io
+    path = _write(tmp_path / 'x.json', text)
+    expected = json_io._parse_strict(path, text)
+    out = load_json(path)
+    assert json.dumps(out) == json.dumps(expected)
+
+
+@pytest.mark.parametrize('text,keys', [
+    ('{"q": {"st_frame": 1, "bbox": {"3": [0, 0, 1, 1], "3": [0, 0, 2, 2]}}}', ['3']),
+    ('[{"a": 1}, {"b": {"c": 1, "c": 1}}]', ['c']),
+    ('{"a:b": 1, "a:b": 2}', ['a:b']),
+    ('{"x": {"k": "v:w", "k": "v:w"}}', ['k']),
+])
+def test_fast_parse_still_refuses_repeated_keys(tmp_path, fast_parser, text, keys):
+    """A repeated key anywhere, whatever colons its strings hold, is told by the count and
+    reported by the careful parse, as before."""
+    path = _write(tmp_path / 'dup.json', text)
+    with pytest.raises(JSONFileError) as err:
+        load_json(path)
+    assert err.value.duplicate_keys == keys
+
+
+def test_load_json_leaves_the_garbage_collector_as_it_was(tmp_path):
+    import gc
+    path = _write(tmp_path / 'x.json', '{"a": [1, 2]}')
+    assert gc.isenabled()
+    load_json(path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_json(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

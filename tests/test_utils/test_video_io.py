@@ -194,3 +194,97 @@ def test_gif_keeps_frame_times(tmp_path):
         assert durations[:3] == [300, 100, 100], backend
     with pytest.raises(ValueError):
         write_gif(str(tmp_path / 'x.gif'), [], 5)
+
+
+def _ramp(n=60):
+    """60 frames whose brightness tells the index without wrapping (base 10, step 4)."""
+    from mmstvg.testing import ramp_frames
+    return ramp_frames(n, (32, 48), base=10, step=4)
+
+
+def _indices(imgs):
+    return [frame_index_of(img, base=10, step=4) for img in imgs]
+
+
+def _sequential(monkeypatch):
+    """Decoding without seeking, as before issue 28."""
+    from mmstvg.utils.video_io import decode
+    monkeypatch.setattr(decode, 'SEEK_MIN_GAP', 10**9)
+
+
+@pytest.mark.parametrize('suffix,codec', [('.mp4', 'libx264'), ('.mkv', 'libx264'),
+                                          ('.mov', 'libx264'), ('.avi', 'mpeg4')])
+def test_seeking_gives_the_frames_of_sequential_decoding(tmp_path, monkeypatch, suffix, codec):
+    """Issue 28: a clip late in the video, sparse frames, frames past the end: the frames and
+    the number of available frames are those of decoding from the first frame."""
+    path = write_test_video(
+        str(tmp_path / f'v{suffix}'), frames=_ramp(), fps=25, codec=codec, gop=8)
+    cases = ([45, 46, 59], [0, 30, 59], list(range(40, 60)), [20, 58, 59, 60, 61], [33])
+    seeking = [decode_frames(path, inds) for inds in cases]
+    _sequential(monkeypatch)
+    for inds, (imgs, available) in zip(cases, seeking):
+        expected, expected_available = decode_frames(path, inds)
+        assert available == expected_available
+        for a, b in zip(imgs, expected):
+            np.testing.assert_array_equal(a, b)
+        if codec == 'libx264':  # lossless (mpeg4's brightness is off by a few levels)
+            assert _indices(imgs) == [min(i, 59) for i in inds]
+
+
+def test_a_late_clip_is_decoded_by_seeking(tmp_path, monkeypatch):
+    """The key frame before the clip is sought and the frames are told by their timestamps:
+    no decoding from the first frame (which would count them)."""
+    from mmstvg.utils.video_io import decode
+    path = write_test_video(str(tmp_path / 'v.mp4'), frames=_ramp(), fps=25, gop=8)
+    pts, keys = decode._frame_table(path)
+    assert len(pts) == 60 and keys.tolist() == list(range(0, 60, 8))
+
+    def no_sequential(*args, **kwargs):
+        raise AssertionError('decoded from the first frame')
+
+    monkeypatch.setattr(decode, '_decode_sequential', no_sequential)
+    imgs, _ = decode_frames(path, list(range(42, 60)))
+    assert _indices(imgs) == list(range(42, 60))
+    assert [i for i, _ in iter_frames(path, [3, 50])] == [3, 50]
+
+
+def test_seeking_in_a_variable_frame_rate_video(tmp_path, monkeypatch):
+    """Frames are told by their timestamps, so a variable rate changes nothing: frame k is the
+    k-th frame shown, whatever its time."""
+    times = [0.1 * i for i in range(30)] + [3.0 + 0.025 * i for i in range(30)]
+    for suffix in ('.mp4', '.mkv', '.mov'):
+        path = write_test_video(
+            str(tmp_path / f'vfr{suffix}'), frames=_ramp(), fps=10, timestamps=times, gop=8)
+        assert probe_video(path).is_vfr
+        for inds in ([25, 44, 59], list(range(31, 50))):
+            imgs, _ = decode_frames(path, inds)
+            assert _indices(imgs) == inds
+
+
+def test_seeking_in_a_rotated_video(tmp_path, monkeypatch):
+    path = write_test_video(
+        str(tmp_path / 'rot.mp4'), frames=_ramp(), fps=25, gop=8, display_rotation=90)
+    imgs, _ = decode_frames(path, [50, 59])
+    assert [img.shape for img in imgs] == [(48, 32, 3)] * 2  # upright: turned a quarter
+    _sequential(monkeypatch)
+    expected, _ = decode_frames(path, [50, 59])
+    for a, b in zip(imgs, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_untrustworthy_frame_table_falls_back_to_sequential_decoding(tmp_path, monkeypatch):
+    """Timestamps that do not match what the decoder outputs: the file is decoded from its
+    first frame (the frames already given are not given twice)."""
+    from mmstvg.utils.video_io import decode
+    path = write_test_video(str(tmp_path / 'v.mp4'), frames=_ramp(), fps=25, gop=8)
+    pts, keys = decode._frame_table(path)
+    for table in ((pts + 1, keys), (pts[::-1].copy(), keys), (pts[1:], keys[1:] - 1)):
+        monkeypatch.setattr(decode, '_frame_table', lambda _, table=table: table)
+        imgs, _ = decode_frames(path, [2, 30, 45, 59])
+        assert _indices(imgs) == [2, 30, 45, 59]
+    # a table the decoder agrees with up to frame 40, then wrong: 2 and 30 come from seeking,
+    # 45 and 59 from the sequential decoding, once each
+    shifted = pts.copy()
+    shifted[41:] += 1
+    monkeypatch.setattr(decode, '_frame_table', lambda _: (shifted, keys))
+    assert [i for i, _ in iter_frames(path, [2, 30, 45, 59])] == [2, 30, 45, 59]

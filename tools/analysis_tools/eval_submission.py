@@ -4,9 +4,13 @@
 The submission is in the HC-STVG challenge format (what ``tools/test.py --submit FILE``
 writes; 1-based inclusive frames, keyed by qid, see
 ``mmstvg/evaluation/functional/submission.py``), so outputs of other codebases converted to
-that format can be re-scored under one protocol. The annotation file is parsed by mmstvg's
-dataset classes (``HCSTVGDataset`` for HC-STVG v1/v2 dicts, ``VidSTGDataset`` for VidSTG
-lists, which also need the VidOR box files), so the GT is exactly what ``STVGMetric`` sees.
+that format can be re-scored under one protocol; or the same entries in the compact form, a
+``.npz`` archive (``tools/test.py --submit FILE.npz``,
+``mmstvg/evaluation/functional/compact_submission.py``), which loads many times faster. The
+annotation file is parsed by mmstvg's annotation classes, the torch-free part of its dataset
+classes (``HCSTVGAnnotation`` for HC-STVG v1/v2 dicts, ``VidSTGAnnotation`` for VidSTG lists,
+which also need the VidOR box files), so the GT is exactly what ``STVGMetric`` sees; the tool
+imports neither torch nor ``mmaction.models``.
 
 Example::
 
@@ -44,10 +48,9 @@ from mmengine.config import DictAction
 
 from mmstvg.datasets.annotation_file import annotation_format_names, build_annotation_dataset
 from mmstvg.evaluation.functional import (InvalidSubmissionError, build_protocol, evaluate_stvg,
-                                          parse_submission, protocol_names, query_gt,
-                                          submission_error_message)
+                                          load_submission, parse_submission, protocol_names,
+                                          query_gt, submission_error_message)
 from mmstvg.structures import Tube
-from mmstvg.utils import load_json
 from mmstvg.utils.path_guard import check_outputs_not_inputs
 
 
@@ -60,7 +63,11 @@ def parse_args(argv=None):
         required=True,
         help='annotation file (HC-STVG v1/v2 json '
         'dict, or VidSTG *_annotations.json list)')
-    parser.add_argument('--pred', required=True, help='submission file to score')
+    parser.add_argument(
+        '--pred',
+        required=True,
+        help='submission file to score: the challenge JSON, or the compact .npz form '
+        '(tools/test.py --submit FILE.npz)')
     parser.add_argument(
         '--protocol',
         required=True,
@@ -203,7 +210,7 @@ def main(argv=None):
     gts = dataset_gt_queries(ds)
     skipped = {reason: list(qids) for reason, qids in ds.skipped.items() if qids}
     num_skipped = sum(len(qids) for qids in skipped.values())
-    submission = load_json(args.pred)
+    submission = load_submission(args.pred)
     metrics, per_query = score_submission(
         gts,
         submission,

@@ -2,8 +2,11 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_begin=1, val_int
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# FastOptimWrapperConstructor: mmengine's default one, with the fused / multi-tensor AdamW
+# where the device allows it (mmstvg/engine/optimizers/fast_optim_wrapper_constructor.py)
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='FastOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.1, norm_type=2))
 

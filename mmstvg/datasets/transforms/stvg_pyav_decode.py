@@ -10,11 +10,13 @@ sorted/duplicated ``frame_inds`` (verified in the tests), but in its ``'accurate
    returns frames from the START of the video (annotated frame counts often exceed the
    decodable ones by a frame or two): a wrong frame for a box target.
 
-This transform decodes the same way (sequentially from the first frame, exact frame indices,
-no key-frame seeking) but converts and keeps only the requested frames, and resolves indices
-past the end by ``out_of_range``: the last decodable frame (``'clamp'``) or an error naming
-the file (``'error'``). A repeated index yields a separate array (mmaction2's ``PyAVDecode``
-returns the same object twice, which its in-place ``Flip`` then flips twice). The decoding
+This transform decodes with exact frame indices too (from the first frame, or from the key
+frame before the requested frames with each frame told by its timestamp, exact with a variable
+frame rate: :mod:`mmstvg.utils.video_io.decode`) but converts and keeps only the requested
+frames, and resolves indices past the end by ``out_of_range``: the last decodable frame
+(``'clamp'``) or an error naming the file (``'error'``). A repeated index yields a separate
+array (mmaction2's ``PyAVDecode`` returns the same object twice, which its in-place ``Flip``
+then flips twice). The decoding
 and the policy are :func:`mmstvg.utils.video_io.decode_frames`'s, shared with
 ``STVGDecordDecode`` (:mod:`.base_video_decode`).
 """

@@ -32,8 +32,9 @@ def _as_boxes(boxes, name: str) -> np.ndarray:
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
-    return np.clip(boxes[..., 2] - boxes[..., 0], 0, None) * \
-        np.clip(boxes[..., 3] - boxes[..., 1], 0, None)
+    # np.maximum, not np.clip: the same values, without np.clip's per-call overhead
+    return np.maximum(boxes[..., 2] - boxes[..., 0], 0) * \
+        np.maximum(boxes[..., 3] - boxes[..., 1], 0)
 
 
 def pairwise_box_iou(boxes1, boxes2) -> np.ndarray:
@@ -50,7 +51,7 @@ def pairwise_box_iou(boxes1, boxes2) -> np.ndarray:
     b2 = _as_boxes(boxes2, 'boxes2')
     lt = np.maximum(b1[:, None, :2], b2[None, :, :2])
     rb = np.minimum(b1[:, None, 2:], b2[None, :, 2:])
-    wh = np.clip(rb - lt, 0, None)
+    wh = np.maximum(rb - lt, 0)
     inter = wh[..., 0] * wh[..., 1]
     union = _area(b1)[:, None] + _area(b2)[None, :] - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
@@ -73,7 +74,7 @@ def elementwise_box_iou(boxes1, boxes2) -> np.ndarray:
                          f'{b1.shape[0]} and {b2.shape[0]}')
     lt = np.maximum(b1[:, :2], b2[:, :2])
     rb = np.minimum(b1[:, 2:], b2[:, 2:])
-    wh = np.clip(rb - lt, 0, None)
+    wh = np.maximum(rb - lt, 0)
     inter = wh[:, 0] * wh[:, 1]
     union = _area(b1) + _area(b2) - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)

@@ -26,8 +26,14 @@ past the last frame (:func:`check_tube_in_video`). :func:`parse_submission` coll
 problems of every malformed entry by qid; :func:`submission_to_tubes` raises
 :class:`InvalidSubmissionError` listing all of them. (Duplicate qids or frame keys are
 refused when the file is read: :func:`mmstvg.utils.load_json`.)
+
+An entry is checked and converted as whole arrays (:func:`entry_arrays`: the keys and values
+of its ``bbox`` gathered by C-level ``map`` and checked with numpy, no Python loop per box,
+issue 28); only an entry that fails those checks is looked at box by box, to say what is
+wrong in the messages above.
 """
 import math
+from itertools import chain
 from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -95,9 +101,74 @@ def _is_number(value) -> bool:
         not isinstance(value, bool)
 
 
+def _is_finite(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def _examples(items: List[str], total: int) -> str:
     text = ', '.join(items[:_MAX_EXAMPLES])
     return text + (f' ... ({total} in all)' if total > _MAX_EXAMPLES else '')
+
+
+_NUMBER_TYPES = frozenset((int, float))
+_BOX_TYPES = frozenset((list, tuple))
+#: 10, 100, ..., 10**18: the number of those <= n is the number of digits of n minus 1
+_POWERS_OF_TEN = 10**np.arange(1, 19, dtype=np.int64)
+
+
+def entry_arrays(entry) -> Optional[Tuple[int, int, np.ndarray, np.ndarray]]:
+    """A well-formed entry as arrays, checked without a Python loop per box.
+
+    Args:
+        entry: the value of one qid in a submission dict.
+
+    Returns:
+        tuple | None: ``(start, end, frame_ids, bboxes)``: the 0-based half-open span,
+        (K,) int64 0-based frames sorted and (K, 4) float64 boxes, when the entry is well
+        formed with python ints and floats (what a JSON file holds); None otherwise (a
+        malformed entry, or one with numpy numbers: :func:`check_submission_entry` then
+        looks at it box by box).
+    """
+    if type(entry) is not dict:
+        return None
+    st, ed, bbox = entry.get('st_frame'), entry.get('ed_frame'), entry.get('bbox')
+    if (type(st) is not int or type(ed) is not int or not SUBMISSION_FRAME_BASE <= st <= ed
+            or type(bbox) is not dict):
+        return None
+    keys, values = list(bbox), list(bbox.values())
+    if not keys:
+        return (st - SUBMISSION_FRAME_BASE, ed - SUBMISSION_FRAME_BASE + 1,
+                np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.float64))
+    if not (set(map(type, keys)) == {str} and set(map(type, values)) <= _BOX_TYPES
+            and set(map(len, values)) == {4}
+            and set(map(type, chain.from_iterable(values))) <= _NUMBER_TYPES):
+        return None
+    joined = ''.join(keys)
+    try:
+        frame_ids = np.array(list(map(int, keys)), dtype=np.int64)
+    except (ValueError, OverflowError):
+        return None
+    # canonical 1-based integers ("12", not "012", " 12", "+12", "1_2", "-1" or non-ASCII
+    # digits): ASCII keys as long as the decimal digits of their values
+    if (not joined.isascii() or frame_ids.min() < SUBMISSION_FRAME_BASE or len(joined)
+            != int(np.searchsorted(_POWERS_OF_TEN, frame_ids, 'right').sum()) + len(keys)):
+        return None
+    frame_ids -= SUBMISSION_FRAME_BASE
+    try:
+        boxes = np.fromiter(
+            chain.from_iterable(values), dtype=np.float64, count=4 * len(values)).reshape(-1, 4)
+    except OverflowError:  # an int too large for a float: not finite
+        return None
+    if not np.isfinite(boxes).all() or ((boxes[:, 2] < boxes[:, 0]) |
+                                        (boxes[:, 3] < boxes[:, 1])).any():
+        return None
+    if frame_ids.size > 1 and (frame_ids[1:] < frame_ids[:-1]).any():
+        order = np.argsort(frame_ids, kind='stable')
+        frame_ids, boxes = frame_ids[order], boxes[order]
+    return st - SUBMISSION_FRAME_BASE, ed - SUBMISSION_FRAME_BASE + 1, frame_ids, boxes
 
 
 def check_submission_entry(entry) -> List[str]:
@@ -110,6 +181,8 @@ def check_submission_entry(entry) -> List[str]:
         list[str]: one sentence per problem (frames are named by their key; problems that
         repeat over frames are grouped, with a few examples and the count).
     """
+    if entry_arrays(entry) is not None:
+        return []
     if not isinstance(entry, Mapping):
         return [f'the entry must be a dict, got {type(entry).__name__} {entry!r:.60}']
     problems = []
@@ -145,7 +218,7 @@ def check_submission_entry(entry) -> List[str]:
         if not (isinstance(box,
                            (list, tuple)) and len(box) == 4 and all(_is_number(v) for v in box)):
             bad_boxes.append(f'[{key!r}] = {box!r:.40}')
-        elif not all(math.isfinite(v) for v in box):
+        elif not all(map(_is_finite, box)):
             non_finite.append(f'[{key!r}] = {list(box)}')
         elif box[2] < box[0] or box[3] < box[1]:
             inverted.append(f'[{key!r}] = {list(box)}')
@@ -179,6 +252,9 @@ def submission_entry_to_tube(entry: Mapping, qid=None) -> dict:
     Raises:
         InvalidSubmissionError: the entry is malformed (every problem listed).
     """
+    arrays = entry_arrays(entry)
+    if arrays is not None:
+        return _tube_of_arrays(*arrays)
     problems = check_submission_entry(entry)
     if problems:
         raise InvalidSubmissionError(
@@ -187,8 +263,13 @@ def submission_entry_to_tube(entry: Mapping, qid=None) -> dict:
     return _checked_entry_to_tube(entry)
 
 
+def _tube_of_arrays(start: int, end: int, frame_ids: np.ndarray, bboxes: np.ndarray) -> dict:
+    """:func:`submission_entry_to_tube` of :func:`entry_arrays`."""
+    return Tube((start, end), frame_ids, bboxes).to_dict()
+
+
 def _checked_entry_to_tube(entry: Mapping) -> dict:
-    """:func:`submission_entry_to_tube` of an entry already checked."""
+    """:func:`submission_entry_to_tube` of an entry already checked (box by box)."""
     start = int(entry['st_frame']) - SUBMISSION_FRAME_BASE
     end = int(entry['ed_frame']) - SUBMISSION_FRAME_BASE + 1
     items = sorted(((int(k) - SUBMISSION_FRAME_BASE, v) for k, v in entry['bbox'].items()),
@@ -245,6 +326,22 @@ def submission_error_message(errors: Mapping[str, List[str]], filename: Optional
     return '\n'.join(lines)
 
 
+def load_submission(filename: str):
+    """A submission file: the JSON form (:func:`mmstvg.utils.load_json`, strict) or, for a
+    ``.npz`` file, the compact form (:mod:`.compact_submission`, a ``{qid: entry}`` mapping
+    that :func:`parse_submission` parses as whole arrays).
+
+    Raises:
+        JSONFileError / InvalidSubmissionError: the file cannot be read as either (the
+            message names it). FileNotFoundError: no such file.
+    """
+    from .compact_submission import is_compact_submission, load_compact_submission
+    if is_compact_submission(filename):
+        return load_compact_submission(filename)
+    from mmstvg.utils.json_io import load_json
+    return load_json(filename)
+
+
 def parse_submission(
     submission,
     filename: Optional[str] = None,
@@ -253,7 +350,9 @@ def parse_submission(
     """Tubes of the well-formed entries of a submission, and the problems of the others.
 
     Args:
-        submission: the parsed submission file (must be a dict ``{qid: entry}``).
+        submission: the parsed submission file (must be a dict ``{qid: entry}``), or a
+            compact one (:class:`~.compact_submission.CompactSubmission`, checked as whole
+            arrays with the same messages).
         filename (str, optional): the file, for messages.
         num_frames (Mapping[str, int], optional): frames of each query's video; an entry
             whose span or boxes reach past them is malformed
@@ -267,6 +366,9 @@ def parse_submission(
         InvalidSubmissionError: ``submission`` is not a dict, or is an annotation file
             (its entries carry ``img_num`` / ``caption`` ... and a list of boxes).
     """
+    from .compact_submission import CompactSubmission
+    if isinstance(submission, CompactSubmission):
+        return submission.parse(num_frames)
     name = filename or 'the submission'
     if not isinstance(submission, Mapping):
         hint = ' (a list: a VidSTG annotation file?)' if isinstance(submission, list) else ''
@@ -287,9 +389,13 @@ def parse_submission(
     num_frames = num_frames or {}
     for qid, entry in submission.items():
         qid = str(qid)
-        problems = check_submission_entry(entry)
+        arrays = entry_arrays(entry)
+        if arrays is not None:
+            tube, problems = _tube_of_arrays(*arrays), []
+        else:
+            problems = check_submission_entry(entry)
+            tube = None if problems else _checked_entry_to_tube(entry)
         if not problems:
-            tube = _checked_entry_to_tube(entry)
             problems = check_tube_in_video(tube, num_frames.get(qid))
         if problems:
             errors[qid] = problems

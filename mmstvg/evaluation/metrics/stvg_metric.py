@@ -50,8 +50,10 @@ from mmengine.structures import BaseDataElement
 
 from mmstvg.registry import METRICS
 from mmstvg.structures import PARSE_FAILURES, PARSE_STATUSES, Tube
-from ..functional import (InvalidSubmissionError, build_protocol, evaluate_stvg, parse_submission,
-                          query_gt, submission_error_message, tube_to_submission_entry)
+from ..functional import (InvalidSubmissionError, build_protocol, evaluate_stvg,
+                          is_compact_submission, parse_submission, query_gt,
+                          save_compact_submission, submission_error_message,
+                          tube_to_submission_entry)
 
 
 class NonFinitePredictionError(ValueError):
@@ -98,8 +100,9 @@ class STVGMetric(BaseMetric):
         iou_thresholds (Sequence[float]): ``R`` of ``vIoU@R``. Defaults to (0.3, 0.5).
         submission_file (str, optional): when set, write every prediction there in the HC-STVG
             challenge format (``mmstvg.evaluation.functional.submission``: key = qid,
-            1-based inclusive frames, one box per frame of the predicted span).
-            Defaults to None.
+            1-based inclusive frames, one box per frame of the predicted span); a ``.npz``
+            file gets the same entries in the compact form
+            (``mmstvg.evaluation.functional.compact_submission``). Defaults to None.
         format_only (bool): only write ``submission_file`` (a split without ground truth, e.g.
             HC-STVG v2 ``query_v2.json``); returns no metric. Defaults to False.
         skipped_as_failures (bool): queries the dataset skipped as invalid
@@ -235,7 +238,10 @@ class STVGMetric(BaseMetric):
                 submission_error_message(errors, self.submission_file, len(submission)), errors)
         out_dir = osp.dirname(osp.abspath(self.submission_file))
         mmengine.mkdir_or_exist(out_dir)
-        mmengine.dump(dict(submission), self.submission_file, file_format='json')
+        if is_compact_submission(self.submission_file):
+            save_compact_submission(self.submission_file, submission)
+        else:
+            mmengine.dump(dict(submission), self.submission_file, file_format='json')
         print_log(f'STVGMetric: wrote {len(submission)} predictions to '
                   f'{self.submission_file}',
                   logger='current')

@@ -3,8 +3,9 @@ tolerance, write mp4 / GIF.
 
 Frame indices are 0-based indices of the frames in decoding output order (presentation
 order), counted from the first decodable frame, exactly as the decode transforms, the
-datasets and the metric count them (``docs/data_flow.md``); no key-frame seeking is ever used,
-so a frame index means the same frame everywhere. Frames are RGB ``uint8`` and upright (the
+datasets and the metric count them (``docs/data_flow.md``); when the decoder seeks to a key
+frame, the frames are told by their timestamps (:mod:`.decode`), so a frame index means the
+same frame everywhere. Frames are RGB ``uint8`` and upright (the
 display rotation of the container is applied, as ``ffmpeg``, OpenCV and decord do).
 
 One module per concern; import from the package (``from mmstvg.utils.video_io import X``):
@@ -14,7 +15,8 @@ One module per concern; import from the package (``from mmstvg.utils.video_io im
   :func:`container_meta`, :func:`timing_from_pts`, :class:`VideoReadError`.
 - :mod:`.rotation`: the display rotation (:func:`display_rotation`, :func:`to_display`,
   :func:`frame_to_rgb`; why the frames are shown upright).
-- :mod:`.decode`: :func:`iter_frames` / :func:`read_video` (PyAV, sequential) and
+- :mod:`.decode`: :func:`iter_frames` / :func:`read_video` (PyAV, seeking over the frames it
+  skips) and
   :func:`decode_frames` (PyAV or decord, any indices, clamp policy): what both decode
   transforms (``STVGPyAVDecode``, ``STVGDecordDecode``) call.
 - :mod:`.tolerance`: the one place where the tolerance between a video and its annotation is

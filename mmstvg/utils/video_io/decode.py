@@ -1,8 +1,19 @@
 """Decode chosen frames, RGB ``uint8``, upright: PyAV (sequential) or decord.
 
 Frame indices are 0-based indices of the frames in decoding output order (presentation
-order), counted from the first decodable frame; the frames are decoded sequentially from the
-first one (no key-frame seeking), so a frame index means the same frame everywhere.
+order), counted from the first decodable frame, so a frame index means the same frame
+everywhere.
+
+Seeking (issue 28): when the wanted frames leave a gap of ``SEEK_MIN_GAP`` frames or more (a
+clip late in the video, sparse samples), the file's packets are read first without decoding
+(their presentation timestamps and key-frame flags: frame ``k`` is the packet with the
+``k``-th smallest timestamp, exact with a variable frame rate), the decoder seeks to the key
+frame before each wanted run and every decoded frame is identified by its timestamp, not by
+counting. The table is only trusted when it can index the frames as the sequential decoding
+does (every packet has a distinct timestamp, the first frame is a key frame); otherwise, or
+when a seek lands anywhere but on a frame of the table at or before the wanted one, the file
+is decoded sequentially from its first frame, as without seeking. Contiguous clips from the
+start are decoded sequentially (nothing to skip).
 
 - :func:`iter_frames` / :func:`read_video`: frames at chosen indices (or all of them), one at
   a time or as one array, with PyAV (from a path or an open container, e.g. mmaction2's
@@ -23,16 +34,39 @@ from .probe import VideoReadError, _import_av, is_decord_reader, open_video
 from .rotation import frame_to_rgb
 from .tolerance import DEFAULT_MAX_CLAMP, clamp_frame_indices
 
+#: the smallest gap (frames skipped before or between the wanted frames) worth seeking over
+SEEK_MIN_GAP = 16
+
 
 def _decode_wanted(container, wanted: Sequence[int]):
-    """Decode sequentially; yield ``(idx, av.VideoFrame)`` for the sorted unique ``wanted``.
+    """Yield ``(idx, av.VideoFrame)`` for the sorted unique ``wanted``: sequentially, or
+    seeking to key frames (module docstring).
 
     Returns (``StopIteration.value``): ``(last_idx, last_frame)`` of the last decoded frame
     (-1, None when nothing decoded).
     """
+    if not len(wanted):
+        return (-1, None)
+    wanted = [int(i) for i in wanted]
+    table = None
+    if max(b - a for a, b in zip([-1] + wanted, wanted)) > SEEK_MIN_GAP:
+        table = _frame_table(getattr(container, 'name', None))
+    if table is None:
+        return (yield from _decode_sequential(container, wanted))
+    trusted, value = yield from _decode_seeking(container, wanted, *table)
+    if trusted:
+        return value
+    # the timestamps did not identify the frames: decode the file from its first frame,
+    # after the wanted frames already yielded (``value``)
+    with open_video(container.name) as fresh:
+        return (yield from _decode_sequential(fresh, [i for i in wanted if i > value]))
+
+
+def _decode_sequential(container, wanted: Sequence[int]):
+    """Decode from the first frame, counting the frames."""
     last = (-1, None)
     k = 0
-    if not len(wanted):
+    if not wanted:
         return last
     for idx, frame in enumerate(container.decode(video=0)):
         last = (idx, frame)
@@ -42,6 +76,80 @@ def _decode_wanted(container, wanted: Sequence[int]):
             if k == len(wanted):
                 break
     return last
+
+
+def _frame_table(path: Optional[str]) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """``(pts, keys)``: the presentation timestamp of every frame of ``path``'s video in
+    presentation order and the indices of its key frames, read from the packets (nothing is
+    decoded); None when they cannot index the frames (missing or repeated timestamps, a
+    first frame that is not a key frame) or ``path`` is not a file."""
+    if not isinstance(path, str) or not osp.isfile(path):
+        return None
+    av = _import_av()
+    pts, keys = [], []
+    try:
+        with av.open(path) as container:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size == 0 or getattr(packet, 'is_discard', False):
+                    continue  # flush packet / dropped by an edit list
+                if packet.pts is None:
+                    return None
+                pts.append(packet.pts)
+                keys.append(packet.is_keyframe)
+    except (av.error.FFmpegError, OSError, IndexError, ValueError):
+        return None
+    if not pts:
+        return None
+    order = np.argsort(np.asarray(pts, dtype=np.int64), kind='stable')
+    sorted_pts = np.asarray(pts, dtype=np.int64)[order]
+    key_frames = np.flatnonzero(np.asarray(keys, dtype=bool)[order])
+    if (sorted_pts[1:] <= sorted_pts[:-1]).any() or key_frames.size == 0 or key_frames[0]:
+        return None
+    return sorted_pts, key_frames
+
+
+def _decode_seeking(container, wanted: List[int], pts: np.ndarray, key_frames: np.ndarray):
+    """Yield the ``wanted`` frames, seeking to the key frame before each run of them and
+    telling the frames by their timestamps (module docstring).
+
+    Returns (``StopIteration.value``): ``(True, (last_idx, last_frame))``, or ``(False,
+    last_yielded)`` as soon as a decoded frame is not where the table says (its timestamp
+    unknown, a seek past the wanted frame, a wanted frame not decoded), ``last_yielded``
+    being the last wanted index yielded so far (-1: none).
+    """
+    stream = container.streams.video[0]
+    index_of = {p: i for i, p in enumerate(pts.tolist())}
+    num = len(index_of)
+
+    def key_before(i: int) -> int:
+        return int(key_frames[np.searchsorted(key_frames, min(i, num - 1), side='right') - 1])
+
+    last, yielded, position, k = (-1, None), -1, -1, 0
+    while True:
+        key = key_before(wanted[k])
+        # seek to the key frame before the next wanted one (first a no-op at key frame 0)
+        container.seek(int(pts[key]), stream=stream, backward=True, any_frame=False)
+        run_start = -1
+        for frame in container.decode(stream):
+            idx = index_of.get(frame.pts) if frame.pts is not None else None
+            if idx is None or (run_start < 0 and idx > key) or idx <= run_start:
+                return False, yielded
+            if run_start < 0:
+                run_start = idx
+            if idx <= position:
+                continue  # decoded again after a seek that landed early
+            position, last = idx, (idx, frame)
+            if idx > wanted[k]:
+                return False, yielded  # the wanted frame was not decoded
+            if idx == wanted[k]:
+                yield idx, frame
+                yielded, k = idx, k + 1
+                if k == len(wanted):
+                    return True, last
+                if key_before(wanted[k]) > position + SEEK_MIN_GAP // 2:
+                    break  # seek over the gap
+        else:
+            return True, last  # the stream ended before the remaining wanted frames
 
 
 @contextmanager

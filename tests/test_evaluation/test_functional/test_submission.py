@@ -204,3 +204,42 @@ def test_submission_lists_every_malformed_entry():
     ]
     with pytest.raises(InvalidSubmissionError, match='sub.json must hold a dict'):
         parse_submission([good], 'sub.json')
+
+
+@pytest.mark.parametrize('key', [' 12', '+12', '1_2', '012', '-1', '١٢', '12 ', '1e1'])
+def test_only_canonical_frame_keys(key):
+    """Keys that python's int() reads but that are not the 1-based frame written as an
+    integer are refused (issue 28: the keys are checked as a whole, not one by one)."""
+    entry = {'st_frame': 1, 'ed_frame': 20, 'bbox': {'3': [0, 0, 1, 1], key: [0, 0, 1, 1]}}
+    problems = check_submission_entry(entry)
+    assert len(problems) == 1 and f'got {key!r}' in problems[0], problems
+
+
+@pytest.mark.parametrize('value', [True, None, '1', [1], 2**1100])
+def test_box_values_must_be_numbers(value):
+    entry = {'st_frame': 1, 'ed_frame': 2, 'bbox': {'1': [0, 0, 1, 1], '2': [0, 0, value, 1]}}
+    problems = check_submission_entry(entry)
+    if value == 2**1100:  # a number, but too large for a float: not finite
+        assert len(problems) == 1 and 'NaN/inf' in problems[0], problems
+    else:
+        assert len(problems) == 1 and '(4 numbers)' in problems[0], problems
+
+
+def test_arrays_path_matches_the_box_by_box_path():
+    """entry_arrays (C-level checks) and the box-by-box conversion agree on a valid entry,
+    unsorted keys and int / float mixes included; numpy numbers take the box-by-box way."""
+    from mmstvg.evaluation.functional.submission import _checked_entry_to_tube, entry_arrays
+    rng = np.random.default_rng(0)
+    boxes = rng.uniform(0, 100, size=(40, 4))
+    boxes[:, 2:] += boxes[:, :2]
+    frames = rng.permutation(np.arange(7, 47))
+    bbox = {str(f + 1): [int(b[0])] + b[1:].tolist() for f, b in zip(frames.tolist(), boxes)}
+    entry = {'st_frame': 8, 'ed_frame': 50, 'bbox': bbox}
+    assert entry_arrays(entry) is not None
+    fast, slow = submission_entry_to_tube(entry), _checked_entry_to_tube(entry)
+    assert fast['span'] == slow['span'] == (7, 50)
+    np.testing.assert_array_equal(fast['frame_ids'], slow['frame_ids'])
+    np.testing.assert_array_equal(fast['bboxes'], slow['bboxes'])
+    numpy_entry = {'st_frame': np.int64(8), 'ed_frame': 50, 'bbox': bbox}
+    assert entry_arrays(numpy_entry) is None and check_submission_entry(numpy_entry) == []
+    assert submission_entry_to_tube(numpy_entry)['span'] == (7, 50)

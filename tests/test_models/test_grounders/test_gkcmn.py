@@ -59,3 +59,26 @@ def test_bm_has_no_mixed_conv_nor_location_heads():
     with torch.no_grad():
         results = model(inputs, samples, mode='predict')
     assert all(s.pred_tube.span[1] > s.pred_tube.span[0] for s in results)
+
+
+def test_masks_without_padded_steps_are_skipped_exactly():
+    """Issue 28: without padded steps the step masks are the identity and are not applied;
+    the fused maps are those of applying them (x * 1 == x), and padded steps are still
+    zeroed when there are some."""
+    torch.manual_seed(0)
+    model = MODELS.build(get_tiny_gkcmn_cfg()).eval()
+    inputs, samples = _inputs()
+    assert bool(inputs['frame_mask'].all())
+    with torch.no_grad():
+        feats = model.extract_feat(inputs, samples)
+        maps = model.extract_clip_feats(inputs)
+        text = model.text_encoder(**inputs['text'])
+        ones = torch.ones_like(inputs['frame_mask'])[:, None, :, None, None].float()
+        manual = model.mixed_conv(
+            model.interaction(maps * ones, text['tokens'], text['mask']) * ones) * ones
+    assert torch.equal(feats['maps'], manual)
+    padded = dict(inputs, frame_mask=inputs['frame_mask'].clone())
+    padded['frame_mask'][0, -3:] = False
+    with torch.no_grad():
+        maps = model.extract_feat(padded, samples)['maps']
+    assert (maps[0, :, -3:] == 0).all() and not (maps[1, :, -3:] == 0).all()
