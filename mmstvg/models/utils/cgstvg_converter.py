@@ -1,0 +1,133 @@
+"""Key maps of the parts CG-STVG and TA-STVG add to STCAT (the family converter imports them).
+
+VidSwin-T motion branch (the forks' ``vid.*``, ``models/vidswin/video_swin_transformer.py``)
+-> :class:`~mmstvg.models.backbones.VidSwinMotionEncoder` (``<dst>backbone.*``, mmaction2's
+``SwinTransformer3D``)::
+
+    vid.patch_embed.{proj,norm}.*              -> backbone.patch_embed.{proj,norm}.*
+    vid.layers.{i}.blocks.{j}.<p>              -> backbone.layers.{i}.blocks.{j}.<p>
+        <p> in norm1.*, norm2.*, mlp.fc1.*, mlp.fc2.*, attn.qkv.*, attn.proj.*,
+               attn.relative_position_bias_table, attn.relative_position_index (a buffer,
+               copied; it is the same index as mmaction2's own)
+    vid.downsamples.{i}.{reduction,norm}.*     -> backbone.layers.{i}.downsample.{reduction,norm}.*
+
+(the forks move each stage's patch merging out of the stage into ``downsamples``; they have
+no output norm). Every tensor is copied as is. The pretrained Kinetics-400 Swin-T of the
+forks' training (mmaction2's ``backbone.*`` checkpoint with a (2, 4, 4) patch) loads with
+:func:`convert_vidswin_k400`, which sums the patch kernel over time as the forks do.
+"""
+import re
+from collections import OrderedDict
+from typing import Dict, Mapping, Optional, Sequence
+
+import torch
+
+__all__ = [
+    'CGSTVGConversionError', 'vidswin_key_to_mmstvg', 'convert_vidswin', 'convert_vidswin_k400'
+]
+
+
+class CGSTVGConversionError(ValueError):
+    """A checkpoint that is not (or not all) the expected CG-STVG / TA-STVG weights."""
+
+
+_BLOCK_PARAMS = ('norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'mlp.fc1.weight',
+                 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'attn.qkv.weight',
+                 'attn.qkv.bias', 'attn.proj.weight', 'attn.proj.bias',
+                 'attn.relative_position_bias_table', 'attn.relative_position_index')
+_MERGE_PARAMS = ('reduction.weight', 'norm.weight', 'norm.bias')
+_EMBED_PARAMS = ('proj.weight', 'proj.bias', 'norm.weight', 'norm.bias')
+_BLOCK_RE = re.compile(r'^layers\.(\d+)\.blocks\.(\d+)\.(.+)$')
+_MERGE_RE = re.compile(r'^downsamples\.(\d+)\.(.+)$')
+_EMBED_RE = re.compile(r'^patch_embed\.(.+)$')
+
+
+def vidswin_key_to_mmstvg(key: str,
+                          src_prefix: str = 'vid.',
+                          dst_prefix: str = 'motion_encoder.') -> Optional[str]:
+    """mmstvg name of one of the forks' VidSwin keys, or None if it is not one.
+
+    Args:
+        key (str): e.g. ``vid.downsamples.0.reduction.weight``.
+        src_prefix (str): the branch's prefix in the fork's state dict.
+        dst_prefix (str): the :class:`VidSwinMotionEncoder`'s prefix in mmstvg's model.
+    """
+    if not key.startswith(src_prefix):
+        return None
+    rest = key[len(src_prefix):]
+    dst = dst_prefix + 'backbone.'
+    m = _EMBED_RE.match(rest)
+    if m and m.group(1) in _EMBED_PARAMS:
+        return dst + rest
+    m = _BLOCK_RE.match(rest)
+    if m and m.group(3) in _BLOCK_PARAMS:
+        return dst + rest
+    m = _MERGE_RE.match(rest)
+    if m and m.group(2) in _MERGE_PARAMS:
+        return f'{dst}layers.{m.group(1)}.downsample.{m.group(2)}'
+    return None
+
+
+def _expected_keys(depths=(2, 2, 6, 2)):
+    keys = ['patch_embed.' + p for p in _EMBED_PARAMS]
+    for i, depth in enumerate(depths):
+        keys += [f'layers.{i}.blocks.{j}.{p}' for j in range(depth) for p in _BLOCK_PARAMS]
+        if i < len(depths) - 1:
+            keys += [f'downsamples.{i}.{p}' for p in _MERGE_PARAMS]
+    return keys
+
+
+def convert_vidswin(
+    state_dict: Mapping,
+    src_prefix: str = 'vid.',
+    dst_prefix: str = 'motion_encoder.',
+    depths: Sequence[int] = (2, 2, 6, 2)
+) -> Dict[str, torch.Tensor]:
+    """Rename the forks' VidSwin keys (those under ``src_prefix``) to mmstvg's.
+
+    Every key under ``src_prefix`` must be a VidSwin-T key and every VidSwin-T key must be
+    there (``depths`` gives the architecture); otherwise :class:`CGSTVGConversionError`
+    lists the offending keys. Keys outside ``src_prefix`` are ignored (the caller maps them).
+    """
+    out = OrderedDict()
+    unknown = []
+    for key, value in state_dict.items():
+        if not key.startswith(src_prefix):
+            continue
+        new = vidswin_key_to_mmstvg(key, src_prefix, dst_prefix)
+        if new is None:
+            unknown.append(key)
+        else:
+            out[new] = value
+    missing = [src_prefix + k for k in _expected_keys(depths)]
+    missing = [k for k in missing if k not in state_dict]
+    if unknown or missing:
+        raise CGSTVGConversionError('not the VidSwin-T motion branch of CG-STVG / TA-STVG: '
+                                    f'unknown keys {sorted(unknown)[:20]} ({len(unknown)}), '
+                                    f'missing keys {missing[:20]} ({len(missing)})')
+    return out
+
+
+def convert_vidswin_k400(state_dict: Mapping,
+                         dst_prefix: str = 'motion_encoder.') -> Dict[str, torch.Tensor]:
+    """Kinetics-400 Swin-T (mmaction2 / Video-Swin ``backbone.*`` keys) for the motion branch.
+
+    As the forks' loader: the ``(96, 3, 2, 4, 4)`` patch kernel is summed over time to
+    ``(96, 3, 1, 4, 4)``; the classification head and the final ``norm`` (``backbone.norm``
+    / ``backbone.norm3``), which the branch does not use, are dropped.
+    """
+    if 'state_dict' in state_dict:
+        state_dict = state_dict['state_dict']
+    out = OrderedDict()
+    for key, value in state_dict.items():
+        if not key.startswith('backbone.'):
+            continue
+        rest = key[len('backbone.'):]
+        if rest.split('.')[0] in ('norm', 'norm3'):
+            continue
+        if rest == 'patch_embed.proj.weight':
+            value = value.sum(dim=2, keepdim=True)
+        out[dst_prefix + 'backbone.' + rest] = value
+    if not out:
+        raise CGSTVGConversionError('no backbone.* keys: not a Video Swin checkpoint')
+    return out
