@@ -1,4 +1,6 @@
+from .attribute_spatial_activation import AttributeSpatialActivation
 from .cross_modal_interaction import CrossModalInteraction
+from .instance_context_guidance import InstanceContextGuidance
 from .mixed_conv_net import MixedConvNet
 from .sdib import SDIB
 from .space_time_decoder import SpaceTimeDecoder
@@ -7,8 +9,10 @@ from .static_branch import StaticBranch
 from .stcmt import STCMT
 from .temporal_conv_neck import TemporalConvNeck
 from .text_guided_pooling import TextGuidedPooling
+from .text_guided_temporal_sampling import TextGuidedTemporalSampling
 
 __all__ = [
-    'CrossModalInteraction', 'MixedConvNet', 'SDIB', 'STCMT', 'SpaceTimeDecoder',
+    'AttributeSpatialActivation', 'CrossModalInteraction', 'InstanceContextGuidance',
+    'TextGuidedTemporalSampling', 'MixedConvNet', 'SDIB', 'STCMT', 'SpaceTimeDecoder',
     'SpaceTimeEncoder', 'StaticBranch', 'TemporalConvNeck', 'TextGuidedPooling'
 ]

@@ -1,5 +1,27 @@
 """Key maps of the parts CG-STVG and TA-STVG add to STCAT (the family converter imports them).
 
+Guidance modules (fork key relative to the module -> mmstvg key relative to the module)::
+
+    BertLayer_Cross -> BertCrossLayer
+        attention.self.{query,key,value}.*     -> {q,k,v}_proj.*
+        attention.output.dense.*               -> out_proj.*
+        attention.output.LayerNorm.*           -> attn_norm.*
+        hidden_intermediate.dense.*            -> ffn_in.*
+        output.dense.* / output.LayerNorm.*    -> ffn_out.* / ffn_norm.*
+        memory_intermediate.dense.*            dropped (built, never used by the forks)
+    BertLMPredictionHead -> BertPredictionHead
+        transform.dense.* / transform.LayerNorm.* -> dense.* / norm.*
+        decoder.weight / bias                  -> decoder.weight / decoder.bias
+    TA-STVG TemporalSampling / SpatialActivation -> TextGuidedTemporalSampling /
+    AttributeSpatialActivation
+        layer_ca.{i}.<BertLayer_Cross>         -> layers.{i}.<BertCrossLayer>
+        head.<BertLMPredictionHead>            -> head.<BertPredictionHead>
+        class_embedding, positional_embedding  dropped (never used)
+    CG-STVG PosDecoder's guidance -> InstanceContextGuidance
+        conf.layers.{i}.* / conf2.layers.{i}.* -> appearance_conf / motion_conf .layers.{i}.*
+        gf_mlp.layers.{i}.* / gf_mlp2.*        -> appearance_context / motion_context .layers.{i}.*
+        fuse_linear.*, norm2.*                 dropped (never used)
+
 VidSwin-T motion branch (the forks' ``vid.*``, ``models/vidswin/video_swin_transformer.py``)
 -> :class:`~mmstvg.models.backbones.VidSwinMotionEncoder` (``<dst>backbone.*``, mmaction2's
 ``SwinTransformer3D``)::
@@ -23,7 +45,9 @@ from typing import Dict, Mapping, Optional, Sequence
 import torch
 
 __all__ = [
-    'CGSTVGConversionError', 'vidswin_key_to_mmstvg', 'convert_vidswin', 'convert_vidswin_k400'
+    'CGSTVGConversionError', 'vidswin_key_to_mmstvg', 'convert_vidswin', 'convert_vidswin_k400',
+    'DROPPED', 'bert_cross_layer_key', 'prediction_head_key', 'ta_classifier_key',
+    'context_guidance_key', 'convert_part'
 ]
 
 
@@ -130,4 +154,86 @@ def convert_vidswin_k400(state_dict: Mapping,
         out[dst_prefix + 'backbone.' + rest] = value
     if not out:
         raise CGSTVGConversionError('no backbone.* keys: not a Video Swin checkpoint')
+    return out
+
+
+# the rename of a key the forks build but never use (dropped on purpose)
+DROPPED = ''
+_PARAM_NAMES = ('weight', 'bias')
+_BERT_CROSS = (('attention.self.query.', 'q_proj.'), ('attention.self.key.', 'k_proj.'),
+               ('attention.self.value.', 'v_proj.'), ('attention.output.dense.', 'out_proj.'),
+               ('attention.output.LayerNorm.', 'attn_norm.'),
+               ('hidden_intermediate.dense.', 'ffn_in.'), ('output.dense.', 'ffn_out.'),
+               ('output.LayerNorm.', 'ffn_norm.'), ('memory_intermediate.dense.', DROPPED))
+_PRED_HEAD = {
+    'transform.dense.weight': 'dense.weight',
+    'transform.dense.bias': 'dense.bias',
+    'transform.LayerNorm.weight': 'norm.weight',
+    'transform.LayerNorm.bias': 'norm.bias',
+    'decoder.weight': 'decoder.weight',
+    'bias': 'decoder.bias'
+}
+_GUIDANCE = (('conf.', 'appearance_conf.'), ('conf2.', 'motion_conf.'),
+             ('gf_mlp.', 'appearance_context.'), ('gf_mlp2.', 'motion_context.'))
+_MLP_RE = re.compile(r'^layers\.\d+\.(weight|bias)$')
+
+
+def bert_cross_layer_key(rel: str) -> Optional[str]:
+    """``BertLayer_Cross`` key -> ``BertCrossLayer`` key (``DROPPED`` / None: unused / unknown)."""
+    for src, dst in _BERT_CROSS:
+        if rel.startswith(src) and rel[len(src):] in _PARAM_NAMES:
+            return dst and dst + rel[len(src):]
+    return None
+
+
+def prediction_head_key(rel: str) -> Optional[str]:
+    """``BertLMPredictionHead`` key -> ``BertPredictionHead`` key (None: unknown)."""
+    return _PRED_HEAD.get(rel)
+
+
+def ta_classifier_key(rel: str) -> Optional[str]:
+    """TA-STVG ``TemporalSampling`` / ``SpatialActivation`` key -> mmstvg key."""
+    if rel in ('class_embedding', 'positional_embedding'):
+        return DROPPED
+    m = re.match(r'^layer_ca\.(\d+)\.(.+)$', rel)
+    if m:
+        new = bert_cross_layer_key(m.group(2))
+        return new if not new else f'layers.{m.group(1)}.{new}'
+    if rel.startswith('head.'):
+        new = prediction_head_key(rel[len('head.'):])
+        return new and 'head.' + new
+    return None
+
+
+def context_guidance_key(rel: str) -> Optional[str]:
+    """CG-STVG ``PosDecoder`` guidance key -> ``InstanceContextGuidance`` key.
+
+    Only the guidance's own keys; the decoder's other keys give None.
+    """
+    if rel.split('.')[0] in ('fuse_linear', 'norm2'):
+        return DROPPED
+    for src, dst in _GUIDANCE:
+        if rel.startswith(src) and _MLP_RE.match(rel[len(src):]):
+            return dst + rel[len(src):]
+    return None
+
+
+def convert_part(state_dict: Mapping, src_prefix: str, dst_prefix: str, key_fn) -> Dict:
+    """Rename every key under ``src_prefix`` with ``key_fn`` (on the key without the prefix).
+
+    Keys ``key_fn`` maps to ``DROPPED`` are left out; a key it does not know is an error
+    (:class:`CGSTVGConversionError` listing them). Keys outside ``src_prefix`` are ignored.
+    """
+    out, unknown = OrderedDict(), []
+    for key, value in state_dict.items():
+        if not key.startswith(src_prefix):
+            continue
+        new = key_fn(key[len(src_prefix):])
+        if new is None:
+            unknown.append(key)
+        elif new != DROPPED:
+            out[dst_prefix + new] = value
+    if unknown:
+        raise CGSTVGConversionError(f'unknown keys under {src_prefix!r}: {sorted(unknown)[:20]} '
+                                    f'({len(unknown)})')
     return out
