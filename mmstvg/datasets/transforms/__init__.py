@@ -1,4 +1,5 @@
 # Each transform module adds its import line here (one line per module).
+from .antialias_resize import AntialiasResize  # noqa: F401
 from .detr_random_size_crop import DETRRandomSizeCrop  # noqa: F401
 from .detr_resize import DETRResize  # noqa: F401
 from .load_stvg_features import LoadSTVGFeatures  # noqa: F401
