@@ -7,7 +7,8 @@ from .tiny_models import (BASELINE_CONFIG, BM_CONFIG, GKCMN_CONFIG, STVGFORMER_C
                           STVGFORMER_HEATMAP_CONFIG, TINY_ROBERTA, TINY_SLOWFAST_BACKBONE,
                           TINY_VIDEO_BACKBONE, TUBEDETR_CONFIG, demo_grounding_inputs,
                           get_config_file, get_model_cfg, get_tiny_baseline_cfg,
-                          get_tiny_gkcmn_cfg, get_tiny_stvgformer_cfg, get_tiny_tubedetr_cfg)
+                          get_tiny_gkcmn_cfg, get_tiny_stcat_cfg, get_tiny_stvgformer_cfg,
+                          get_tiny_tubedetr_cfg)
 from .videos import VFR_TIMESTAMPS, frame_index_of, ramp_frames, write_test_video, write_vfr_video
 
 __all__ = [
@@ -17,6 +18,6 @@ __all__ = [
     'STVGFORMER_CONFIG', 'STVGFORMER_HEATMAP_CONFIG', 'TINY_ROBERTA', 'TINY_SLOWFAST_BACKBONE',
     'TINY_VIDEO_BACKBONE', 'TUBEDETR_CONFIG', 'demo_grounding_inputs', 'get_config_file',
     'get_model_cfg', 'get_tiny_baseline_cfg', 'get_tiny_gkcmn_cfg', 'get_tiny_stvgformer_cfg',
-    'get_tiny_tubedetr_cfg', 'VFR_TIMESTAMPS', 'frame_index_of', 'ramp_frames', 'write_test_video',
-    'write_vfr_video'
+    'get_tiny_stcat_cfg', 'get_tiny_tubedetr_cfg', 'VFR_TIMESTAMPS', 'frame_index_of',
+    'ramp_frames', 'write_test_video', 'write_vfr_video'
 ]

@@ -36,6 +36,7 @@ STVGFORMER_HEATMAP_CONFIG = \
 GKCMN_CONFIG = 'gkcmn/gkcmn_r3d18-tiny_1xb8-t32-8e_synth.py'
 BM_CONFIG = 'gkcmn/bm_r3d18-tiny_1xb8-t32-8e_synth.py'
 TUBEDETR_CONFIG = 'tubedetr/tubedetr_r18-c16-tiny_1xb8-t32-8e_synth.py'
+STCAT_CONFIG = 'stcat/stcat_r18-c16-tiny_1xb8-t32-8e_synth.py'
 
 
 def get_config_file(fname: str) -> str:
@@ -290,6 +291,37 @@ def get_tiny_tubedetr_cfg(embed_dims: int = 32,
             dict(in_channels=embed_dims, hidden_dims=embed_dims),
             'temporal_head':
             dict(in_channels=embed_dims, hidden_dims=embed_dims),
+        })
+
+
+def get_tiny_stcat_cfg(embed_dims: int = 32,
+                       num_layers: int = 2,
+                       text_encoder: dict = None,
+                       config: str = STCAT_CONFIG) -> dict:
+    """The ``STCAT`` of ``config`` (:data:`STCAT_CONFIG`), shrunk for unit tests: a two-stage
+    1/8-width ResNet-18 (stride 4, 16 channels), a random tiny RoBERTa, ``d`` channels,
+    ``num_layers`` encoder and decoder layers (the STCAT family's forks build on it).
+    """
+    text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
+    layer = dict(
+        embed_dims=embed_dims,
+        num_layers=num_layers,
+        num_heads=embed_dims // 16,
+        feedforward_channels=2 * embed_dims)
+    return get_model_cfg(
+        config, {
+            'image_backbone.base_channels': 8,
+            'image_backbone.num_stages': 2,
+            'image_backbone.strides': (1, 2),
+            'image_backbone.dilations': (1, 1),
+            'image_backbone.out_indices': (1, ),
+            'image_channels': 16,
+            'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims, proj_norm=True)),
+            'position_encoding.num_feats': embed_dims // 2,
+            'encoder': layer,
+            'decoder': layer,
+            'spatial_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
+            'temporal_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
         })
 
 

@@ -77,6 +77,7 @@ import contextlib
 import copy
 import importlib
 import importlib.machinery
+import importlib.util
 import io
 import math
 import os
@@ -180,28 +181,20 @@ class _ShimRoberta:
         return RobertaModel(RobertaConfig(**cfg))
 
 
-def install_tubedetr_shims(ref_repo: str, ref_pythonpath: Optional[str]) -> Dict[str, object]:
-    """Import the original TubeDETR modules with the shims of the module docstring.
+def add_reference_path(ref_path: str) -> None:
+    """Put a reference checkout (or a folder of what it imports) first on ``sys.path``: the
+    original code imports its own modules by absolute names. The method modules call this
+    (the only place, with :func:`import_reference_torchvision`, that edits ``sys.path``)."""
+    sys.path.insert(0, osp.abspath(ref_path))
 
-    Returns:
-        dict: the imported modules (``main``, ``models``, ``engine``, ``misc``,
-        ``video_transforms``, ``backbone``, ``vidstg_eval``, ``hcstvg_eval``).
-    """
-    ref_repo = osp.abspath(ref_repo)
-    if not osp.isfile(osp.join(ref_repo, 'models', 'tubedetr.py')):
-        raise SystemExit(f'{ref_repo} is not a TubeDETR checkout (no models/tubedetr.py)')
-    clash = [
-        n for n in REF_TOP_LEVEL if n in sys.modules
-        and not (getattr(sys.modules[n], '__file__', '') or '').startswith(ref_repo)
-    ]
-    if clash:
-        raise SystemExit(f'modules {clash} are already imported from elsewhere; the original '
-                         'code needs these top-level names: run the comparison in a fresh '
-                         'process')
-    import transformers  # noqa: F401  (before the stubs: transformers probes timm)
-    from transformers import RobertaModel, RobertaTokenizerFast  # noqa: F401
-    if ref_pythonpath:
-        sys.path.insert(0, osp.abspath(ref_pythonpath))
+
+def import_reference_torchvision(ref_pythonpath: Optional[str]):
+    """Put ``ref_pythonpath`` (one folder, or several joined by ``os.pathsep``) first on
+    ``sys.path`` and import torchvision for the original code (module docstring, shims):
+    ``register_fake`` wrapped while importing, ``resnet*(pretrained=True)`` random."""
+    for path in reversed((ref_pythonpath or '').split(os.pathsep)):
+        if path:
+            add_reference_path(path)
     register_fake = torch.library.register_fake
 
     def _register_fake(op, *args, **kwargs):
@@ -228,6 +221,30 @@ def install_tubedetr_shims(ref_repo: str, ref_pythonpath: Optional[str]) -> Dict
             return _builder(*args, weights=None, **kwargs)
 
         setattr(torchvision.models, name, _random)
+    return torchvision
+
+
+def install_tubedetr_shims(ref_repo: str, ref_pythonpath: Optional[str]) -> Dict[str, object]:
+    """Import the original TubeDETR modules with the shims of the module docstring.
+
+    Returns:
+        dict: the imported modules (``main``, ``models``, ``engine``, ``misc``,
+        ``video_transforms``, ``backbone``, ``vidstg_eval``, ``hcstvg_eval``).
+    """
+    ref_repo = osp.abspath(ref_repo)
+    if not osp.isfile(osp.join(ref_repo, 'models', 'tubedetr.py')):
+        raise SystemExit(f'{ref_repo} is not a TubeDETR checkout (no models/tubedetr.py)')
+    clash = [
+        n for n in REF_TOP_LEVEL if n in sys.modules
+        and not (getattr(sys.modules[n], '__file__', '') or '').startswith(ref_repo)
+    ]
+    if clash:
+        raise SystemExit(f'modules {clash} are already imported from elsewhere; the original '
+                         'code needs these top-level names: run the comparison in a fresh '
+                         'process')
+    import transformers  # noqa: F401  (before the stubs: transformers probes timm)
+    from transformers import RobertaModel, RobertaTokenizerFast  # noqa: F401
+    import_reference_torchvision(ref_pythonpath)
     for name in ('timm', 'timm.models', 'ffmpeg', 'hostlist'):
         if name not in sys.modules:
             sys.modules[name] = _stub_module(name)
@@ -834,25 +851,54 @@ def compare_tubedetr(opts) -> bool:
     return report.passed
 
 
+#: methods compared here: name -> (compare function, settings)
 METHODS = {'tubedetr': (compare_tubedetr, TUBEDETR_SETTINGS)}
+#: methods compared by a module of their own next to this file (name -> file name). Such a
+#: module defines ``SETTINGS`` (an OrderedDict: setting name -> dict), ``REPO_ENV`` (the
+#: environment variable naming the checkout) and ``compare(opts, common) -> bool``, where
+#: ``common`` is this module (its shims, random weights, inputs and :class:`Report`).
+METHOD_MODULES = OrderedDict([('stcat', 'compare_stcat.py')])
+
+
+def method_module(name: str) -> types.ModuleType:
+    """Import the comparison module of method ``name`` (:data:`METHOD_MODULES`)."""
+    key = f'_mmstvg_compare_{name}'
+    if key not in sys.modules:
+        path = osp.join(osp.dirname(osp.abspath(__file__)), METHOD_MODULES[name])
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+def get_method(name: str):
+    """(compare function taking the parsed options, settings) of method ``name``."""
+    if name in METHODS:
+        return METHODS[name]
+    module = method_module(name)
+    common = sys.modules[__name__]
+    return (lambda opts: module.compare(opts, common)), module.SETTINGS
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Compare an mmstvg port with its original code (random weights, CPU)')
-    parser.add_argument('--method', choices=sorted(METHODS), required=True)
+    parser.add_argument('--method', choices=sorted([*METHODS, *METHOD_MODULES]), required=True)
     parser.add_argument(
         '--ref-repo',
-        help='checkout of the original repository '
-        '(default: $MMSTVG_TUBEDETR_REPO)')
+        help='checkout of the original repository (default: $MMSTVG_TUBEDETR_REPO for '
+        'tubedetr, the method module\'s REPO_ENV for the others, e.g. $MMSTVG_STCAT_REPO)')
     parser.add_argument(
         '--ref-pythonpath',
-        help='folder with the original code\'s extra dependencies (torchvision), put first '
-        'on sys.path for this process only (default: $MMSTVG_REF_PYTHONPATH)')
+        help='folder(s) (joined by os.pathsep) with the original code\'s extra dependencies '
+        '(torchvision; yacs for stcat), put first on sys.path for this process only '
+        '(default: $MMSTVG_REF_PYTHONPATH)')
     parser.add_argument(
         '--settings',
         nargs='+',
-        help='settings to compare (default: all; tubedetr: vidstg hcstvg-v1 hcstvg-v2)')
+        help='settings to compare (default: all; tubedetr and stcat: vidstg hcstvg-v1 '
+        'hcstvg-v2)')
     parser.add_argument('--num-frames', type=int, default=10, help='frames of the clip')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--atol', type=float, default=1e-4, help='max |difference| allowed')
@@ -869,7 +915,7 @@ def parse_args(argv=None):
         'gradient')
     parser.add_argument('--work-dir', help='keep the saved and converted checkpoints here')
     args = parser.parse_args(argv)
-    settings = METHODS[args.method][1]
+    settings = get_method(args.method)[1]
     args.settings = args.settings or list(settings)
     unknown = [s for s in args.settings if s not in settings]
     if unknown:
@@ -881,7 +927,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    passed = METHODS[args.method][0](args)
+    passed = get_method(args.method)[0](args)
     return 0 if passed else 1
 
 

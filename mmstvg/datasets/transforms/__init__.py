@@ -7,6 +7,7 @@ from .load_tube_targets import LoadTubeTargets  # noqa: F401
 from .pack_stvg_inputs import PackSTVGInputs  # noqa: F401
 from .resize_for_mllm import ResizeForMLLM  # noqa: F401
 from .sample_mllm_frames import SampleMLLMFrames  # noqa: F401
+from .sample_stcat_frames import SampleSTCATFrames  # noqa: F401
 from .sample_stvg_frames import SampleSTVGFrames  # noqa: F401
 from .sample_tubedetr_frames import SampleTubeDETRFrames  # noqa: F401
 from .stvg_crop import STVGCrop  # noqa: F401

@@ -40,6 +40,8 @@ class TokenizeText(BaseTransform):
         strip (bool): remove the sentence's leading and trailing whitespace first. Defaults
             to True. False tokenises the sentence as stored (TubeDETR: a byte-level BPE
             tokenizer such as RoBERTa's turns surrounding spaces into tokens).
+        lower (bool): lower-case the sentence first (the STCAT family's datasets do).
+            Defaults to False.
     """
 
     def __init__(self,
@@ -47,7 +49,8 @@ class TokenizeText(BaseTransform):
                  max_length: int = 64,
                  padding=False,
                  text_key: str = 'sentence',
-                 strip: bool = True) -> None:
+                 strip: bool = True,
+                 lower: bool = False) -> None:
         tokenizer = dict(tokenizer)
         if 'pretrained' not in tokenizer:
             raise ValueError('TokenizeText: `tokenizer` needs `pretrained` (a local '
@@ -59,6 +62,7 @@ class TokenizeText(BaseTransform):
         self.max_length = int(max_length)
         self.padding = padding
         self.text_key = text_key
+        self.lower = lower
         self.strip = strip
         self._tokenizer = None
 
@@ -94,8 +98,9 @@ class TokenizeText(BaseTransform):
         if not isinstance(sentence, str) or not sentence.strip():
             raise ValueError(f'TokenizeText: query {results.get("qid")!r} has an empty '
                              f'`{self.text_key}` ({sentence!r}).')
+        sentence = sentence.strip() if self.strip else sentence
         enc = self.tokenizer(
-            sentence.strip() if self.strip else sentence,
+            sentence.lower() if self.lower else sentence,
             max_length=self.max_length,
             truncation=True,
             padding=self.padding,

@@ -6,6 +6,8 @@ from .sdib import SDIB
 from .space_time_decoder import SpaceTimeDecoder
 from .space_time_encoder import SpaceTimeEncoder
 from .static_branch import StaticBranch
+from .stcat_decoder import STCATDecoder
+from .stcat_encoder import STCATEncoder
 from .stcmt import STCMT
 from .temporal_conv_neck import TemporalConvNeck
 from .text_guided_pooling import TextGuidedPooling
@@ -13,6 +15,7 @@ from .text_guided_temporal_sampling import TextGuidedTemporalSampling
 
 __all__ = [
     'AttributeSpatialActivation', 'CrossModalInteraction', 'InstanceContextGuidance',
-    'TextGuidedTemporalSampling', 'MixedConvNet', 'SDIB', 'STCMT', 'SpaceTimeDecoder',
-    'SpaceTimeEncoder', 'StaticBranch', 'TemporalConvNeck', 'TextGuidedPooling'
+    'MixedConvNet', 'SDIB', 'SpaceTimeDecoder', 'SpaceTimeEncoder', 'StaticBranch',
+    'STCATDecoder', 'STCATEncoder', 'STCMT', 'TemporalConvNeck', 'TextGuidedPooling',
+    'TextGuidedTemporalSampling'
 ]

@@ -1,0 +1,132 @@
+"""STCAT grounder (the STCAT family's shared components): shapes, the features and heads it
+shares with the other grounders, training, decoding with the released span rule, and
+independence of the padding."""
+import copy
+
+import torch
+
+from mmstvg.models.heads import BaseSpatialHead, BaseTemporalHead
+from mmstvg.registry import MODELS
+from mmstvg.testing import demo_grounding_inputs, get_tiny_stcat_cfg
+from mmstvg.utils import register_all_modules
+
+register_all_modules()
+
+
+def _model(seed=0, **options):
+    torch.manual_seed(seed)
+    model = MODELS.build(dict(get_tiny_stcat_cfg(), **options))
+    model.init_weights()
+    return model
+
+
+def test_forward_shapes_and_features():
+    model = _model()
+    assert isinstance(model.spatial_head, BaseSpatialHead)
+    assert isinstance(model.temporal_head, BaseTemporalHead)
+    inputs, samples = demo_grounding_inputs(2, 10, img_shape=(48, 48))
+    out = model(inputs, samples, mode='tensor')
+    assert out['spatial']['boxes'].shape == (2, 10, 4)
+    assert out['temporal']['sted_logits'].shape == (2, 10, 2)
+    assert out['temporal']['actionness_logits'].shape == (2, 10)
+    feats = out['feats']
+    assert feats['queries'].shape == feats['seq'].shape == (2, 10, 32)
+    assert feats['ref_anchors'].shape == (2, 10, 4)
+    assert feats['layer_queries'].shape == feats['layer_seq'].shape == (2, 2, 10, 32)
+    assert feats['layer_anchors'].shape == (2, 2, 10, 4)
+    attn = feats['self_attn']
+    assert attn.shape == (2, 2, 10, 10)
+    torch.testing.assert_close(attn.sum(-1), torch.ones(2, 2, 10))
+    # the second layer's anchors are the first layer's boxes (anchor refinement)
+    first = model.spatial_head(
+        dict(feats, queries=feats['layer_queries'][0],
+             ref_anchors=feats['layer_anchors'][0]))['boxes']
+    torch.testing.assert_close(feats['layer_anchors'][1], first)
+
+
+def test_few_steps_lower_the_loss():
+    model = _model()
+    inputs, samples = demo_grounding_inputs(2, 10, img_shape=(48, 48))
+    losses = model(inputs, samples, mode='loss')
+    last = {'loss_bbox', 'loss_giou', 'loss_sted', 'loss_actionness', 'loss_guided_attn'}
+    assert set(losses) == last | {f'd0.{k}' for k in last}  # auxiliary losses, 2 layers
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    totals = []
+    for _ in range(6):
+        total = sum(model(inputs, samples, mode='loss').values())
+        totals.append(total.item())
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+    assert model.image_backbone.layer2[0].conv1.weight.grad is not None
+    with torch.no_grad():
+        totals.append(float(sum(model(inputs, samples, mode='loss').values())))
+    assert totals[-1] < 0.9 * totals[0], totals
+
+
+def test_without_aux_loss_actionness_and_guided_attention():
+    model = _model(aux_loss=False, loss_guided_attn=None)
+    model.temporal_head.actionness = None
+    inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
+    assert set(model(inputs, samples, mode='loss')) == {'loss_bbox', 'loss_giou', 'loss_sted'}
+
+
+def test_predict_spans_run_from_first_to_last_sampled_frame():
+    model = _model()
+    model.eval()
+    inputs, samples = demo_grounding_inputs(2, 10, img_shape=(48, 48))
+    with torch.no_grad():
+        out = model(inputs, samples, mode='tensor')
+        results = model(inputs, copy.deepcopy(samples), mode='predict')
+    steds = model.temporal_head.predict_by_feat(out['temporal'], inputs['frame_mask'])
+    for result, (s, e, score) in zip(results, steds):
+        inds = result.metainfo['frame_inds']
+        tube = result.pred_tube
+        assert tube.span.tolist() == [inds[s], inds[e] + 1]
+        assert tube.bboxes.shape == (e - s + 1, 4)
+        assert tube.bboxes.max() <= 96
+
+
+def test_padded_frames_change_nothing():
+    """A video padded in a batch with a longer one gets the outputs it gets alone."""
+    model = _model()
+    model.eval()
+    inputs, samples = demo_grounding_inputs(2, 12, img_shape=(48, 48))
+    inputs['frame_mask'][1, 7:] = False
+    inputs['imgs'][1, 7:] = 0
+    alone = dict(
+        imgs=inputs['imgs'][1:, :7],
+        frame_mask=inputs['frame_mask'][1:, :7],
+        text={
+            k: v[1:]
+            for k, v in inputs['text'].items()
+        })
+    with torch.no_grad():
+        batch = model(inputs, samples, mode='tensor')
+        single = model(alone, samples[1:], mode='tensor')
+    for part, key in (('spatial', 'boxes'), ('temporal', 'sted_logits'), ('temporal',
+                                                                          'actionness_logits')):
+        torch.testing.assert_close(batch[part][key][1, :7], single[part][key][0])
+    torch.testing.assert_close(batch['feats']['self_attn'][:, 1, :7, :7],
+                               single['feats']['self_attn'][:, 0])
+
+
+def test_memory_options_keep_the_outputs():
+    """Activation checkpointing and the fused attention kernel change no output."""
+    model = _model()
+    inputs, samples = demo_grounding_inputs(1, 6, img_shape=(48, 48))
+    cfg = get_tiny_stcat_cfg()
+    cfg['encoder'].update(with_cp=True, attn_impl='sdpa')
+    cfg['decoder'].update(with_cp=True)
+    cfg['image_backbone'].update(with_cp=True)
+    torch.manual_seed(1)
+    other = MODELS.build(cfg)
+    other.load_state_dict(model.state_dict())
+    for m in (model, other):
+        m.train()
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.Dropout):
+                mod.p = 0.0
+    torch.testing.assert_close(
+        sum(other(inputs, samples, mode='loss').values()),
+        sum(model(inputs, samples, mode='loss').values()))
