@@ -1,4 +1,6 @@
 from .attribute_spatial_activation import AttributeSpatialActivation
+from .cgstvg_decoder import CGSTVGDecoder, TASTVGDecoder
+from .cgstvg_encoder import CGSTVGEncoder
 from .cross_modal_interaction import CrossModalInteraction
 from .instance_context_guidance import InstanceContextGuidance
 from .mixed_conv_net import MixedConvNet
@@ -14,8 +16,8 @@ from .text_guided_pooling import TextGuidedPooling
 from .text_guided_temporal_sampling import TextGuidedTemporalSampling
 
 __all__ = [
-    'AttributeSpatialActivation', 'CrossModalInteraction', 'InstanceContextGuidance',
-    'MixedConvNet', 'SDIB', 'SpaceTimeDecoder', 'SpaceTimeEncoder', 'StaticBranch',
-    'STCATDecoder', 'STCATEncoder', 'STCMT', 'TemporalConvNeck', 'TextGuidedPooling',
-    'TextGuidedTemporalSampling'
+    'AttributeSpatialActivation', 'CGSTVGDecoder', 'CGSTVGEncoder', 'CrossModalInteraction',
+    'InstanceContextGuidance', 'MixedConvNet', 'SDIB', 'SpaceTimeDecoder', 'SpaceTimeEncoder',
+    'StaticBranch', 'STCATDecoder', 'STCATEncoder', 'STCMT', 'TemporalConvNeck',
+    'TextGuidedPooling', 'TASTVGDecoder', 'TextGuidedTemporalSampling'
 ]

@@ -237,3 +237,137 @@ def convert_part(state_dict: Mapping, src_prefix: str, dst_prefix: str, key_fn) 
         raise CGSTVGConversionError(f'unknown keys under {src_prefix!r}: {sorted(unknown)[:20]} '
                                     f'({len(unknown)})')
     return out
+
+
+# ---------------------------------------------------------------- the family converter's maps
+def _regex_rules_vidswin(src: str = r'vid\.', dst: str = 'motion_encoder.backbone.'):
+    block = '|'.join(re.escape(p) for p in _BLOCK_PARAMS)
+    merge = '|'.join(re.escape(p) for p in _MERGE_PARAMS)
+    embed = '|'.join(re.escape(p) for p in _EMBED_PARAMS)
+    return [
+        (src + rf'patch_embed\.({embed})', dst + r'patch_embed.\1'),
+        (src + rf'layers\.(\d+)\.blocks\.(\d+)\.({block})', dst + r'layers.\1.blocks.\2.\3'),
+        (src + rf'downsamples\.(\d+)\.({merge})', dst + r'layers.\1.downsample.\2'),
+    ]
+
+
+def _regex_rules_bert_cross(src: str, dst: str):
+    rules, dropped = [], []
+    for s, d in _BERT_CROSS:
+        pattern = src + re.escape(s) + r'(weight|bias)'
+        if d:
+            rules.append((pattern, dst + d + r'\g<{}>'.format(src.count('(') + 1)))
+        else:
+            dropped.append((pattern, 'built by the fork, never used (BertLayer_Cross\'s '
+                            'memory_intermediate)'))
+    return rules, dropped
+
+
+def _time_decoder_rules(stcat_rules, fork_name: str = 'time_decoder'):
+    """STCAT's temporal decoder rules for the forks' ``ground_decoder.time_decoder``."""
+    out = []
+    for pattern, template in stcat_rules:
+        p = pattern.pattern if hasattr(pattern, 'pattern') else pattern
+        if p.startswith(r'ground_decoder\.temp_decoder'):
+            out.append((p.replace('temp_decoder', fork_name), template))
+    return out
+
+
+def register_cgta_key_maps():
+    """Register the ``cgstvg`` and ``tastvg`` maps on the family converter (STCAT's rules
+    extended; see :mod:`mmstvg.models.utils.stcat_converter`)."""
+    from .stcat_converter import KEY_MAPS, STCAT_RULES, register_key_map
+    if 'cgstvg' in KEY_MAPS:
+        return
+    p = r'(weight|bias)'
+    common_rules = [
+        *_regex_rules_vidswin(),
+        (r'input_proj2\.' + p, r'motion_proj.\1'),
+        (r'ground_encoder\.encoder\.norm\.' + p, r'encoder.norm.\1'),
+        (r'ground_decoder\.pos_fc\.(0|2|4)\.' + p, r'decoder.pos_template.\1.\2'),
+        (r'ground_decoder\.time_fc\.(0|2|4)\.' + p, r'decoder.content_template.\1.\2'),
+        *_time_decoder_rules(STCAT_RULES),
+    ]
+    common_required = [
+        ('vis_encoder.0.body.conv1.weight', 'ResNet image backbone'),
+        ('input_proj.weight', 'input projection'),
+        ('text_encoder.body.embeddings.', 'RoBERTa text encoder'),
+        ('text_encoder.resizer.fc.weight', 'text projection (FeatureResizer)'),
+        ('vid.patch_embed.', 'VidSwin-T motion branch'),
+        ('input_proj2.weight', 'motion projection'),
+        ('ground_encoder.encoder.spatial_layers.', 'spatial encoder layers'),
+        ('ground_encoder.encoder.norm.weight', 'encoder LayerNorm'),
+        ('ground_decoder.pos_fc.', 'anchor template'),
+        ('ground_decoder.decoder.layers.', 'spatial decoder'),
+        ('ground_decoder.time_decoder.layers.', 'temporal decoder'),
+        ('bbox_embed.layers.', 'box head'),
+        ('temp_embed.layers.', 'start/end head'),
+        ('action_embed.layers.', 'actionness head'),
+    ]
+    stcat_hint = (r'ground_decoder\.temp_decoder\..+', 'this is an STCAT checkpoint (its temporal '
+                  'decoder is `temp_decoder`, it has no VidSwin branch): use --method stcat')
+    mmstvg_hint = (
+        r'(encoder\.spatial_layers|decoder\.box_layers|spatial_head|motion_encoder)\..+',
+        'this state dict already uses mmstvg names: load it directly')
+    ca2_rules, ca2_dropped = _regex_rules_bert_cross(
+        r'ground_decoder\.decoder\.layers\.(\d+)\.ca2\.', r'decoder.box_layers.\1.context_attn.')
+    guidance = [(r'ground_decoder\.decoder\.' + s.rstrip('.') + r'\.layers\.(\d+)\.' + p,
+                 'decoder.guidance.' + d + r'layers.\1.\2') for s, d in _GUIDANCE]
+    register_key_map(KEY_MAPS['stcat'].extended(
+        'cgstvg',
+        rules=common_rules + ca2_rules + guidance,
+        dropped=ca2_dropped + [
+            (r'ground_decoder\.decoder\.(fuse_linear|norm2)\.' + p,
+             'built by CG-STVG\'s decoder, never used'),
+        ],
+        required=common_required + [
+            ('ground_decoder.decoder.conf.', 'instance confidence MLP'),
+            ('ground_decoder.decoder.layers.0.ca2.', 'instance context attention'),
+        ],
+        foreign=[
+            stcat_hint,
+            (r'(s|t)_(temporal|spatial)_clas\..+', 'this is a TA-STVG checkpoint (it has the '
+             'target-aware modules `s_temporal_clas` ...): use --method tastvg'),
+            mmstvg_hint,
+        ],
+        equal_copies=[(r'ground_decoder\.time_embed2\.(.+)', r'action_embed.\1')]))
+    ta_rules = []
+    ta_dropped = []
+    for src, dst in (('s_temporal_clas', 'appearance_sampling'), ('t_temporal_clas',
+                                                                  'motion_sampling'),
+                     ('s_spatial_clas', 'appearance_activation'), ('t_spatial_clas',
+                                                                   'motion_activation')):
+        layer_rules, layer_dropped = _regex_rules_bert_cross(src + r'\.layer_ca\.(\d+)\.',
+                                                             dst + r'.layers.\1.')
+        ta_rules += layer_rules
+        ta_dropped += layer_dropped
+        ta_rules += [(src + r'\.head\.' + re.escape(s), f'{dst}.head.{d}')
+                     for s, d in _PRED_HEAD.items()]
+        ta_dropped.append((src + r'\.(class_embedding|positional_embedding)',
+                           'built by TA-STVG\'s classifier, never used'))
+    register_key_map(KEY_MAPS['stcat'].extended(
+        'tastvg',
+        rules=common_rules + ta_rules,
+        dropped=ta_dropped + [
+            (r'ground_decoder\.decoder\.(gf_mlp|gf_mlp2)\.layers\.\d+\.' + p + '|'
+             r'ground_decoder\.decoder\.(fuse_linear|norm2)\.' + p,
+             'built by TA-STVG\'s decoder (left from CG-STVG), never used'),
+        ],
+        required=common_required + [
+            ('s_temporal_clas.layer_ca.', 'appearance temporal sampling'),
+            ('t_temporal_clas.layer_ca.', 'motion temporal sampling'),
+            ('s_spatial_clas.layer_ca.', 'appearance spatial activation'),
+            ('t_spatial_clas.layer_ca.', 'motion spatial activation'),
+        ],
+        foreign=[
+            stcat_hint,
+            (r'ground_decoder\.decoder\.(conf|conf2)\..+|'
+             r'ground_decoder\.decoder\.layers\.\d+\.ca2\..+',
+             'this is a CG-STVG checkpoint (instance context guidance `conf`, `ca2` ...): use '
+             '--method cgstvg'),
+            mmstvg_hint,
+        ],
+        equal_copies=[(r'ground_decoder\.time_embed2\.(.+)', r'action_embed.\1')]))
+
+
+register_cgta_key_maps()
