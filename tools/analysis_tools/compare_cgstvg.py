@@ -193,11 +193,16 @@ def make_clip(common, mods, cfg, setting: dict, num_frames: int, seed: int, capt
 
 
 def no_stochastic_layers(model: torch.nn.Module, common) -> None:
-    """Dropout p = 0 and stochastic depth off (VidSwin's DropPath)."""
+    """Dropout p = 0 (also float ``dropout`` attributes) and stochastic depth off (VidSwin's
+    DropPath)."""
     common.disable_dropout(model)
     for m in model.modules():
         if hasattr(m, 'drop_prob'):
             m.drop_prob = 0.0
+        # the attention-weight dropout of modules keeping it as a float (the released
+        # conditional cross-attention, mmstvg's ConditionalCrossAttention)
+        if isinstance(getattr(m, 'dropout', None), float):
+            m.dropout = 0.0
 
 
 def layer_outputs(model, inputs, samples) -> List[Dict[str, torch.Tensor]]:
