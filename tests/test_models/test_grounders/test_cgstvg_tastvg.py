@@ -71,3 +71,36 @@ def test_guidance_needs_one_video_per_batch():
     with pytest.raises(NotImplementedError, match='batch size 1'):
         with torch.no_grad():
             model.predict(inputs, samples)
+
+
+@pytest.mark.parametrize('kind', ['CGSTVG', 'TASTVG'])
+def test_memory_options_change_nothing_but_memory(kind):
+    """The -cp configs' options (activation checkpointing, sdpa) give the same losses and
+    gradients."""
+    torch.manual_seed(0)
+    plain = MODELS.build(_cfg(kind))
+    cfg = _cfg(kind)
+    cfg['encoder'].update(with_cp=True, attn_impl='sdpa')
+    cfg['decoder'].update(with_cp=True)
+    cfg['motion_encoder'].update(with_cp=True)
+    cp = MODELS.build(cfg)
+    cp.load_state_dict(plain.state_dict())
+    inputs, samples = demo_grounding_inputs(batch_size=1, num_frames=8)
+    samples[0].set_metainfo(dict(ta_attr_labels=[1], ta_action_labels=[2, 3]))
+    results = []
+    for model in (plain, cp):
+        model.train()
+        torch.manual_seed(1)
+        losses = model.loss(inputs, samples)
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        results.append((losses, {
+            n: p.grad
+            for n, p in model.named_parameters() if p.grad is not None
+        }))
+    (l0, g0), (l1, g1) = results
+    for key in l0:
+        assert torch.allclose(l0[key], l1[key], atol=1e-5), key
+    assert set(g0) == set(g1)
+    for key in g0:
+        assert torch.allclose(g0[key], g1[key], atol=1e-4, rtol=1e-3), key
