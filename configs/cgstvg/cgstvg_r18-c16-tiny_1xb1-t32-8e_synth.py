@@ -31,3 +31,4 @@ model = dict(
     loss_guided_attn=None,
     loss_conf_weight=1.0)
 train_dataloader = dict(batch_size=1)
+auto_scale_lr = dict(enable=False, base_batch_size=1)
