@@ -42,3 +42,19 @@ def test_padding_pickle_and_errors(tiny_tokenizer_dir):
     with pytest.raises(ValueError, match='pretrained'):
         TokenizeText(tokenizer=dict(type='AutoTokenizer'))
     assert 'max_length=8' in repr(t)
+
+
+def test_lower_case_option(tiny_tokenizer_dir):
+    """``lower=True`` lower-cases the sentence before tokenising (the STCAT family's
+    datasets do); the default keeps it as stored."""
+    seen = []
+
+    def fake(sentence, **kwargs):
+        seen.append(sentence)
+        return dict(input_ids=[1, 2], attention_mask=[1, 1])
+
+    for lower in (True, False):
+        t = TokenizeText(tokenizer=dict(pretrained=tiny_tokenizer_dir), lower=lower)
+        t._tokenizer = fake
+        t(dict(qid='q', sentence=' The Man '))
+    assert seen == ['the man', 'The Man']
