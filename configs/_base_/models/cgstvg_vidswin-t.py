@@ -26,7 +26,9 @@ cgstvg_model = dict(
             test_actioness_thr=0.5)),  # MODEL.CG.TEMP_THETA
     spatial_head=dict(anchor_key=None),  # boxes sigmoid(MLP(q)), not anchor-relative
     loss_guided_attn=None,  # SOLVER.USE_ATTN False
-    loss_conf_weight=1.0)  # SOLVER.CONF_COEF
+    loss_conf_weight=1.0,  # SOLVER.CONF_COEF
+    # the two test passes run one after the other (one video per batch, as the original)
+    test_cfg=dict(pass_batch=1))
 cgstvg_model_vidstg = dict(
     cgstvg_model,
     decoder=dict(

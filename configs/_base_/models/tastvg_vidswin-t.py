@@ -32,7 +32,9 @@ tastvg_model = dict(
     loss_frame_weight=1.0,  # CONF_COEF, CONF2_COEF
     loss_attr_weight=1.0,  # CONF3_COEF, CONF4_COEF
     loss_guided_attn=None,
-    loss_conf_weight=0.0)
+    loss_conf_weight=0.0,
+    # the two test passes run one after the other (one video per batch, as the original)
+    test_cfg=dict(pass_batch=1))
 tastvg_model_vidstg = dict(
     tastvg_model,
     temporal_head=dict(loss_sted=dict(loss_weight=2.0)),

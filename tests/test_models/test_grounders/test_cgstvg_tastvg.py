@@ -104,3 +104,17 @@ def test_memory_options_change_nothing_but_memory(kind):
     assert set(g0) == set(g1)
     for key in g0:
         assert torch.allclose(g0[key], g1[key], atol=1e-4, rtol=1e-3), key
+
+
+@pytest.mark.parametrize('kind', ['CGSTVG', 'TASTVG'])
+def test_two_test_passes_run_one_at_a_time(kind):
+    """The configs' pass_batch=1: the dense protocol's two interleaved passes, one video per
+    forward (the guidance / target-aware queries are per video)."""
+    cfg = _cfg(kind)
+    cfg['test_cfg'] = dict(pass_batch=1)
+    model = MODELS.build(cfg).eval()
+    inputs, samples = demo_grounding_inputs(batch_size=1, num_frames=8)
+    samples[0].set_metainfo(dict(num_passes=2))
+    with torch.no_grad():
+        tube = model.predict(inputs, samples)[0].pred_tube
+    assert len(tube.frame_ids) >= 1
