@@ -52,7 +52,7 @@ class CGSTVG(STCAT):
         motion_encoder (dict): :class:`VidSwinMotionEncoder` config.
         motion_channels (int): its output channels (768).
         loss_conf_weight (float): weight of ``loss_conf`` (``CONF_COEF``: 1); 0 disables it.
-        **kwargs: :class:`STCAT`'s (``loss_guided_attn=None`` for CG-STVG).
+        kwargs: :class:`STCAT`'s arguments (``loss_guided_attn=None`` for CG-STVG).
     """
 
     def __init__(self,

@@ -54,7 +54,7 @@ class TASTVG(CGSTVG):
         frame_thr (float): frame relevance threshold (0.7 HC-STVG, 0.45 VidSTG).
         loss_frame_weight (float): weight of both frame-relevance losses (1).
         loss_attr_weight (float): weight of both word losses (1).
-        **kwargs: :class:`CGSTVG`'s (a ``TASTVGDecoder``; ``loss_conf_weight`` 0).
+        kwargs: :class:`CGSTVG`'s arguments (a ``TASTVGDecoder``; ``loss_conf_weight`` 0).
     """
 
     def __init__(self,

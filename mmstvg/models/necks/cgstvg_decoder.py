@@ -82,7 +82,7 @@ class CGSTVGDecoder(STCATDecoder):
     Args:
         guidance (dict, optional): :class:`InstanceContextGuidance` config; None: no guidance
             (the layers' context attention is then unused).
-        *args, **kwargs: :class:`STCATDecoder`'s.
+        args, kwargs: :class:`STCATDecoder`'s arguments.
     """
     box_layer_type = ContextAnchorDecoderLayer
 
