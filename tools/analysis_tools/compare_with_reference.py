@@ -4,6 +4,10 @@
 repository with random weights, and the mmstvg model, loaded through the checkpoint converter,
 are fed identical inputs and every output, decoded tube and loss is compared.
 
+Methods: ``tubedetr`` (this file) and those with a module of their own next to it
+(:data:`METHOD_MODULES`: ``stcat`` -> ``compare_stcat.py``, whose docstring describes its
+run; the shims, random weights, inputs and report below are shared with them).
+
 Usage (TubeDETR; ``configs/tubedetr/README.md`` tells how to get both directories)::
 
     python tools/analysis_tools/compare_with_reference.py --method tubedetr \\
