@@ -861,7 +861,8 @@ METHODS = {'tubedetr': (compare_tubedetr, TUBEDETR_SETTINGS)}
 #: module defines ``SETTINGS`` (an OrderedDict: setting name -> dict), ``REPO_ENV`` (the
 #: environment variable naming the checkout) and ``compare(opts, common) -> bool``, where
 #: ``common`` is this module (its shims, random weights, inputs and :class:`Report`).
-METHOD_MODULES = OrderedDict([('stcat', 'compare_stcat.py')])
+METHOD_MODULES = OrderedDict([('stcat', 'compare_stcat.py'), ('cgstvg', 'compare_cgstvg.py'),
+                              ('tastvg', 'compare_tastvg.py')])
 
 
 def method_module(name: str) -> types.ModuleType:

@@ -1,7 +1,9 @@
 # Each transform module adds its import line here (one line per module).
+from .antialias_resize import AntialiasResize  # noqa: F401
 from .detr_random_size_crop import DETRRandomSizeCrop  # noqa: F401
 from .detr_resize import DETRResize  # noqa: F401
 from .load_stvg_features import LoadSTVGFeatures  # noqa: F401
+from .load_tastvg_labels import LoadTASTVGLabels  # noqa: F401
 from .load_tube_targets import LoadTubeTargets  # noqa: F401
 from .pack_stvg_inputs import PackSTVGInputs  # noqa: F401
 from .resize_for_mllm import ResizeForMLLM  # noqa: F401

@@ -1,4 +1,8 @@
+from .attribute_spatial_activation import AttributeSpatialActivation
+from .cgstvg_decoder import CGSTVGDecoder, TASTVGDecoder
+from .cgstvg_encoder import CGSTVGEncoder
 from .cross_modal_interaction import CrossModalInteraction
+from .instance_context_guidance import InstanceContextGuidance
 from .mixed_conv_net import MixedConvNet
 from .sdib import SDIB
 from .space_time_decoder import SpaceTimeDecoder
@@ -9,9 +13,11 @@ from .stcat_encoder import STCATEncoder
 from .stcmt import STCMT
 from .temporal_conv_neck import TemporalConvNeck
 from .text_guided_pooling import TextGuidedPooling
+from .text_guided_temporal_sampling import TextGuidedTemporalSampling
 
 __all__ = [
-    'CrossModalInteraction', 'MixedConvNet', 'SDIB', 'SpaceTimeDecoder', 'SpaceTimeEncoder',
+    'AttributeSpatialActivation', 'CGSTVGDecoder', 'CGSTVGEncoder', 'CrossModalInteraction',
+    'InstanceContextGuidance', 'MixedConvNet', 'SDIB', 'SpaceTimeDecoder', 'SpaceTimeEncoder',
     'StaticBranch', 'STCATDecoder', 'STCATEncoder', 'STCMT', 'TemporalConvNeck',
-    'TextGuidedPooling'
+    'TextGuidedPooling', 'TASTVGDecoder', 'TextGuidedTemporalSampling'
 ]

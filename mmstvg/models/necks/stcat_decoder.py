@@ -167,12 +167,26 @@ class AnchorDecoderLayer(nn.Module):
         Returns:
             Tensor: (B, T, d).
         """
+        x = self.self_attention(x, anchor_pos, time_pos, frame_mask)
+        return self.cross_attention_ffn(x, anchor_pos, anchor_sine, memory, memory_pos,
+                                        memory_mask, frame_mask)
+
+    def self_attention(self, x: torch.Tensor, anchor_pos: torch.Tensor, time_pos: torch.Tensor,
+                       frame_mask: torch.Tensor) -> torch.Tensor:
+        """Step 1 (module docstring): (B, T, d) -> (B, T, d). A fork adds its own step
+        between :meth:`self_attention` and :meth:`cross_attention_ffn` (CG-STVG)."""
         q = self.self_q_content(x) + self.self_q_time(time_pos) + self.self_q_anchor(anchor_pos)
         k = self.self_k_content(x) + self.self_k_time(time_pos) + self.self_k_anchor(anchor_pos)
         out = self.self_attn(
             q, k, self.self_v(x), key_padding_mask=~frame_mask, need_weights=False)[0]
         x = self.norms[0](x + self.drops[0](out))
+        return x
 
+    def cross_attention_ffn(self, x: torch.Tensor, anchor_pos: torch.Tensor,
+                            anchor_sine: torch.Tensor, memory: torch.Tensor,
+                            memory_pos: torch.Tensor, memory_mask: torch.Tensor,
+                            frame_mask: torch.Tensor) -> torch.Tensor:
+        """Steps 2-3 (module docstring): (B, T, d) -> (B, T, d)."""
         b, t, d = x.shape
         h = self.num_heads
         q = self.cross_q_content(x)
@@ -260,6 +274,8 @@ class STCATDecoder(BaseModule):
         with_cp (bool): activation checkpointing of every layer (memory).
         init_cfg (dict, optional): initialisation config.
     """
+    #: the spatial decoder's layer class (a fork's subclass adds steps: CG-STVG)
+    box_layer_type = AnchorDecoderLayer
 
     def __init__(self,
                  embed_dims: int = 256,
@@ -281,7 +297,7 @@ class STCATDecoder(BaseModule):
         self.with_cp = with_cp
         self.template = QueryTemplate(d, anchor_dims)
         self.box_layers = nn.ModuleList(
-            AnchorDecoderLayer(d, num_heads, feedforward_channels, dropout, first=i == 0)
+            self.box_layer_type(d, num_heads, feedforward_channels, dropout, first=i == 0)
             for i in range(num_layers))
         self.box_norm = nn.LayerNorm(d)
         self.anchor_scale = MLP(d, d, d, 2)
@@ -341,12 +357,16 @@ class STCATDecoder(BaseModule):
             refs = [anchors] * len(queries)
         return torch.stack(queries), torch.stack(refs)
 
-    def decode_time(self, enc: Dict[str,
-                                    torch.Tensor], content: torch.Tensor, time_pos: torch.Tensor,
-                    frame_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def decode_time(self,
+                    enc: Dict[str, torch.Tensor],
+                    content: torch.Tensor,
+                    time_pos: torch.Tensor,
+                    frame_mask: torch.Tensor,
+                    init: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """The temporal decoder: every layer's normalised queries (L, B, T, d) and
-        self-attention weights (L, B, T, T)."""
-        x = torch.zeros_like(content)
+        self-attention weights (L, B, T, T); the queries start at ``init`` (B, T, d) or zero
+        (TA-STVG starts them from its target-aware query)."""
+        x = torch.zeros_like(content) if init is None else init
         queries: List[torch.Tensor] = []
         weights: List[torch.Tensor] = []
         for layer in self.time_layers:

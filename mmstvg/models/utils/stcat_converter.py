@@ -301,7 +301,7 @@ def _check_layers(src: Mapping) -> None:
     stacks: Dict[str, Dict[int, set]] = {}
     for key in src:
         m = re.match(r'^(.*\.layers\.|.*_layers\.)(\d+)\.(.+)$', key)
-        if m and not key.startswith(('vis_encoder.', 'text_encoder.')):
+        if m and not key.startswith(('vis_encoder.', 'text_encoder.', 'vid.')):
             stacks.setdefault(m.group(1), {}).setdefault(int(m.group(2)), set()).add(m.group(3))
     problems = []
     for stack, layers in stacks.items():

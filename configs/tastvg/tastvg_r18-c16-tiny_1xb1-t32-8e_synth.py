@@ -1,0 +1,20 @@
+# TA-STVG sized for the synthetic benchmark on 2 CPU cores: CG-STVG's synthetic model
+# (configs/cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py) with TA-STVG's decoder and
+# target-aware modules. The synthetic data has no subject / word annotation: the word losses
+# are off (no labels), the frame-relevance losses and the target-aware initial queries run.
+_base_ = ['../cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py']
+embed_dims = 64
+model = dict(
+    type='TASTVG',
+    decoder=dict(
+        _delete_=True,
+        type='TASTVGDecoder',
+        embed_dims=embed_dims,
+        num_layers=2,
+        num_heads=4,
+        feedforward_channels=2 * embed_dims,
+        dropout=0.0),
+    num_attr_classes=4,
+    num_action_classes=4,
+    frame_thr=0.7,
+    loss_conf_weight=0.0)
