@@ -8,6 +8,7 @@
   (``-<sha256[:8]>.pth``), or, for a model ported with its authors' weights, the authors'
   checkpoint named in a complete ``Converted From:`` block (docs/model_zoo/publishing.md).
 """
+import glob
 import os.path as osp
 import re
 
@@ -107,3 +108,13 @@ def test_weights_check_catches_what_it_should(entry, problem):
         assert found == []
     else:
         assert any(problem in p for p in found), found
+
+
+def test_every_metafile_is_in_the_model_index():
+    """mim search and STVGInferencer read only what model-index.yml imports: a model folder's
+    metafile left out of it is invisible to them (STCAT's was, when it landed)."""
+    index = yaml.safe_load(open(osp.join(REPO, 'model-index.yml')))
+    on_disk = sorted(
+        osp.relpath(path, REPO)
+        for path in glob.glob(osp.join(REPO, 'configs', '*', 'metafile.yml')))
+    assert sorted(index['Import']) == on_disk
