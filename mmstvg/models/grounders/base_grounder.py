@@ -485,7 +485,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                       boxes: torch.Tensor,
                       spans: Sequence[tuple],
                       num_passes: int = 1,
-                      span_rule: str = 'midpoint') -> SampleList:
+                      span_rule: str = 'midpoint',
+                      span_positions: bool = False) -> SampleList:
         """Fill ``pred_tube`` of every sample from the heads' decoded outputs.
 
         Args:
@@ -504,6 +505,9 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 sampled frame stands for the frames up to half-way to its neighbours) or
                 ``'sampled_frames'`` (``[frame_inds[start], frame_inds[end] + 1)``: from the
                 first to the last sampled frame of the run, TubeDETR's ``PostProcessSTVG``).
+            span_positions (bool): the spans' ``(i, j)`` are the first and last sampled
+                positions of the sample, not segments (the union of separately decoded
+                passes, :meth:`StartEndHead.predict_pass_spans`). Defaults to False.
 
         Returns:
             list: ``data_samples``, with ``pred_tube`` in original frames and pixels.
@@ -519,7 +523,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                 span, positions, frame_ids = self.gt_span_positions(sample, frame_inds)
                 score = None  # the temporal head's score is that of its own span
             else:
-                start, end = i * p, j * p + p - 1
+                start, end = (i, j) if span_positions else (i * p, j * p + p - 1)
                 if span_rule == 'sampled_frames':
                     span = (frame_inds[start], frame_inds[end] + 1)
                 else:

@@ -46,7 +46,7 @@ Module map (released code -> mmstvg), which the converter
     PostProcess                                           -> StartEndHead.decode_span,
                                                              BaseGrounder.predict_tubes
 """
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -78,6 +78,12 @@ class STCAT(BaseGrounder):
             layer. Defaults to True (the released ``USE_AUX_LOSS``).
         span_rule (str): see :meth:`BaseGrounder.predict_tubes`; the released code's:
             ``'sampled_frames'``.
+        pass_merge (str): how the spans of a multi-pass test (``num_passes`` > 1: the
+            ``dense`` protocol's even and odd frames) become one: ``'union'`` (the released
+            evaluators: each pass decoded on its own, from the earlier start to the later end;
+            :meth:`StartEndHead.predict_pass_spans`) or ``'mean'`` (mmstvg's multi-pass rule:
+            one span from the passes' averaged logits). Every frame keeps the box of the pass
+            that sampled it either way. Defaults to ``'union'``.
         frame_chunk (int, optional): run the image backbone on at most this many frames at a
             time (memory; the result is the same).
         data_preprocessor (dict, optional): ``STVGDataPreprocessor`` config.
@@ -105,6 +111,7 @@ class STCAT(BaseGrounder):
                      type='GuidedAttentionLoss', loss_weight=1.0),
                  aux_loss: bool = True,
                  span_rule: str = 'sampled_frames',
+                 pass_merge: str = 'union',
                  frame_chunk: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -133,6 +140,13 @@ class STCAT(BaseGrounder):
             raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
                              f'{span_rule!r}')
         self.span_rule = span_rule
+        if pass_merge not in ('union', 'mean'):
+            raise ValueError(f'pass_merge must be "union" or "mean", got {pass_merge!r}')
+        if pass_merge == 'union' and not hasattr(self.temporal_head, 'predict_pass_spans'):
+            raise TypeError(f'pass_merge="union" needs a temporal head that decodes passes on '
+                            f'their own (predict_pass_spans); '
+                            f'{type(self.temporal_head).__name__} has none: use "mean"')
+        self.pass_merge = pass_merge
         self.frame_chunk = frame_chunk
 
     # ----------------------------------------------------------------- features
@@ -228,3 +242,18 @@ class STCAT(BaseGrounder):
         return dict(
             loss_guided_attn=self.loss_guided_attn(feats['self_attn'][layer], targets['in_span'],
                                                    targets['frame_mask']))
+
+    # -------------------------------------------------------------- prediction
+    def decode_tubes(self,
+                     outs: Dict[str, Any],
+                     frame_mask: torch.Tensor,
+                     data_samples: SampleList,
+                     num_passes: int = 1) -> SampleList:
+        """:meth:`BaseGrounder.decode_tubes`, with the released evaluators' union of the
+        passes' spans when ``pass_merge='union'`` and the test has several passes."""
+        if num_passes == 1 or self.pass_merge == 'mean':
+            return super().decode_tubes(outs, frame_mask, data_samples, num_passes)
+        boxes, _ = self.spatial_head.predict_by_feat(outs['spatial'])
+        spans = self.temporal_head.predict_pass_spans(outs['temporal'], frame_mask, num_passes)
+        return self.predict_tubes(
+            data_samples, boxes, spans, num_passes, span_rule=self.span_rule, span_positions=True)

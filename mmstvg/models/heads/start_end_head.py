@@ -144,3 +144,32 @@ class StartEndHead(BaseTemporalHead):
         spans, log_scores = self.decode_span(logits, mask)
         return [(int(s), int(e), float(torch.exp(ls)))
                 for (s, e), ls in zip(spans.tolist(), log_scores)]
+
+    def predict_pass_spans(self, outs: Dict[str, torch.Tensor], frame_mask: torch.Tensor,
+                           num_passes: int) -> List[Tuple[int, int, float]]:
+        """Decode every pass on its own and take the union of the passes' spans (the STCAT
+        family's released evaluators: the even and the odd frames as two passes, the span from
+        the earlier start to the later end).
+
+        Args:
+            outs (dict): ``sted_logits`` (B * P, T, 2), each sample's P passes consecutive.
+            frame_mask (Tensor): (B * P, T) bool.
+            num_passes (int): P; pass ``q`` holds the sample's positions ``q, q + P, ...``.
+
+        Returns:
+            list[tuple]: per sample ``(first, last, score)``: the first and last **positions**
+            of the sample (not segments; ``first <= last``) covered by the union, and the mean
+            of the passes' ``p_s[s] * p_e[e]``.
+        """
+        logits = outs['sted_logits']
+        if logits.shape[0] % num_passes:
+            raise ValueError(f'{logits.shape[0]} sequences do not split into samples of '
+                             f'{num_passes} passes')
+        spans, log_scores = self.decode_span(logits, frame_mask)
+        spans = spans.view(-1, num_passes, 2)
+        offsets = torch.arange(num_passes, device=spans.device)
+        first = (spans[..., 0] * num_passes + offsets).min(1).values
+        last = (spans[..., 1] * num_passes + offsets).max(1).values
+        scores = log_scores.exp().view(-1, num_passes).mean(1)
+        return [(int(f), int(la), float(sc))
+                for f, la, sc in zip(first.tolist(), last.tolist(), scores.tolist())]

@@ -130,3 +130,30 @@ def test_memory_options_keep_the_outputs():
     torch.testing.assert_close(
         sum(other(inputs, samples, mode='loss').values()),
         sum(model(inputs, samples, mode='loss').values()))
+
+
+def test_two_pass_test_takes_the_union_of_the_passes_spans():
+    """The dense protocol's two interleaved passes: with ``pass_merge='union'`` (default) the
+    span runs from the earlier pass start to the later pass end, each decoded on its own (the
+    released evaluators); ``'mean'`` decodes one span from the averaged logits."""
+    model = _model()
+    model.eval()
+    inputs, samples = demo_grounding_inputs(1, 10, img_shape=(48, 48))
+    samples[0].set_metainfo(dict(num_passes=2))
+    with torch.no_grad():
+        union = model.predict(inputs, copy.deepcopy(samples))[0]
+        # the passes by hand: positions q, q + 2, ... of the sample, as BaseGrounder splits them
+        passes = model._pass_inputs(inputs, 0, 5, 2)
+        out = model(passes, [copy.deepcopy(samples[0]) for _ in range(2)], mode='tensor')
+    inds = union.metainfo['frame_inds']
+    firsts, lasts = [], []
+    for q, (s, e, _) in enumerate(
+            model.temporal_head.predict_by_feat(out['temporal'], passes['frame_mask'])):
+        firsts.append(inds[s * 2 + q])
+        lasts.append(inds[e * 2 + q] + 1)
+    assert union.pred_tube.span.tolist() == [min(firsts), max(lasts)]
+    model.pass_merge = 'mean'
+    with torch.no_grad():
+        mean = model.predict(inputs, copy.deepcopy(samples))[0]
+    s, e, _ = model.temporal_head.predict_by_feat(out['temporal'], passes['frame_mask'], 2)[0]
+    assert mean.pred_tube.span.tolist() == [inds[2 * s], inds[2 * e + 1] + 1]

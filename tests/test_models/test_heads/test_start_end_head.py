@@ -2,6 +2,7 @@
 the released ``PostProcessSTVG`` (best ``s < e`` pair) checked by brute force."""
 import itertools
 
+import pytest
 import torch
 
 from mmstvg.models.heads import BaseTemporalHead, StartEndHead
@@ -59,3 +60,25 @@ def test_decoding_is_the_best_strictly_increasing_pair():
     results = head.predict_by_feat(dict(sted_logits=logits), mask)
     assert [r[:2] for r in results] == [tuple(s) for s in spans.tolist()]
     assert all(0 < r[2] <= 1 for r in results)
+
+
+def test_union_of_separately_decoded_passes():
+    """Hand-made logits: sample 0's pass 0 (positions 0, 2, 4, 6) peaks at segments 1 -> 2,
+    i.e. positions 2 -> 4; its pass 1 (positions 1, 3, 5, 7) at segments 0 -> 3, positions
+    1 -> 7: the union is positions 1 -> 7 (the released evaluators' min start / max end).
+    Sample 1's passes agree on segments 0 -> 1: positions 0 -> 3."""
+    head = StartEndHead(in_channels=8, hidden_dims=8)
+    big = 20.
+    logits = torch.zeros(4, 4, 2)
+    for row, (s, e) in enumerate([(1, 2), (0, 3), (0, 1), (0, 1)]):
+        logits[row, s, 0] = big
+        logits[row, e, 1] = big
+    mask = torch.ones(4, 4, dtype=torch.bool)
+    spans = head.predict_pass_spans(dict(sted_logits=logits), mask, num_passes=2)
+    assert [(f, la) for f, la, _ in spans] == [(1, 7), (0, 3)]
+    assert all(0.99 < score <= 1 for _, _, score in spans)
+    # the averaged-logit rule gives one span per segment pair instead
+    mean = head.predict_by_feat(dict(sted_logits=logits), mask, num_passes=2)
+    assert [(s, e) for s, e, _ in mean][1] == (0, 1)
+    with pytest.raises(ValueError, match='do not split'):
+        head.predict_pass_spans(dict(sted_logits=logits[:3]), mask[:3], num_passes=2)
