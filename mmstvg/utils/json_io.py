@@ -150,7 +150,7 @@ def gc_paused() -> Iterator[None]:
 
 try:
     import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson comes with gradio, a runtime requirement
+except ImportError:  # pragma: no cover - orjson comes with gradio (requirements/optional.txt)
     _orjson = None
 
 _FAST_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
