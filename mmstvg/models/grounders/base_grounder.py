@@ -480,6 +480,14 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """Build a ``pred_tube`` element (see ``mmstvg.structures.stvg_data_sample``)."""
         return Tube(span, frame_ids, bboxes).to_element(score)
 
+    @staticmethod
+    def check_span_rule(span_rule: str) -> str:
+        """``span_rule`` if :meth:`predict_tubes` knows it, else a ValueError."""
+        if span_rule not in ('midpoint', 'sampled_frames'):
+            raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
+                             f'{span_rule!r}')
+        return span_rule
+
     def predict_tubes(self,
                       data_samples: SampleList,
                       boxes: torch.Tensor,
@@ -512,9 +520,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         Returns:
             list: ``data_samples``, with ``pred_tube`` in original frames and pixels.
         """
-        if span_rule not in ('midpoint', 'sampled_frames'):
-            raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
-                             f'{span_rule!r}')
+        self.check_span_rule(span_rule)
         p = num_passes
         for k, (sample, (i, j, score)) in enumerate(zip(data_samples, spans)):
             meta = sample.metainfo

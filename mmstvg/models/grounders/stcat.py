@@ -136,10 +136,7 @@ class STCAT(BaseGrounder):
                             'decoder refines its anchors with it')
         self.loss_guided_attn = MODELS.build(loss_guided_attn) if loss_guided_attn else None
         self.aux_loss = aux_loss
-        if span_rule not in ('midpoint', 'sampled_frames'):
-            raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
-                             f'{span_rule!r}')
-        self.span_rule = span_rule
+        self.span_rule = self.check_span_rule(span_rule)
         if pass_merge not in ('union', 'mean'):
             raise ValueError(f'pass_merge must be "union" or "mean", got {pass_merge!r}')
         if pass_merge == 'union' and not hasattr(self.temporal_head, 'predict_pass_spans'):

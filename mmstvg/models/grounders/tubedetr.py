@@ -116,10 +116,7 @@ class TubeDETR(BaseGrounder):
         self.build_heads(spatial_head, temporal_head)
         self.loss_guided_attn = MODELS.build(loss_guided_attn) if loss_guided_attn else None
         self.aux_loss = aux_loss
-        if span_rule not in ('midpoint', 'sampled_frames'):
-            raise ValueError(f'span_rule must be "midpoint" or "sampled_frames", got '
-                             f'{span_rule!r}')
-        self.span_rule = span_rule
+        self.span_rule = self.check_span_rule(span_rule)
         self.frame_chunk = frame_chunk
         self.need_cross_weights = need_cross_weights
         if box_reference not in (None, 'attention'):

@@ -3,6 +3,7 @@ shares with the other grounders, training, decoding with the released span rule,
 independence of the padding."""
 import copy
 
+import pytest
 import torch
 
 from mmstvg.models.heads import BaseSpatialHead, BaseTemporalHead
@@ -157,3 +158,12 @@ def test_two_pass_test_takes_the_union_of_the_passes_spans():
         mean = model.predict(inputs, copy.deepcopy(samples))[0]
     s, e, _ = model.temporal_head.predict_by_feat(out['temporal'], passes['frame_mask'], 2)[0]
     assert mean.pred_tube.span.tolist() == [inds[2 * s], inds[2 * e + 1] + 1]
+
+
+def test_unknown_span_rule_or_pass_merge_is_refused_when_built():
+    from mmstvg.testing import get_tiny_tubedetr_cfg
+    for cfg in (get_tiny_stcat_cfg(), get_tiny_tubedetr_cfg()):
+        with pytest.raises(ValueError, match='span_rule must be'):
+            MODELS.build(dict(cfg, span_rule='nearest'))
+    with pytest.raises(ValueError, match='pass_merge must be'):
+        MODELS.build(dict(get_tiny_stcat_cfg(), pass_merge='max'))
