@@ -254,45 +254,9 @@ def grad_name(key_map, key: str):
     return new
 
 
-def compare_gradients(report, name: str, opts, model, ours, key_map) -> None:
-    ref_grads = {
-        n: p.grad.detach().clone()
-        for n, p in model.named_parameters() if p.grad is not None
-    }
-    mapped = {grad_name(key_map, k): g for k, g in ref_grads.items()}
-    if None in mapped:
-        raise AssertionError('a parameter of the original has no mmstvg name: ' +
-                             str([k for k in ref_grads if grad_name(key_map, k) is None]))
-    own = dict(ours.named_parameters())
-    floor = 1e-6 * max(float(g.double().norm()) for g in mapped.values())
-    abs_diff, rel_diff, missing, worst = 0.0, 0.0, [], []
-    for key, g_ref in mapped.items():
-        g = own[key].grad
-        if g is None:
-            missing.append(key)
-            continue
-        delta = g.double() - g_ref.double()
-        abs_diff = max(abs_diff, float(delta.abs().max()))
-        rel = float(delta.norm()) / max(float(g_ref.double().norm()), floor)
-        rel_diff = max(rel_diff, rel)
-        worst.append((rel, key))
-    extra = [k for k, p in own.items() if p.grad is not None and k not in mapped]
-    if missing or extra:
-        raise AssertionError(f'gradients: none in mmstvg for {missing[:10]}; none in the '
-                             f'original for {extra[:10]}')
-    gate = opts.dtype == 'float64'
-    report.add(
-        name, 'train', f'gradients, {len(mapped)} parameters (max |diff|)', abs_diff, gate=False)
-    report.add(
-        name,
-        'train',
-        'gradients (max ||diff|| / ||grad|| per parameter)',
-        rel_diff,
-        tol=opts.grad_rtol,
-        gate=gate)
-    if not gate or rel_diff > opts.grad_rtol:
-        for rel, key in sorted(worst, reverse=True)[:5]:
-            print(f'    {key}: {rel:.3e}')
+def compare_gradients(common, report, name: str, opts, model, ours, key_map) -> None:
+    """:func:`compare_with_reference.compare_gradients` with the fork's parameter names."""
+    common.compare_gradients(report, name, opts, model, ours, lambda k: grad_name(key_map, k))
 
 
 def convert_and_load(common,
@@ -446,7 +410,7 @@ def run_setting(common, stcat, mods, name: str, setting: dict, opts, report,
     compare_outputs(report, name, 'train', recorded, outs)
     stcat._compare_losses(common, report, name, 'train',
                           *mmstvg_loss_names(ref_losses, weight_dict), losses)
-    compare_gradients(report, name, opts, model, ours, KEY_MAPS[METHOD])
+    compare_gradients(common, report, name, opts, model, ours, KEY_MAPS[METHOD])
 
 
 @contextlib.contextmanager

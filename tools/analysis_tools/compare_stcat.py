@@ -412,47 +412,8 @@ def run_setting(common, mods, name: str, setting: dict, opts, report, work_dir: 
         outs = _layer_outputs(ours, inputs, [sample])
     _compare_outputs(report, name, 'train', recorded, outs)
     _compare_losses(common, report, name, 'train', ref_losses, weight_dict, losses)
-    ref_grads = {
-        n: p.grad.detach().clone()
-        for n, p in model.named_parameters() if p.grad is not None
-    }
-    mapped = {stcat_key_to_mmstvg(k): g for k, g in ref_grads.items()}
-    if None in mapped:
-        raise AssertionError('a parameter of the original has no mmstvg name: ' +
-                             str([k for k in ref_grads if stcat_key_to_mmstvg(k) is None]))
-    own = dict(ours.named_parameters())
-    floor = 1e-6 * max(float(g.double().norm()) for g in mapped.values())
-    abs_diff, rel_diff, missing, worst = 0.0, 0.0, [], []
-    for key, g_ref in mapped.items():
-        g = own[key].grad
-        if g is None:
-            missing.append(key)
-            continue
-        delta = g.double() - g_ref.double()
-        abs_diff = max(abs_diff, float(delta.abs().max()))
-        rel = float(delta.norm()) / max(float(g_ref.double().norm()), floor)
-        rel_diff = max(rel_diff, rel)
-        worst.append((rel, key))
-    extra = [k for k, p in own.items() if p.grad is not None and k not in mapped]
-    if missing or extra:
-        raise AssertionError(f'gradients: none in mmstvg for {missing[:10]}; none in the '
-                             f'original for {extra[:10]}')
-    gate = opts.dtype == 'float64'
-    report.add(
-        name, 'train', f'gradients, {len(mapped)} parameters (max |diff|)', abs_diff, gate=False)
-    # outside the ResNet the float32 rounding is not amplified: informative in float32 too
-    rest = max((rel for rel, key in worst if not key.startswith('image_backbone.')), default=0)
-    report.add(name, 'train', 'gradients outside the ResNet (max relative)', rest, gate=False)
-    report.add(
-        name,
-        'train',
-        'gradients (max ||diff|| / ||grad|| per parameter)',
-        rel_diff,
-        tol=opts.grad_rtol,
-        gate=gate)
-    if not gate or rel_diff > opts.grad_rtol:
-        for rel, key in sorted(worst, reverse=True)[:5]:
-            print(f'    {key}: {rel:.3e}')
+    common.compare_gradients(
+        report, name, opts, model, ours, stcat_key_to_mmstvg, outside='image_backbone.')
 
 
 def compare(opts, common) -> bool:

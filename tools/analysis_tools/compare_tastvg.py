@@ -170,7 +170,7 @@ def run_setting(common, cg, stcat, mods, name, setting, opts, report, work_dir):
     ours_total, _ = ours.parse_losses(losses)
     ours_total.backward()
     compare_all('train', recorded, ref_losses, losses)
-    cg.compare_gradients(report, name, opts, model, ours, KEY_MAPS[METHOD])
+    cg.compare_gradients(common, report, name, opts, model, ours, KEY_MAPS[METHOD])
 
 
 def compare(opts, common) -> bool:
