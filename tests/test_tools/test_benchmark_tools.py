@@ -94,19 +94,34 @@ def test_benchmark_data_tiny_scale(tmp_path):
     result = tool.main([
         '--data-dir',
         str(tmp_path / 'data'), '--scale', '0.005', '--runs', '1', '--only',
-        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late',
-        'memory', '--out',
+        'construct_vidstg_test', 'construct_vidstg_test_raw', 'eval_vidstg_sampled',
+        'eval_hcstvg_official', 'decode_late', 'memory', '--out',
         str(out)
     ])
     rows = {row['key']: row for row in result['rows']}
     assert set(rows) == {
-        'construct_vidstg_test', 'eval_vidstg_sampled', 'eval_hcstvg_official', 'decode_late'
+        'construct_vidstg_test', 'construct_vidstg_test_raw', 'eval_vidstg_sampled',
+        'eval_hcstvg_official', 'decode_late'
     }
     for row in rows.values():
         assert row['sides']['mmstvg']['ratio']['median'] > 0
     for key in ('eval_vidstg_sampled', 'eval_hcstvg_official'):
         assert rows[key]['m_vIoU']['mmstvg'] == pytest.approx(rows[key]['m_vIoU']['reference'])
     assert result['memory']['mmstvg']['queries'] == 403
+    # TubeDETR's preprocessing from the raw VidSTG + VidOR files (the reference of a first
+    # build) gives the file the generator wrote in TubeDETR's format (category ids aside: the
+    # generator writes 0)
+    paths = tool._paths(str(tmp_path / 'data'))
+    preproc = tool.ref_tubedetr_vidstg_preproc(paths['vidstg_test'], paths['vidor_test'])
+    with open(paths['tubedetr_test']) as f:
+        written = json.load(f)
+    assert preproc['videos'] == written['videos'] and len(written['videos']) > 0
+    for boxes in (preproc['trajectories'], written['trajectories']):
+        for tracks in boxes.values():
+            for track in tracks.values():
+                for box in track.values():
+                    box.pop('category_id')
+    assert preproc['trajectories'] == written['trajectories']
     text = out.read_text()
     assert text.startswith('# Benchmarks\n\nkept\n') and tool.BEGIN in text
     assert '| VidSTG test dataset construction' in text

@@ -35,6 +35,7 @@ Usage::
         --runs 3 --out docs/benchmarks.md
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -152,7 +153,11 @@ def _vidor_file(vid: str, folder: str, records: List[dict], tracks, src_size) ->
 
 def _tubedetr_preproc(records: List[dict], vidor_of) -> dict:
     """TubeDETR's ``preproc/preproc_vidstg.py`` for one split (questions first, then
-    captions; trajectories of the targets only, keyed by frame, boxes ``xywh``)."""
+    captions; trajectories of the targets only, keyed by frame, boxes ``xywh``; a deep copy
+    of the record's fields per query and the span checks, as the script).
+
+    ``vidor_of(vid)``: ``dict(video_path, tracks)``, ``tracks`` the video's trajectories
+    ``{str(tid): {str(frame): box}}``."""
     videos, trajectories = [], {}
     for annot in records:
         vidor = vidor_of(annot['vid'])
@@ -169,8 +174,8 @@ def _tubedetr_preproc(records: List[dict], vidor_of) -> dict:
             video_path=vidor['video_path'])
         for key, qtype in (('questions', 'interrogative'), ('captions', 'declarative')):
             for query in annot[key]:
-                video = dict(
-                    out,
+                video = copy.deepcopy(out)
+                video.update(
                     caption=query['description'],
                     type=query['type'],
                     target_id=query['target_id'],
@@ -178,8 +183,12 @@ def _tubedetr_preproc(records: List[dict], vidor_of) -> dict:
                     qtype=qtype)
                 videos.append(video)
                 per_vid = trajectories.setdefault(annot['vid'], {})
-                if str(query['target_id']) not in per_vid:
-                    per_vid[str(query['target_id'])] = vidor['tracks'][query['target_id']]
+                tid = str(query['target_id'])
+                if tid not in per_vid:
+                    per_vid[tid] = vidor['tracks'][tid]
+                frames = [int(x) for x in per_vid[tid]]
+                assert annot['temporal_gt']['end_fid'] - 1 <= max(frames)
+                assert annot['temporal_gt']['begin_fid'] >= min(frames)
     return dict(videos=videos, trajectories=trajectories)
 
 
@@ -324,7 +333,7 @@ def generate_vidstg(data_dir: str,
             targets = {q['target_id'] for r in recs for q in r['captions'] + r['questions']}
             trajectories[vid] = dict(
                 video_path=f'{group}/{vid}.mp4',
-                tracks=_tubedetr_tracks({t: tubes[vid][t]
+                tracks=_tubedetr_tracks({str(t): tubes[vid][t]
                                          for t in targets}))
         with open(osp.join(root, f'{split}_annotations.json'), 'w') as f:
             f.write(json.dumps(records))
@@ -485,12 +494,63 @@ def _np_box_iou(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
     return inter / (area1[:, None] + area2 - inter)
 
 
-def ref_tubedetr_vidstg_init(ann_file: str, fps: float = 5, video_max_len: int = 200) -> dict:
-    """TubeDETR's ``VideoModulatedSTGrounding.__init__`` (``datasets/vidstg.py``, test mode,
-    ``tmp_loc=True``): its preprocessed annotation file read with ``json``, then the frames it
-    samples per query (the torch ``Dataset`` base and the video decoding are not used)."""
+def ref_tubedetr_vidstg_preproc(ann_file: str, vidor_dir: str) -> dict:
+    """TubeDETR's ``preproc/preproc_vidstg.py`` for the test split, from the raw files: every
+    VidOR box file of ``vidor_dir`` (``<group>/<vid>.json``) read with ``json`` and turned
+    into per-object trajectories keyed by frame, then the split's queries (questions first)
+    with their targets' trajectories and the script's span checks. The script's JSON round
+    trips (it writes ``vidor_validation.json`` and ``test.json`` and reads them back) are left
+    out, which favours the reference; the keys are strings, as after those round trips."""
+    vidor, categories = {}, {}
+    for group in sorted(os.listdir(vidor_dir)):
+        for name in sorted(os.listdir(osp.join(vidor_dir, group))):
+            with open(osp.join(vidor_dir, group, name), 'r') as f:
+                annot = json.load(f)
+            out = dict(
+                video_id=annot['video_id'],
+                video_path=annot['video_path'],
+                frame_count=annot['frame_count'],
+                fps=annot['fps'],
+                width=annot['width'],
+                height=annot['height'])
+            assert len(set(x['tid']
+                           for x in annot['subject/objects'])) == len(annot['subject/objects'])
+            out['objects'] = {obj['tid']: obj['category'] for obj in annot['subject/objects']}
+            trajectories = {}
+            for i_frame, traj in enumerate(annot['trajectories']):
+                for bbox in traj:
+                    tid = str(bbox['tid'])
+                    if tid not in trajectories:
+                        trajectories[tid] = {}
+                        category = out['objects'][bbox['tid']]
+                        category_id = categories.setdefault(category, len(categories))
+                    else:
+                        category_id = categories[out['objects'][bbox['tid']]]
+                    b = bbox['bbox']
+                    trajectories[tid][str(i_frame)] = dict(
+                        bbox=[b['xmin'], b['ymin'], b['xmax'] - b['xmin'], b['ymax'] - b['ymin']],
+                        generated=bbox['generated'],
+                        tracker=bbox['tracker'],
+                        category_id=category_id)
+            out['trajectories'] = trajectories
+            vidor[annot['video_id']] = out
     with open(ann_file, 'r') as f:
         annotations = json.load(f)
+    return _tubedetr_preproc(
+        annotations,
+        lambda vid: dict(video_path=vidor[vid]['video_path'], tracks=vidor[vid]['trajectories']))
+
+
+def ref_tubedetr_vidstg_init(ann_file, fps: float = 5, video_max_len: int = 200) -> dict:
+    """TubeDETR's ``VideoModulatedSTGrounding.__init__`` (``datasets/vidstg.py``, test mode,
+    ``tmp_loc=True``): its preprocessed annotation file read with ``json`` (or the
+    preprocessing's output, a dict), then the frames it samples per query (the torch
+    ``Dataset`` base and the video decoding are not used)."""
+    if isinstance(ann_file, dict):
+        annotations = ann_file
+    else:
+        with open(ann_file, 'r') as f:
+            annotations = json.load(f)
     vid2imgids = {}
     for video in annotations['videos']:
         video_fps = video['fps']
@@ -782,6 +842,19 @@ def child_construct_reference(data_dir: str) -> dict:
     return dict(stats, queries=len(out['vid2imgids']))
 
 
+def child_construct_reference_raw(data_dir: str) -> dict:
+    """TubeDETR's preprocessing of the test split from the raw VidSTG + VidOR files
+    (``ref_tubedetr_vidstg_preproc``), then its dataset init on the result."""
+    p = _paths(data_dir)
+
+    def build():
+        return ref_tubedetr_vidstg_init(
+            ref_tubedetr_vidstg_preproc(p['vidstg_test'], p['vidor_test']))
+
+    out, stats = _timed(build)
+    return dict(stats, queries=len(out['vid2imgids']))
+
+
 def child_eval_mmstvg(data_dir: str, dataset: str, protocol: str, pred: str = None) -> dict:
     """``tools/analysis_tools/eval_submission.py`` (the whole process is measured); ``pred``
     names the submission (a key of ``_paths``; default the dense JSON)."""
@@ -991,6 +1064,15 @@ def works(paths: dict, tubedetr: Optional[str] = None) -> List[dict]:
                 reference=dict(child='construct_reference')),
             measure='work_cpu',
             target=None),
+        dict(
+            name='VidSTG test from the raw VidSTG + VidOR files (first build, no box cache) vs '
+            "TubeDETR's preprocessing (`preproc_vidstg.py`) + its dataset init",
+            key='construct_vidstg_test_raw',
+            sides=dict(
+                mmstvg=dict(child='construct_mmstvg', args=dict(box_cache=False)),
+                reference=dict(child='construct_reference_raw')),
+            measure='work_cpu',
+            target=('<=', 0.5)),
         dict(
             name="VidSTG test evaluation, `sampled`, vs TubeDETR's VidSTGEvaluator",
             key='eval_vidstg_sampled',
