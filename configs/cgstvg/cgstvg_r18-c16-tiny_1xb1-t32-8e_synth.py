@@ -3,7 +3,8 @@
 # RoBERTa, d = 64, 2 + 2 + 2 layers, no dropout) with CG-STVG's model: a 3-stage Swin-T-style
 # motion branch of width 16 (stride 16, the image maps' 12 x 12 grid; random, not frozen: no
 # Kinetics weights here), the spatial-only encoder, the context-guided decoder and the
-# confidence loss. One video per batch (the guidance is per video, as in CG-STVG).
+# confidence loss. One video per batch (the guidance is per video, as in CG-STVG). The two
+# attention training aids of the STCAT synthetic config are kept (not in the paper).
 _base_ = ['../stcat/stcat_r18-c16-tiny_1xb8-t32-8e_synth.py']
 embed_dims = 64
 model = dict(
@@ -27,8 +28,12 @@ model = dict(
             train_iou_thr=0.8,
             test_conf_thr=0.8,
             test_actioness_thr=0.5)),
-    spatial_head=dict(anchor_key=None),
+    # boxes relative to the attention anchors of the STCAT synthetic config's training aids
+    # (decoder box_reference='attention', loss_attn; not in the paper)
+    spatial_head=dict(anchor_key='ref_anchors'),
     loss_guided_attn=None,
     loss_conf_weight=1.0)
 train_dataloader = dict(batch_size=1)
 auto_scale_lr = dict(enable=False, base_batch_size=1)
+val_dataloader = dict(batch_size=1)
+test_dataloader = dict(batch_size=1)

@@ -52,9 +52,11 @@ model = dict(
         num_layers=num_layers,
         num_heads=4,
         feedforward_channels=2 * embed_dims,
-        dropout=0.0),
+        dropout=0.0,
+        box_reference='attention'),
     spatial_head=dict(in_channels=embed_dims, hidden_dims=embed_dims),
     temporal_head=dict(in_channels=embed_dims, hidden_dims=embed_dims, dropout=0.0),
+    loss_attn=dict(type='SpatialAttentionLoss', loss_weight=1.0),
     frame_chunk=None,
     init_cfg=None)
 

@@ -2,6 +2,7 @@
 # (configs/cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py) with TA-STVG's decoder and
 # target-aware modules. The synthetic data has no subject / word annotation: the word losses
 # are off (no labels), the frame-relevance losses and the target-aware initial queries run.
+# The two attention training aids of the STCAT synthetic config are kept (not in the paper).
 _base_ = ['../cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py']
 embed_dims = 64
 model = dict(
@@ -13,7 +14,8 @@ model = dict(
         num_layers=2,
         num_heads=4,
         feedforward_channels=2 * embed_dims,
-        dropout=0.0),
+        dropout=0.0,
+        box_reference='attention'),
     num_attr_classes=4,
     num_action_classes=4,
     frame_thr=0.7,

@@ -300,7 +300,9 @@ def get_tiny_stcat_cfg(embed_dims: int = 32,
                        config: str = STCAT_CONFIG) -> dict:
     """The ``STCAT`` of ``config`` (:data:`STCAT_CONFIG`), shrunk for unit tests: a two-stage
     1/8-width ResNet-18 (stride 4, 16 channels), a random tiny RoBERTa, ``d`` channels,
-    ``num_layers`` encoder and decoder layers (the STCAT family's forks build on it).
+    ``num_layers`` encoder and decoder layers (the STCAT family's forks build on it), without
+    the synthetic configs' attention training aids (the released models' decoding; the aids
+    have their own tests).
     """
     text_encoder = text_encoder or dict(type='HFTextEncoder', config=TINY_ROBERTA)
     layer = dict(
@@ -319,7 +321,8 @@ def get_tiny_stcat_cfg(embed_dims: int = 32,
             'text_encoder': _replace(dict(text_encoder, out_channels=embed_dims, proj_norm=True)),
             'position_encoding.num_feats': embed_dims // 2,
             'encoder': layer,
-            'decoder': layer,
+            'decoder': dict(layer, box_reference=None),
+            'loss_attn': None,
             'spatial_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
             'temporal_head': dict(in_channels=embed_dims, hidden_dims=embed_dims),
         })

@@ -285,6 +285,28 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """
         return {}
 
+    def attention_losses(self, feats: Dict[str, Any], targets: Dict[str, torch.Tensor],
+                         layer: int) -> Dict[str, torch.Tensor]:
+        """The attention losses of decoder layer ``layer``, each when the grounder has it:
+        ``loss_guided_attn`` (its ``self.loss_guided_attn``, ``GuidedAttentionLoss``) on
+        ``feats['self_attn'][layer]`` (B, T, T), and ``loss_attn`` (its ``self.loss_attn``,
+        ``SpatialAttentionLoss``) on the in-span frames of ``feats['attn_maps'][layer]``
+        (B, T, h, w) (each map renormalised) against the GT boxes (TubeDETR and the STCAT
+        family)."""
+        losses = {}
+        loss_guided_attn = getattr(self, 'loss_guided_attn', None)
+        loss_attn = getattr(self, 'loss_attn', None)
+        if loss_guided_attn is not None:
+            losses['loss_guided_attn'] = loss_guided_attn(feats['self_attn'][layer],
+                                                          targets['in_span'],
+                                                          targets['frame_mask'])
+        if loss_attn is not None and 'attn_maps' in feats:
+            in_span = targets['in_span']
+            a = feats['attn_maps'][layer][in_span]
+            a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
+            losses['loss_attn'] = loss_attn(a, targets['gt_boxes'][in_span])
+        return losses
+
     def predict(self, inputs: Dict[str, Any], data_samples: SampleList) -> SampleList:
         """Predict tubes; fills ``pred_tube`` of every data sample and returns them.
 

@@ -97,7 +97,8 @@ class CGSTVG(STCAT):
             enc['frame_mask'],
             box_mlp=self.spatial_head.box_mlp,
             actioness_fn=lambda x: head._mlp(head.actionness, x),
-            gt=self.guidance_gt(data_samples, enc['frame_mask']))
+            gt=self.guidance_gt(data_samples, enc['frame_mask']),
+            need_cross_weights=self.loss_attn is not None and self.training)
 
     def extract_feat(self,
                      inputs: Dict[str, torch.Tensor],
@@ -114,6 +115,7 @@ class CGSTVG(STCAT):
             layer_seq=dec['time_queries'],
             layer_boxes=dec['boxes'],
             self_attn=dec['time_self_attn'])
+        feats.update(self.attention_feats(enc, dec))
         if 'conf' in dec:
             feats.update(conf=dec['conf'][-1], layer_conf=dec['conf'])
         return feats
@@ -129,17 +131,20 @@ class CGSTVG(STCAT):
 
     def extra_losses(self, feats: Dict[str, torch.Tensor],
                      targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """``loss_conf`` of the last layer and, with ``aux_loss``, the heads' and
-        ``loss_conf`` of every earlier layer (``d{i}.*``)."""
-        losses = {}
-        with_conf = self.loss_conf_weight and 'layer_conf' in feats
+        """``loss_conf`` (and the attention losses when configured) of the last layer and,
+        with ``aux_loss``, the heads' and these losses of every earlier layer (``d{i}.*``)."""
         num = feats['layer_queries'].shape[0]
+        losses = self.attention_losses(feats, targets, num - 1)
+        with_conf = self.loss_conf_weight and 'layer_conf' in feats
         if with_conf:
             losses['loss_conf'] = self.loss_conf(feats['layer_boxes'][-1], feats['conf'], targets)
         for i in range(num - 1) if self.aux_loss else ():
             layer_feats = dict(feats, queries=feats['layer_queries'][i], seq=feats['layer_seq'][i])
+            if 'layer_anchors' in feats:
+                layer_feats['ref_anchors'] = feats['layer_anchors'][i]
             layer_losses = dict(self.spatial_head.loss(layer_feats, targets))
             layer_losses.update(self.temporal_head.loss(layer_feats, targets))
+            layer_losses.update(self.attention_losses(feats, targets, i))
             if with_conf:
                 layer_losses['loss_conf'] = self.loss_conf(feats['layer_boxes'][i],
                                                            feats['layer_conf'][i], targets)

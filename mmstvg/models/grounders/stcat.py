@@ -52,6 +52,7 @@ import torch
 import torch.nn as nn
 
 from mmstvg.registry import MODELS
+from ..necks.stcat_decoder import scatter_frames
 from .base_grounder import BaseGrounder, SampleList
 from .stvgformer import STVGFormer
 
@@ -74,7 +75,13 @@ class STCAT(BaseGrounder):
             (``mmdet.SinePositionalEncoding`` with ``num_feats = d / 2``, normalised).
         loss_guided_attn (dict, optional): loss on the temporal decoder's self-attention
             (``GuidedAttentionLoss``, weight 1); None: not used.
-        aux_loss (bool): the heads' losses (and the guided attention loss) on every decoder
+        loss_attn (dict, optional): supervise the spatial decoder's cross-attention over the
+            frame's visual memory (renormalised) with the GT box on in-span frames
+            (``SpatialAttentionLoss``; a training aid for models trained from scratch, as
+            TubeDETR's and STVGFormer's option, used with the decoder's
+            ``box_reference='attention'``; not in the paper). None (the released model) by
+            default.
+        aux_loss (bool): the heads' losses (and the attention losses) on every decoder
             layer. Defaults to True (the released ``USE_AUX_LOSS``).
         span_rule (str): see :meth:`BaseGrounder.predict_tubes`; the released code's:
             ``'sampled_frames'``.
@@ -109,6 +116,7 @@ class STCAT(BaseGrounder):
                  position_encoding: Optional[dict] = None,
                  loss_guided_attn: Optional[dict] = dict(
                      type='GuidedAttentionLoss', loss_weight=1.0),
+                 loss_attn: Optional[dict] = None,
                  aux_loss: bool = True,
                  span_rule: str = 'sampled_frames',
                  pass_merge: str = 'union',
@@ -135,6 +143,12 @@ class STCAT(BaseGrounder):
             raise TypeError('STCAT needs a spatial head with a `box_mlp` (AnchorBoxHead): the '
                             'decoder refines its anchors with it')
         self.loss_guided_attn = MODELS.build(loss_guided_attn) if loss_guided_attn else None
+        self.loss_attn = MODELS.build(loss_attn) if loss_attn else None
+        box_reference = getattr(self.decoder, 'box_reference', None)
+        if box_reference and getattr(self.spatial_head, 'anchor_key', None) is None:
+            raise ValueError('the decoder\'s box_reference makes every box relative to an '
+                             'attention anchor: the spatial head needs anchor_key='
+                             '"ref_anchors"')
         self.aux_loss = aux_loss
         self.span_rule = self.check_span_rule(span_rule)
         if pass_merge not in ('union', 'mean'):
@@ -186,7 +200,11 @@ class STCAT(BaseGrounder):
     def decode(self, enc: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """The decoder (:class:`STCATDecoder`'s outputs), its anchors refined by the spatial
         head's box MLP."""
-        return self.decoder(enc, enc['frame_mask'], box_mlp=self.spatial_head.box_mlp)
+        return self.decoder(
+            enc,
+            enc['frame_mask'],
+            box_mlp=self.spatial_head.box_mlp,
+            need_cross_weights=self.loss_attn is not None and self.training)
 
     def extract_feat(self,
                      inputs: Dict[str, torch.Tensor],
@@ -203,7 +221,7 @@ class STCAT(BaseGrounder):
         """
         enc = self.encode(inputs, data_samples)
         dec = self.decode(enc)
-        return dict(
+        feats = dict(
             queries=dec['queries'][-1],
             ref_anchors=dec['anchors'][-1],
             seq=dec['time_queries'][-1],
@@ -212,6 +230,25 @@ class STCAT(BaseGrounder):
             layer_anchors=dec['anchors'],
             layer_seq=dec['time_queries'],
             self_attn=dec['time_self_attn'])
+        feats.update(self.attention_feats(enc, dec))
+        return feats
+
+    @staticmethod
+    def attention_feats(enc: Dict[str, torch.Tensor],
+                        dec: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """``attn_maps`` (L, B, T, h, w), every frame's spatial query's cross-attention over
+        its visual map (zeros on padded frames), when the decoder returned the weights
+        (``loss_attn`` in training, ``box_reference``); and the anchors of the forks' decoders
+        with ``box_reference`` (``ref_anchors`` (B, T, 4), ``layer_anchors`` (L, B, T, 4))."""
+        feats = {}
+        if 'cross_attn' in dec:
+            h, w = enc['feat_hw']
+            maps = dec['cross_attn'][..., :h * w].unflatten(-1, (h, w))
+            feats['attn_maps'] = torch.stack(
+                [scatter_frames(m, enc['frame_mask'].bool()) for m in maps])
+        if 'anchors' in dec:
+            feats.update(ref_anchors=dec['anchors'][-1], layer_anchors=dec['anchors'])
+        return feats
 
     # --------------------------------------------------------------------- loss
     def extra_losses(self, feats: Dict[str, torch.Tensor],
@@ -219,7 +256,7 @@ class STCAT(BaseGrounder):
         """The guided attention loss on the last layer and, with ``aux_loss``, the heads' and
         that loss on every earlier decoder layer (keys ``d{i}.*``)."""
         num = feats['layer_queries'].shape[0]
-        losses = self._attention_losses(feats, targets, num - 1)
+        losses = self.attention_losses(feats, targets, num - 1)
         for i in range(num - 1) if self.aux_loss else ():
             layer_feats = dict(
                 feats,
@@ -228,17 +265,9 @@ class STCAT(BaseGrounder):
                 seq=feats['layer_seq'][i])
             layer_losses = dict(self.spatial_head.loss(layer_feats, targets))
             layer_losses.update(self.temporal_head.loss(layer_feats, targets))
-            layer_losses.update(self._attention_losses(feats, targets, i))
+            layer_losses.update(self.attention_losses(feats, targets, i))
             losses.update({f'd{i}.{key}': value for key, value in layer_losses.items()})
         return losses
-
-    def _attention_losses(self, feats: Dict[str, torch.Tensor], targets: Dict[str, torch.Tensor],
-                          layer: int) -> Dict[str, torch.Tensor]:
-        if self.loss_guided_attn is None:
-            return {}
-        return dict(
-            loss_guided_attn=self.loss_guided_attn(feats['self_attn'][layer], targets['in_span'],
-                                                   targets['frame_mask']))
 
     # -------------------------------------------------------------- prediction
     def decode_tubes(self,

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from mmstvg.registry import MODELS
 from ..layers import STCMTLayer, set_attn_impl
+from ..utils.attention_centroid import attention_centroid
 from .base_grounder import BaseGrounder, SampleList
 
 
@@ -182,31 +183,7 @@ class STVGFormer(BaseGrounder):
         mask = F.interpolate(mask[:, None].float(), size=tuple(feat_hw))[:, 0].bool()
         return mask.repeat_interleave(num_frames, dim=0)
 
-    @staticmethod
-    def attention_centroid(attn: torch.Tensor,
-                           img_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Centroid of cross-attention maps.
-
-        Args:
-            attn (Tensor): (M, h, w) attention weights over the visual positions.
-            img_mask (Tensor, optional): (M, h, w) bool, True = padding.
-
-        Returns:
-            Tensor: (M, 2) normalised (x, y) in the unpadded part of the frame.
-        """
-        m, h, w = attn.shape
-        a = attn / attn.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
-        ys = (torch.arange(h, device=attn.device, dtype=attn.dtype) + 0.5)[None]
-        xs = (torch.arange(w, device=attn.device, dtype=attn.dtype) + 0.5)[None]
-        if img_mask is None:
-            valid_h = attn.new_full((m, 1), float(h))
-            valid_w = attn.new_full((m, 1), float(w))
-        else:
-            valid_h = (~img_mask[:, :, 0]).sum(1, keepdim=True).to(attn.dtype).clamp(min=1)
-            valid_w = (~img_mask[:, 0, :]).sum(1, keepdim=True).to(attn.dtype).clamp(min=1)
-        cx = (a.sum(1) * xs).sum(1, keepdim=True) / valid_w
-        cy = (a.sum(2) * ys).sum(1, keepdim=True) / valid_h
-        return torch.cat([cx, cy], dim=1).clamp(0, 1)
+    attention_centroid = staticmethod(attention_centroid)
 
     # ------------------------------------------------------------------ forward
     def extract_feat(self,

@@ -119,7 +119,8 @@ class TASTVG(CGSTVG):
                 frame_mask,
                 box_mlp=self.spatial_head.box_mlp,
                 box_init=box_q.expand(1, t, d),
-                time_init=time_q.expand(1, t, d))
+                time_init=time_q.expand(1, t, d),
+                need_cross_weights=self.loss_attn is not None and self.training)
 
         dec = run(box_q, time_q)
         if not self.training:
@@ -131,6 +132,7 @@ class TASTVG(CGSTVG):
                                                                   chosen, hw)
             dec = run(box_q, time_q)
         return dict(
+            self.attention_feats(enc, dec),
             queries=dec['queries'][-1],
             seq=dec['time_queries'][-1],
             frame_mask=frame_mask,

@@ -209,7 +209,7 @@ class TubeDETR(BaseGrounder):
         attention supervision) on the last layer and, with ``aux_loss``, the heads' and these
         losses on every earlier layer (keys ``d{i}.*``)."""
         num = feats['layer_queries'].shape[0]
-        losses = self._attention_losses(feats, targets, num - 1)
+        losses = self.attention_losses(feats, targets, num - 1)
         for i in range(num - 1) if self.aux_loss else ():
             layer_feats = dict(feats, queries=feats['layer_queries'][i])
             layer_feats['seq'] = layer_feats['queries']
@@ -217,22 +217,6 @@ class TubeDETR(BaseGrounder):
                 layer_feats['ref_centers'] = feats['layer_ref_centers'][i]
             layer_losses = dict(self.spatial_head.loss(layer_feats, targets))
             layer_losses.update(self.temporal_head.loss(layer_feats, targets))
-            layer_losses.update(self._attention_losses(feats, targets, i))
+            layer_losses.update(self.attention_losses(feats, targets, i))
             losses.update({f'd{i}.{key}': value for key, value in layer_losses.items()})
-        return losses
-
-    def _attention_losses(self, feats: Dict[str, torch.Tensor], targets: Dict[str, torch.Tensor],
-                          layer: int) -> Dict[str, torch.Tensor]:
-        """The guided attention loss and the attention supervision of decoder layer
-        ``layer`` (each when configured)."""
-        losses = {}
-        if self.loss_guided_attn is not None:
-            losses['loss_guided_attn'] = self.loss_guided_attn(feats['self_attn'][layer],
-                                                               targets['in_span'],
-                                                               targets['frame_mask'])
-        if self.loss_attn is not None:
-            in_span = targets['in_span']
-            a = feats['attn_maps'][layer][in_span]
-            a = a / a.flatten(1).sum(1).clamp(min=1e-6)[:, None, None]
-            losses['loss_attn'] = self.loss_attn(a, targets['gt_boxes'][in_span])
         return losses

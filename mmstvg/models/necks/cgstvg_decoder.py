@@ -32,7 +32,8 @@ import torch.nn as nn
 from mmstvg.registry import MODELS
 from ..layers.bert_cross_layer import BertCrossLayer
 from ..utils.activation_checkpoint import checkpoint_call
-from .stcat_decoder import AnchorDecoderLayer, STCATDecoder, anchor_sine_embed, scatter_frames
+from .stcat_decoder import (AnchorDecoderLayer, STCATDecoder, anchor_sine_embed, inverse_sigmoid,
+                            scatter_frames)
 
 
 class ContextAnchorDecoderLayer(AnchorDecoderLayer):
@@ -53,7 +54,8 @@ class ContextAnchorDecoderLayer(AnchorDecoderLayer):
                 memory_pos: torch.Tensor,
                 memory_mask: torch.Tensor,
                 frame_mask: torch.Tensor,
-                context: Optional[List[Optional[torch.Tensor]]] = None) -> torch.Tensor:
+                context: Optional[List[Optional[torch.Tensor]]] = None,
+                need_weights: bool = False):
         """As :meth:`AnchorDecoderLayer.forward`; ``context`` holds per video a (K, d) context
         (or None) that its frame queries attend to."""
         x = self.self_attention(x, anchor_pos, time_pos, frame_mask)
@@ -66,7 +68,7 @@ class ContextAnchorDecoderLayer(AnchorDecoderLayer):
                 rows.append(xi)
             x = torch.stack(rows)
         return self.cross_attention_ffn(x, anchor_pos, anchor_sine, memory, memory_pos,
-                                        memory_mask, frame_mask)
+                                        memory_mask, frame_mask, need_weights)
 
 
 def _template(d: int, out: int, dropout: float = 0.1) -> nn.Sequential:
@@ -113,8 +115,12 @@ class CGSTVGDecoder(STCATDecoder):
                       box_mlp: Callable,
                       actioness: Optional[torch.Tensor] = None,
                       gt: Optional[Tuple[torch.Tensor, torch.Tensor]] = None,
-                      init: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-        """The spatial decoder with plain boxes (and guidance).
+                      init: Optional[torch.Tensor] = None,
+                      need_cross_weights: bool = False) -> Dict[str, torch.Tensor]:
+        """The spatial decoder with plain boxes (and guidance); with ``box_reference``
+        (:class:`STCATDecoder`) every layer's box is relative to its attention anchor
+        (:meth:`STCATDecoder.attention_anchor`: the previous box, or the template, with the
+        centre replaced by the centroid of the layer's cross-attention), as STCAT's.
 
         Args:
             anchors (Tensor): (B, T, 4) templates.
@@ -122,17 +128,21 @@ class CGSTVGDecoder(STCATDecoder):
             actioness (Tensor, optional): (N,) actioness logits (inference selection).
             gt (tuple, optional): (gt_boxes (G, 4) cxcywh, gt_frames (G,)) (training selection).
             init (Tensor, optional): (B, T, d) initial queries (zeros).
+            need_cross_weights (bool): also return the cross-attention weights.
 
         Returns:
             dict: ``queries`` (L, B, T, d) the layers' outputs (not normalised), ``boxes``
-            (L, B, T, 4) and, with guidance, ``conf`` (L, B, T).
+            (L, B, T, 4), with guidance ``conf`` (L, B, T), with ``box_reference``
+            ``anchors`` (L, B, T, 4) the reference of every layer's box, and with either
+            option ``cross_attn`` (L, N, S) (:meth:`STCATDecoder.forward`).
         """
         d = self.embed_dims
         memory, memory_pos, memory_mask = enc['memory'], enc['memory_pos'], enc['memory_mask']
         x = anchors.new_zeros(*anchors.shape[:2], d) if init is None else init
         if self.guidance is not None and frame_mask.shape[0] != 1:
             raise NotImplementedError('instance context guidance needs batch size 1 (as CG-STVG)')
-        queries, boxes, confs = [], [], []
+        queries, boxes, confs, refs, weights = [], [], [], [], []
+        need_weights = need_cross_weights or self.box_reference is not None
         context = None
         for i, layer in enumerate(self.box_layers):
             sine = anchor_sine_embed(anchors, d // 2)
@@ -142,8 +152,16 @@ class CGSTVGDecoder(STCATDecoder):
                     memory_mask, frame_mask)
             if self.guidance is not None:
                 args += (context, )
-            x = checkpoint_call(layer, self.with_cp, *args)
-            new = box_mlp(x).sigmoid()
+            x = checkpoint_call(layer, self.with_cp, *args,
+                                **(dict(need_weights=True) if need_weights else {}))
+            if need_weights:
+                x, w = x
+                weights.append(w)
+            if self.box_reference is None:
+                new = box_mlp(x).sigmoid()
+            else:
+                refs.append(self.attention_anchor(enc, w, anchors, frame_mask))
+                new = (box_mlp(x) + inverse_sigmoid(refs[-1])).sigmoid()
             queries.append(x)
             boxes.append(new)
             anchors = new.detach()
@@ -157,6 +175,10 @@ class CGSTVGDecoder(STCATDecoder):
         out = dict(queries=torch.stack(queries), boxes=torch.stack(boxes))
         if confs:
             out['conf'] = torch.stack(confs)
+        if refs:
+            out['anchors'] = torch.stack(refs)
+        if weights:
+            out['cross_attn'] = torch.stack(weights)
         return out
 
     def forward(self,
@@ -166,7 +188,8 @@ class CGSTVGDecoder(STCATDecoder):
                 actioness_fn: Optional[Callable] = None,
                 gt: Optional[Tuple[torch.Tensor, torch.Tensor]] = None,
                 box_init: Optional[torch.Tensor] = None,
-                time_init: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+                time_init: Optional[torch.Tensor] = None,
+                need_cross_weights: bool = False) -> Dict[str, torch.Tensor]:
         """Decode (temporal decoder first, then the guided spatial decoder).
 
         Args:
@@ -179,6 +202,8 @@ class CGSTVGDecoder(STCATDecoder):
                 :meth:`decode_guided`).
             box_init, time_init (Tensor, optional): (B, T, d) initial queries of the spatial /
                 temporal decoder (TA-STVG).
+            need_cross_weights (bool): also return the spatial decoder's cross-attention
+                weights (``cross_attn``).
 
         Returns:
             dict: ``queries``, ``boxes`` (, ``conf``) (:meth:`decode_guided`),
@@ -193,7 +218,7 @@ class CGSTVGDecoder(STCATDecoder):
         if self.guidance is not None and gt is None:
             actioness = actioness_fn(time_queries[-1])[frame_mask][:, 0]
         out = self.decode_guided(enc, anchors, time_pos, frame_mask, box_mlp, actioness, gt,
-                                 box_init)
+                                 box_init, need_cross_weights)
         out.update(time_queries=time_queries, time_self_attn=weights)
         return out
 
@@ -225,6 +250,7 @@ class TASTVGDecoder(CGSTVGDecoder):
                 box_mlp: Optional[Callable] = None,
                 box_init: Optional[torch.Tensor] = None,
                 time_init: Optional[torch.Tensor] = None,
+                need_cross_weights: bool = False,
                 **kwargs) -> Dict[str, torch.Tensor]:
         """Decode from the initial queries ``box_init`` / ``time_init`` (B, T, d) (zeros when
         None); outputs as :meth:`CGSTVGDecoder.forward`."""
@@ -246,6 +272,13 @@ class TASTVGDecoder(CGSTVGDecoder):
         time_pos = self.time_pos_of(frame_mask.shape[1]).to(anchors.dtype)[None]
         time_queries, weights = self.decode_time(
             time_enc, content, time_pos, frame_mask, init=time_init)
-        out = self.decode_guided(box_enc, anchors, time_pos, frame_mask, box_mlp, init=box_init)
+        out = self.decode_guided(
+            box_enc,
+            anchors,
+            time_pos,
+            frame_mask,
+            box_mlp,
+            init=box_init,
+            need_cross_weights=need_cross_weights)
         out.update(time_queries=time_queries, time_self_attn=weights)
         return out

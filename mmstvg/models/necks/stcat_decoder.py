@@ -45,6 +45,7 @@ from mmengine.model import BaseModule
 
 from mmstvg.registry import MODELS
 from ..utils.activation_checkpoint import checkpoint_call
+from ..utils.attention_centroid import attention_centroid
 from .space_time_decoder import time_encoding
 
 
@@ -105,10 +106,14 @@ class ConditionalCrossAttention(nn.Module):
         self.dropout = dropout
         self.out_proj = nn.Linear(embed_dims, embed_dims)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                key_padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
+    def forward(self,
+                query: torch.Tensor,
+                key: torch.Tensor,
+                value: torch.Tensor,
+                key_padding_mask: Optional[torch.Tensor],
+                need_weights: bool = False):
         """query (M, Lq, 2d), key (M, Lk, 2d), value (M, Lk, d), mask (M, Lk) True = padded
-        -> (M, Lq, d)."""
+        -> (M, Lq, d), and with ``need_weights`` the head-averaged weights (M, Lq, Lk)."""
         m, lq, _ = query.shape
         h = self.num_heads
         q = query.view(m, lq, h, -1).transpose(1, 2)
@@ -119,8 +124,8 @@ class ConditionalCrossAttention(nn.Module):
             scores = scores.masked_fill(key_padding_mask[:, None, None], float('-inf'))
         attn = (scores - scores.max(-1, keepdim=True)[0]).softmax(-1)
         attn = F.dropout(attn, p=self.dropout, training=self.training)
-        out = (attn @ v).transpose(1, 2).reshape(m, lq, -1)
-        return self.out_proj(out)
+        out = self.out_proj((attn @ v).transpose(1, 2).reshape(m, lq, -1))
+        return (out, attn.mean(1)) if need_weights else out
 
 
 class AnchorDecoderLayer(nn.Module):
@@ -151,9 +156,16 @@ class AnchorDecoderLayer(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(3))
         self.drops = nn.ModuleList(nn.Dropout(dropout) for _ in range(2))
 
-    def forward(self, x: torch.Tensor, anchor_pos: torch.Tensor, anchor_sine: torch.Tensor,
-                time_pos: torch.Tensor, memory: torch.Tensor, memory_pos: torch.Tensor,
-                memory_mask: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                x: torch.Tensor,
+                anchor_pos: torch.Tensor,
+                anchor_sine: torch.Tensor,
+                time_pos: torch.Tensor,
+                memory: torch.Tensor,
+                memory_pos: torch.Tensor,
+                memory_mask: torch.Tensor,
+                frame_mask: torch.Tensor,
+                need_weights: bool = False):
         """
         Args:
             x (Tensor): (B, T, d) frame queries.
@@ -163,13 +175,15 @@ class AnchorDecoderLayer(nn.Module):
             memory, memory_pos (Tensor): (N, S, d) of the real frames.
             memory_mask (Tensor): (N, S) bool, True = padded.
             frame_mask (Tensor): (B, T) bool.
+            need_weights (bool): also return the cross-attention weights.
 
         Returns:
-            Tensor: (B, T, d).
+            Tensor: (B, T, d); with ``need_weights`` also the head-averaged cross-attention
+            weights of every real frame's query over its memory (N, S).
         """
         x = self.self_attention(x, anchor_pos, time_pos, frame_mask)
         return self.cross_attention_ffn(x, anchor_pos, anchor_sine, memory, memory_pos,
-                                        memory_mask, frame_mask)
+                                        memory_mask, frame_mask, need_weights)
 
     def self_attention(self, x: torch.Tensor, anchor_pos: torch.Tensor, time_pos: torch.Tensor,
                        frame_mask: torch.Tensor) -> torch.Tensor:
@@ -182,11 +196,17 @@ class AnchorDecoderLayer(nn.Module):
         x = self.norms[0](x + self.drops[0](out))
         return x
 
-    def cross_attention_ffn(self, x: torch.Tensor, anchor_pos: torch.Tensor,
-                            anchor_sine: torch.Tensor, memory: torch.Tensor,
-                            memory_pos: torch.Tensor, memory_mask: torch.Tensor,
-                            frame_mask: torch.Tensor) -> torch.Tensor:
-        """Steps 2-3 (module docstring): (B, T, d) -> (B, T, d)."""
+    def cross_attention_ffn(self,
+                            x: torch.Tensor,
+                            anchor_pos: torch.Tensor,
+                            anchor_sine: torch.Tensor,
+                            memory: torch.Tensor,
+                            memory_pos: torch.Tensor,
+                            memory_mask: torch.Tensor,
+                            frame_mask: torch.Tensor,
+                            need_weights: bool = False):
+        """Steps 2-3 (module docstring): (B, T, d) -> (B, T, d) (and the weights (N, S) with
+        ``need_weights``)."""
         b, t, d = x.shape
         h = self.num_heads
         q = self.cross_q_content(x)
@@ -199,9 +219,13 @@ class AnchorDecoderLayer(nn.Module):
         q = torch.cat([q.view(b, t, h, -1), sine.view(b, t, h, -1)], -1).view(b, t, 2 * d)
         n, s, _ = memory.shape
         k = torch.cat([k.view(n, s, h, -1), k_pos.view(n, s, h, -1)], -1).view(n, s, 2 * d)
-        out = self.cross_attn(q[frame_mask][:, None], k, self.cross_v(memory), memory_mask)
+        out = self.cross_attn(q[frame_mask][:, None], k, self.cross_v(memory), memory_mask,
+                              need_weights)
+        if need_weights:
+            out, weights = out
         x = self.norms[1](x + self.drops[1](scatter_frames(out[:, 0], frame_mask)))
-        return self.norms[2](self.ffn(x))
+        x = self.norms[2](self.ffn(x))
+        return (x, weights[:, 0]) if need_weights else x
 
 
 class TimeDecoderLayer(nn.Module):
@@ -272,6 +296,12 @@ class STCATDecoder(BaseModule):
         learned_time_embed (bool): learned time embedding (the released models: False).
         anchor_dims (int): 4 (cxcywh anchors, ``QUERY_DIM``).
         with_cp (bool): activation checkpointing of every layer (memory).
+        box_reference (str, optional): ``'attention'``: every spatial layer's box is
+            relative to its anchor with the centre replaced by the centroid of the layer's
+            cross-attention over the frame's visual memory (gradients flow into the
+            attention); the next layer's anchor is that box. A training aid for models trained
+            from scratch, as TubeDETR's and STVGFormer's option; not in the paper. None (the
+            released decoder) by default.
         init_cfg (dict, optional): initialisation config.
     """
     #: the spatial decoder's layer class (a fork's subclass adds steps: CG-STVG)
@@ -287,8 +317,12 @@ class STCATDecoder(BaseModule):
                  learned_time_embed: bool = False,
                  anchor_dims: int = 4,
                  with_cp: bool = False,
+                 box_reference: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if box_reference not in (None, 'attention'):
+            raise ValueError(f'box_reference must be None or "attention", got {box_reference!r}')
+        self.box_reference = box_reference
         if anchor_dims != 4:
             raise ValueError('STCATDecoder supports 4-d (cxcywh) anchors only')
         d = embed_dims
@@ -332,30 +366,56 @@ class STCATDecoder(BaseModule):
         anchors = scatter_frames(anchors[frame_mask].sigmoid(), frame_mask)
         return anchors, content
 
-    def decode_boxes(self, enc: Dict[str, torch.Tensor], anchors: torch.Tensor,
-                     time_pos: torch.Tensor, frame_mask: torch.Tensor,
-                     box_mlp: Optional[Callable]) -> Tuple[torch.Tensor, torch.Tensor]:
+    def decode_boxes(self,
+                     enc: Dict[str, torch.Tensor],
+                     anchors: torch.Tensor,
+                     time_pos: torch.Tensor,
+                     frame_mask: torch.Tensor,
+                     box_mlp: Optional[Callable],
+                     need_weights: bool = False) -> Tuple[torch.Tensor, ...]:
         """The spatial decoder: every layer's normalised queries (L, B, T, d) and the anchor
-        each layer's box is relative to (L, B, T, 4)."""
+        each layer's box is relative to (L, B, T, 4); with ``need_weights`` (or
+        ``box_reference``) also every layer's cross-attention weights (L, N, S)."""
         d = self.embed_dims
+        need_weights = need_weights or self.box_reference is not None
         x = anchors.new_zeros(*anchors.shape[:2], d)
-        queries, refs = [], [anchors]
+        queries, refs, weights = [], [], []
+        prev = anchors  # the reference of this layer's box: the previous layer's box
         for i, layer in enumerate(self.box_layers):
             sine = anchor_sine_embed(anchors, d // 2)
             anchor_pos = self.anchor_pos(sine)
             scale = 1 if i == 0 else self.anchor_scale(x)
             x = checkpoint_call(layer, self.with_cp, x, anchor_pos, sine[..., :d] * scale,
                                 time_pos, enc['memory'], enc['memory_pos'], enc['memory_mask'],
-                                frame_mask)
+                                frame_mask, **(dict(need_weights=True) if need_weights else {}))
+            if need_weights:
+                x, w = x
+                weights.append(w)
             queries.append(self.box_norm(x))
+            if self.box_reference is None:
+                refs.append(prev)
+                base = anchors
+            else:
+                base = self.attention_anchor(enc, w, anchors, frame_mask)
+                refs.append(base)
             if box_mlp is not None:
-                new = (box_mlp(x) + inverse_sigmoid(anchors)).sigmoid()
-                if i < len(self.box_layers) - 1:
-                    refs.append(new)
-                anchors = new.detach()
-        if box_mlp is None:
-            refs = [anchors] * len(queries)
+                prev = (box_mlp(x) + inverse_sigmoid(base)).sigmoid()
+                anchors = prev.detach()
+        if need_weights:
+            return torch.stack(queries), torch.stack(refs), torch.stack(weights)
         return torch.stack(queries), torch.stack(refs)
+
+    @staticmethod
+    def attention_anchor(enc: Dict[str, torch.Tensor], weights: torch.Tensor,
+                         anchors: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        """``anchors`` (B, T, 4) cxcywh with every real frame's centre replaced by the
+        centroid of its query's attention ``weights`` (N, S) over the visual memory (the
+        first ``h * w`` tokens, ``enc['feat_hw']``)."""
+        h, w = enc['feat_hw']
+        maps = weights[:, :h * w].reshape(-1, h, w)
+        img_mask = enc['memory_mask'][:, :h * w].reshape(-1, h, w)
+        centres = scatter_frames(attention_centroid(maps, img_mask), frame_mask)
+        return torch.cat([centres, anchors[..., 2:]], -1)
 
     def decode_time(self,
                     enc: Dict[str, torch.Tensor],
@@ -379,7 +439,8 @@ class STCATDecoder(BaseModule):
     def forward(self,
                 enc: Dict[str, torch.Tensor],
                 frame_mask: torch.Tensor,
-                box_mlp: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
+                box_mlp: Optional[Callable] = None,
+                need_cross_weights: bool = False) -> Dict[str, torch.Tensor]:
         """Decode.
 
         Args:
@@ -389,16 +450,23 @@ class STCATDecoder(BaseModule):
             frame_mask (Tensor): (B, T) bool, real frames.
             box_mlp (callable, optional): the spatial head's box MLP, (..., d) -> (..., 4)
                 logit offsets (anchor refinement); None: the anchors stay the templates.
+            need_cross_weights (bool): also return the spatial decoder's cross-attention
+                weights (``cross_attn``).
 
         Returns:
             dict: ``queries`` (L, B, T, d) spatial decoder, ``anchors`` (L, B, T, 4) the
             reference of every layer's box, ``time_queries`` (L, B, T, d) temporal decoder,
-            ``time_self_attn`` (L, B, T, T) its self-attention weights.
+            ``time_self_attn`` (L, B, T, T) its self-attention weights; with
+            ``need_cross_weights`` or ``box_reference``: ``cross_attn`` (L, N, S) every real
+            frame's spatial query's head-averaged weights over its memory.
         """
         frame_mask = frame_mask.bool()
         anchors, content = self.templates(enc, frame_mask)
         time_pos = self.time_pos_of(frame_mask.shape[1]).to(content.dtype)[None]
-        queries, refs = self.decode_boxes(enc, anchors, time_pos, frame_mask, box_mlp)
+        boxes = self.decode_boxes(enc, anchors, time_pos, frame_mask, box_mlp, need_cross_weights)
         time_queries, weights = self.decode_time(enc, content, time_pos, frame_mask)
-        return dict(
-            queries=queries, anchors=refs, time_queries=time_queries, time_self_attn=weights)
+        out = dict(
+            queries=boxes[0], anchors=boxes[1], time_queries=time_queries, time_self_attn=weights)
+        if len(boxes) == 3:
+            out['cross_attn'] = boxes[2]
+        return out

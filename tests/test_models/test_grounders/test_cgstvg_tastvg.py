@@ -118,3 +118,60 @@ def test_two_test_passes_run_one_at_a_time(kind):
     with torch.no_grad():
         tube = model.predict(inputs, samples)[0].pred_tube
     assert len(tube.frame_ids) >= 1
+
+
+@pytest.mark.parametrize('kind', ['CGSTVG', 'TASTVG'])
+def test_attention_training_aids(kind):
+    """The synthetic configs' aids in the forks (STCAT's: the decoder's
+    ``box_reference='attention'`` and ``loss_attn``): every layer's box is relative to an
+    anchor centred on the centroid of the layer's cross-attention over the visual map, the
+    head reads those anchors, the attention is supervised on every layer, few steps lower the
+    loss; a head without anchors is refused."""
+    from mmstvg.models.utils import attention_centroid
+    cfg = _cfg(kind, train_iou_thr=-2.0, test_conf_thr=0.0, test_actioness_thr=-1e9) if kind == \
+        'CGSTVG' else _cfg(kind)
+    cfg['decoder']['box_reference'] = 'attention'
+    cfg['loss_attn'] = dict(type='SpatialAttentionLoss', loss_weight=1.0)
+    with pytest.raises(ValueError, match='anchor_key'):
+        MODELS.build(cfg)
+    cfg['spatial_head']['anchor_key'] = 'ref_anchors'
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    inputs, samples = demo_grounding_inputs(batch_size=1, num_frames=8)
+    model.train()
+    feats = model.extract_feat(inputs, samples)
+    maps = feats['attn_maps']  # (L, B, T, h, w)
+    assert maps.shape[:3] == (2, 1, 8)
+    for layer in range(2):
+        torch.testing.assert_close(feats['layer_anchors'][layer][0, :, :2],
+                                   attention_centroid(maps[layer, 0]))
+    # the head's boxes are the decoder's last boxes (relative to the same anchors)
+    torch.testing.assert_close(model.spatial_head(feats)['boxes'], feats['layer_boxes'][-1])
+    losses = model.loss(inputs, samples)
+    assert {'loss_attn', 'd0.loss_attn'} <= set(losses)
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    totals = []
+    for _ in range(6):
+        total, _ = model.parse_losses(model.loss(inputs, samples))
+        totals.append(total.item())
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+    assert totals[-1] < 0.9 * totals[0], totals
+
+
+def test_every_config_loads_one_video_per_batch():
+    """CG-STVG's guidance and TA-STVG's target-aware queries are per video: every loader of
+    every config of the two forks (the synthetic ones included) has batch size 1."""
+    import glob
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs')
+    files = glob.glob(osp.join(root, 'cgstvg', '*.py')) + glob.glob(
+        osp.join(root, 'tastvg', '*.py'))
+    assert len(files) >= 10
+    for f in files:
+        cfg = Config.fromfile(f)
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            assert cfg[loader].batch_size == 1, (f, loader)

@@ -21,6 +21,19 @@ def _model(seed=0, **options):
     return model
 
 
+def _train_steps(model, inputs, samples, steps=6):
+    """Total losses of ``steps`` AdamW steps (lr 1e-3) on one batch."""
+    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    totals = []
+    for _ in range(steps):
+        total = sum(model(inputs, samples, mode='loss').values())
+        totals.append(total.item())
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+    return totals
+
+
 def test_forward_shapes_and_features():
     model = _model()
     assert isinstance(model.spatial_head, BaseSpatialHead)
@@ -51,14 +64,7 @@ def test_few_steps_lower_the_loss():
     losses = model(inputs, samples, mode='loss')
     last = {'loss_bbox', 'loss_giou', 'loss_sted', 'loss_actionness', 'loss_guided_attn'}
     assert set(losses) == last | {f'd0.{k}' for k in last}  # auxiliary losses, 2 layers
-    optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    totals = []
-    for _ in range(6):
-        total = sum(model(inputs, samples, mode='loss').values())
-        totals.append(total.item())
-        optim.zero_grad()
-        total.backward()
-        optim.step()
+    totals = _train_steps(model, inputs, samples)
     assert model.image_backbone.layer2[0].conv1.weight.grad is not None
     with torch.no_grad():
         totals.append(float(sum(model(inputs, samples, mode='loss').values())))
@@ -167,3 +173,54 @@ def test_unknown_span_rule_or_pass_merge_is_refused_when_built():
             MODELS.build(dict(cfg, span_rule='nearest'))
     with pytest.raises(ValueError, match='pass_merge must be'):
         MODELS.build(dict(get_tiny_stcat_cfg(), pass_merge='max'))
+
+
+def test_attention_training_aids():
+    """The decoder's ``box_reference='attention'`` and the grounder's ``loss_attn``: every
+    layer's box is relative to its anchor with the centre replaced by the centroid of that
+    layer's cross-attention over the visual map (the next layer's anchor is that box), the
+    attention is supervised on in-span frames, with checkpointing the same, and the aids lower
+    the loss. Without them the decoder's outputs are the released ones (no weights added)."""
+    from mmstvg.models.utils import attention_centroid
+    cfg = get_tiny_stcat_cfg()
+    cfg['decoder'].update(box_reference='attention')
+    cfg['loss_attn'] = dict(type='SpatialAttentionLoss', loss_weight=1.0)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    plain = _model()
+    assert set(model.state_dict()) == set(plain.state_dict())
+    inputs, samples = demo_grounding_inputs(2, 8, img_shape=(48, 48))
+    inputs['frame_mask'][1, 6:] = False
+    model.train()
+    feats = model(inputs, samples, mode='tensor')['feats']
+    maps = feats['attn_maps']  # (L, B, T, h, w), zeros on padded frames
+    assert maps.shape[:3] == (2, 2, 8)
+    frame_mask = inputs['frame_mask']
+    assert not maps[:, 1, 6:].any()
+    for layer in range(2):
+        anchors = feats['layer_anchors'][layer][frame_mask]
+        torch.testing.assert_close(anchors[:, :2], attention_centroid(maps[layer][frame_mask]))
+    # the second layer's anchor size is the first layer's box size
+    first = model.spatial_head(
+        dict(feats, queries=feats['layer_queries'][0],
+             ref_anchors=feats['layer_anchors'][0]))['boxes']
+    torch.testing.assert_close(feats['layer_anchors'][1][..., 2:][frame_mask],
+                               first[..., 2:][frame_mask])
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_attn', 'd0.loss_attn'} <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+    # checkpointing keeps the losses
+    cp = copy.deepcopy(cfg)
+    cp['decoder'].update(with_cp=True)
+    other = MODELS.build(cp)
+    other.load_state_dict(model.state_dict())
+    other.train()
+    torch.testing.assert_close(
+        sum(other(inputs, samples, mode='loss').values()), sum(losses.values()))
+    totals = _train_steps(model, inputs, samples)
+    assert totals[-1] < 0.9 * totals[0], totals
+    with pytest.raises(ValueError, match='box_reference'):
+        bad = get_tiny_stcat_cfg()
+        bad['decoder'].update(box_reference='centre')
+        MODELS.build(bad)
