@@ -131,22 +131,14 @@ class CGSTVG(STCAT):
 
     def extra_losses(self, feats: Dict[str, torch.Tensor],
                      targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """``loss_conf`` (and the attention losses when configured) of the last layer and,
-        with ``aux_loss``, the heads' and these losses of every earlier layer (``d{i}.*``)."""
-        num = feats['layer_queries'].shape[0]
-        losses = self.attention_losses(feats, targets, num - 1)
-        with_conf = self.loss_conf_weight and 'layer_conf' in feats
-        if with_conf:
+        """:class:`STCAT`'s (the attention losses when configured, and with ``aux_loss`` the
+        heads' losses of every earlier layer, ``d{i}.*``) and ``loss_conf`` of the last layer
+        and, with ``aux_loss``, of every earlier one."""
+        losses = super().extra_losses(feats, targets)
+        if self.loss_conf_weight and 'layer_conf' in feats:
+            num = feats['layer_queries'].shape[0]
             losses['loss_conf'] = self.loss_conf(feats['layer_boxes'][-1], feats['conf'], targets)
-        for i in range(num - 1) if self.aux_loss else ():
-            layer_feats = dict(feats, queries=feats['layer_queries'][i], seq=feats['layer_seq'][i])
-            if 'layer_anchors' in feats:
-                layer_feats['ref_anchors'] = feats['layer_anchors'][i]
-            layer_losses = dict(self.spatial_head.loss(layer_feats, targets))
-            layer_losses.update(self.temporal_head.loss(layer_feats, targets))
-            layer_losses.update(self.attention_losses(feats, targets, i))
-            if with_conf:
-                layer_losses['loss_conf'] = self.loss_conf(feats['layer_boxes'][i],
+            for i in range(num - 1) if self.aux_loss else ():
+                losses[f'd{i}.loss_conf'] = self.loss_conf(feats['layer_boxes'][i],
                                                            feats['layer_conf'][i], targets)
-            losses.update({f'd{i}.{key}': value for key, value in layer_losses.items()})
         return losses

@@ -223,11 +223,9 @@ class STCAT(BaseGrounder):
         dec = self.decode(enc)
         feats = dict(
             queries=dec['queries'][-1],
-            ref_anchors=dec['anchors'][-1],
             seq=dec['time_queries'][-1],
             frame_mask=enc['frame_mask'],
             layer_queries=dec['queries'],
-            layer_anchors=dec['anchors'],
             layer_seq=dec['time_queries'],
             self_attn=dec['time_self_attn'])
         feats.update(self.attention_feats(enc, dec))
@@ -236,10 +234,11 @@ class STCAT(BaseGrounder):
     @staticmethod
     def attention_feats(enc: Dict[str, torch.Tensor],
                         dec: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """``attn_maps`` (L, B, T, h, w), every frame's spatial query's cross-attention over
-        its visual map (zeros on padded frames), when the decoder returned the weights
-        (``loss_attn`` in training, ``box_reference``); and the anchors of the forks' decoders
-        with ``box_reference`` (``ref_anchors`` (B, T, 4), ``layer_anchors`` (L, B, T, 4))."""
+        """``ref_anchors`` (B, T, 4) / ``layer_anchors`` (L, B, T, 4), the anchor every
+        layer's box is relative to, when the decoder returns them (STCAT's always, the forks'
+        with ``box_reference``); ``attn_maps`` (L, B, T, h, w), every frame's spatial query's
+        cross-attention over its visual map (zeros on padded frames), when the decoder
+        returned the weights (``loss_attn`` in training, ``box_reference``)."""
         feats = {}
         if 'cross_attn' in dec:
             h, w = enc['feat_hw']
@@ -253,16 +252,15 @@ class STCAT(BaseGrounder):
     # --------------------------------------------------------------------- loss
     def extra_losses(self, feats: Dict[str, torch.Tensor],
                      targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """The guided attention loss on the last layer and, with ``aux_loss``, the heads' and
-        that loss on every earlier decoder layer (keys ``d{i}.*``)."""
+        """The attention losses (:meth:`BaseGrounder.attention_losses`) on the last layer and,
+        with ``aux_loss``, the heads' and these losses on every earlier decoder layer (keys
+        ``d{i}.*``; each layer's boxes relative to its anchors where there are anchors)."""
         num = feats['layer_queries'].shape[0]
         losses = self.attention_losses(feats, targets, num - 1)
         for i in range(num - 1) if self.aux_loss else ():
-            layer_feats = dict(
-                feats,
-                queries=feats['layer_queries'][i],
-                ref_anchors=feats['layer_anchors'][i],
-                seq=feats['layer_seq'][i])
+            layer_feats = dict(feats, queries=feats['layer_queries'][i], seq=feats['layer_seq'][i])
+            if 'layer_anchors' in feats:
+                layer_feats['ref_anchors'] = feats['layer_anchors'][i]
             layer_losses = dict(self.spatial_head.loss(layer_feats, targets))
             layer_losses.update(self.temporal_head.loss(layer_feats, targets))
             layer_losses.update(self.attention_losses(feats, targets, i))

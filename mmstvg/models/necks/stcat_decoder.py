@@ -372,10 +372,11 @@ class STCATDecoder(BaseModule):
                      time_pos: torch.Tensor,
                      frame_mask: torch.Tensor,
                      box_mlp: Optional[Callable],
-                     need_weights: bool = False) -> Tuple[torch.Tensor, ...]:
-        """The spatial decoder: every layer's normalised queries (L, B, T, d) and the anchor
-        each layer's box is relative to (L, B, T, 4); with ``need_weights`` (or
-        ``box_reference``) also every layer's cross-attention weights (L, N, S)."""
+                     need_weights: bool = False) -> Dict[str, torch.Tensor]:
+        """The spatial decoder: ``queries`` (L, B, T, d) every layer's normalised queries,
+        ``anchors`` (L, B, T, 4) the anchor each layer's box is relative to and, with
+        ``need_weights`` (or ``box_reference``), ``cross_attn`` (L, N, S) every layer's
+        cross-attention weights."""
         d = self.embed_dims
         need_weights = need_weights or self.box_reference is not None
         x = anchors.new_zeros(*anchors.shape[:2], d)
@@ -401,9 +402,10 @@ class STCATDecoder(BaseModule):
             if box_mlp is not None:
                 prev = (box_mlp(x) + inverse_sigmoid(base)).sigmoid()
                 anchors = prev.detach()
-        if need_weights:
-            return torch.stack(queries), torch.stack(refs), torch.stack(weights)
-        return torch.stack(queries), torch.stack(refs)
+        out = dict(queries=torch.stack(queries), anchors=torch.stack(refs))
+        if weights:
+            out['cross_attn'] = torch.stack(weights)
+        return out
 
     @staticmethod
     def attention_anchor(enc: Dict[str, torch.Tensor], weights: torch.Tensor,
@@ -463,10 +465,7 @@ class STCATDecoder(BaseModule):
         frame_mask = frame_mask.bool()
         anchors, content = self.templates(enc, frame_mask)
         time_pos = self.time_pos_of(frame_mask.shape[1]).to(content.dtype)[None]
-        boxes = self.decode_boxes(enc, anchors, time_pos, frame_mask, box_mlp, need_cross_weights)
+        out = self.decode_boxes(enc, anchors, time_pos, frame_mask, box_mlp, need_cross_weights)
         time_queries, weights = self.decode_time(enc, content, time_pos, frame_mask)
-        out = dict(
-            queries=boxes[0], anchors=boxes[1], time_queries=time_queries, time_self_attn=weights)
-        if len(boxes) == 3:
-            out['cross_attn'] = boxes[2]
+        out.update(time_queries=time_queries, time_self_attn=weights)
         return out
