@@ -17,9 +17,9 @@ from mmstvg.registry import TRANSFORMS
 from mmstvg.structures import STVGDataSample
 
 DEFAULT_META_KEYS = ('qid', 'video_name', 'filename', 'sentence', 'sentence_type', 'num_frames',
-                     'fps', 'ori_shape', 'img_shape', 'clip', 'frame_inds', 'num_passes', 'flip',
-                     'flip_direction', 'scale_factor', 'crop_bbox', 'height', 'width',
-                     'frame_times', 'time_origin', 'sample_rate')
+                     'fps', 'ori_shape', 'img_shape', 'clip', 'frame_inds', 'num_passes',
+                     'pass_pad_frames', 'flip', 'flip_direction', 'scale_factor', 'crop_bbox',
+                     'height', 'width', 'frame_times', 'time_origin', 'sample_rate')
 
 
 @TRANSFORMS.register_module()

@@ -19,8 +19,10 @@ keeps the positions from one drawn uniformly before the GT span to one drawn aft
 (HC-STVG: after sampling; VidSTG: before the even spread). At test time the released code
 samples twice as densely (``fps = 2 x SAMPLE_FPS``, ``num_frames = 2 x TRAIN_SAMPLE_NUM``) and
 runs the even and the odd frames as two passes: ``num_passes=2`` (mmstvg's multi-pass
-inference, pass ``p`` = ``frame_inds[p::2]``; an odd count repeats the last frame so that both
-passes have the same length, where the released code runs passes of unequal length).
+inference, pass ``p`` = ``frame_inds[p::2]``). An odd count appends a copy of the last frame so
+that both passes have the same length and records it (``pass_pad_frames``: 1): the family's
+grounders run that copy as a padded frame of the last pass (:meth:`STCAT.mask_pass_padding`),
+which gives what the released code's shorter pass gives.
 """
 from typing import Optional
 
@@ -37,8 +39,9 @@ class SampleSTCATFrames(BaseTransform):
     Required Keys: ``clip`` (``[start, end)``) or ``num_frames`` / ``total_frames``; ``fps`` /
     ``avg_fps`` (``fps`` mode without ``video_duration``); ``gt_span`` (training crop).
 
-    Added Keys: ``frame_inds`` (N,) int64, ``num_passes``, ``clip_len``, ``frame_interval``
-    (None), ``num_clips`` (1).
+    Added Keys: ``frame_inds`` (N,) int64, ``num_passes``, ``pass_pad_frames`` (copies of the
+    last frame appended so that the passes have equal lengths), ``clip_len``,
+    ``frame_interval`` (None), ``num_clips`` (1).
 
     Args:
         fps (float, optional): sampling rate (HC-STVG: 3.2 in training, 6.4 at test time).
@@ -144,11 +147,12 @@ class SampleSTCATFrames(BaseTransform):
                 frames = self.crop(frames, results.get('gt_span'))
             frames = self.spread(frames, self.num_frames)
         passes = self.num_passes if self.test_mode else 1
-        if len(frames) % passes:
-            pad = passes - len(frames) % passes
+        pad = -len(frames) % passes
+        if pad:
             frames = np.concatenate([frames, np.repeat(frames[-1:], pad)])
         results['frame_inds'] = frames.astype(np.int64)
         results['num_passes'] = passes
+        results['pass_pad_frames'] = int(pad)
         results['clip_len'] = int(len(frames))
         results['frame_interval'] = None
         results['num_clips'] = 1

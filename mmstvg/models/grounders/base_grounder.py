@@ -385,6 +385,14 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                                 f'({type(value).__name__}) into passes')
         return out
 
+    def mask_pass_padding(self, batch: Dict[str, Any], sample: STVGDataSample,
+                          num_passes: int) -> Dict[str, Any]:
+        """The passes of one sample (:meth:`_pass_inputs`) before they run; here unchanged:
+        frames repeated by the multi-pass sampling are real frames of their passes, their
+        boxes averaged. Grounders whose released evaluation runs passes of unequal length mark
+        the copies as padding (:meth:`STCAT.mask_pass_padding`)."""
+        return batch
+
     def _run_passes(self, inputs: Dict[str, Any], index: int, sample: STVGDataSample,
                     num_frames: int, num_passes: int) -> Dict[str, Any]:
         """Run all passes of one sample, ``test_cfg['pass_batch']`` at a time.
@@ -396,7 +404,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             dict: ``spatial`` and ``temporal``, the heads' outputs for the (P, T) passes
             (concatenated along the batch), and ``frame_mask`` (P, T).
         """
-        batch = self._pass_inputs(inputs, index, num_frames, num_passes)
+        batch = self.mask_pass_padding(
+            self._pass_inputs(inputs, index, num_frames, num_passes), sample, num_passes)
         step = self.pass_batch
 
         def chunk_of(value, s):

@@ -52,6 +52,7 @@ import torch
 import torch.nn as nn
 
 from mmstvg.registry import MODELS
+from mmstvg.structures import STVGDataSample
 from ..necks.stcat_decoder import scatter_frames
 from .base_grounder import BaseGrounder, SampleList
 from .stvgformer import STVGFormer
@@ -268,6 +269,23 @@ class STCAT(BaseGrounder):
         return losses
 
     # -------------------------------------------------------------- prediction
+    def mask_pass_padding(self, batch: Dict[str, Any], sample: STVGDataSample,
+                          num_passes: int) -> Dict[str, Any]:
+        """With ``pass_merge='union'``, the copies of the last frame that
+        :class:`SampleSTCATFrames` appended so that the passes have equal lengths
+        (metainfo ``pass_pad_frames``) become padded frames of the last passes: the released
+        code runs the odd frames of an odd count as a pass one frame shorter, and a padded
+        frame gives that (masked in the encoder and the decoders; the pass's span ends at its
+        last real frame; no box)."""
+        pad = int(sample.metainfo.get('pass_pad_frames', 0) or 0)
+        if pad == 0 or self.pass_merge != 'union':
+            return batch
+        frame_mask = batch['frame_mask'].clone()  # (P, T): position t * P + p at [p, t]
+        total = frame_mask.numel()
+        for pos in range(total - pad, total):
+            frame_mask[pos % num_passes, pos // num_passes] = False
+        return dict(batch, frame_mask=frame_mask)
+
     def decode_tubes(self,
                      outs: Dict[str, Any],
                      frame_mask: torch.Tensor,

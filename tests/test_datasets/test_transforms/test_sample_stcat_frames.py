@@ -35,8 +35,11 @@ def test_hcstvg_rule(frame_count):
         ref = _released_hcstvg(frame_count, fps)
         inds = out['frame_inds'].tolist()
         assert inds[:len(ref)] == ref
-        # an odd count repeats the last frame so that both passes have the same length
+        # an odd count repeats the last frame so that both passes have the same length, and
+        # records the copy (the grounders run it as padding: the released shorter pass)
         assert len(inds) == len(ref) + (len(ref) % passes)
+        assert out['pass_pad_frames'] == len(ref) % passes
+        assert inds[len(ref):] == ref[-1:] * (len(ref) % passes)
         assert out['num_passes'] == passes and out['clip_len'] == len(inds)
 
 

@@ -166,6 +166,44 @@ def test_two_pass_test_takes_the_union_of_the_passes_spans():
     assert mean.pred_tube.span.tolist() == [inds[2 * s], inds[2 * e + 1] + 1]
 
 
+def test_odd_frame_count_runs_the_last_pass_one_frame_shorter():
+    """An odd frame count of the dense protocol: SampleSTCATFrames appends a copy of the last
+    frame (``pass_pad_frames``); with ``pass_merge='union'`` it is a padded frame of the second
+    pass, which then gives what the released code's shorter pass gives (the odd frames alone),
+    its span ends at a real frame and the copy gets no box."""
+    model = _model()
+    model.eval()
+    inputs, samples = demo_grounding_inputs(1, 8, img_shape=(48, 48))
+    inds = samples[0].metainfo['frame_inds']
+    inds[7] = inds[6]  # 7 real frames and the copy of the last one
+    samples[0].set_metainfo(dict(num_passes=2, pass_pad_frames=1, frame_inds=inds))
+
+    def alone(positions):
+        one = dict(
+            inputs,
+            imgs=inputs['imgs'][:, positions],
+            frame_mask=inputs['frame_mask'][:, positions])
+        return model(one, [copy.deepcopy(samples[0])], mode='tensor')
+
+    with torch.no_grad():
+        out = model._run_passes(inputs, 0, samples[0], 4, 2)
+        even, odd = alone([0, 2, 4, 6]), alone([1, 3, 5])
+        assert out['frame_mask'].tolist() == [[True] * 4, [True] * 3 + [False]]
+        for part, key in (('temporal', 'sted_logits'), ('spatial', 'boxes')):
+            torch.testing.assert_close(out[part][key][0], even[part][key][0])
+            torch.testing.assert_close(
+                out[part][key][1, :3], odd[part][key][0], atol=1e-5, rtol=1e-4)
+        tube = model.predict(inputs, copy.deepcopy(samples))[0].pred_tube
+        assert len(set(tube.frame_ids.tolist())) == len(tube.frame_ids)
+        assert int(tube.span[1]) <= int(inds[6]) + 1
+        # mmstvg's own rule keeps the copy as a frame of the pass: not the shorter pass
+        model.pass_merge = 'mean'
+        kept = model._run_passes(inputs, 0, samples[0], 4, 2)
+    assert bool(kept['frame_mask'].all())
+    assert not torch.allclose(
+        kept['temporal']['sted_logits'][1, :3], odd['temporal']['sted_logits'][0], atol=1e-5)
+
+
 def test_unknown_span_rule_or_pass_merge_is_refused_when_built():
     from mmstvg.testing import get_tiny_tubedetr_cfg
     for cfg in (get_tiny_stcat_cfg(), get_tiny_tubedetr_cfg()):
