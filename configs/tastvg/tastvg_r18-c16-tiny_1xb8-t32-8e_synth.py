@@ -1,9 +1,9 @@
 # TA-STVG sized for the synthetic benchmark on 2 CPU cores: CG-STVG's synthetic model
-# (configs/cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py) with TA-STVG's decoder and
+# (configs/cgstvg/cgstvg_r18-c16-tiny_1xb8-t32-8e_synth.py) with TA-STVG's decoder and
 # target-aware modules. The synthetic data has no subject / word annotation: the word losses
 # are off (no labels), the frame-relevance losses and the target-aware initial queries run.
 # The two attention training aids of the STCAT synthetic config are kept (not in the paper).
-_base_ = ['../cgstvg/cgstvg_r18-c16-tiny_1xb1-t32-8e_synth.py']
+_base_ = ['../cgstvg/cgstvg_r18-c16-tiny_1xb8-t32-8e_synth.py']
 embed_dims = 64
 model = dict(
     type='TASTVG',

@@ -17,8 +17,9 @@ identity (``out_norm=False``); the key map from the forks' ``vid.*`` names is
 Input, as in the forks: the clip's frames as they enter the ResNet (resized to a 420 short
 side, ImageNet mean/std normalised, padded as the image batch), ``(B*T, 3, H, W)``, each
 video's ``T`` frames one Swin clip (the forks run batch size 1: the whole frame batch is one
-clip). The windows span 8 frames, so a frame's feature sees its neighbours in the sampled
-clip (3.2 fps on HC-STVG, 64 frames on VidSTG in training).
+clip; :meth:`CGSTVG.motion_features` gives each video of a batch its real frames). The
+windows span 8 frames, so a frame's feature sees its neighbours in the sampled clip (3.2 fps
+on HC-STVG, 64 frames on VidSTG in training).
 
 The forks freeze the branch (``requires_grad=False``) but leave it in the grounder's train
 mode (stochastic depth 0.2 active while training); ``eval_when_frozen=True`` keeps it in eval

@@ -32,7 +32,7 @@ Module map (released code -> mmstvg; the converter ``stcat2mmstvg.py --method cg
 
 Inference is STCAT's (``sampled_frames`` span rule, the ``dense`` two-pass protocol).
 """
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -71,22 +71,36 @@ class CGSTVG(STCAT):
         """Appearance, motion and text through the encoder."""
         vis = self.visual_inputs(inputs, data_samples)
         frame_mask = vis['frame_mask']
-        frames = inputs['imgs'][frame_mask]
-        clip_len = None if frame_mask.shape[0] == 1 else frame_mask.shape[1]
-        motion = self.motion_proj(self.motion_encoder(frames, clip_len))
+        motion = self.motion_proj(self.motion_features(inputs['imgs'], frame_mask))
         text = self.text_encoder(**inputs['text'])
         enc = self.encoder(vis['vis'], vis['vis_pos'], vis['vis_mask'], text['tokens'],
                            text['mask'], frame_mask, motion)
         enc.update(frame_mask=frame_mask, text=text)
         return enc
 
-    def guidance_gt(self, data_samples: Optional[SampleList], frame_mask: torch.Tensor):
-        """(gt_boxes (G, 4) normalised cxcywh, gt_frames (G,)) of the only video, in training."""
+    def motion_features(self, imgs: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        """Motion maps (N, C, h, w) of the real frames, every video's real frames one clip
+        (as the forks' one video): the batch in one pass when no frame is padded, else video
+        by video."""
+        frame_mask = frame_mask.bool()
+        if bool(frame_mask.all()):
+            return self.motion_encoder(imgs.flatten(0, 1), frame_mask.shape[1])
+        return torch.cat([self.motion_encoder(v[m]) for v, m in zip(imgs, frame_mask)])
+
+    def guidance_gt(self, data_samples: Optional[SampleList],
+                    frame_mask: torch.Tensor) -> Optional[List[Tuple[torch.Tensor, torch.Tensor]]]:
+        """Per video (gt_boxes (G, 4) normalised cxcywh, gt_frames (G,) indices among its real
+        frames), in training."""
         if not self.training or data_samples is None:
             return None
         targets = self.get_targets(data_samples, frame_mask)
-        frames = targets['in_span'][0].nonzero()[:, 0]
-        return bbox_xyxy_to_cxcywh(targets['gt_boxes'][0, frames]), frames
+        frame_mask = frame_mask.bool()
+        out = []
+        for i in range(frame_mask.shape[0]):
+            span = targets['in_span'][i].bool() & frame_mask[i]
+            index = frame_mask[i].cumsum(0) - 1  # column -> index among the real frames
+            out.append((bbox_xyxy_to_cxcywh(targets['gt_boxes'][i, span]), index[span]))
+        return out
 
     def decode(self,
                enc: Dict[str, torch.Tensor],

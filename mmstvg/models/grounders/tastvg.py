@@ -34,7 +34,7 @@ Module map (released code -> mmstvg; converter ``stcat2mmstvg.py --method tastvg
 ``s_temporal_clas`` / ``t_temporal_clas`` -> ``appearance_sampling`` / ``motion_sampling``,
 ``s_spatial_clas`` / ``t_spatial_clas`` -> ``appearance_activation`` / ``motion_activation``.
 """
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
@@ -90,13 +90,68 @@ class TASTVG(CGSTVG):
     def extract_feat(self,
                      inputs: Dict[str, torch.Tensor],
                      data_samples: Optional[SampleList] = None) -> Dict[str, torch.Tensor]:
-        """Backbones, encoder, target-aware queries, decoder (module docstring)."""
+        """Backbones, encoder (the batch together), then per video the target-aware queries and
+        the decoder (module docstring; a batch gives what each of its videos gives alone, up to
+        the padding of the appearance maps)."""
         enc = self.encode(inputs, data_samples)
         frame_mask = enc['frame_mask']
-        if frame_mask.shape[0] != 1:
-            raise NotImplementedError('TA-STVG runs one video per batch (as the original)')
-        memory = enc['memory']  # T, S, d
+        if frame_mask.shape[0] == 1:
+            feats = self.video_feats(enc)
+        else:
+            videos = [self.video_feats(self.video_enc(enc, i)) for i in range(frame_mask.shape[0])]
+            feats = {
+                key: torch.cat([v[key] for v in videos], 1 if key in self.layer_keys else 0)
+                for key in videos[0]
+            }
+        feats['frame_mask'] = frame_mask
+        feats['word_labels'] = self.word_labels(data_samples, feats['logits_attr_appearance'])
+        return feats
+
+    #: features of every decoder layer, (L, B, ...): batched on dim 1
+    layer_keys = ('layer_queries', 'layer_seq', 'layer_boxes', 'self_attn', 'attn_maps',
+                  'layer_anchors')
+
+    @staticmethod
+    def video_enc(enc: Dict[str, torch.Tensor], i: int) -> Dict[str, torch.Tensor]:
+        """The encoder outputs of video ``i`` of the batch alone: its frames, and its real text
+        tokens only (the fork's batch of one video has no text padding; the appearance and
+        motion maps keep the batch's padding)."""
+        frame_mask = enc['frame_mask'].bool()
+        counts = frame_mask.sum(1).tolist()
+        rows = slice(sum(counts[:i]), sum(counts[:i + 1]))
+        h, w = enc['feat_hw']
+        hw = h * w
+        text_real = enc['text']['mask'][i].bool()
+        num_tokens = enc['memory'].shape[1]
+        keep = torch.cat([
+            torch.arange(hw), hw + text_real.nonzero()[:, 0].cpu(),
+            torch.arange(hw + text_real.shape[0], num_tokens)
+        ]).to(enc['memory'].device)
+        out = dict(
+            enc,
+            frame_mask=frame_mask[i:i + 1],
+            video_tokens=enc['video_tokens'][i:i + 1],
+            frame_tokens=enc['frame_tokens'][rows])
+        for key in ('memory', 'memory_mask', 'memory_pos', 'encoder_pos'):
+            out[key] = enc[key][rows][:, keep]
+        out['text'] = dict(
+            enc['text'],
+            tokens=enc['text']['tokens'][i:i + 1, text_real],
+            mask=enc['text']['mask'][i:i + 1, text_real])
+        return out
+
+    def video_feats(self, enc: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Target-aware queries and decoding of one video (``enc`` of a batch of one).
+
+        Returns:
+            dict: :class:`CGSTVG`'s features (batch of one) and ``logits_frame_appearance`` /
+            ``logits_frame_motion`` / ``relevance`` (N,) per real frame,
+            ``logits_attr_appearance`` / ``logits_attr_motion`` (1, V).
+        """
+        frame_mask = enc['frame_mask']
+        memory = enc['memory']  # N, S, d
         t, _, d = memory.shape
+        num_cols = frame_mask.shape[1]
         h, w = enc['feat_hw']
         hw = h * w
         detached = memory.detach()
@@ -118,15 +173,15 @@ class TASTVG(CGSTVG):
                 enc,
                 frame_mask,
                 box_mlp=self.spatial_head.box_mlp,
-                box_init=box_q.expand(1, t, d),
-                time_init=time_q.expand(1, t, d),
+                box_init=box_q.expand(1, num_cols, d),
+                time_init=time_q.expand(1, num_cols, d),
                 need_cross_weights=self.loss_attn is not None and self.training)
 
         dec = run(box_q, time_q)
         if not self.training:
             head = self.temporal_head
             act = head._mlp(head.actionness, dec['time_queries'])[-1, 0, :, 0].sigmoid()
-            chosen = (act > 0.5).nonzero()[:, 0]
+            chosen = (act[frame_mask[0].bool()] > 0.5).nonzero()[:, 0]
             chosen = chosen if chosen.numel() else all_frames
             logits_r_a, logits_r_m, box_q, time_q = self._queries(memory, f_vis, f_vid, text_query,
                                                                   chosen, hw)
@@ -135,7 +190,6 @@ class TASTVG(CGSTVG):
             self.attention_feats(enc, dec),
             queries=dec['queries'][-1],
             seq=dec['time_queries'][-1],
-            frame_mask=frame_mask,
             layer_queries=dec['queries'],
             layer_seq=dec['time_queries'],
             layer_boxes=dec['boxes'],
@@ -144,31 +198,36 @@ class TASTVG(CGSTVG):
             logits_frame_motion=logits_f_m,
             logits_attr_appearance=logits_r_a,
             logits_attr_motion=logits_r_m,
-            relevance=relevance,
-            word_labels=self.word_labels(data_samples, logits_r_a))
+            relevance=relevance)
 
     def word_labels(self, data_samples: Optional[SampleList], ref: torch.Tensor):
-        """(attribute, action) multi-hot (1, V) targets of the only sample, or None."""
+        """Per word kind (attribute, action): None when no sample has its labels, else the
+        multi-hot targets (B, V) and a (B,) bool of the samples that have them (a sample
+        without labels, e.g. a query the fork's annotation lacks, has no word loss)."""
         if not data_samples:
             return None
-        meta = data_samples[0].metainfo
 
-        def multi_hot(indices: Optional[List[int]], num: int):
-            if indices is None:
+        def multi_hot(key: str, num: int):
+            rows = [sample.metainfo.get(key) for sample in data_samples]
+            if all(indices is None for indices in rows):
                 return None
-            out = ref.new_zeros(1, num)
-            out[0, list(indices)] = 1
-            return out
+            out = ref.new_zeros(len(rows), num)
+            for i, indices in enumerate(rows):
+                if indices is not None:
+                    out[i, list(indices)] = 1
+            has = torch.tensor([indices is not None for indices in rows], device=ref.device)
+            return out, has
 
-        return (multi_hot(meta.get('ta_attr_labels'), self.num_attr_classes),
-                multi_hot(meta.get('ta_action_labels'), self.num_action_classes))
+        return (multi_hot('ta_attr_labels', self.num_attr_classes),
+                multi_hot('ta_action_labels', self.num_action_classes))
 
     def extra_losses(self, feats: Dict[str, torch.Tensor],
                      targets: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """The auxiliary layers' head losses (:class:`CGSTVG`) and the four target-aware
         losses of the last layer."""
         losses = super().extra_losses(feats, targets)
-        in_span = targets['in_span'][0].to(feats['logits_frame_motion'].dtype)
+        in_span = targets['in_span'][feats['frame_mask'].bool()].to(
+            feats['logits_frame_motion'].dtype)
         for name in ('appearance', 'motion'):
             losses[f'loss_frame_{name}'] = self.loss_frame_weight * \
                 F.binary_cross_entropy_with_logits(feats[f'logits_frame_{name}'], in_span)
@@ -176,6 +235,8 @@ class TASTVG(CGSTVG):
         if labels is not None:
             for name, target in zip(('appearance', 'motion'), labels):
                 if target is not None:
+                    target, has = target
                     losses[f'loss_attr_{name}'] = self.loss_attr_weight * \
-                        F.binary_cross_entropy_with_logits(feats[f'logits_attr_{name}'], target)
+                        F.binary_cross_entropy_with_logits(feats[f'logits_attr_{name}'][has],
+                                                           target[has])
         return losses

@@ -22,7 +22,9 @@ Differences from STCAT's decoder, from the code:
   confidences and the actioness logits of the temporal decoder's last layer (``actioness``:
   the temporal decoder runs first, as in the fork).
 
-Batch size 1 only where guidance is used (the forks' setting; the context differs per video).
+The forks run one video per batch; here a batch holds any number, the guidance selecting and
+attending to each video's own context (:meth:`CGSTVGDecoder.guide`; a batch of videos gives
+what each gives alone).
 """
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -107,6 +109,35 @@ class CGSTVGDecoder(STCATDecoder):
         anchors = scatter_frames(anchors, frame_mask)
         return anchors, anchors.new_zeros(*anchors.shape[:2], self.embed_dims)
 
+    def guide(
+        self, memory: torch.Tensor, feat_size: Tuple[int,
+                                                     int], boxes: torch.Tensor, counts: List[int],
+        actioness: Optional[torch.Tensor], gt: Optional[List[Tuple[torch.Tensor, torch.Tensor]]]
+    ) -> Tuple[torch.Tensor, List[Optional[torch.Tensor]]]:
+        """The guidance of every video on its own frames (the fork's, which runs one video).
+
+        Args:
+            memory (Tensor): (N, S, d) encoder tokens of the real frames, video after video.
+            feat_size (tuple): (h, w).
+            boxes (Tensor): (N, 4) the layer's detached boxes.
+            counts (list[int]): frames per video (sum N).
+            actioness (Tensor, optional): (N,) actioness logits (inference selection).
+            gt (list[tuple], optional): per video (gt_boxes (G, 4) cxcywh, gt_frames (G,)
+                indices among its frames) (training selection).
+
+        Returns:
+            tuple: ``conf`` (N,) and per video its (2K, d) context or None.
+        """
+        confs, contexts = [], []
+        memory = memory.transpose(0, 1)
+        for i, (mem, box) in enumerate(zip(memory.split(counts, 1), boxes.split(counts))):
+            sel = dict(gt_boxes=gt[i][0], gt_frames=gt[i][1]) if gt is not None else \
+                dict(actioness=actioness.split(counts)[i])
+            g = self.guidance(mem, feat_size, box, **sel)
+            confs.append(g['conf'])
+            contexts.append(g['context'])
+        return torch.cat(confs), contexts
+
     def decode_guided(self,
                       enc: Dict[str, torch.Tensor],
                       anchors: torch.Tensor,
@@ -126,7 +157,8 @@ class CGSTVGDecoder(STCATDecoder):
             anchors (Tensor): (B, T, 4) templates.
             box_mlp (callable): the spatial head's box MLP.
             actioness (Tensor, optional): (N,) actioness logits (inference selection).
-            gt (tuple, optional): (gt_boxes (G, 4) cxcywh, gt_frames (G,)) (training selection).
+            gt (list[tuple], optional): per video (gt_boxes (G, 4) cxcywh, gt_frames (G,))
+                (training selection, :meth:`guide`).
             init (Tensor, optional): (B, T, d) initial queries (zeros).
             need_cross_weights (bool): also return the cross-attention weights.
 
@@ -139,8 +171,7 @@ class CGSTVGDecoder(STCATDecoder):
         d = self.embed_dims
         memory, memory_pos, memory_mask = enc['memory'], enc['memory_pos'], enc['memory_mask']
         x = anchors.new_zeros(*anchors.shape[:2], d) if init is None else init
-        if self.guidance is not None and frame_mask.shape[0] != 1:
-            raise NotImplementedError('instance context guidance needs batch size 1 (as CG-STVG)')
+        counts = frame_mask.sum(1).tolist()
         queries, boxes, confs, refs, weights = [], [], [], [], []
         need_weights = need_cross_weights or self.box_reference is not None
         context = None
@@ -166,12 +197,9 @@ class CGSTVGDecoder(STCATDecoder):
             boxes.append(new)
             anchors = new.detach()
             if self.guidance is not None:
-                sel = dict(gt_boxes=gt[0], gt_frames=gt[1]) if gt is not None else \
-                    dict(actioness=actioness)
-                g = self.guidance(
-                    memory.transpose(0, 1), enc['feat_hw'], anchors[frame_mask], **sel)
-                confs.append(scatter_frames(g['conf'], frame_mask))
-                context = [g['context']]
+                conf, context = self.guide(memory, enc['feat_hw'], anchors[frame_mask], counts,
+                                           actioness, gt)
+                confs.append(scatter_frames(conf, frame_mask))
         out = dict(queries=torch.stack(queries), boxes=torch.stack(boxes))
         if confs:
             out['conf'] = torch.stack(confs)
@@ -198,8 +226,8 @@ class CGSTVGDecoder(STCATDecoder):
             box_mlp (callable): the spatial head's box MLP.
             actioness_fn (callable, optional): (B, T, d) -> (B, T, 1) actioness logits (the
                 temporal head's), for the inference selection of the guidance.
-            gt (tuple, optional): ground truth for the training selection (see
-                :meth:`decode_guided`).
+            gt (list[tuple], optional): ground truth for the training selection (see
+                :meth:`guide`).
             box_init, time_init (Tensor, optional): (B, T, d) initial queries of the spatial /
                 temporal decoder (TA-STVG).
             need_cross_weights (bool): also return the spatial decoder's cross-attention
@@ -233,9 +261,12 @@ class TASTVGDecoder(CGSTVGDecoder):
     - spatial decoder: the appearance and text tokens (``memory[:, :-hw]``), positions
       ``[sine, 0]``;
     - temporal decoder: the text and motion tokens (``memory[:, hw:]``), positions ``[0, sine]``;
-    - both with the padding mask of the *first* ``hw + L`` tokens (``encoded_mask[:, :-hw]`` in
-      the fork, also for the temporal decoder, whose tokens are the last ``L + hw``: the same
-      values whenever nothing is padded, the forks' batch of one video).
+    - each with the padding mask of its tokens. The fork gives both the mask of the *first*
+      ``hw + L`` tokens (``encoded_mask[:, :-hw]``, also for the temporal decoder, whose tokens
+      are the last ``L + hw``): the same values whenever nothing is padded, as in the fork's
+      batch of one video (and in :class:`TASTVG`'s, which decodes video by video without text
+      padding); with padded appearance maps (a batch of frames of different sizes) the fork's
+      would mask text and motion tokens at the padded cells' positions.
     """
     box_layer_type = AnchorDecoderLayer
 
@@ -257,17 +288,16 @@ class TASTVGDecoder(CGSTVGDecoder):
         frame_mask = frame_mask.bool()
         h, w = enc['feat_hw']
         hw = h * w
-        mask = enc['memory_mask'][:, :-hw]
         box_enc = dict(
             enc,
             memory=enc['memory'][:, :-hw],
             memory_pos=enc['memory_pos'][:, :-hw],
-            memory_mask=mask)
+            memory_mask=enc['memory_mask'][:, :-hw])
         time_enc = dict(
             enc,
             memory=enc['memory'][:, hw:],
             memory_pos=enc['encoder_pos'][:, hw:],
-            memory_mask=mask)
+            memory_mask=enc['memory_mask'][:, hw:])
         anchors, content = self.templates(enc, frame_mask)
         time_pos = self.time_pos_of(frame_mask.shape[1]).to(anchors.dtype)[None]
         time_queries, weights = self.decode_time(

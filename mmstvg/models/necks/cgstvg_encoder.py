@@ -10,8 +10,10 @@ What the forks' ``models/grounding_model/modal_encoder.py`` does differently fro
   frame / video tokens and learned embeddings are still built (they are in the released
   checkpoints) but never used;
 - a final LayerNorm on every token;
-- the frame summary is the mean of all the frame's tokens (appearance, text and motion, padded
-  ones included) and the video summary the mean of its frames' summaries.
+- the frame summary is the mean of all the frame's tokens (appearance, text and motion) and the
+  video summary the mean of its frames' summaries. The forks run one video per batch, where no
+  token is padded; here the mean is over the tokens that are not padding, so that a video
+  gives the same summaries in a batch (its sentence padded to the longest) as alone.
 
 The memory handed to the decoders keeps all ``h*w + L + h*w`` tokens; its position encoding
 (``memory_pos``) is the sine one on the appearance tokens and zeros on the text and motion
@@ -49,7 +51,8 @@ class CGSTVGEncoder(STCATEncoder):
         for layer in self.spatial_layers:
             x = self._layer(layer, x, pos, mask)
         x = self.norm(x)
-        frame_tokens = x.mean(1)
+        real = (~mask.bool()).unsqueeze(-1).to(x.dtype)  # N, S, 1
+        frame_tokens = (x * real).sum(1) / real.sum(1)
         video_of = frame_mask.nonzero(as_tuple=True)[0]
         b = frame_mask.shape[0]
         sums = frame_tokens.new_zeros(b, x.shape[-1]).index_add(0, video_of, frame_tokens)

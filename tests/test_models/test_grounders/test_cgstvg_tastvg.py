@@ -65,12 +65,48 @@ def test_losses_gradients_and_prediction(kind):
     assert tube.span[0] < tube.span[1] and tube.bboxes.shape[1] == 4
 
 
-def test_guidance_needs_one_video_per_batch():
-    model = MODELS.build(_cfg('CGSTVG')).eval()
+@pytest.mark.parametrize('kind', ['CGSTVG', 'TASTVG'])
+@pytest.mark.parametrize('training', [False, True])
+def test_a_batch_gives_what_each_video_gives_alone(kind, training):
+    """The forks run one video per batch; here a batch of videos with sentences and clips of
+    different lengths gives each video's outputs alone (the guidance's selection and context, the
+    target-aware queries, per video; in training the guidance selects by each video's GT)."""
+    torch.manual_seed(0)
+    guidance = dict(train_iou_thr=-2.0, test_conf_thr=0.0, test_actioness_thr=-1e9)
+    cfg = _cfg(kind, **guidance) if kind == 'CGSTVG' else _cfg(kind)
+    model = MODELS.build(cfg)
     inputs, samples = demo_grounding_inputs(batch_size=2, num_frames=8)
-    with pytest.raises(NotImplementedError, match='batch size 1'):
-        with torch.no_grad():
-            model.predict(inputs, samples)
+    inputs['text']['attention_mask'][1, -2:] = 0  # the second sentence is 2 tokens shorter,
+    inputs['frame_mask'][1, -1] = False  # its last frame padding
+    samples[1].gt_tube.frame_in_span[:3] = False  # and its GT segment another one
+    for sample in samples:
+        sample.set_metainfo(dict(ta_attr_labels=[1], ta_action_labels=[2, 3]))
+    model.train(training)
+    for module in model.modules():  # batch statistics, dropout and drop path: random
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) or \
+                'Drop' in type(module).__name__:
+            module.eval()
+    keys = ['layer_boxes', 'layer_seq', 'layer_queries'
+            ] + (['layer_conf'] if kind == 'CGSTVG' else ['logits_frame_motion'])
+    with torch.no_grad():
+        batch = model.extract_feat(inputs, samples)
+        for i in range(2):
+            real = inputs['text']['attention_mask'][i].bool()
+            one = dict(
+                imgs=inputs['imgs'][i:i + 1],
+                frame_mask=inputs['frame_mask'][i:i + 1],
+                text=dict(
+                    input_ids=inputs['text']['input_ids'][i:i + 1, real],
+                    attention_mask=inputs['text']['attention_mask'][i:i + 1, real]))
+            alone = model.extract_feat(one, samples[i:i + 1])
+            for key in keys:
+                got = batch[key][:, i] if batch[key].dim() > 2 else batch[key]
+                if key == 'logits_frame_motion':  # (N,) real frames: 8 then 7
+                    got = batch[key][8 * i:8 + 7 * i]
+                    want = alone[key]
+                else:
+                    want = alone[key][:, 0]
+                torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4, msg=key)
 
 
 @pytest.mark.parametrize('kind', ['CGSTVG', 'TASTVG'])
@@ -160,9 +196,10 @@ def test_attention_training_aids(kind):
     assert totals[-1] < 0.9 * totals[0], totals
 
 
-def test_every_config_loads_one_video_per_batch():
-    """CG-STVG's guidance and TA-STVG's target-aware queries are per video: every loader of
-    every config of the two forks (the synthetic ones included) has batch size 1."""
+def test_every_published_config_loads_one_video_per_batch():
+    """CG-STVG's and TA-STVG's published settings are one video per batch (and the dense
+    protocol's passes one at a time): every loader of every config of the two forks but the
+    synthetic ones (which batch 8 videos, as every synthetic config) has batch size 1."""
     import glob
     import os.path as osp
 
@@ -173,5 +210,28 @@ def test_every_config_loads_one_video_per_batch():
     assert len(files) >= 10
     for f in files:
         cfg = Config.fromfile(f)
+        expected = 8 if f.endswith('_synth.py') else 1
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            assert cfg[loader].batch_size == 1, (f, loader)
+            assert cfg[loader].batch_size == expected, (f, loader)
+
+
+def test_word_losses_only_on_samples_with_labels():
+    """TA-STVG's word losses in a batch where one query has no word labels: computed on the
+    labelled query alone (not dropped for the batch, not taken against all-zero targets)."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    model = MODELS.build(_cfg('TASTVG')).train()
+    inputs, samples = demo_grounding_inputs(batch_size=2, num_frames=8)
+    samples[0].set_metainfo(dict(ta_attr_labels=[1], ta_action_labels=[2, 3]))
+    feats = model.extract_feat(inputs, samples)
+    (attr, has), (action, _) = feats['word_labels']
+    assert has.tolist() == [True, False] and attr[0].tolist() == [0, 1, 0, 0, 0]
+    torch.manual_seed(1)
+    losses = model.loss(inputs, samples)
+    torch.manual_seed(1)  # the same dropout / drop-path draws
+    with torch.no_grad():
+        feats = model.extract_feat(inputs, samples)
+    want = F.binary_cross_entropy_with_logits(feats['logits_attr_motion'][:1], action[:1])
+    torch.testing.assert_close(losses['loss_attr_motion'], want)
+    samples[0].set_metainfo(dict(ta_attr_labels=None, ta_action_labels=None))
+    assert 'loss_attr_motion' not in model.loss(inputs, samples)
