@@ -34,7 +34,7 @@ Module map (released code -> mmstvg; converter ``stcat2mmstvg.py --method tastvg
 ``s_temporal_clas`` / ``t_temporal_clas`` -> ``appearance_sampling`` / ``motion_sampling``,
 ``s_spatial_clas`` / ``t_spatial_clas`` -> ``appearance_activation`` / ``motion_activation``.
 """
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
@@ -56,6 +56,10 @@ class TASTVG(CGSTVG):
         loss_attr_weight (float): weight of both word losses (1).
         kwargs: :class:`CGSTVG`'s arguments (a ``TASTVGDecoder``; ``loss_conf_weight`` 0).
     """
+
+    #: features of every decoder layer, (L, B, ...): a batch's videos joined on dim 1
+    layer_keys = ('layer_queries', 'layer_seq', 'layer_boxes', 'self_attn', 'attn_maps',
+                  'layer_anchors')
 
     def __init__(self,
                  num_attr_classes: int = 15,
@@ -98,7 +102,7 @@ class TASTVG(CGSTVG):
         if frame_mask.shape[0] == 1:
             feats = self.video_feats(enc)
         else:
-            videos = [self.video_feats(self.video_enc(enc, i)) for i in range(frame_mask.shape[0])]
+            videos = [self.video_feats(video) for video in self.video_encs(enc)]
             feats = {
                 key: torch.cat([v[key] for v in videos], 1 if key in self.layer_keys else 0)
                 for key in videos[0]
@@ -107,38 +111,37 @@ class TASTVG(CGSTVG):
         feats['word_labels'] = self.word_labels(data_samples, feats['logits_attr_appearance'])
         return feats
 
-    #: features of every decoder layer, (L, B, ...): batched on dim 1
-    layer_keys = ('layer_queries', 'layer_seq', 'layer_boxes', 'self_attn', 'attn_maps',
-                  'layer_anchors')
-
     @staticmethod
-    def video_enc(enc: Dict[str, torch.Tensor], i: int) -> Dict[str, torch.Tensor]:
-        """The encoder outputs of video ``i`` of the batch alone: its frames, and its real text
-        tokens only (the fork's batch of one video has no text padding; the appearance and
-        motion maps keep the batch's padding)."""
+    def video_encs(enc: Dict[str, torch.Tensor]) -> Iterator[Dict[str, torch.Tensor]]:
+        """The encoder outputs of every video of the batch alone: its frames, and its real
+        text tokens only (the fork's batch of one video has no text padding; the appearance
+        and motion maps keep the batch's padding)."""
         frame_mask = enc['frame_mask'].bool()
-        counts = frame_mask.sum(1).tolist()
-        rows = slice(sum(counts[:i]), sum(counts[:i + 1]))
         h, w = enc['feat_hw']
         hw = h * w
-        text_real = enc['text']['mask'][i].bool()
         num_tokens = enc['memory'].shape[1]
-        keep = torch.cat([
-            torch.arange(hw), hw + text_real.nonzero()[:, 0].cpu(),
-            torch.arange(hw + text_real.shape[0], num_tokens)
-        ]).to(enc['memory'].device)
-        out = dict(
-            enc,
-            frame_mask=frame_mask[i:i + 1],
-            video_tokens=enc['video_tokens'][i:i + 1],
-            frame_tokens=enc['frame_tokens'][rows])
-        for key in ('memory', 'memory_mask', 'memory_pos', 'encoder_pos'):
-            out[key] = enc[key][rows][:, keep]
-        out['text'] = dict(
-            enc['text'],
-            tokens=enc['text']['tokens'][i:i + 1, text_real],
-            mask=enc['text']['mask'][i:i + 1, text_real])
-        return out
+        text_mask = enc['text']['mask'].bool()
+        start = 0
+        for i, count in enumerate(frame_mask.sum(1).tolist()):
+            rows = slice(start, start + count)
+            start += count
+            text_real = text_mask[i]
+            keep = torch.cat([
+                torch.arange(hw), hw + text_real.nonzero()[:, 0].cpu(),
+                torch.arange(hw + text_real.shape[0], num_tokens)
+            ]).to(enc['memory'].device)
+            out = dict(
+                enc,
+                frame_mask=frame_mask[i:i + 1],
+                video_tokens=enc['video_tokens'][i:i + 1],
+                frame_tokens=enc['frame_tokens'][rows])
+            for key in ('memory', 'memory_mask', 'memory_pos', 'encoder_pos'):
+                out[key] = enc[key][rows][:, keep]
+            out['text'] = dict(
+                enc['text'],
+                tokens=enc['text']['tokens'][i:i + 1, text_real],
+                mask=enc['text']['mask'][i:i + 1, text_real])
+            yield out
 
     def video_feats(self, enc: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Target-aware queries and decoding of one video (``enc`` of a batch of one).

@@ -110,9 +110,13 @@ class CGSTVGDecoder(STCATDecoder):
         return anchors, anchors.new_zeros(*anchors.shape[:2], self.embed_dims)
 
     def guide(
-        self, memory: torch.Tensor, feat_size: Tuple[int,
-                                                     int], boxes: torch.Tensor, counts: List[int],
-        actioness: Optional[torch.Tensor], gt: Optional[List[Tuple[torch.Tensor, torch.Tensor]]]
+        self,
+        memory: torch.Tensor,
+        feat_size: Tuple[int, int],
+        boxes: torch.Tensor,
+        counts: List[int],
+        actioness: Optional[torch.Tensor] = None,
+        gt: Optional[List[Tuple[torch.Tensor, torch.Tensor]]] = None
     ) -> Tuple[torch.Tensor, List[Optional[torch.Tensor]]]:
         """The guidance of every video on its own frames (the fork's, which runs one video).
 
@@ -128,11 +132,13 @@ class CGSTVGDecoder(STCATDecoder):
         Returns:
             tuple: ``conf`` (N,) and per video its (2K, d) context or None.
         """
+        if gt is not None:
+            selections = [dict(gt_boxes=boxes_i, gt_frames=frames_i) for boxes_i, frames_i in gt]
+        else:
+            selections = [dict(actioness=a) for a in actioness.split(counts)]
         confs, contexts = [], []
-        memory = memory.transpose(0, 1)
-        for i, (mem, box) in enumerate(zip(memory.split(counts, 1), boxes.split(counts))):
-            sel = dict(gt_boxes=gt[i][0], gt_frames=gt[i][1]) if gt is not None else \
-                dict(actioness=actioness.split(counts)[i])
+        videos = zip(memory.transpose(0, 1).split(counts, 1), boxes.split(counts), selections)
+        for mem, box, sel in videos:
             g = self.guidance(mem, feat_size, box, **sel)
             confs.append(g['conf'])
             contexts.append(g['context'])

@@ -25,6 +25,7 @@ from typing import Dict, Optional, Tuple
 import torch
 import torch.nn as nn
 
+from mmstvg.ops import masked_spatial_mean
 from mmstvg.registry import MODELS
 from .stcat_encoder import STCATEncoder
 
@@ -51,8 +52,7 @@ class CGSTVGEncoder(STCATEncoder):
         for layer in self.spatial_layers:
             x = self._layer(layer, x, pos, mask)
         x = self.norm(x)
-        real = (~mask.bool()).unsqueeze(-1).to(x.dtype)  # N, S, 1
-        frame_tokens = (x * real).sum(1) / real.sum(1)
+        frame_tokens = masked_spatial_mean(x[:, None], mask)[:, 0]
         video_of = frame_mask.nonzero(as_tuple=True)[0]
         b = frame_mask.shape[0]
         sums = frame_tokens.new_zeros(b, x.shape[-1]).index_add(0, video_of, frame_tokens)
