@@ -32,7 +32,10 @@ import numpy as np
 
 def _to_numpy(value: Any) -> np.ndarray:
     if hasattr(value, 'detach'):  # a torch tensor, without importing torch
-        value = value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(value.dtype) == 'torch.bfloat16':  # no numpy dtype (outputs of bf16 autocast)
+            value = value.float()
+        value = value.numpy()
     return np.asarray(value)
 
 

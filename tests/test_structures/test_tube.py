@@ -83,6 +83,9 @@ def test_from_element_reads_tensors_dicts_and_data_elements():
     gt = Tube.from_element(dict(span=(1, 3), bboxes=[BOX_A, BOX_B]))  # GT: no frame_ids
     assert gt.frame_ids.tolist() == [1, 2]
     assert Tube.from_element(tube) is tube
+    # bfloat16 (a bf16 autocast forward's boxes; numpy has no such dtype)
+    half = Tube((3, 5), [3, 4], torch.tensor([BOX_A, BOX_B]).bfloat16())
+    np.testing.assert_array_equal(half.bboxes, [BOX_A, BOX_B])
     assert Tube.from_element(None) is None
     assert Tube.from_element(BaseDataElement(bboxes=torch.zeros(0, 4))) is None  # no span
     with pytest.raises(ValueError, match='one box per frame id, got 2 frame ids and 1 boxes'):

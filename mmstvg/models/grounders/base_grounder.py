@@ -531,7 +531,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         Args:
             data_samples (list): the samples (metainfo ``frame_inds``, ``clip``, shapes).
             boxes (Tensor): (B * P, T, 4) normalised xyxy boxes (the spatial head's
-                ``predict_by_feat``); sample ``k``'s passes are rows ``k * P ... k * P + P - 1``
+                ``predict_by_feat``; any float dtype, the tube's boxes are float32); sample
+                ``k``'s passes are rows ``k * P ... k * P + P - 1``
                 and pass ``p`` holds positions ``p, p + P, ...`` of the sample.
             spans (Sequence[tuple]): per sample ``(i, j, score)``, the first and last of its
                 T segments (the temporal head's ``predict_by_feat``); segment ``s`` holds
@@ -553,6 +554,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """
         self.check_span_rule(span_rule)
         p = num_passes
+        boxes = boxes.float()  # pixels in float32, also after a bf16 / fp16 autocast forward
         for k, (sample, (i, j, score)) in enumerate(zip(data_samples, spans)):
             meta = sample.metainfo
             frame_inds = [int(f) for f in meta['frame_inds']]

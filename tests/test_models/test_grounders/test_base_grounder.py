@@ -53,3 +53,19 @@ def test_predict_tubes_averages_repeated_frames(network_free_grounder):
     torch.testing.assert_close(out.pred_tube.bboxes,
                                torch.tensor([[1., 1, 3, 3], [1, 1, 1, 1], [3, 3, 6, 6]]))
     assert out.pred_tube.bboxes.dtype == torch.float32 and out.pred_tube.score == 0.5
+
+
+def test_predict_tubes_takes_bf16_boxes(network_free_grounder):
+    """Boxes of a bf16 autocast forward become float32 pixel boxes (numpy has no bfloat16:
+    the tube conversion failed on them)."""
+    sample = STVGDataSample(
+        metainfo=dict(
+            frame_inds=[0, 1],
+            clip=(0, 2),
+            img_shape=(10, 10),
+            ori_shape=(10, 10),
+            scale_factor=[1., 1.]))
+    boxes = torch.tensor([[[0.1, 0.2, 0.5, 0.7], [0.3, 0.3, 0.9, 0.8]]]).bfloat16()
+    (out, ) = network_free_grounder().predict_tubes([sample], boxes, [(0, 1, 0.5)])
+    assert out.pred_tube.bboxes.dtype == torch.float32
+    torch.testing.assert_close(out.pred_tube.bboxes, boxes[0].float() * 10)
