@@ -6,7 +6,8 @@ the evaluation tools and the annotation parsers start fast, issue 28): it calls
 :func:`install_compat`, which applies shims 1 and 2 just before ``mmaction.models`` is
 imported and shim 3 just after torch is, by whatever code imports them (a registry building an
 ``mmaction.`` model, ``tools/train.py``, a user script), and at once for those already
-imported. :func:`apply_compat` applies them all now (it imports torch and mmaction).
+imported; it also registers shim 7's after-fork hook (which imports nothing).
+:func:`apply_compat` applies them all now (it imports torch and mmaction).
 
 1. mmaction2 1.2.0's PyPI wheel omits ``mmaction/models/localizers/drn`` (the package data
    filter dropped it), so ``import mmaction.models`` raises ModuleNotFoundError.
@@ -26,6 +27,15 @@ imported. :func:`apply_compat` applies them all now (it imports torch and mmacti
    ``torch.serialization.add_safe_globals``; we never fall back to ``weights_only=False``.
    Upstream: open-mmlab/mmengine issue #1655 (and PR #1650, which would pass
    weights_only=False: we deliberately do not).
+7. PyAV 18.1.1 keeps one ``VideoReformatter`` per thread (``av.video.frame._thread_local``)
+   for ``VideoFrame.reformat`` / ``to_ndarray``; its SwsContext scales with a pool of slice
+   threads. A forked child (a DataLoader worker) inherits the forking thread's reformatter but
+   not its threads, so its first frame conversion waits forever for them (the suite hung in
+   CI: every training run after a decode in the test process). Upstream: PyAV-Org/PyAV PR
+   #2379 ("Share one SwsContext per thread"), released in 18.1.1. We register an after-fork
+   hook that hands the child a fresh reformatter (:func:`_forget_inherited_pyav_reformatter`);
+   PyAV is not imported for it (numbered after the private-API shims 4-6 because it was found
+   later; it reads PyAV's private thread local).
 
 The rest are not breakages but the few places where mmstvg needs something mmengine 0.10.7
 offers only privately. They live here, each with a test in ``tests/test_utils/test_compat.py``
@@ -43,8 +53,10 @@ that fails loudly when mmengine changes, so that an upgrade cannot break them si
    after, through its private ``CheckpointLoader._schemes`` table (``register_scheme`` is
    public, but it cannot restore the previous loader).
 """
+import ctypes
 import importlib.abc
 import importlib.util
+import os
 import os.path as osp
 import sys
 import types
@@ -164,6 +176,22 @@ def _allow_mmengine_checkpoint_globals():
     torch.serialization.add_safe_globals(safe)
 
 
+def _forget_inherited_pyav_reformatter() -> None:
+    """Shim 7, in a forked child: the forking thread's PyAV reformatter is set aside, so that
+    PyAV builds a new one (with its own slice threads) at the child's first conversion.
+
+    The inherited one is never freed: freeing its SwsContext would join slice threads that do
+    not exist in the child. One reference is leaked on purpose (at most one object per fork);
+    the memory is the parent's, shared copy-on-write.
+    """
+    frame_module = sys.modules.get('av.video.frame')
+    local = getattr(frame_module, '_thread_local', None)
+    reformatter = getattr(local, 'reformatter', None)
+    if reformatter is not None:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(reformatter))
+        local.reformatter = None
+
+
 def _apply(shim: str) -> None:
     """Apply one group of shims once: ``'mmaction'`` (1, 2) or ``'torch'`` (3)."""
     if shim in _APPLIED:
@@ -236,6 +264,8 @@ def install_compat() -> None:
     if _FINDER is None:
         _FINDER = _CompatFinder()
         sys.meta_path.insert(0, _FINDER)
+        # shim 7: looks PyAV up in sys.modules at each fork (imports nothing now)
+        os.register_at_fork(after_in_child=_forget_inherited_pyav_reformatter)
     if 'torch' in sys.modules:
         _apply('torch')
     if 'mmaction' in sys.modules:

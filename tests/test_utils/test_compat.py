@@ -136,3 +136,20 @@ def test_local_checkpoint_loader_is_scoped(tmp_path):
         else:
             raise AssertionError('an empty checkpoint must be refused')
     assert CheckpointLoader._get_checkpoint_loader(str(empty)) is before
+
+
+def test_pyav_converts_frames_in_a_forked_child():
+    """Shim 7: a frame converted in the parent (PyAV caches the thread's reformatter and its
+    slice threads), then one in a forked child (a DataLoader worker): with PyAV 18.1.1 and no
+    shim the child waits forever for slice threads it does not have."""
+    _fresh('import multiprocessing as mp, numpy as np, av, mmstvg\n'
+           'def rgb(): return av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8), '
+           'format="rgb24").reformat(format="yuv420p").to_ndarray(format="rgb24")\n'
+           'def child(q): q.put(int(rgb()[0, 0, 0]))\n'
+           'assert abs(int(rgb()[0, 0, 0]) - 90) <= 2\n'
+           'ctx = mp.get_context("fork"); q = ctx.Queue()\n'
+           'p = ctx.Process(target=child, args=(q,)); p.start(); p.join(60)\n'
+           'hung = p.is_alive()\n'
+           'if hung: p.kill()\n'
+           'assert not hung and p.exitcode == 0, "the forked child hung converting a frame"\n'
+           'assert abs(q.get(timeout=5) - 90) <= 2\n')
