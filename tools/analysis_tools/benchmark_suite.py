@@ -19,11 +19,13 @@ default: the configs' own seed). ``--epochs`` rescales the shared schedule (warm
 cosine decay to the new end). Training validates on the configs' val split as usual; the
 table scores ``--test-split``: ``test`` (default) is ``anno_v2/test_v2.json`` of the data root
 (``tools/data/synthetic/generate.py --num-test 1000``: a larger split, so that the table does
-not move by several points with the generator's seed as the 200-query val split does),
-``val`` the configs' own test split (= val). One row per (config, seed) is appended to
-``WORK_DIR/results.json`` as it comes (``--skip-existing`` reuses rows of the same config,
-seed, split and epochs; ``--report-only`` runs nothing and writes the table from the rows
-there, listing the runs still missing), then the Markdown table gives, per config, the
+not move by several points with the generator's seed as the 200-query val split does), ``val``
+the configs' own test split (= val). A config with a ``motion_pretrain`` checkpoint that is not
+there yet gets it first (``tools/misc/pretrain_motion_encoder.py``, its log ``pretrain.log``,
+its time ``pretrain_s`` in the row; later runs reuse the file). One row per (config, seed) is
+appended to ``WORK_DIR/results.json`` as it comes (``--skip-existing`` reuses rows of the same
+config, seed, split and epochs; ``--report-only`` runs nothing and writes the table from the
+rows there, listing the runs still missing), then the Markdown table gives, per config, the
 mean and the sample standard deviation (n - 1 in the denominator) over the seeds, with n,
 followed by the per-seed rows, the command, the machine and the wall-clock times.
 """
@@ -123,6 +125,16 @@ def use_test_split(cfg: Config) -> str:
     return ann
 
 
+def missing_motion_pretrain(cfg: Config) -> Optional[str]:
+    """The checkpoint ``cfg``'s ``motion_pretrain`` names when it is not there yet (the
+    config's motion branch starts from it: tools/misc/pretrain_motion_encoder.py writes it);
+    None when there is nothing to pre-train."""
+    out = (cfg.get('motion_pretrain') or {}).get('out')
+    if not out or osp.isfile(osp.join(REPO, out)):
+        return None
+    return out
+
+
 def run_one(config: str,
             work_root: str,
             epochs: Optional[int],
@@ -153,6 +165,10 @@ def run_one(config: str,
         ann_file=ann,
         epochs=cfg.train_cfg.max_epochs if trains else 0)
     ckpt = []
+    if trains and missing_motion_pretrain(cfg):
+        t0 = time.time()
+        run(['tools/misc/pretrain_motion_encoder.py', cfg_file], osp.join(work, 'pretrain.log'))
+        row['pretrain_s'] = time.time() - t0
     if trains:
         t0 = time.time()
         run(['tools/train.py', cfg_file, '--work-dir', work], osp.join(work, 'train.log'))
