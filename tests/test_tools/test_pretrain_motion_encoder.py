@@ -37,19 +37,21 @@ def test_frame_action_labels_by_hand():
     ]
     classes = ('jumps', 'moves left', 'moves right', 'moves up')
     labels = pretrain_tool.frame_action_labels(actors, [0, 2, 4, 5, 6], classes)
-    expected = np.array([
-        [0, 0, 0, 1],  # frame 0: moves up [0, 1)
-        [0, 1, 0, 0],  # frame 2: moves left [2, 5)
-        [1, 1, 0, 0],  # frame 4: both
-        [1, 0, 0, 0],  # frame 5: jumps [4, 6); the move ended (half-open)
-        [0, 0, 0, 0],  # frame 6: nothing
-    ], dtype=np.float32)
+    expected = np.array(
+        [
+            [0, 0, 0, 1],  # frame 0: moves up [0, 1)
+            [0, 1, 0, 0],  # frame 2: moves left [2, 5)
+            [1, 1, 0, 0],  # frame 4: both
+            [1, 0, 0, 0],  # frame 5: jumps [4, 6); the move ended (half-open)
+            [0, 0, 0, 0],  # frame 6: nothing
+        ],
+        dtype=np.float32)
     np.testing.assert_array_equal(labels, expected)
     flipped = pretrain_tool.frame_action_labels(actors, [0, 2, 4, 5, 6], classes, flip=True)
     np.testing.assert_array_equal(flipped, expected[:, [0, 2, 1, 3]])  # left <-> right
     with pytest.raises(ValueError, match="unknown action 'waves'"):
-        pretrain_tool.frame_action_labels([dict(actions=[dict(action='waves', span=[0, 1])])],
-                                          [0], classes)
+        pretrain_tool.frame_action_labels([dict(actions=[dict(action='waves', span=[0, 1])])], [0],
+                                          classes)
 
 
 def test_frame_action_head_max_pools_over_space():

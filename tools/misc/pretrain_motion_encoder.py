@@ -164,8 +164,7 @@ class MotionPretrainer:
             inds = np.asarray(meta['frame_inds'])[:int(mask.sum())]
             flip = bool(meta.get('flip')) and meta.get('flip_direction',
                                                        'horizontal') == 'horizontal'
-            labels.append(
-                frame_action_labels(self.actors[meta['qid']], inds, self.actions, flip))
+            labels.append(frame_action_labels(self.actors[meta['qid']], inds, self.actions, flip))
         if bool(frame_mask.all()):
             maps = self.encoder(imgs.flatten(0, 1), frame_mask.shape[1])
         else:
@@ -189,9 +188,10 @@ class MotionPretrainer:
         for step, data in enumerate(self.loaders['train']):
             losses.append(self.step(data, optimizer))
             if log_interval and (step + 1) % log_interval == 0:
-                print(f'[pretrain_motion_encoder]   step {step + 1}/'
-                      f'{len(self.loaders["train"])} loss {np.mean(losses[-log_interval:]):.4f}',
-                      flush=True)
+                print(
+                    f'[pretrain_motion_encoder]   step {step + 1}/'
+                    f'{len(self.loaders["train"])} loss {np.mean(losses[-log_interval:]):.4f}',
+                    flush=True)
         return float(np.mean(losses))
 
     @torch.no_grad()
@@ -238,9 +238,10 @@ def pretrain(cfg: Config,
         if 'val' in trainer.loaders:
             row.update({f'val_{k}': v for k, v in trainer.evaluate().items()})
         history.append(row)
-        print(f'[pretrain_motion_encoder] epoch {epoch}/{epochs} ' +
-              ' '.join(f'{k} {v:.4f}' for k, v in row.items() if k != 'epoch'),
-              flush=True)
+        print(
+            f'[pretrain_motion_encoder] epoch {epoch}/{epochs} ' +
+            ' '.join(f'{k} {v:.4f}' for k, v in row.items() if k != 'epoch'),
+            flush=True)
     meta = dict(
         actions=list(trainer.actions),
         epochs=epochs,
@@ -263,14 +264,17 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='a grounder config with model.motion_encoder')
     parser.add_argument('--out', help='checkpoint to write (default: motion_pretrain.out)')
-    parser.add_argument('--data-root', help='the synthetic benchmark (moves every path '
-                        'under the config\'s data root, the checkpoint included)')
+    parser.add_argument(
+        '--data-root',
+        help='the synthetic benchmark (moves every path '
+        'under the config\'s data root, the checkpoint included)')
     for key in ('epochs', 'batch_size', 'seed'):
         parser.add_argument(f'--{key.replace("_", "-")}', type=int)
     for key in ('lr', 'weight_decay'):
         parser.add_argument(f'--{key.replace("_", "-")}', type=float)
-    parser.add_argument('--num-workers', type=int, help='loader workers (default: the '
-                        'config\'s)')
+    parser.add_argument(
+        '--num-workers', type=int, help='loader workers (default: the '
+        'config\'s)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -283,9 +287,7 @@ def main(argv=None) -> dict:
     if args.data_root:
         from mmstvg.utils.data_root import move_data_root
         move_data_root(cfg, args.data_root)
-    settings = pretrain_settings(
-        cfg, {k: getattr(args, k)
-              for k in DEFAULTS})
+    settings = pretrain_settings(cfg, {k: getattr(args, k) for k in DEFAULTS})
     return pretrain(cfg, num_workers=args.num_workers, **settings)
 
 
