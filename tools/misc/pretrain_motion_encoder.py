@@ -2,7 +2,8 @@
 for the Kinetics weights of CG-STVG's / TA-STVG's VidSwin-T, at the synthetic models' size.
 
     python tools/misc/pretrain_motion_encoder.py \
-        configs/tastvg/tastvg_r18-c16-tiny-mpt_1xb8-t32-8e_synth.py --data-root data/synth_stvg
+        configs/tastvg/tastvg_r18-c16-tiny-motionpre_1xb8-t32-8e_synth.py \
+        --data-root data/synth_stvg
 
 The papers start the motion branch from Kinetics-400 (action classification) and freeze it;
 the synthetic configs have no such weights at their size. This tool trains the config's
