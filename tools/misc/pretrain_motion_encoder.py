@@ -166,10 +166,7 @@ class MotionPretrainer:
             flip = bool(meta.get('flip')) and meta.get('flip_direction',
                                                        'horizontal') == 'horizontal'
             labels.append(frame_action_labels(self.actors[meta['qid']], inds, self.actions, flip))
-        if bool(frame_mask.all()):
-            maps = self.encoder(imgs.flatten(0, 1), frame_mask.shape[1])
-        else:
-            maps = torch.cat([self.encoder(v[m]) for v, m in zip(imgs, frame_mask)])
+        maps = self.encoder.forward_videos(imgs, frame_mask)
         return dict(logits=self.head(maps), labels=torch.from_numpy(np.concatenate(labels)))
 
     def step(self, data: dict, optimizer: torch.optim.Optimizer) -> float:

@@ -17,9 +17,9 @@ identity (``out_norm=False``); the key map from the forks' ``vid.*`` names is
 Input, as in the forks: the clip's frames as they enter the ResNet (resized to a 420 short
 side, ImageNet mean/std normalised, padded as the image batch), ``(B*T, 3, H, W)``, each
 video's ``T`` frames one Swin clip (the forks run batch size 1: the whole frame batch is one
-clip; :meth:`CGSTVG.motion_features` gives each video of a batch its real frames). The
-windows span 8 frames, so a frame's feature sees its neighbours in the sampled clip (3.2 fps
-on HC-STVG, 64 frames on VidSTG in training).
+clip; :meth:`VidSwinMotionEncoder.forward_videos` gives each video of a batch its real
+frames). The windows span 8 frames, so a frame's feature sees its neighbours in the sampled
+clip (3.2 fps on HC-STVG, 64 frames on VidSTG in training).
 
 The forks freeze the branch (``requires_grad=False``) but leave it in the grounder's train
 mode (stochastic depth 0.2 active while training); ``eval_when_frozen=True`` keeps it in eval
@@ -110,3 +110,20 @@ class VidSwinMotionEncoder(BaseModule):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
             out = self.backbone(video.contiguous())  # B, C, T, h, w
         return out.transpose(1, 2).flatten(0, 1)
+
+    def forward_videos(self, imgs: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        """Motion maps of the real frames of a padded batch, every video's real frames one
+        clip (as the forks' one video): the batch in one pass when no frame is padded, else
+        video by video.
+
+        Args:
+            imgs (Tensor): (B, T, 3, H, W) normalised frames.
+            frame_mask (Tensor): (B, T), 1 / True on real frames.
+
+        Returns:
+            Tensor: (N, C, h, w), N the real frames, video after video.
+        """
+        frame_mask = frame_mask.bool()
+        if bool(frame_mask.all()):
+            return self(imgs.flatten(0, 1), frame_mask.shape[1])
+        return torch.cat([self(video[mask]) for video, mask in zip(imgs, frame_mask)])

@@ -82,10 +82,7 @@ class CGSTVG(STCAT):
         """Motion maps (N, C, h, w) of the real frames, every video's real frames one clip
         (as the forks' one video): the batch in one pass when no frame is padded, else video
         by video."""
-        frame_mask = frame_mask.bool()
-        if bool(frame_mask.all()):
-            return self.motion_encoder(imgs.flatten(0, 1), frame_mask.shape[1])
-        return torch.cat([self.motion_encoder(v[m]) for v, m in zip(imgs, frame_mask)])
+        return self.motion_encoder.forward_videos(imgs, frame_mask)
 
     def guidance_gt(self, data_samples: Optional[SampleList],
                     frame_mask: torch.Tensor) -> Optional[List[Tuple[torch.Tensor, torch.Tensor]]]:

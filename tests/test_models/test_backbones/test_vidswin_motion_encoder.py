@@ -56,6 +56,28 @@ def test_tiny_encoder_keys_and_shapes():
     assert not any(p.requires_grad for p in enc.parameters())
 
 
+def test_forward_videos_runs_each_video_on_its_real_frames():
+    """A padded batch: every video's real frames are one clip (what it gives alone); without
+    padding the batch runs in one pass, with the same result."""
+    torch.manual_seed(0)
+    enc = MODELS.build(
+        dict(
+            type='VidSwinMotionEncoder',
+            arch=dict(embed_dims=8, depths=[1, 1], num_heads=[1, 1]),
+            window_size=(2, 7, 7),
+            out_stage=1)).eval()
+    imgs = torch.randn(2, 4, 3, 32, 32)
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
+    with torch.no_grad():
+        out = enc.forward_videos(imgs, mask)
+        alone = [enc(imgs[0]), enc(imgs[1, :2])]
+        full = enc.forward_videos(imgs, torch.ones_like(mask))
+    assert out.shape[0] == 6
+    torch.testing.assert_close(out, torch.cat(alone))
+    torch.testing.assert_close(full[:4], alone[0])
+    torch.testing.assert_close(full[4:], enc(imgs[1]))
+
+
 def test_k400_patch_kernel_summed():
     k400 = {
         'backbone.patch_embed.proj.weight': torch.ones(96, 3, 2, 4, 4),
