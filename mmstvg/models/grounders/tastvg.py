@@ -3,7 +3,7 @@ Spatio-Temporal Video Grounding", ICLR 2025; code: github.com/HengLan/TA-STVG): 
 model (:class:`CGSTVG`) without instance context guidance, whose decoders start from
 *target-aware* queries.
 
-After the encoder (its output detached for these modules), per video:
+After the encoder (its output detached for these modules; ``detach_memory``), per video:
 
 1. text-guided temporal sampling (:class:`TextGuidedTemporalSampling`, one on the appearance
    tokens, one on the motion tokens): a relevance logit per frame; the frames with
@@ -54,6 +54,11 @@ class TASTVG(CGSTVG):
         frame_thr (float): frame relevance threshold (0.7 HC-STVG, 0.45 VidSTG).
         loss_frame_weight (float): weight of both frame-relevance losses (1).
         loss_attr_weight (float): weight of both word losses (1).
+        detach_memory (bool): the target-aware modules read the encoder output detached, as
+            TA-STVG (True). False lets the frame-relevance and word losses train the encoder
+            and the backbones too (the motion branch then learns from a per-frame in-span
+            signal, not only through the start/end KL): a training aid of the synthetic
+            config, not in the paper. Inference is the same either way.
         kwargs: :class:`CGSTVG`'s arguments (a ``TASTVGDecoder``; ``loss_conf_weight`` 0).
     """
 
@@ -67,6 +72,7 @@ class TASTVG(CGSTVG):
                  frame_thr: float = 0.7,
                  loss_frame_weight: float = 1.0,
                  loss_attr_weight: float = 1.0,
+                 detach_memory: bool = True,
                  **kwargs) -> None:
         kwargs.setdefault('loss_conf_weight', 0.0)
         super().__init__(**kwargs)
@@ -83,6 +89,7 @@ class TASTVG(CGSTVG):
         self.frame_thr = frame_thr
         self.loss_frame_weight = loss_frame_weight
         self.loss_attr_weight = loss_attr_weight
+        self.detach_memory = detach_memory
 
     def _queries(self, memory, f_vis, f_vid, text_query, chosen, hw):
         logits_a, act_a = self.appearance_activation(f_vis[chosen], text_query)
@@ -157,10 +164,10 @@ class TASTVG(CGSTVG):
         num_cols = frame_mask.shape[1]
         h, w = enc['feat_hw']
         hw = h * w
-        detached = memory.detach()
-        f_vis = detached[:, :hw].transpose(1, 2).reshape(t, d, h, w)
-        f_vid = detached[:, -hw:].transpose(1, 2).reshape(t, d, h, w)
-        f_text = detached[:, hw:-hw].mean(0)[None]  # 1, L, d
+        read = memory.detach() if self.detach_memory else memory
+        f_vis = read[:, :hw].transpose(1, 2).reshape(t, d, h, w)
+        f_vid = read[:, -hw:].transpose(1, 2).reshape(t, d, h, w)
+        f_text = read[:, hw:-hw].mean(0)[None]  # 1, L, d
         logits_f_a = self.appearance_sampling(f_vis, f_text)
         logits_f_m = self.motion_sampling(f_vid, f_text)
         relevance = (logits_f_m.sigmoid() + logits_f_a.sigmoid()) / 2

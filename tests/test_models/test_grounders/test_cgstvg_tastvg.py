@@ -235,3 +235,35 @@ def test_word_losses_only_on_samples_with_labels():
     torch.testing.assert_close(losses['loss_attr_motion'], want)
     samples[0].set_metainfo(dict(ta_attr_labels=None, ta_action_labels=None))
     assert 'loss_attr_motion' not in model.loss(inputs, samples)
+
+
+@pytest.mark.parametrize('detach', [True, False])
+def test_detach_memory_decides_what_the_frame_losses_train(detach):
+    """TA-STVG reads the encoder output detached for its target-aware modules (the paper,
+    ``detach_memory=True``): the frame-relevance loss of the motion tokens trains only its
+    sampling module. The synthetic config's aid (``detach_memory=False``) lets it reach the
+    motion branch and the encoder; the predictions do not depend on the flag."""
+    torch.manual_seed(0)
+    cfg = _cfg('TASTVG')
+    cfg['detach_memory'] = detach
+    cfg['motion_encoder']['frozen'] = False  # as the synthetic config's (the paper's is frozen)
+    model = MODELS.build(cfg).train()
+    inputs, samples = demo_grounding_inputs(batch_size=2, num_frames=8)
+    losses = model.loss(inputs, samples)
+    losses['loss_frame_motion'].backward()
+    reached = {
+        n.split('.')[0]
+        for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0
+    }
+    assert 'motion_sampling' in reached
+    assert ('motion_encoder' in reached) is not detach
+    assert ('motion_proj' in reached) is not detach
+    assert ('encoder' in reached) is not detach
+    assert 'appearance_sampling' not in reached and 'decoder' not in reached
+    model.eval()
+    with torch.no_grad():
+        tube = model.predict(inputs, samples)[0].pred_tube
+        model.detach_memory = not detach
+        other = model.predict(inputs, samples)[0].pred_tube
+    assert torch.equal(torch.as_tensor(tube.span), torch.as_tensor(other.span))
+    torch.testing.assert_close(tube.bboxes, other.bboxes)
