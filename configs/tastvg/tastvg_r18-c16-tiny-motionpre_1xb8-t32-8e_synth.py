@@ -12,6 +12,7 @@ _base_ = ['./tastvg_r18-c16-tiny_1xb8-t32-8e_synth.py']
 motion_ckpt = 'data/synth_stvg/pretrained/vidswin16_synth-actions.pth'
 motion_pretrain = dict(out=motion_ckpt, epochs=4, lr=1e-3, weight_decay=1e-4, batch_size=8, seed=0)
 model = dict(
+    detach_memory=True,  # the paper's setting (the base config's aid is for a scratch branch)
     motion_encoder=dict(
         frozen=True,
         eval_when_frozen=True,

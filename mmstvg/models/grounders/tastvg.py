@@ -55,10 +55,11 @@ class TASTVG(CGSTVG):
         loss_frame_weight (float): weight of both frame-relevance losses (1).
         loss_attr_weight (float): weight of both word losses (1).
         detach_memory (bool): the target-aware modules read the encoder output detached, as
-            TA-STVG (True). False lets the frame-relevance and word losses train the encoder
-            and the backbones too (the motion branch then learns from a per-frame in-span
-            signal, not only through the start/end KL): a training aid of the synthetic
-            config, not in the paper. Inference is the same either way.
+            TA-STVG (True). False lets their outputs carry gradients into the encoder and the
+            backbones: the frame-relevance and word losses', and the decoder losses' through
+            the activation maps that weight the initial queries (the motion branch then
+            learns from more than the decoder's attention to it): a training aid of the
+            synthetic config, not in the paper. Inference is the same either way.
         kwargs: :class:`CGSTVG`'s arguments (a ``TASTVGDecoder``; ``loss_conf_weight`` 0).
     """
 
