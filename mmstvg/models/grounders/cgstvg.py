@@ -71,18 +71,13 @@ class CGSTVG(STCAT):
         """Appearance, motion and text through the encoder."""
         vis = self.visual_inputs(inputs, data_samples)
         frame_mask = vis['frame_mask']
-        motion = self.motion_proj(self.motion_features(inputs['imgs'], frame_mask))
+        # every video's real frames one clip (VidSwinMotionEncoder.forward_videos)
+        motion = self.motion_proj(self.motion_encoder.forward_videos(inputs['imgs'], frame_mask))
         text = self.text_encoder(**inputs['text'])
         enc = self.encoder(vis['vis'], vis['vis_pos'], vis['vis_mask'], text['tokens'],
                            text['mask'], frame_mask, motion)
         enc.update(frame_mask=frame_mask, text=text)
         return enc
-
-    def motion_features(self, imgs: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
-        """Motion maps (N, C, h, w) of the real frames, every video's real frames one clip
-        (as the forks' one video): the batch in one pass when no frame is padded, else video
-        by video."""
-        return self.motion_encoder.forward_videos(imgs, frame_mask)
 
     def guidance_gt(self, data_samples: Optional[SampleList],
                     frame_mask: torch.Tensor) -> Optional[List[Tuple[torch.Tensor, torch.Tensor]]]:
